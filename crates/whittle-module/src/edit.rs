@@ -1,0 +1,65 @@
+//! `Edit`: a description of what to take out of a module or replace in it.
+//!
+//! Passes never produce bytes themselves; they say *what* should go (these
+//! functions, that export, the 3rd result of type 7) and the rewriter
+//! (`rewrite.rs`) does the renumbering and repairs every reference in one
+//! place. All indices in an `Edit` are in the *original* module's index space.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Which parameters and results of a function type to keep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retype {
+    pub keep_params: Vec<bool>,
+    pub keep_results: Vec<bool>,
+}
+
+impl Retype {
+    pub fn changes_params(&self) -> bool {
+        self.keep_params.iter().any(|k| !k)
+    }
+
+    pub fn changes_results(&self) -> bool {
+        self.keep_results.iter().any(|k| !k)
+    }
+}
+
+/// Everything a candidate removes or replaces, relative to its base module.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Edit {
+    /// Functions by absolute index (an imported one removes its import).
+    /// Calls to them are replaced by dropping the arguments and pushing
+    /// default results; `ref.func` becomes `ref.null func`.
+    pub remove_funcs: BTreeSet<u32>,
+    /// Globals by absolute index; reads become constants, writes become drops.
+    pub remove_globals: BTreeSet<u32>,
+    /// Tables, memories and tags: any remaining reference makes the
+    /// candidate unrepairable (it is skipped, not run).
+    pub remove_tables: BTreeSet<u32>,
+    pub remove_memories: BTreeSet<u32>,
+    pub remove_tags: BTreeSet<u32>,
+    /// Data segments; `memory.init` of one becomes drops, `data.drop` goes.
+    pub remove_data: BTreeSet<u32>,
+    /// Element segments; `table.init` becomes drops, `elem.drop` goes.
+    pub remove_elements: BTreeSet<u32>,
+    /// Exports by position in the export section.
+    pub remove_exports: BTreeSet<u32>,
+    /// Custom sections by their position among custom sections.
+    pub remove_custom: BTreeSet<usize>,
+    /// Whole recursion groups of the type section.
+    pub remove_type_groups: BTreeSet<usize>,
+    pub remove_start: bool,
+    /// New bodies (locals + code, as in the code section) for defined
+    /// functions, by absolute function index, written against the original
+    /// index space and the function's original type.
+    pub bodies: BTreeMap<u32, Vec<u8>>,
+    /// Function types whose parameter/result lists shrink, by type index.
+    /// Bodies and call sites of functions of that type are rewritten.
+    pub retype: BTreeMap<u32, Retype>,
+}
+
+impl Edit {
+    pub fn is_empty(&self) -> bool {
+        *self == Edit::default()
+    }
+}

@@ -1,0 +1,27 @@
+//! Read a WebAssembly module and rewrite it with items removed or replaced.
+//!
+//! This crate is the only place that knows how to keep a module valid while
+//! taking it apart: reduction passes describe *what* to remove as an
+//! [`Edit`], and [`apply`] renumbers every reference (calls, `ref.func`,
+//! elements, exports, start, names, type indices) and repairs what would
+//! dangle (call sites of removed functions, reads of removed globals, ...).
+//! It is built on `wasm-encoder`'s `Reencode`, with one remap per index space.
+
+mod body;
+mod edit;
+mod module;
+mod names;
+mod remap;
+mod rewrite;
+pub mod types;
+mod uses;
+mod validate;
+
+pub use edit::{Edit, Retype};
+pub use module::{Export, GlobalInfo, Import, ItemKind, Module, Section};
+pub use rewrite::apply;
+pub use uses::used_types;
+pub use validate::{validate, Validity};
+
+#[cfg(test)]
+mod rewrite_tests;

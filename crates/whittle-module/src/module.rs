@@ -1,0 +1,373 @@
+//! `Module`: a wasm binary plus the index of what it contains.
+//!
+//! Passes need to know what a module holds (how many functions, of which
+//! types, which exports, ...) to count their targets, and the rewriter needs
+//! the byte ranges to copy from. Parsing once into this index is cheap; the
+//! bytes stay the source of truth.
+
+use crate::types::{self, RecGroup, SubType, ValType};
+use anyhow::{bail, Context, Result};
+use std::ops::Range;
+use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
+
+/// The kinds of indexed items a module can remove or reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemKind {
+    Func,
+    Table,
+    Memory,
+    Global,
+    Tag,
+}
+
+impl ItemKind {
+    pub fn from_external(kind: ExternalKind) -> ItemKind {
+        match kind {
+            ExternalKind::Func | ExternalKind::FuncExact => ItemKind::Func,
+            ExternalKind::Table => ItemKind::Table,
+            ExternalKind::Memory => ItemKind::Memory,
+            ExternalKind::Global => ItemKind::Global,
+            ExternalKind::Tag => ItemKind::Tag,
+        }
+    }
+}
+
+/// One import, flattened out of any compact import encoding.
+#[derive(Clone, Debug)]
+pub struct Import {
+    pub module: String,
+    pub name: String,
+    pub ty: TypeRef,
+    /// The kind and the absolute index this import defines.
+    pub kind: ItemKind,
+    pub index: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Export {
+    pub name: String,
+    pub kind: ExternalKind,
+    pub index: u32,
+}
+
+/// A section as it appears in the binary, in order.
+#[derive(Clone, Debug)]
+pub struct Section {
+    pub id: u8,
+    /// The payload (without id and size).
+    pub range: Range<usize>,
+    /// For custom sections: the name.
+    pub custom_name: Option<String>,
+}
+
+/// A global's type.
+#[derive(Clone, Copy, Debug)]
+pub struct GlobalInfo {
+    pub ty: ValType,
+    pub mutable: bool,
+}
+
+/// A parsed module. Cheap to build; holds the bytes it was built from.
+#[derive(Clone, Debug)]
+pub struct Module {
+    pub bytes: Vec<u8>,
+    pub sections: Vec<Section>,
+    pub rec_groups: Vec<RecGroup>,
+    /// Every defined type in index order, with the rec group it belongs to.
+    pub types: Vec<(usize, SubType)>,
+    pub imports: Vec<Import>,
+    /// Type index of every function, imported ones first.
+    pub func_types: Vec<u32>,
+    pub num_imported_funcs: u32,
+    /// Byte range of each defined function's body (locals + code).
+    pub bodies: Vec<Range<usize>>,
+    /// Index type of every table (`i64` for table64), imported ones first.
+    pub table_index_types: Vec<ValType>,
+    pub num_imported_tables: u32,
+    pub num_memories: u32,
+    pub num_imported_memories: u32,
+    pub globals: Vec<GlobalInfo>,
+    pub num_imported_globals: u32,
+    /// Type index of every tag.
+    pub tag_types: Vec<u32>,
+    pub num_imported_tags: u32,
+    pub exports: Vec<Export>,
+    pub start: Option<u32>,
+    pub num_elements: u32,
+    pub num_data: u32,
+}
+
+impl Module {
+    /// Index a binary module. Fails on anything that is not a core module
+    /// whose sections can be read.
+    pub fn parse(bytes: Vec<u8>) -> Result<Module> {
+        let mut m = Module {
+            bytes: Vec::new(),
+            sections: Vec::new(),
+            rec_groups: Vec::new(),
+            types: Vec::new(),
+            imports: Vec::new(),
+            func_types: Vec::new(),
+            num_imported_funcs: 0,
+            bodies: Vec::new(),
+            table_index_types: Vec::new(),
+            num_imported_tables: 0,
+            num_memories: 0,
+            num_imported_memories: 0,
+            globals: Vec::new(),
+            num_imported_globals: 0,
+            tag_types: Vec::new(),
+            num_imported_tags: 0,
+            exports: Vec::new(),
+            start: None,
+            num_elements: 0,
+            num_data: 0,
+        };
+        m.index(&bytes)?;
+        m.bytes = bytes;
+        Ok(m)
+    }
+
+    fn index(&mut self, bytes: &[u8]) -> Result<()> {
+        for payload in Parser::new(0).parse_all(bytes) {
+            let payload = payload?;
+            if let Some((id, range)) = payload.as_section() {
+                let custom_name = match &payload {
+                    Payload::CustomSection(c) => Some(c.name().to_string()),
+                    _ => None,
+                };
+                // `as_section` gives the full custom section range; keep the payload
+                // range for the others and the full contents for custom ones.
+                self.sections.push(Section {
+                    id,
+                    range,
+                    custom_name,
+                });
+            }
+            match payload {
+                Payload::Version { encoding, .. } => {
+                    if encoding != wasmparser::Encoding::Module {
+                        bail!("this is a component, not a core module");
+                    }
+                }
+                Payload::TypeSection(s) => {
+                    let range = s.range();
+                    self.rec_groups =
+                        types::parse_type_section(&bytes[range.clone()], range.start)?;
+                    for (g, group) in self.rec_groups.iter().enumerate() {
+                        for ty in &group.types {
+                            self.types.push((g, ty.clone()));
+                        }
+                    }
+                }
+                Payload::ImportSection(s) => {
+                    for import in s.into_imports() {
+                        let import = import?;
+                        let (kind, index) = match import.ty {
+                            TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                                self.func_types.push(t);
+                                self.num_imported_funcs += 1;
+                                (ItemKind::Func, self.func_types.len() - 1)
+                            }
+                            TypeRef::Table(t) => {
+                                self.table_index_types.push(index_type(t.table64));
+                                self.num_imported_tables += 1;
+                                (ItemKind::Table, self.table_index_types.len() - 1)
+                            }
+                            TypeRef::Memory(_) => {
+                                self.num_memories += 1;
+                                self.num_imported_memories += 1;
+                                (ItemKind::Memory, self.num_memories as usize - 1)
+                            }
+                            TypeRef::Global(g) => {
+                                self.globals.push(GlobalInfo {
+                                    ty: types::from_wasmparser(g.content_type),
+                                    mutable: g.mutable,
+                                });
+                                self.num_imported_globals += 1;
+                                (ItemKind::Global, self.globals.len() - 1)
+                            }
+                            TypeRef::Tag(t) => {
+                                self.tag_types.push(t.func_type_idx);
+                                self.num_imported_tags += 1;
+                                (ItemKind::Tag, self.tag_types.len() - 1)
+                            }
+                        };
+                        self.imports.push(Import {
+                            module: import.module.to_string(),
+                            name: import.name.to_string(),
+                            ty: import.ty,
+                            kind,
+                            index: index as u32,
+                        });
+                    }
+                }
+                Payload::FunctionSection(s) => {
+                    for t in s {
+                        self.func_types.push(t?);
+                    }
+                }
+                Payload::TableSection(s) => {
+                    for t in s {
+                        self.table_index_types.push(index_type(t?.ty.table64));
+                    }
+                }
+                Payload::MemorySection(s) => self.num_memories += s.count(),
+                Payload::GlobalSection(s) => {
+                    for g in s {
+                        let g = g?;
+                        self.globals.push(GlobalInfo {
+                            ty: types::from_wasmparser(g.ty.content_type),
+                            mutable: g.ty.mutable,
+                        });
+                    }
+                }
+                Payload::TagSection(s) => {
+                    for t in s {
+                        self.tag_types.push(t?.func_type_idx);
+                    }
+                }
+                Payload::ExportSection(s) => {
+                    for e in s {
+                        let e = e?;
+                        self.exports.push(Export {
+                            name: e.name.to_string(),
+                            kind: e.kind,
+                            index: e.index,
+                        });
+                    }
+                }
+                Payload::StartSection { func, .. } => self.start = Some(func),
+                Payload::ElementSection(s) => self.num_elements = s.count(),
+                Payload::DataSection(s) => self.num_data = s.count(),
+                Payload::CodeSectionEntry(body) => self.bodies.push(body.range()),
+                Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => {
+                    bail!("nested modules and components are not supported")
+                }
+                _ => {}
+            }
+        }
+        let defined = self.func_types.len() - self.num_imported_funcs as usize;
+        if defined != self.bodies.len() {
+            bail!(
+                "function and code section disagree: {defined} functions declared, {} bodies",
+                self.bodies.len()
+            );
+        }
+        Ok(())
+    }
+
+    /// Number of functions, imported and defined.
+    pub fn num_funcs(&self) -> u32 {
+        self.func_types.len() as u32
+    }
+
+    /// Number of defined (non-imported) functions.
+    pub fn num_defined_funcs(&self) -> u32 {
+        self.bodies.len() as u32
+    }
+
+    /// The body bytes (locals + code) of a function given by absolute index.
+    pub fn body(&self, func: u32) -> Option<&[u8]> {
+        let i = func.checked_sub(self.num_imported_funcs)?;
+        self.bodies.get(i as usize).map(|r| &self.bytes[r.clone()])
+    }
+
+    /// A `wasmparser` view of a function body.
+    pub fn function_body(&self, func: u32) -> Option<wasmparser::FunctionBody<'_>> {
+        let i = func.checked_sub(self.num_imported_funcs)?;
+        let r = self.bodies.get(i as usize)?.clone();
+        Some(wasmparser::FunctionBody::new(
+            wasmparser::BinaryReader::new(&self.bytes[r.clone()], r.start),
+        ))
+    }
+
+    /// Parameters and results of a function type, if `ty` is one.
+    pub fn func_type(&self, ty: u32) -> Option<(&[ValType], &[ValType])> {
+        self.types.get(ty as usize)?.1.as_func()
+    }
+
+    /// The signature of function `func`.
+    pub fn func_sig(&self, func: u32) -> Option<(&[ValType], &[ValType])> {
+        self.func_type(*self.func_types.get(func as usize)?)
+    }
+
+    /// The custom sections, in order, as (ordinal among custom sections, section).
+    pub fn custom_sections(&self) -> impl Iterator<Item = (usize, &Section)> {
+        self.sections.iter().filter(|s| s.id == 0).enumerate()
+    }
+
+    /// Size in bytes of the code section payload (0 if there is none).
+    pub fn code_section_size(&self) -> usize {
+        self.sections
+            .iter()
+            .find(|s| s.id == 10)
+            .map_or(0, |s| s.range.len())
+    }
+
+    /// Number of instructions across all function bodies (each body's final
+    /// `end` included).
+    pub fn instruction_count(&self) -> Result<usize> {
+        let mut n = 0;
+        for f in self.num_imported_funcs..self.num_funcs() {
+            let body = self.function_body(f).context("missing body")?;
+            let mut ops = body.get_operators_reader()?;
+            while !ops.eof() {
+                ops.read()?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+fn index_type(is64: bool) -> ValType {
+    if is64 {
+        ValType::I64
+    } else {
+        ValType::I32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_items_in_index_order() {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (import "m" "f" (func (param i32)))
+                 (import "m" "g" (global i64))
+                 (func (result i32) i32.const 1)
+                 (func)
+                 (table 1 funcref)
+                 (memory 1)
+                 (global (mut f32) (f32.const 0))
+                 (export "x" (func 1))
+                 (start 2)
+                 (data (i32.const 0) "hi")
+                 (elem (i32.const 0) func 1)
+                 (@custom "c" "payload"))"#,
+        )
+        .unwrap();
+        let m = Module::parse(wasm).unwrap();
+        assert_eq!(m.num_funcs(), 3);
+        assert_eq!(m.num_imported_funcs, 1);
+        assert_eq!(m.func_sig(1).unwrap().1, &[ValType::I32]);
+        assert_eq!(m.globals.len(), 2);
+        assert!(m.globals[1].mutable);
+        assert_eq!(m.exports[0].name, "x");
+        assert_eq!(m.start, Some(2));
+        assert_eq!((m.num_data, m.num_elements, m.num_memories), (1, 1, 1));
+        assert_eq!(m.custom_sections().count(), 1);
+        assert_eq!(m.instruction_count().unwrap(), 3);
+    }
+
+    #[test]
+    fn refuses_components() {
+        let wasm = wat::parse_str("(component)").unwrap();
+        let err = Module::parse(wasm).unwrap_err().to_string();
+        assert!(err.contains("component"), "{err}");
+    }
+}

@@ -1,0 +1,367 @@
+//! Apply an `Edit` to a `Module`, producing new bytes.
+//!
+//! Sections are re-encoded in their original order through `Remap`, so every
+//! index is renumbered consistently. Sections left empty are omitted, which
+//! is what a reducer wants. Custom sections are copied verbatim except the
+//! `name` section, whose maps are renumbered (names of removed items go).
+
+use crate::body::rewrite_body;
+use crate::edit::Edit;
+use crate::module::{ItemKind, Module};
+use crate::remap::{RResult, Remap, Unrepairable};
+use crate::types::{self, SubType};
+use anyhow::{anyhow, Result};
+use std::borrow::Cow;
+use wasm_encoder::reencode::{Error as ReError, Reencode};
+use wasm_encoder::{ConstExpr, ElementMode, ElementSegment, Elements, RawSection, RefType};
+use wasmparser::{ElementItems, ElementKind, Parser, Payload};
+
+/// Rewrite `m` according to `edit`. An error means the edit cannot be
+/// applied (e.g. a removed memory is still used): the candidate is invalid.
+pub fn apply(m: &Module, edit: &Edit) -> Result<Vec<u8>> {
+    let mut remap = Remap::new(m, edit);
+    write_module(&mut remap).map_err(|e| match e {
+        ReError::UserError(Unrepairable(msg)) => anyhow!("unrepairable: {msg}"),
+        ReError::ParseError(e) => anyhow!("parse error: {e}"),
+        other => anyhow!("{other}"),
+    })
+}
+
+fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
+    let m = remap.m;
+    let edit = remap.edit;
+    let mut out = wasm_encoder::Module::new();
+    let mut custom_ordinal = 0usize;
+    let mut defined_func = m.num_imported_funcs;
+    let mut code = wasm_encoder::CodeSection::new();
+    let mut in_code = false;
+    for payload in Parser::new(0).parse_all(&m.bytes) {
+        let payload = payload?;
+        match payload {
+            Payload::TypeSection(_) => write_types(remap, &mut out)?,
+            Payload::ImportSection(s) => {
+                let mut section = wasm_encoder::ImportSection::new();
+                for (import, info) in s.into_imports().zip(&m.imports) {
+                    let import = import?;
+                    if removed(edit, info.kind, info.index) {
+                        continue;
+                    }
+                    let ty = remap.entity_type(import.ty)?;
+                    section.import(import.module, import.name, ty);
+                }
+                if !section.is_empty() {
+                    out.section(&section);
+                }
+            }
+            Payload::FunctionSection(s) => {
+                let mut section = wasm_encoder::FunctionSection::new();
+                for (i, ty) in s.into_iter().enumerate() {
+                    let f = m.num_imported_funcs + i as u32;
+                    if !remap.func_removed(f) {
+                        section.function(remap.type_index(ty?)?);
+                    }
+                }
+                if !section.is_empty() {
+                    out.section(&section);
+                }
+            }
+            Payload::TableSection(s) => {
+                let mut section = wasm_encoder::TableSection::new();
+                for (i, t) in s.into_iter().enumerate() {
+                    if !edit
+                        .remove_tables
+                        .contains(&(m.num_imported_tables + i as u32))
+                    {
+                        remap.parse_table(&mut section, t?)?;
+                    }
+                }
+                if !section.is_empty() {
+                    out.section(&section);
+                }
+            }
+            Payload::MemorySection(s) => {
+                let mut section = wasm_encoder::MemorySection::new();
+                for (i, mem) in s.into_iter().enumerate() {
+                    if !edit
+                        .remove_memories
+                        .contains(&(m.num_imported_memories + i as u32))
+                    {
+                        section.memory(remap.memory_type(mem?)?);
+                    }
+                }
+                if !section.is_empty() {
+                    out.section(&section);
+                }
+            }
+            Payload::TagSection(s) => {
+                let mut section = wasm_encoder::TagSection::new();
+                for (i, t) in s.into_iter().enumerate() {
+                    if !edit.remove_tags.contains(&(m.num_imported_tags + i as u32)) {
+                        section.tag(remap.tag_type(t?)?);
+                    }
+                }
+                if !section.is_empty() {
+                    out.section(&section);
+                }
+            }
+            Payload::GlobalSection(s) => {
+                let mut section = wasm_encoder::GlobalSection::new();
+                for (i, g) in s.into_iter().enumerate() {
+                    if !remap.global_removed(m.num_imported_globals + i as u32) {
+                        remap.parse_global(&mut section, g?)?;
+                    }
+                }
+                if !section.is_empty() {
+                    out.section(&section);
+                }
+            }
+            Payload::ExportSection(s) => {
+                let mut section = wasm_encoder::ExportSection::new();
+                for (i, e) in s.into_iter().enumerate() {
+                    let e = e?;
+                    let kind = ItemKind::from_external(e.kind);
+                    if edit.remove_exports.contains(&(i as u32)) || removed(edit, kind, e.index) {
+                        continue;
+                    }
+                    let index = remap.external_index(e.kind, e.index)?;
+                    section.export(e.name, remap.export_kind(e.kind)?, index);
+                }
+                if !section.is_empty() {
+                    out.section(&section);
+                }
+            }
+            Payload::StartSection { func, .. } => {
+                if !edit.remove_start && !remap.func_removed(func) {
+                    out.section(&wasm_encoder::StartSection {
+                        function_index: remap.function_index(func)?,
+                    });
+                }
+            }
+            Payload::ElementSection(s) => {
+                let mut section = wasm_encoder::ElementSection::new();
+                for (i, e) in s.into_iter().enumerate() {
+                    if !remap.element_removed(i as u32) {
+                        write_element(remap, &mut section, e?)?;
+                    }
+                }
+                if !section.is_empty() {
+                    out.section(&section);
+                }
+            }
+            Payload::DataCountSection { .. } => {
+                let count = remap.data.iter().flatten().count() as u32;
+                if count > 0 {
+                    out.section(&wasm_encoder::DataCountSection { count });
+                }
+            }
+            Payload::DataSection(s) => {
+                let mut section = wasm_encoder::DataSection::new();
+                for (i, d) in s.into_iter().enumerate() {
+                    if !remap.data_removed(i as u32) {
+                        remap.parse_data(&mut section, d?)?;
+                    }
+                }
+                if !section.is_empty() {
+                    out.section(&section);
+                }
+            }
+            Payload::CodeSectionStart { .. } => in_code = true,
+            Payload::CodeSectionEntry(body) => {
+                let f = defined_func;
+                defined_func += 1;
+                if remap.func_removed(f) {
+                    continue;
+                }
+                let function = match edit.bodies.get(&f) {
+                    Some(bytes) => {
+                        let reader = wasmparser::BinaryReader::new(bytes, 0);
+                        rewrite_body(remap, f, &wasmparser::FunctionBody::new(reader))?
+                    }
+                    None => rewrite_body(remap, f, &body)?,
+                };
+                code.function(&function);
+                if defined_func == m.num_funcs() {
+                    finish_code(&mut out, &mut code, &mut in_code);
+                }
+            }
+            Payload::CustomSection(c) => {
+                finish_code(&mut out, &mut code, &mut in_code);
+                let ordinal = custom_ordinal;
+                custom_ordinal += 1;
+                if edit.remove_custom.contains(&ordinal) {
+                    continue;
+                }
+                if c.name() == "name" {
+                    if let Some(names) = crate::names::rewrite_names(remap, &c) {
+                        out.section(&names);
+                    }
+                } else {
+                    out.section(&RawSection {
+                        id: 0,
+                        data: &m.bytes[c.range()],
+                    });
+                }
+            }
+            Payload::Version { .. } | Payload::End(_) => {}
+            other => {
+                if let Some((id, range)) = other.as_section() {
+                    out.section(&RawSection {
+                        id,
+                        data: &m.bytes[range],
+                    });
+                }
+            }
+        }
+    }
+    finish_code(&mut out, &mut code, &mut in_code);
+    Ok(out.finish())
+}
+
+fn finish_code(
+    out: &mut wasm_encoder::Module,
+    code: &mut wasm_encoder::CodeSection,
+    in_code: &mut bool,
+) {
+    if *in_code {
+        *in_code = false;
+        if !code.is_empty() {
+            out.section(code);
+        }
+    }
+}
+
+fn removed(edit: &Edit, kind: ItemKind, index: u32) -> bool {
+    let set = match kind {
+        ItemKind::Func => &edit.remove_funcs,
+        ItemKind::Table => &edit.remove_tables,
+        ItemKind::Memory => &edit.remove_memories,
+        ItemKind::Global => &edit.remove_globals,
+        ItemKind::Tag => &edit.remove_tags,
+    };
+    set.contains(&index)
+}
+
+fn write_types(remap: &mut Remap<'_>, out: &mut wasm_encoder::Module) -> RResult<()> {
+    let m = remap.m;
+    let edit = remap.edit;
+    let mut groups: Vec<types::RecGroup> = Vec::new();
+    for (g, group) in m.rec_groups.iter().enumerate() {
+        if edit.remove_type_groups.contains(&g) {
+            continue;
+        }
+        let mut group = group.clone();
+        let first = m.types.iter().position(|(tg, _)| *tg == g).unwrap_or(0) as u32;
+        for (i, ty) in group.types.iter_mut().enumerate() {
+            if let Some(r) = edit.retype.get(&(first + i as u32)) {
+                if let types::Composite::Func { params, results } = &mut ty.composite {
+                    *params = keep(params, &r.keep_params);
+                    *results = keep(results, &r.keep_results);
+                }
+            }
+        }
+        groups.push(group);
+    }
+    for (&t, _) in remap.wrapper_types.clone().iter() {
+        let results = m.func_type(t).map(|(_, r)| r.to_vec()).unwrap_or_default();
+        groups.push(types::RecGroup {
+            explicit: false,
+            types: vec![SubType::func(Vec::new(), results)],
+        });
+    }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let mut err = None;
+    // Every index in `groups` is in the original space, appended types too.
+    let payload = types::encode_type_section(&groups, &mut |i| {
+        remap.type_index(i).map_err(|e| {
+            let msg = format!("{e}");
+            err = Some(e);
+            anyhow!(msg)
+        })
+    });
+    match payload {
+        Ok(payload) => {
+            out.section(&RawSection {
+                id: 1,
+                data: &payload,
+            });
+            Ok(())
+        }
+        Err(e) => Err(err.unwrap_or_else(|| ReError::UserError(Unrepairable(e.to_string())))),
+    }
+}
+
+fn keep<T: Copy>(items: &[T], keep: &[bool]) -> Vec<T> {
+    items
+        .iter()
+        .zip(keep.iter().chain(std::iter::repeat(&true)))
+        .filter(|(_, k)| **k)
+        .map(|(t, _)| *t)
+        .collect()
+}
+
+fn write_element(
+    remap: &mut Remap<'_>,
+    section: &mut wasm_encoder::ElementSection,
+    e: wasmparser::Element<'_>,
+) -> RResult<()> {
+    let any_removed = match &e.items {
+        ElementItems::Functions(funcs) => {
+            let mut any = false;
+            for f in funcs.clone() {
+                any |= remap.func_removed(f?);
+            }
+            any
+        }
+        ElementItems::Expressions(..) => false,
+    };
+    if !any_removed {
+        return remap.parse_element(section, e);
+    }
+    let ElementItems::Functions(funcs) = e.items else {
+        unreachable!()
+    };
+    let offset;
+    let mode = match e.kind {
+        ElementKind::Passive => ElementMode::Passive,
+        ElementKind::Declared => ElementMode::Declared,
+        ElementKind::Active {
+            table_index,
+            offset_expr,
+        } => {
+            offset = remap.const_expr(offset_expr)?;
+            let table = remap.table_index(table_index.unwrap_or(0))?;
+            ElementMode::Active {
+                // Keep the compact MVP encoding where the original had it.
+                table: (table_index.is_some() || table != 0).then_some(table),
+                offset: &offset,
+            }
+        }
+    };
+    let elements = if matches!(mode, ElementMode::Declared) {
+        // Declarations only make `ref.func` legal: drop the removed ones.
+        let mut kept = Vec::new();
+        for f in funcs {
+            let f = f?;
+            if !remap.func_removed(f) {
+                kept.push(remap.function_index(f)?);
+            }
+        }
+        Elements::Functions(Cow::Owned(kept))
+    } else {
+        // Keep the table layout: a removed function's slot becomes null.
+        let mut exprs = Vec::new();
+        for f in funcs {
+            let f = f?;
+            exprs.push(if remap.func_removed(f) {
+                ConstExpr::ref_null(wasm_encoder::HeapType::FUNC)
+            } else {
+                ConstExpr::ref_func(remap.function_index(f)?)
+            });
+        }
+        Elements::Expressions(RefType::FUNCREF, Cow::Owned(exprs))
+    };
+    section.segment(ElementSegment { mode, elements });
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! WAT-in/WAT-out tests of the rewriter: each applies an `Edit` and checks
+//! the exact printed result, which must also validate.
+
+use crate::{apply, validate, Edit, Module, Retype, Validity};
+
+fn rewrite(wat: &str, edit: &Edit) -> String {
+    let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+    let out = apply(&m, edit).unwrap();
+    let text = wasmprinter::print_bytes(&out).unwrap();
+    assert_eq!(validate(&out), Validity::Valid, "{text}");
+    text
+}
+
+/// Compare ignoring indentation differences.
+fn assert_wat(actual: &str, expected: &str) {
+    let norm = |s: &str| {
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(norm(actual), norm(expected), "actual:\n{actual}");
+}
+
+#[test]
+fn removing_a_function_repairs_calls_and_renumbers_everything() {
+    let out = rewrite(
+        r#"(module
+            (func $a (param i32 f32) (result i64) i64.const 7)
+            (func $b (result i64) i32.const 1 f32.const 2 call $a)
+            (func $c call $b drop)
+            (table 2 funcref)
+            (elem (i32.const 0) func $a $c)
+            (export "a" (func $a))
+            (export "c" (func $c))
+            (start $c))"#,
+        &Edit {
+            remove_funcs: [0].into(),
+            ..Edit::default()
+        },
+    );
+    assert_wat(
+        &out,
+        r#"(module
+  (type (;0;) (func (param i32 f32) (result i64)))
+  (type (;1;) (func (result i64)))
+  (type (;2;) (func))
+  (table (;0;) 2 funcref)
+  (export "c" (func $c))
+  (start $c)
+  (elem (;0;) (i32.const 0) funcref (ref.null func) (ref.func $c))
+  (func $b (;0;) (type 1) (result i64)
+    i32.const 1
+    f32.const 0x1p+1 (;=2;)
+    drop
+    drop
+    i64.const 0
+  )
+  (func $c (;1;) (type 2)
+    call $b
+    drop
+  )
+)"#,
+    );
+}
+
+#[test]
+fn trimming_results_rewrites_body_and_callers() {
+    let out = rewrite(
+        r#"(module
+            (type $t (func (param i32) (result i32 i64 f32)))
+            (func $f (type $t)
+              local.get 0
+              if
+                i32.const 1 i64.const 2 f32.const 3 return
+              end
+              i32.const 4 i64.const 5 f32.const 6)
+            (func $g (result i32) i32.const 9 call $f drop drop))"#,
+        &Edit {
+            retype: [(
+                0,
+                Retype {
+                    keep_params: vec![true],
+                    keep_results: vec![false, true, false],
+                },
+            )]
+            .into(),
+            ..Edit::default()
+        },
+    );
+    assert_wat(
+        &out,
+        r#"(module
+  (type $t (;0;) (func (param i32) (result i64)))
+  (type (;1;) (func (result i32)))
+  (type (;2;) (func (result i32 i64 f32)))
+  (func $f (;0;) (type $t) (param i32) (result i64)
+    (local i64)
+    block (type 2) (result i32 i64 f32) ;; label = @1
+      local.get 0
+      if ;; label = @2
+        i32.const 1
+        i64.const 2
+        f32.const 0x1.8p+1 (;=3;)
+        br 1 (;@1;)
+      end
+      i32.const 4
+      i64.const 5
+      f32.const 0x1.8p+2 (;=6;)
+    end
+    drop
+    local.set 1
+    drop
+    local.get 1
+  )
+  (func $g (;1;) (type 1) (result i32)
+    (local i64)
+    i32.const 9
+    call $f
+    local.set 0
+    i32.const 0
+    local.get 0
+    f32.const 0x0p+0 (;=0;)
+    drop
+    drop
+  )
+)"#,
+    );
+}
+
+#[test]
+fn trimming_params_turns_them_into_locals() {
+    let out = rewrite(
+        r#"(module
+            (func $f (param i32 i64 f64) (result f64) (local f32)
+              local.get 2)
+            (func $g (result f64) i32.const 1 i64.const 2 f64.const 3 call $f))"#,
+        &Edit {
+            retype: [(
+                0,
+                Retype {
+                    keep_params: vec![false, false, true],
+                    keep_results: vec![true],
+                },
+            )]
+            .into(),
+            ..Edit::default()
+        },
+    );
+    assert_wat(
+        &out,
+        r#"(module
+  (type (;0;) (func (param f64) (result f64)))
+  (type (;1;) (func (result f64)))
+  (func $f (;0;) (type 0) (param f64) (result f64)
+    (local i32 i64 f32)
+    local.get 0
+  )
+  (func $g (;1;) (type 1) (result f64)
+    (local f64)
+    i32.const 1
+    i64.const 2
+    f64.const 0x1.8p+1 (;=3;)
+    local.set 0
+    drop
+    drop
+    local.get 0
+    call $f
+  )
+)"#,
+    );
+}
+
+#[test]
+fn removed_globals_and_segments_are_repaired() {
+    let out = rewrite(
+        r#"(module
+            (memory 1)
+            (global $g (mut i32) (i32.const 5))
+            (global $h i32 (global.get $g))
+            (data $d "abc")
+            (func
+              global.get $g
+              global.set $g
+              i32.const 0 i32.const 0 i32.const 1 memory.init $d
+              data.drop $d))"#,
+        &Edit {
+            remove_globals: [0].into(),
+            remove_data: [0].into(),
+            ..Edit::default()
+        },
+    );
+    assert_wat(
+        &out,
+        r#"(module
+  (type (;0;) (func))
+  (memory (;0;) 1)
+  (global $h (;0;) i32 i32.const 0)
+  (func (;0;) (type 0)
+    i32.const 0
+    drop
+    i32.const 0
+    i32.const 0
+    i32.const 1
+    drop
+    drop
+    drop
+  )
+)"#,
+    );
+}
+
+#[test]
+fn removing_a_used_memory_is_unrepairable() {
+    let m = Module::parse(
+        wat::parse_str("(module (memory 1) (func (result i32) i32.const 0 i32.load))").unwrap(),
+    )
+    .unwrap();
+    let err = apply(
+        &m,
+        &Edit {
+            remove_memories: [0].into(),
+            ..Edit::default()
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("removed memory 0"), "{err}");
+}
+
+#[test]
+fn removing_types_renumbers_references() {
+    let out = rewrite(
+        r#"(module
+            (type $unused (func (param i32)))
+            (type $s (struct (field i32)))
+            (func (param (ref null $s))))"#,
+        &Edit {
+            remove_type_groups: [0].into(),
+            ..Edit::default()
+        },
+    );
+    assert_wat(
+        &out,
+        r#"(module
+  (type $s (;0;) (struct (field i32)))
+  (type (;1;) (func (param (ref null $s))))
+  (func (;0;) (type 1) (param (ref null $s)))
+)"#,
+    );
+}
+
+#[test]
+fn unchanged_edit_roundtrips_to_valid_module() {
+    let wat = r#"(module
+        (import "env" "f" (func $imp (param i32)))
+        (func $main (export "main") (param i32) (result i32)
+          block (result i32)
+            local.get 0
+            local.get 0
+            br_if 0
+            drop
+            i32.const 3
+            call $imp
+            i32.const 2
+          end
+          i32.const 1
+          i32.add)
+        (@custom "keep" "me"))"#;
+    let out = rewrite(wat, &Edit::default());
+    assert!(out.contains("(@custom \"keep\""), "{out}");
+    assert!(out.contains("call $imp"), "{out}");
+}

@@ -1,0 +1,125 @@
+//! Which types does a module use, outside their own recursion group?
+//!
+//! The `remove-types` pass only offers groups nobody refers to, so that the
+//! driver does not waste candidates on removals that cannot be repaired.
+//! Every section but the type section is walked with a `Reencode` whose
+//! `type_index` hook records what it sees; the type section (our own model)
+//! contributes references that cross group boundaries.
+
+use crate::module::Module;
+use crate::types::{Composite, Heap, ValType};
+use anyhow::Result;
+use std::collections::BTreeSet;
+use std::convert::Infallible;
+use wasm_encoder::reencode::{Error, Reencode};
+use wasmparser::{Parser, Payload};
+
+struct Recorder {
+    used: BTreeSet<u32>,
+}
+
+impl Reencode for Recorder {
+    type Error = Infallible;
+
+    fn type_index(&mut self, ty: u32) -> Result<u32, Error<Infallible>> {
+        self.used.insert(ty);
+        Ok(ty)
+    }
+}
+
+/// Type indices referenced from outside their own recursion group.
+pub fn used_types(m: &Module) -> Result<BTreeSet<u32>> {
+    let mut r = Recorder {
+        used: BTreeSet::new(),
+    };
+    walk(&mut r, m).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut used = r.used;
+    for (i, (group, ty)) in m.types.iter().enumerate() {
+        let mut refs = Vec::new();
+        refs.extend(ty.supertype);
+        refs.extend(ty.describes);
+        refs.extend(ty.descriptor);
+        let mut val = |v: &ValType| {
+            if let ValType::Ref {
+                heap: Heap::Concrete(t) | Heap::Exact(t),
+                ..
+            } = v
+            {
+                refs.push(*t);
+            }
+        };
+        match &ty.composite {
+            Composite::Func { params, results } => params.iter().chain(results).for_each(&mut val),
+            Composite::Struct(fields) => fields.iter().for_each(|f| val(&f.storage)),
+            Composite::Array(f) => val(&f.storage),
+            Composite::Cont(t) => refs.push(*t),
+        }
+        for t in refs {
+            let other_group = m.types.get(t as usize).map(|(g, _)| *g);
+            if other_group != Some(*group) && t as usize != i {
+                used.insert(t);
+            }
+        }
+    }
+    Ok(used)
+}
+
+fn walk(r: &mut Recorder, m: &Module) -> Result<(), Error<Infallible>> {
+    let mut code = wasm_encoder::CodeSection::new();
+    for payload in Parser::new(0).parse_all(&m.bytes) {
+        match payload? {
+            Payload::ImportSection(s) => {
+                for import in s.into_imports() {
+                    r.entity_type(import?.ty)?;
+                }
+            }
+            Payload::FunctionSection(s) => {
+                r.parse_function_section(&mut wasm_encoder::FunctionSection::new(), s)?
+            }
+            Payload::TableSection(s) => {
+                r.parse_table_section(&mut wasm_encoder::TableSection::new(), s)?
+            }
+            Payload::GlobalSection(s) => {
+                r.parse_global_section(&mut wasm_encoder::GlobalSection::new(), s)?
+            }
+            Payload::TagSection(s) => {
+                r.parse_tag_section(&mut wasm_encoder::TagSection::new(), s)?
+            }
+            Payload::ElementSection(s) => {
+                r.parse_element_section(&mut wasm_encoder::ElementSection::new(), s)?
+            }
+            Payload::DataSection(s) => {
+                r.parse_data_section(&mut wasm_encoder::DataSection::new(), s)?
+            }
+            Payload::CodeSectionEntry(body) => r.parse_function_body(&mut code, body)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_types_used_by_code_and_signatures() {
+        let m = Module::parse(
+            wat::parse_str(
+                r#"(module
+                  (type $unused (func (param i64)))
+                  (type $s (struct (field i32)))
+                  (type $arr (array (ref null $s)))
+                  (type $blk (func (result i32 i32)))
+                  (func (result i32)
+                    block (type $blk) i32.const 1 i32.const 2 end
+                    drop))"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let used = used_types(&m).unwrap();
+        // $s is used by $arr (another group); $blk by a block; 4 is the func's type.
+        assert_eq!(used, [1, 3, 4].into());
+    }
+}

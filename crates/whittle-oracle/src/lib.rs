@@ -1,0 +1,34 @@
+//! The oracle of wasm-whittle: run one candidate module and say how it fails.
+//!
+//! A reducer calls its oracle thousands of times on modules that are, by
+//! construction, exactly the ones that break the compiler. The compiler may
+//! panic, abort, segfault, loop forever or allocate without bound — and none
+//! of that may take the reducer down. So every candidate is checked in a
+//! **subprocess** ([`process`]) under a time and memory limit, in its own
+//! process group that is killed afterwards, with bounded output capture.
+//!
+//! What the subprocess did is then classified into an [`Outcome`]
+//! ([`classify`]): the built-in child reports a JSON `Outcome` itself, the
+//! `wasmtime compile` CLI is parsed from its stderr (panic reports, `Error:`
+//! chains), and user predicates are judged by exit code.
+//!
+//! Finally, reduction must preserve *the* bug, not just *a* failure: a
+//! [`Signature`] ([`signature`]) derived from the original's outcome (or
+//! pinned by the user with `--expect`/`--kind`) decides whether a candidate
+//! "fails the same way", comparing messages after masking numbers that
+//! legitimately change as the module shrinks.
+//!
+//! [`Oracle`] ([`oracle`]) ties it together: write the candidate to a private
+//! temporary directory, run, classify.
+
+pub mod classify;
+pub mod oracle;
+pub mod outcome;
+pub mod process;
+pub mod signature;
+
+pub use classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
+pub use oracle::{shell_quote, split_command, Evaluation, Oracle, OracleKind};
+pub use outcome::{signal_name, Kind, Outcome};
+pub use process::{run, RunLimits, RunResult, Termination};
+pub use signature::{normalize_location, normalize_message, Signature};

@@ -1,0 +1,555 @@
+//! The oracle: "what does the compiler do with this candidate?"
+//!
+//! An [`Oracle`] writes a candidate module to a fresh private temporary
+//! directory, runs one of three kinds of checker on it in a subprocess
+//! ([`crate::process::run`]) and classifies the result ([`crate::classify`]):
+//! the built-in child (this program re-executed), the `wasmtime compile` CLI,
+//! or a user predicate command. Running out of process is the point: the
+//! compiler may crash or hang, and the reducer must survive it.
+//!
+//! [`Oracle::command_line`] and [`split_command`] translate between the argv
+//! the oracle runs and the shell text a user writes or pastes.
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
+use crate::outcome::Outcome;
+use crate::process::{run, RunLimits};
+
+/// Which checker to run on a candidate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OracleKind {
+    /// Re-execute `exe` with `args` + candidate path; the child prints one
+    /// JSON [`Outcome`] line.
+    Builtin { exe: PathBuf, args: Vec<OsString> },
+    /// `wasmtime compile -o <tmpdir>/out.cwasm <args...> <candidate.wasm>`.
+    WasmtimeCli {
+        wasmtime: PathBuf,
+        args: Vec<OsString>,
+    },
+    /// `argv[0] argv[1..] <candidate.wasm>`; exit 0 = interesting.
+    Predicate { argv: Vec<OsString> },
+}
+
+/// The result of evaluating one candidate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evaluation {
+    pub outcome: Outcome,
+    /// Wall-clock time of the subprocess.
+    pub wall: Duration,
+    /// Peak resident set size of the subprocess, in bytes.
+    pub peak_rss_bytes: u64,
+}
+
+/// A checker plus the limits it runs under.
+#[derive(Clone, Debug)]
+pub struct Oracle {
+    pub kind: OracleKind,
+    pub limits: RunLimits,
+}
+
+/// File name of the candidate inside its temporary directory.
+const CANDIDATE: &str = "candidate.wasm";
+/// File name of `wasmtime compile`'s output inside the temporary directory.
+const CWASM: &str = "out.cwasm";
+
+impl Oracle {
+    pub fn new(kind: OracleKind, limits: RunLimits) -> Oracle {
+        Oracle { kind, limits }
+    }
+
+    /// Write `wasm` to `candidate.wasm` in a fresh private temporary
+    /// directory (removed afterwards), run the checker on it and classify
+    /// the result. Fails only if the checker cannot be run at all.
+    pub fn evaluate(&self, wasm: &[u8]) -> anyhow::Result<Evaluation> {
+        let dir = tempfile::Builder::new()
+            .prefix("whittle-")
+            .tempdir()
+            .context("failed to create a temporary directory for the candidate")?;
+        let candidate = dir.path().join(CANDIDATE);
+        std::fs::write(&candidate, wasm)
+            .with_context(|| format!("failed to write {}", candidate.display()))?;
+        let (program, args) = self.argv(candidate.as_os_str(), &dir.path().join(CWASM))?;
+        let result = run(Path::new(&program), &args, None, &self.limits)?;
+        let outcome = match &self.kind {
+            OracleKind::Builtin { .. } => classify_builtin(&result),
+            OracleKind::WasmtimeCli { .. } => classify_wasmtime_cli(&result),
+            OracleKind::Predicate { .. } => classify_predicate(&result),
+        };
+        drop(dir);
+        Ok(Evaluation {
+            outcome,
+            wall: result.wall,
+            peak_rss_bytes: result.peak_rss_bytes,
+        })
+    }
+
+    /// The program and arguments that check `candidate`.
+    fn argv(&self, candidate: &OsStr, cwasm: &Path) -> anyhow::Result<(OsString, Vec<OsString>)> {
+        Ok(match &self.kind {
+            OracleKind::Builtin { exe, args } => {
+                let mut a = args.clone();
+                a.push(candidate.to_owned());
+                (exe.clone().into_os_string(), a)
+            }
+            OracleKind::WasmtimeCli { wasmtime, args } => {
+                let mut a: Vec<OsString> = vec!["compile".into(), "-o".into(), cwasm.into()];
+                a.extend(args.iter().cloned());
+                a.push(candidate.to_owned());
+                (wasmtime.clone().into_os_string(), a)
+            }
+            OracleKind::Predicate { argv } => {
+                let (program, rest) = argv
+                    .split_first()
+                    .context("the predicate command is empty")?;
+                let mut a = rest.to_vec();
+                a.push(candidate.to_owned());
+                (program.clone(), a)
+            }
+        })
+    }
+
+    /// One line for humans: `built-in (<exe> <args>)`, `wasmtime CLI <path>`
+    /// (plus `(compile <args>)` when there are extra arguments) or
+    /// `predicate <argv>`.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            OracleKind::Builtin { exe, args } => {
+                let mut words = vec![shell_quote(exe.as_os_str())];
+                words.extend(args.iter().map(|a| shell_quote(a)));
+                format!("built-in ({})", words.join(" "))
+            }
+            OracleKind::WasmtimeCli { wasmtime, args } => {
+                let mut s = format!("wasmtime CLI {}", shell_quote(wasmtime.as_os_str()));
+                if !args.is_empty() {
+                    s.push_str(&format!(" (compile {})", join_quoted(args)));
+                }
+                s
+            }
+            OracleKind::Predicate { argv } => format!("predicate {}", join_quoted(argv)),
+        }
+    }
+
+    /// The shell-quoted command a user can paste to reproduce one check,
+    /// with `candidate` as the module file. For the wasmtime CLI the output
+    /// goes next to the candidate (`x.wasm` → `x.cwasm`).
+    pub fn command_line(&self, candidate: &str) -> String {
+        let cwasm = match candidate.strip_suffix(".wasm") {
+            Some(stem) => format!("{stem}.cwasm"),
+            None => format!("{candidate}.cwasm"),
+        };
+        match self.argv(OsStr::new(candidate), Path::new(&cwasm)) {
+            Ok((program, args)) => {
+                let mut words = vec![shell_quote(&program)];
+                words.extend(args.iter().map(|a| shell_quote(a)));
+                words.join(" ")
+            }
+            Err(_) => shell_quote(OsStr::new(candidate)),
+        }
+    }
+}
+
+fn join_quoted(words: &[OsString]) -> String {
+    words
+        .iter()
+        .map(|w| shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Quote one word for a POSIX shell: left bare when it only holds safe
+/// characters, otherwise single-quoted (`'` written as `'\''`).
+pub fn shell_quote(word: &OsStr) -> String {
+    let s = word.to_string_lossy();
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./=:,+@%^".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.into_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Split a command line the way a POSIX shell splits words, without any
+/// expansion: whitespace separates words; `'…'` is literal; inside `"…"` a
+/// backslash escapes only `"`, `\`, `$`, `` ` `` and newline; elsewhere a
+/// backslash escapes any character. Unbalanced quotes and a trailing
+/// backslash are errors.
+pub fn split_command(s: &str) -> anyhow::Result<Vec<String>> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut current));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => current.push(c),
+                        None => anyhow::bail!("unbalanced single quote in command `{s}`"),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => current.push(c),
+                            Some('\n') => {}
+                            Some(c) => {
+                                current.push('\\');
+                                current.push(c);
+                            }
+                            None => anyhow::bail!("unbalanced double quote in command `{s}`"),
+                        },
+                        Some(c) => current.push(c),
+                        None => anyhow::bail!("unbalanced double quote in command `{s}`"),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some('\n') => {}
+                Some(c) => {
+                    current.push(c);
+                    in_word = true;
+                }
+                None => anyhow::bail!("trailing backslash in command `{s}`"),
+            },
+            c => {
+                current.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(current);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn os(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    fn split(s: &str) -> Vec<String> {
+        split_command(s).unwrap()
+    }
+
+    #[test]
+    fn split_plain() {
+        assert_eq!(
+            split("python3 check.py --x"),
+            ["python3", "check.py", "--x"]
+        );
+        assert_eq!(split("  a\t b \n c  "), ["a", "b", "c"]);
+        assert!(split("").is_empty());
+        assert!(split("   ").is_empty());
+    }
+
+    #[test]
+    fn split_quotes() {
+        assert_eq!(split("sh -c 'exit 3'"), ["sh", "-c", "exit 3"]);
+        assert_eq!(
+            split(r#"grep "a b" 'c"d' "e'f""#),
+            ["grep", "a b", "c\"d", "e'f"]
+        );
+        assert_eq!(split("a'b'\"c\"d"), ["abcd"]);
+        assert_eq!(split("x '' \"\""), ["x", "", ""]);
+        assert_eq!(split(r#"'$HOME' "$HOME" *"#), ["$HOME", "$HOME", "*"]);
+    }
+
+    #[test]
+    fn split_backslashes() {
+        assert_eq!(split(r"a\ b c"), ["a b", "c"]);
+        assert_eq!(split(r#"\"q\""#), ["\"q\""]);
+        assert_eq!(split(r#""a\"b\\c\d""#), [r#"a"b\c\d"#]);
+        assert_eq!(split(r"'a\b'"), [r"a\b"]);
+        assert_eq!(split("a \\\nb"), ["a", "b"]);
+    }
+
+    #[test]
+    fn split_errors() {
+        for bad in ["'open", "\"open", "a 'b\" c", "trailing\\", "\"a\\"] {
+            let err = split_command(bad).unwrap_err().to_string();
+            assert!(err.contains(bad), "{err}");
+        }
+    }
+
+    #[test]
+    fn quote_round_trips_through_split() {
+        let words = [
+            "plain",
+            "with space",
+            "it's",
+            "",
+            "$x",
+            "a\"b",
+            "tab\there",
+            "ü",
+        ];
+        let line: Vec<String> = words.iter().map(|w| shell_quote(OsStr::new(w))).collect();
+        assert_eq!(split(&line.join(" ")), words);
+        assert_eq!(shell_quote(OsStr::new("/usr/bin/x-1.0")), "/usr/bin/x-1.0");
+        assert_eq!(shell_quote(OsStr::new("it's")), r"'it'\''s'");
+    }
+
+    #[test]
+    fn command_lines() {
+        let o = Oracle::new(
+            OracleKind::Predicate {
+                argv: os(&["python3", "check.py", "--flag=a b"]),
+            },
+            RunLimits::default(),
+        );
+        assert_eq!(
+            o.command_line("t.wasm"),
+            "python3 check.py '--flag=a b' t.wasm"
+        );
+        assert_eq!(o.describe(), "predicate python3 check.py '--flag=a b'");
+
+        let o = Oracle::new(
+            OracleKind::WasmtimeCli {
+                wasmtime: "/opt/wasmtime".into(),
+                args: os(&["--target", "riscv64gc"]),
+            },
+            RunLimits::default(),
+        );
+        assert_eq!(
+            o.command_line("bug 1.wasm"),
+            "/opt/wasmtime compile -o 'bug 1.cwasm' --target riscv64gc 'bug 1.wasm'"
+        );
+        assert_eq!(
+            o.describe(),
+            "wasmtime CLI /opt/wasmtime (compile --target riscv64gc)"
+        );
+
+        let o = Oracle::new(
+            OracleKind::Builtin {
+                exe: "/bin/whittle".into(),
+                args: os(&["oracle-child", "-C", "opt-level=2"]),
+            },
+            RunLimits::default(),
+        );
+        assert_eq!(
+            o.command_line("x.wasm"),
+            "/bin/whittle oracle-child -C opt-level=2 x.wasm"
+        );
+        assert_eq!(
+            o.describe(),
+            "built-in (/bin/whittle oracle-child -C opt-level=2)"
+        );
+    }
+
+    /// Write an executable shell script into `dir`.
+    fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn predicate_sees_candidate() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = dir.path().join("seen");
+        // "$1" is the expected content, "$2" the candidate appended by the oracle.
+        let check = script(
+            dir.path(),
+            "check.sh",
+            &format!(
+                "echo \"$2\" > '{seen}'\n\
+                 case \"$2\" in *.wasm) ;; *) exit 3;; esac\n\
+                 test \"$(cat \"$2\")\" = \"$1\" || exit 4\n\
+                 echo checked >&2\n\
+                 exit 0\n",
+                seen = seen.display()
+            ),
+        );
+        let oracle = Oracle::new(
+            OracleKind::Predicate {
+                argv: vec!["/bin/sh".into(), check.into_os_string(), "hello".into()],
+            },
+            RunLimits::default(),
+        );
+        let eval = oracle.evaluate(b"hello").unwrap();
+        assert_eq!(
+            eval.outcome,
+            Outcome::Exit {
+                code: 0,
+                stderr_tail: "checked".into()
+            }
+        );
+        assert!(eval.peak_rss_bytes > 0);
+        let path = std::fs::read_to_string(&seen).unwrap();
+        let path = Path::new(path.trim());
+        assert!(path.ends_with(CANDIDATE), "{}", path.display());
+        assert!(path.is_absolute());
+        assert!(!path.exists(), "the temporary directory was not removed");
+
+        let eval = oracle.evaluate(b"other bytes").unwrap();
+        assert_eq!(eval.outcome.kind(), crate::Kind::Exit);
+        assert!(matches!(eval.outcome, Outcome::Exit { code: 4, .. }));
+    }
+
+    #[test]
+    fn predicate_runs_in_callers_cwd() {
+        let cwd = std::env::current_dir().unwrap();
+        let oracle = Oracle::new(
+            OracleKind::Predicate {
+                argv: os(&["/bin/sh", "-c", "pwd >&2; exit 5"]),
+            },
+            RunLimits::default(),
+        );
+        let eval = oracle.evaluate(b"").unwrap();
+        match eval.outcome {
+            Outcome::Exit { code, stderr_tail } => {
+                assert_eq!(code, 5);
+                assert_eq!(
+                    Path::new(&stderr_tail).canonicalize().unwrap(),
+                    cwd.canonicalize().unwrap()
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn predicate_timeout() {
+        let oracle = Oracle::new(
+            OracleKind::Predicate {
+                argv: os(&["sleep", "30"]),
+            },
+            RunLimits {
+                timeout: Duration::from_millis(200),
+                ..RunLimits::default()
+            },
+        );
+        // `sleep 30 <candidate>` sleeps 30 s: the extra operand is summed.
+        let eval = oracle.evaluate(b"").unwrap();
+        assert_eq!(eval.outcome, Outcome::Timeout);
+    }
+
+    #[test]
+    fn empty_predicate_is_an_error() {
+        let oracle = Oracle::new(OracleKind::Predicate { argv: vec![] }, RunLimits::default());
+        assert!(oracle.evaluate(b"").is_err());
+    }
+
+    #[test]
+    fn missing_program_is_an_error() {
+        let oracle = Oracle::new(
+            OracleKind::WasmtimeCli {
+                wasmtime: "/nonexistent/wasmtime".into(),
+                args: vec![],
+            },
+            RunLimits::default(),
+        );
+        let err = format!("{:#}", oracle.evaluate(b"").unwrap_err());
+        assert!(err.contains("/nonexistent/wasmtime"), "{err}");
+    }
+
+    #[test]
+    fn wasmtime_cli_fake() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("args");
+        let fake = script(
+            dir.path(),
+            "wasmtime",
+            &format!(
+                "printf '%s\\n' \"$@\" > '{log}'\n\
+                 test \"$(cat \"$6\")\" = ok && exit 0\n\
+                 echo 'Error: failed to compile' >&2\n\
+                 echo >&2\n\
+                 echo 'Caused by:' >&2\n\
+                 echo '    bad at offset 12' >&2\n\
+                 exit 1\n",
+                log = log.display()
+            ),
+        );
+        let oracle = Oracle::new(
+            OracleKind::WasmtimeCli {
+                wasmtime: fake,
+                args: os(&["-C", "x=y"]),
+            },
+            RunLimits::default(),
+        );
+        let eval = retry_busy(|| oracle.evaluate(b"ok"));
+        assert_eq!(eval.outcome, Outcome::Ok);
+        let args = std::fs::read_to_string(&log).unwrap();
+        let args: Vec<&str> = args.lines().collect();
+        assert_eq!(args.len(), 6, "{args:?}");
+        assert_eq!(&args[..2], ["compile", "-o"]);
+        assert!(args[2].ends_with(CWASM));
+        assert_eq!(&args[3..5], ["-C", "x=y"]);
+        assert!(args[5].ends_with(CANDIDATE));
+        assert_eq!(Path::new(args[2]).parent(), Path::new(args[5]).parent());
+
+        let eval = retry_busy(|| oracle.evaluate(b"not ok"));
+        assert_eq!(
+            eval.outcome,
+            Outcome::Error {
+                message: "failed to compile: bad at offset 12".into()
+            }
+        );
+    }
+
+    #[test]
+    fn builtin_fake() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = script(
+            dir.path(),
+            "child",
+            "test \"$1\" = --child || exit 9\n\
+             echo 'log line'\n\
+             echo '{\"kind\":\"panic\",\"message\":\"boom\",\"location\":\"a.rs:1\"}'\n",
+        );
+        let oracle = Oracle::new(
+            OracleKind::Builtin {
+                exe: fake,
+                args: os(&["--child"]),
+            },
+            RunLimits::default(),
+        );
+        let eval = retry_busy(|| oracle.evaluate(b""));
+        assert_eq!(
+            eval.outcome,
+            Outcome::Panic {
+                message: "boom".into(),
+                location: Some("a.rs:1".into())
+            }
+        );
+    }
+
+    /// Executing a freshly written script can fail with ETXTBSY while
+    /// another test thread's fork still holds the write descriptor.
+    fn retry_busy(mut f: impl FnMut() -> anyhow::Result<Evaluation>) -> Evaluation {
+        for _ in 0..50 {
+            match f() {
+                Ok(e) => return e,
+                Err(e) if format!("{e:#}").contains("busy") => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Err(e) => panic!("{e:#}"),
+            }
+        }
+        panic!("executable stayed busy");
+    }
+}

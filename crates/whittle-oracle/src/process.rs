@@ -1,0 +1,621 @@
+//! Running one command in a subprocess, robustly.
+//!
+//! Compilers under reduction panic, abort, segfault, hang and eat memory; none
+//! of that may take the reducer down or leave debris behind. [`run`] therefore
+//!
+//! * starts the program directly (no shell) in a **new process group**, with
+//!   stdin from `/dev/null`;
+//! * drains stdout and stderr on reader threads into **bounded** buffers that
+//!   keep the first and the last `capture_limit / 2` bytes of each stream, so a
+//!   child printing gigabytes costs a fixed amount of memory;
+//! * reaps the child itself with `wait4`, polling (1 ms backing off to 10 ms),
+//!   which also yields `ru_maxrss`, the peak resident set size;
+//! * enforces a wall-clock timeout and an optional RSS limit (sampled from
+//!   `/proc/<pid>/statm` on each poll) by killing the whole process group;
+//! * always kills the process group once the child is done, so grandchildren
+//!   cannot linger (or keep the pipes open).
+//!
+//! Exit is detected with `waitid(…, WNOWAIT)` so that the group is killed
+//! *before* the leader is reaped: while the zombie leader exists its pid (the
+//! group id) cannot be reused, so `killpg` can never hit an unrelated group.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+/// Limits for one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunLimits {
+    /// Wall-clock time after which the process group is killed.
+    pub timeout: Duration,
+    /// Resident set size (bytes) above which the process group is killed.
+    pub memory_limit: Option<u64>,
+    /// Bytes of each output stream kept (first half and last half).
+    pub capture_limit: usize,
+}
+
+impl Default for RunLimits {
+    fn default() -> RunLimits {
+        RunLimits {
+            timeout: Duration::from_secs(60),
+            memory_limit: None,
+            capture_limit: 64 * 1024,
+        }
+    }
+}
+
+/// How the child ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Termination {
+    /// Exited normally with this code.
+    Exited(i32),
+    /// Killed by this signal (not sent by us).
+    Signaled(i32),
+    /// We killed it because it ran past the timeout.
+    TimedOut,
+    /// We killed it (or it ended) with its RSS above the memory limit.
+    MemoryExceeded,
+}
+
+/// Everything observed about one run.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub termination: Termination,
+    /// Captured stdout (bounded, see [`RunLimits::capture_limit`]).
+    pub stdout: Vec<u8>,
+    /// Captured stderr (bounded, see [`RunLimits::capture_limit`]).
+    pub stderr: Vec<u8>,
+    /// Wall-clock time from spawn to reap.
+    pub wall: Duration,
+    /// Peak resident set size of the child, in bytes.
+    pub peak_rss_bytes: u64,
+}
+
+impl RunResult {
+    /// stdout as (lossily decoded) text.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// stderr as (lossily decoded) text.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+/// A byte sink keeping the first `head_cap` and the last `tail_cap` bytes.
+#[derive(Debug)]
+struct Capture {
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
+    head_cap: usize,
+    tail_cap: usize,
+    omitted: u64,
+}
+
+impl Capture {
+    fn new(limit: usize) -> Capture {
+        let head_cap = limit / 2;
+        Capture {
+            head: Vec::new(),
+            tail: VecDeque::new(),
+            head_cap,
+            tail_cap: limit - head_cap,
+            omitted: 0,
+        }
+    }
+
+    fn push(&mut self, mut data: &[u8]) {
+        if self.head.len() < self.head_cap {
+            let n = (self.head_cap - self.head.len()).min(data.len());
+            self.head.extend_from_slice(&data[..n]);
+            data = &data[n..];
+        }
+        if data.is_empty() {
+            return;
+        }
+        if data.len() >= self.tail_cap {
+            self.omitted += (self.tail.len() + data.len() - self.tail_cap) as u64;
+            self.tail.clear();
+            self.tail.extend(&data[data.len() - self.tail_cap..]);
+        } else {
+            let overflow = (self.tail.len() + data.len()).saturating_sub(self.tail_cap);
+            self.tail.drain(..overflow);
+            self.omitted += overflow as u64;
+            self.tail.extend(data);
+        }
+    }
+
+    fn contents(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.head.len() + self.tail.len() + 40);
+        out.extend_from_slice(&self.head);
+        if self.omitted > 0 {
+            out.extend_from_slice(format!("\n[… {} bytes omitted …]\n", self.omitted).as_bytes());
+        }
+        out.extend(self.tail.iter());
+        out
+    }
+}
+
+type SharedCapture = Arc<Mutex<Capture>>;
+
+fn lock(c: &SharedCapture) -> std::sync::MutexGuard<'_, Capture> {
+    c.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn spawn_reader<R: Read + Send + 'static>(
+    mut pipe: R,
+    capture: SharedCapture,
+    name: &str,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(format!("whittle-{name}"))
+        .spawn(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match pipe.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => lock(&capture).push(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                }
+            }
+        })
+}
+
+fn page_size() -> u64 {
+    static PAGE: OnceLock<u64> = OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf has no preconditions.
+        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if n > 0 {
+            n as u64
+        } else {
+            4096
+        }
+    })
+}
+
+/// Current resident set size of `pid` in bytes, from `/proc/<pid>/statm`.
+fn current_rss(pid: libc::pid_t) -> Option<u64> {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * page_size())
+}
+
+/// Whether `pid` has exited, without reaping it.
+fn has_exited(pid: libc::pid_t) -> std::io::Result<bool> {
+    loop {
+        // SAFETY: an all-zero siginfo_t is a valid value; waitid only writes to it.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: valid pointer to a siginfo_t we own.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        if r == -1 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        // SAFETY: reading si_pid of a siginfo_t filled in (or zeroed) above.
+        return Ok(unsafe { info.si_pid() } != 0);
+    }
+}
+
+/// Reap `pid` (blocking), returning its wait status and resource usage.
+fn reap(pid: libc::pid_t) -> std::io::Result<(libc::c_int, libc::rusage)> {
+    loop {
+        let mut status: libc::c_int = 0;
+        // SAFETY: an all-zero rusage is a valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: valid pointers to locals.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            return Ok((status, usage));
+        }
+        let err = std::io::Error::last_os_error();
+        if r == -1 && err.kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        return Err(err);
+    }
+}
+
+fn kill_group(pid: libc::pid_t) {
+    // SAFETY: plain syscall; failure (ESRCH: group already gone) is ignored.
+    unsafe {
+        libc::killpg(pid, libc::SIGKILL);
+    }
+}
+
+/// How long to wait for the pipe readers after the group was killed. Only a
+/// process that escaped the group (e.g. via `setsid`) can keep a pipe open
+/// that long; then the reader is left to finish on its own.
+const READER_GRACE: Duration = Duration::from_secs(2);
+
+/// Run `program args…` (no shell) in a new process group under `limits`.
+///
+/// `cwd` sets the working directory (`None` = inherit). Fails only if the
+/// program cannot be started (the message names it) or waiting fails; every
+/// way the child itself can end is reported in [`RunResult::termination`].
+pub fn run(
+    program: &Path,
+    args: &[OsString],
+    cwd: Option<&Path>,
+    limits: &RunLimits,
+) -> anyhow::Result<RunResult> {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("failed to run `{}`", program.display()))?;
+    let pid = child.id() as libc::pid_t;
+
+    let out_cap: SharedCapture = Arc::new(Mutex::new(Capture::new(limits.capture_limit)));
+    let err_cap: SharedCapture = Arc::new(Mutex::new(Capture::new(limits.capture_limit)));
+    let mut readers = Vec::new();
+    let mut reader_error = None;
+    if let Some(pipe) = child.stdout.take() {
+        match spawn_reader(pipe, out_cap.clone(), "stdout") {
+            Ok(h) => readers.push(h),
+            Err(e) => reader_error = Some(e),
+        }
+    }
+    if let Some(pipe) = child.stderr.take() {
+        match spawn_reader(pipe, err_cap.clone(), "stderr") {
+            Ok(h) => readers.push(h),
+            Err(e) => reader_error = Some(e),
+        }
+    }
+    if let Some(e) = reader_error {
+        kill_group(pid);
+        let _ = reap(pid);
+        return Err(anyhow::Error::new(e).context("failed to start an output reader thread"));
+    }
+
+    let deadline = start.checked_add(limits.timeout);
+    let mut nap = Duration::from_millis(1);
+    let mut sampled_peak = 0u64;
+    let mut killed_for = None;
+    loop {
+        match has_exited(pid) {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => {
+                kill_group(pid);
+                let _ = reap(pid);
+                return Err(anyhow::Error::new(e)
+                    .context(format!("failed to wait for `{}`", program.display())));
+            }
+        }
+        if let Some(limit) = limits.memory_limit {
+            if let Some(rss) = current_rss(pid) {
+                sampled_peak = sampled_peak.max(rss);
+                if rss > limit {
+                    killed_for = Some(Termination::MemoryExceeded);
+                    break;
+                }
+            }
+        }
+        let now = Instant::now();
+        let remaining = match deadline {
+            Some(d) if now >= d => {
+                killed_for = Some(Termination::TimedOut);
+                break;
+            }
+            Some(d) => d - now,
+            None => nap,
+        };
+        std::thread::sleep(nap.min(remaining));
+        nap = (nap * 2).min(Duration::from_millis(10));
+    }
+
+    // The leader is not reaped yet, so `pid` still names our group.
+    kill_group(pid);
+    let (status, usage) =
+        reap(pid).with_context(|| format!("failed to reap `{}`", program.display()))?;
+    let wall = start.elapsed();
+    drop(child);
+
+    let maxrss = (usage.ru_maxrss.max(0) as u64).saturating_mul(1024);
+    let peak_rss_bytes = maxrss.max(sampled_peak);
+    let termination = match killed_for {
+        Some(t) => t,
+        None => {
+            let natural = if libc::WIFEXITED(status) {
+                Termination::Exited(libc::WEXITSTATUS(status))
+            } else if libc::WIFSIGNALED(status) {
+                Termination::Signaled(libc::WTERMSIG(status))
+            } else {
+                Termination::Exited(-1)
+            };
+            match limits.memory_limit {
+                Some(limit) if peak_rss_bytes > limit => Termination::MemoryExceeded,
+                _ => natural,
+            }
+        }
+    };
+
+    let grace_end = Instant::now() + READER_GRACE;
+    for handle in readers {
+        while !handle.is_finished() && Instant::now() < grace_end {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if handle.is_finished() {
+            let _ = handle.join();
+        }
+    }
+    let stdout = lock(&out_cap).contents();
+    let stderr = lock(&err_cap).contents();
+
+    Ok(RunResult {
+        termination,
+        stdout,
+        stderr,
+        wall,
+        peak_rss_bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    fn sh(script: &str, limits: &RunLimits) -> RunResult {
+        run(Path::new("/bin/sh"), &os(&["-c", script]), None, limits).unwrap()
+    }
+
+    fn short_timeout() -> RunLimits {
+        RunLimits {
+            timeout: Duration::from_millis(300),
+            ..RunLimits::default()
+        }
+    }
+
+    #[test]
+    fn capture_keeps_everything_under_limit() {
+        let mut c = Capture::new(10);
+        c.push(b"abc");
+        c.push(b"defgh");
+        c.push(b"ij");
+        assert_eq!(c.contents(), b"abcdefghij");
+    }
+
+    #[test]
+    fn capture_keeps_head_and_tail() {
+        let mut c = Capture::new(8);
+        for chunk in [&b"0123"[..], b"456", b"789abc", b"d", b"ef"] {
+            c.push(chunk);
+        }
+        // 16 bytes in, first 4 and last 4 kept.
+        assert_eq!(
+            String::from_utf8(c.contents()).unwrap(),
+            "0123\n[… 8 bytes omitted …]\ncdef"
+        );
+        let mut big = Capture::new(4);
+        big.push(&[b'x'; 1000]);
+        big.push(b"yz");
+        let s = String::from_utf8(big.contents()).unwrap();
+        assert_eq!(s, "xx\n[… 998 bytes omitted …]\nyz");
+        let mut zero = Capture::new(0);
+        zero.push(b"abc");
+        assert_eq!(
+            String::from_utf8(zero.contents()).unwrap(),
+            "\n[… 3 bytes omitted …]\n"
+        );
+    }
+
+    #[test]
+    fn exit_code() {
+        let r = sh("exit 3", &RunLimits::default());
+        assert_eq!(r.termination, Termination::Exited(3));
+    }
+
+    #[test]
+    fn captures_both_streams() {
+        let r = sh("echo out; echo err >&2; exit 0", &RunLimits::default());
+        assert_eq!(r.termination, Termination::Exited(0));
+        assert_eq!(r.stdout, b"out\n");
+        assert_eq!(r.stderr, b"err\n");
+    }
+
+    #[test]
+    fn stdin_is_null() {
+        let r = run(Path::new("cat"), &[], None, &short_timeout()).unwrap();
+        assert_eq!(r.termination, Termination::Exited(0));
+        assert!(r.stdout.is_empty());
+    }
+
+    #[test]
+    fn cwd_is_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = run(
+            Path::new("pwd"),
+            &[],
+            Some(dir.path()),
+            &RunLimits::default(),
+        )
+        .unwrap();
+        let printed = String::from_utf8(r.stdout).unwrap();
+        assert_eq!(
+            Path::new(printed.trim()).canonicalize().unwrap(),
+            dir.path().canonicalize().unwrap()
+        );
+    }
+
+    #[test]
+    fn killed_by_signal() {
+        let r = sh("kill -SEGV $$", &RunLimits::default());
+        assert_eq!(r.termination, Termination::Signaled(libc::SIGSEGV));
+    }
+
+    #[test]
+    fn timeout_kills() {
+        let start = Instant::now();
+        let r = run(Path::new("sleep"), &os(&["30"]), None, &short_timeout()).unwrap();
+        assert_eq!(r.termination, Termination::TimedOut);
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(r.wall >= Duration::from_millis(300));
+    }
+
+    #[test]
+    fn timeout_kills_whole_group() {
+        let start = Instant::now();
+        let r = sh("sleep 30 & sleep 30", &short_timeout());
+        assert_eq!(r.termination, Termination::TimedOut);
+        // The background sleep holds the pipes open; had it survived, the
+        // readers would not have finished and we would have waited for them.
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn grandchildren_killed_after_normal_exit() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("survived");
+        let script = format!(
+            "(sleep 1; touch '{}') & echo started; exit 0",
+            marker.display()
+        );
+        let start = Instant::now();
+        let r = sh(&script, &RunLimits::default());
+        assert_eq!(r.termination, Termination::Exited(0));
+        assert_eq!(r.stdout, b"started\n");
+        assert!(
+            start.elapsed() < Duration::from_millis(900),
+            "{:?}",
+            start.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(!marker.exists(), "the grandchild survived the group kill");
+    }
+
+    #[test]
+    fn output_capture_is_bounded() {
+        let r = run(
+            Path::new("head"),
+            &os(&["-c", "10000000", "/dev/zero"]),
+            None,
+            &RunLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(r.termination, Termination::Exited(0));
+        let marker = b"\n[\xe2\x80\xa6 9934464 bytes omitted \xe2\x80\xa6]\n";
+        assert_eq!(r.stdout.len(), 64 * 1024 + marker.len());
+        assert_eq!(&r.stdout[32 * 1024..32 * 1024 + marker.len()], marker);
+        assert!(r.stdout[..32 * 1024].iter().all(|&b| b == 0));
+        assert!(r.stdout[32 * 1024 + marker.len()..].iter().all(|&b| b == 0));
+    }
+
+    fn python3() -> Option<&'static str> {
+        ["/usr/bin/python3", "/usr/local/bin/python3", "python3"]
+            .into_iter()
+            .find(|p| {
+                Command::new(p)
+                    .arg("-c")
+                    .arg("pass")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            })
+    }
+
+    #[test]
+    fn memory_limit_kills() {
+        let Some(py) = python3() else {
+            eprintln!("python3 not available; skipping memory_limit_kills");
+            return;
+        };
+        let limits = RunLimits {
+            timeout: Duration::from_secs(30),
+            memory_limit: Some(100 * 1024 * 1024),
+            ..RunLimits::default()
+        };
+        let start = Instant::now();
+        let r = run(
+            Path::new(py),
+            &os(&[
+                "-c",
+                "x = b'x' * (300*1024*1024); import time; time.sleep(5)",
+            ]),
+            None,
+            &limits,
+        )
+        .unwrap();
+        assert_eq!(r.termination, Termination::MemoryExceeded);
+        assert!(r.peak_rss_bytes > 100 * 1024 * 1024, "{}", r.peak_rss_bytes);
+        assert!(
+            start.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn memory_limit_not_hit() {
+        let limits = RunLimits {
+            memory_limit: Some(1024 * 1024 * 1024),
+            ..RunLimits::default()
+        };
+        let r = sh("exit 0", &limits);
+        assert_eq!(r.termination, Termination::Exited(0));
+    }
+
+    #[test]
+    fn peak_rss_reported() {
+        let r = sh("exit 0", &RunLimits::default());
+        assert!(r.peak_rss_bytes > 0);
+        assert!(r.peak_rss_bytes < 1024 * 1024 * 1024);
+    }
+
+    #[test]
+    fn spawn_failure_names_program() {
+        let err = run(
+            Path::new("/nonexistent/whittle-no-such-program"),
+            &[],
+            None,
+            &RunLimits::default(),
+        )
+        .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("/nonexistent/whittle-no-such-program"),
+            "{text}"
+        );
+    }
+}

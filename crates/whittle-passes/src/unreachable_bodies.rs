@@ -1,0 +1,64 @@
+//! Replace whole function bodies with `unreachable`: the function stays (its
+//! index, type and callers are untouched) but none of its code is compiled.
+//! Cheaper to try than truncation and often enough to isolate the culprit.
+
+use crate::util::{defined, UNREACHABLE_BODY};
+use crate::{Choice, Pass, Search};
+use anyhow::Result;
+use whittle_module::{Edit, Module};
+
+pub struct UnreachableBodies;
+
+/// Defined functions whose body is not already just `unreachable`.
+fn targets(m: &Module) -> Vec<u32> {
+    (0..m.num_defined_funcs() as usize)
+        .map(|i| defined(m, i))
+        .filter(|&f| m.body(f) != Some(UNREACHABLE_BODY))
+        .collect()
+}
+
+impl Pass for UnreachableBodies {
+    fn search(&self, m: &Module) -> Search {
+        Search::Subsets(targets(m).len())
+    }
+
+    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+        let targets = targets(m);
+        Ok(Edit {
+            bodies: choice
+                .subset()
+                .iter()
+                .map(|&i| (targets[i], UNREACHABLE_BODY.to_vec()))
+                .collect(),
+            ..Edit::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, module, run};
+
+    #[test]
+    fn replaces_bodies_and_skips_those_already_unreachable() {
+        let wat = r#"(module
+            (func $a unreachable)
+            (func $b (param i32) (result i32) (local i64) local.get 0 i32.const 1 i32.add))"#;
+        assert_eq!(UnreachableBodies.search(&module(wat)), Search::Subsets(1));
+        let out = run(&UnreachableBodies, wat, Choice::Subset(&[0].into()));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func))
+              (type (;1;) (func (param i32) (result i32)))
+              (func $a (;0;) (type 0)
+                unreachable
+              )
+              (func $b (;1;) (type 1) (param i32) (result i32)
+                unreachable
+              )
+            )"#,
+        );
+    }
+}

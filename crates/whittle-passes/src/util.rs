@@ -1,0 +1,93 @@
+//! Small helpers shared by passes.
+
+use anyhow::{Context, Result};
+use whittle_module::Module;
+
+/// The raw bytes of a defined function's locals declaration and the
+/// operators of its code, each with its byte range in the body.
+pub struct BodyParts<'a> {
+    pub locals: &'a [u8],
+    pub code: &'a [u8],
+    /// (start, end) of each operator within `code`, the final `end` included.
+    pub ops: Vec<(usize, usize)>,
+}
+
+pub fn body_parts(m: &Module, func: u32) -> Result<BodyParts<'_>> {
+    let body = m.function_body(func).context("no such function body")?;
+    let bytes = m.body(func).context("no such function body")?;
+    let base = body.range().start;
+    let mut reader = body.get_operators_reader()?;
+    let code_start = reader.original_position() - base;
+    let mut ops = Vec::new();
+    while !reader.eof() {
+        let start = reader.original_position() - base - code_start;
+        reader.read()?;
+        ops.push((start, reader.original_position() - base - code_start));
+    }
+    Ok(BodyParts {
+        locals: &bytes[..code_start],
+        code: &bytes[code_start..],
+        ops,
+    })
+}
+
+/// A body of just `unreachable`, with no locals.
+pub const UNREACHABLE_BODY: &[u8] = &[0x00, 0x00, 0x0b];
+
+/// Index of the `i`th defined function.
+pub fn defined(m: &Module, i: usize) -> u32 {
+    m.num_imported_funcs + i as u32
+}
+
+/// Which list of a function type a signature pass trims.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SigList {
+    Params,
+    Results,
+}
+
+/// Every (function type, position) in the chosen list, for function types
+/// not used by tags (a tag's signature is not repairable).
+pub fn signature_targets(m: &Module, list: SigList) -> Vec<(u32, usize)> {
+    let mut targets = Vec::new();
+    for t in 0..m.types.len() as u32 {
+        if m.tag_types.contains(&t) {
+            continue;
+        }
+        if let Some((params, results)) = m.func_type(t) {
+            let n = if list == SigList::Params {
+                params.len()
+            } else {
+                results.len()
+            };
+            targets.extend((0..n).map(|i| (t, i)));
+        }
+    }
+    targets
+}
+
+/// The `Retype`s that drop the chosen (type, position) targets.
+pub fn signature_edit(
+    m: &Module,
+    list: SigList,
+    chosen: &std::collections::BTreeSet<usize>,
+) -> whittle_module::Edit {
+    let targets = signature_targets(m, list);
+    let mut edit = whittle_module::Edit::default();
+    for &i in chosen {
+        let (t, pos) = targets[i];
+        let (params, results) = m.func_type(t).expect("function type");
+        let retype = edit
+            .retype
+            .entry(t)
+            .or_insert_with(|| whittle_module::Retype {
+                keep_params: vec![true; params.len()],
+                keep_results: vec![true; results.len()],
+            });
+        match list {
+            SigList::Params => retype.keep_params[pos] = false,
+            SigList::Results => retype.keep_results[pos] = false,
+        }
+    }
+    edit
+}
