@@ -8,8 +8,9 @@
 //!   removed arguments and re-creates the removed results as defaults,
 //!   shuffling through scratch locals when they are not at the end;
 //! - a function whose own type lost parameters turns them into locals; one
-//!   that lost results is wrapped in a block of the old results, whose value
-//!   is trimmed before the final `end` (`return` becomes a branch to it);
+//!   that lost results drops them before each `return` and the final `end`,
+//!   or, if some `br_if`/`br_table` leaves the function with its results,
+//!   is wrapped in a block of the old results (`return` branches to it);
 //! - removed globals read as constants and are written as drops; removed
 //!   data/element segments turn `memory.init`/`table.init` into drops.
 
@@ -50,8 +51,15 @@ struct FuncWriter<'r, 'm> {
     scratch: Scratch,
     /// The function's own type index (original space).
     own_type: u32,
-    /// Body wrapped in a block because the function's results shrink.
+    /// Body wrapped in a block because the function's results shrink and
+    /// some branch targets the function's own label.
     wrapped: bool,
+    /// The function's original results, and which to keep if they shrink.
+    own_results: Vec<ValType>,
+    own_keep: Option<Vec<bool>>,
+    /// The previous instruction never falls through (`unreachable`, `br`,
+    /// `return`, ...): the final `end` then needs no trimming.
+    after_jump: bool,
     param_map: Vec<u32>,
 }
 
@@ -93,7 +101,11 @@ pub fn rewrite_body(
         num_locals += u64::from(count);
         locals.push((count, remap.val_type(ty)?));
     }
-    let wrapped = retype.as_ref().is_some_and(|r| r.changes_results());
+    let own_keep = retype
+        .as_ref()
+        .filter(|r| r.changes_results())
+        .map(|r| r.keep_results.clone());
+    let wrapped = own_keep.is_some() && branches_to_function_label(body)?;
     let mut w = FuncWriter {
         remap,
         code: Vec::new(),
@@ -104,6 +116,9 @@ pub fn rewrite_body(
         },
         own_type,
         wrapped,
+        own_results: results.clone(),
+        own_keep,
+        after_jump: false,
         param_map,
     };
     if wrapped {
@@ -117,6 +132,20 @@ pub fn rewrite_body(
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
         let op = reader.read()?;
+        let jumps = matches!(
+            op,
+            Operator::Unreachable
+                | Operator::Return
+                | Operator::Br { .. }
+                | Operator::BrTable { .. }
+                | Operator::Throw { .. }
+                | Operator::ThrowRef
+                | Operator::Rethrow { .. }
+                | Operator::ReturnCall { .. }
+                | Operator::ReturnCallIndirect { .. }
+                | Operator::ReturnCallRef { .. }
+        );
+        let after_jump = std::mem::replace(&mut w.after_jump, jumps);
         match op {
             Operator::Block { .. }
             | Operator::Loop { .. }
@@ -133,8 +162,9 @@ pub fn rewrite_body(
             Operator::End if depth == 0 => {
                 if w.wrapped {
                     w.emit(&Instruction::End);
-                    let keep = w.remap.edit.retype[&own_type].keep_results.clone();
-                    w.drop_removed(&results, &keep)?;
+                }
+                if w.wrapped || !after_jump {
+                    w.trim_own_results()?;
                 }
                 w.emit(&Instruction::End);
             }
@@ -142,7 +172,7 @@ pub fn rewrite_body(
                 depth -= 1;
                 w.emit(&Instruction::End);
             }
-            Operator::Return => w.own_return(depth),
+            Operator::Return => w.own_return(depth)?,
             Operator::LocalGet { local_index } => {
                 let i = w.local(local_index);
                 w.emit(&Instruction::LocalGet(i));
@@ -220,16 +250,29 @@ impl FuncWriter<'_, '_> {
     }
 
     fn own_results_change(&self) -> bool {
-        self.wrapped
+        self.own_keep.is_some()
     }
 
-    /// Return from the function: to the wrapper block if there is one.
-    fn own_return(&mut self, depth: u32) {
+    /// With the original results on the stack, keep the kept ones.
+    fn trim_own_results(&mut self) -> RResult<()> {
+        if let Some(keep) = self.own_keep.clone() {
+            let results = self.own_results.clone();
+            self.drop_removed(&results, &keep)?;
+            self.scratch.release_all();
+        }
+        Ok(())
+    }
+
+    /// Return from the function, the original results on the stack: to the
+    /// wrapper block if there is one, else trimming them first.
+    fn own_return(&mut self, depth: u32) -> RResult<()> {
         if self.wrapped {
             self.emit(&Instruction::Br(depth));
         } else {
+            self.trim_own_results()?;
             self.emit(&Instruction::Return);
         }
+        Ok(())
     }
 
     fn sig(&self, ty: u32) -> RResult<(Vec<ValType>, Vec<ValType>)> {
@@ -324,7 +367,7 @@ impl FuncWriter<'_, '_> {
             self.scratch.release_all();
         }
         if tail {
-            self.own_return(depth);
+            self.own_return(depth)?;
         }
         Ok(())
     }
@@ -343,7 +386,7 @@ impl FuncWriter<'_, '_> {
                 self.emit(&d);
             }
             if tail {
-                self.own_return(depth);
+                self.own_return(depth)?;
             }
             return Ok(());
         }
@@ -396,4 +439,57 @@ impl FuncWriter<'_, '_> {
             })
         })
     }
+}
+
+/// Does any branch other than `return` leave the function through its own
+/// label (relative depth equal to the nesting depth)? Then results can only
+/// be trimmed with a wrapper block.
+pub(crate) fn branches_to_function_label(body: &wasmparser::FunctionBody<'_>) -> RResult<bool> {
+    let mut depth: u32 = 0;
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        let targets: Vec<u32> = match reader.read()? {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Try { .. } => {
+                depth += 1;
+                continue;
+            }
+            Operator::TryTable { try_table } => {
+                let labels = try_table.catches.iter().map(|c| match c {
+                    wasmparser::Catch::One { label, .. }
+                    | wasmparser::Catch::OneRef { label, .. }
+                    | wasmparser::Catch::All { label }
+                    | wasmparser::Catch::AllRef { label } => *label,
+                });
+                let hit = labels.into_iter().any(|l| l == depth);
+                depth += 1;
+                if hit {
+                    return Ok(true);
+                }
+                continue;
+            }
+            Operator::End | Operator::Delegate { .. } => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Operator::Br { relative_depth }
+            | Operator::BrIf { relative_depth }
+            | Operator::BrOnNull { relative_depth }
+            | Operator::BrOnNonNull { relative_depth }
+            | Operator::BrOnCast { relative_depth, .. }
+            | Operator::BrOnCastFail { relative_depth, .. } => vec![relative_depth],
+            Operator::BrTable { targets } => {
+                let mut all = targets.targets().collect::<Result<Vec<_>, _>>()?;
+                all.push(targets.default());
+                all
+            }
+            _ => continue,
+        };
+        if targets.contains(&depth) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -74,7 +74,7 @@ impl<'m> Remap<'m> {
         let mut wrapper_types = BTreeMap::new();
         for (&t, retype) in &edit.retype {
             let multi = m.func_type(t).is_some_and(|(_, r)| r.len() > 1);
-            if retype.changes_results() && multi {
+            if retype.changes_results() && multi && needs_wrapper(m, edit, t) {
                 wrapper_types.insert(t, kept_types + wrapper_types.len() as u32);
             }
         }
@@ -161,6 +161,25 @@ impl<'m> Remap<'m> {
             None => Ok(i),
         }
     }
+}
+
+/// Does some function of type `t` leave through its own label with a
+/// branch (so its results can only be trimmed inside a wrapper block)?
+fn needs_wrapper(m: &Module, edit: &Edit, t: u32) -> bool {
+    (m.num_imported_funcs..m.num_funcs()).any(|f| {
+        if m.func_types[f as usize] != t || edit.remove_funcs.contains(&f) {
+            return false;
+        }
+        let check = |body: &wasmparser::FunctionBody<'_>| {
+            crate::body::branches_to_function_label(body).unwrap_or(true)
+        };
+        match edit.bodies.get(&f) {
+            Some(bytes) => check(&wasmparser::FunctionBody::new(
+                wasmparser::BinaryReader::new(bytes, 0),
+            )),
+            None => m.function_body(f).is_some_and(|b| check(&b)),
+        }
+    })
 }
 
 fn abstract_heap(code: u8) -> RResult<AbstractHeapType> {

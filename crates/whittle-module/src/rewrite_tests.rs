@@ -94,21 +94,22 @@ fn trimming_results_rewrites_body_and_callers() {
         r#"(module
   (type $t (;0;) (func (param i32) (result i64)))
   (type (;1;) (func (result i32)))
-  (type (;2;) (func (result i32 i64 f32)))
   (func $f (;0;) (type $t) (param i32) (result i64)
     (local i64)
-    block (type 2) (result i32 i64 f32) ;; label = @1
-      local.get 0
-      if ;; label = @2
-        i32.const 1
-        i64.const 2
-        f32.const 0x1.8p+1 (;=3;)
-        br 1 (;@1;)
-      end
-      i32.const 4
-      i64.const 5
-      f32.const 0x1.8p+2 (;=6;)
+    local.get 0
+    if ;; label = @1
+      i32.const 1
+      i64.const 2
+      f32.const 0x1.8p+1 (;=3;)
+      drop
+      local.set 1
+      drop
+      local.get 1
+      return
     end
+    i32.const 4
+    i64.const 5
+    f32.const 0x1.8p+2 (;=6;)
     drop
     local.set 1
     drop
@@ -123,6 +124,48 @@ fn trimming_results_rewrites_body_and_callers() {
     local.get 0
     f32.const 0x0p+0 (;=0;)
     drop
+    drop
+  )
+)"#,
+    );
+}
+
+#[test]
+fn trimming_results_wraps_bodies_that_branch_out_with_their_results() {
+    let out = rewrite(
+        r#"(module
+            (func $f (param i32) (result i32 i64)
+              i32.const 1 i64.const 2 local.get 0 br_if 0
+              drop drop
+              i32.const 3 i64.const 4))"#,
+        &Edit {
+            retype: [(
+                0,
+                Retype {
+                    keep_params: vec![true],
+                    keep_results: vec![true, false],
+                },
+            )]
+            .into(),
+            ..Edit::default()
+        },
+    );
+    assert_wat(
+        &out,
+        r#"(module
+  (type (;0;) (func (param i32) (result i32)))
+  (type (;1;) (func (result i32 i64)))
+  (func $f (;0;) (type 0) (param i32) (result i32)
+    block (type 1) (result i32 i64) ;; label = @1
+      i32.const 1
+      i64.const 2
+      local.get 0
+      br_if 0 (;@1;)
+      drop
+      drop
+      i32.const 3
+      i64.const 4
+    end
     drop
   )
 )"#,

@@ -435,14 +435,14 @@ mod tests {
     fn predicate_timeout() {
         let oracle = Oracle::new(
             OracleKind::Predicate {
-                argv: os(&["sleep", "30"]),
+                argv: os(&["/bin/sh", "-c", "sleep 30"]),
             },
             RunLimits {
                 timeout: Duration::from_millis(200),
                 ..RunLimits::default()
             },
         );
-        // `sleep 30 <candidate>` sleeps 30 s: the extra operand is summed.
+        // The candidate becomes the script's `$0`.
         let eval = oracle.evaluate(b"").unwrap();
         assert_eq!(eval.outcome, Outcome::Timeout);
     }

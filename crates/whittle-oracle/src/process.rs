@@ -507,8 +507,10 @@ mod tests {
     fn grandchildren_killed_after_normal_exit() {
         let dir = tempfile::tempdir().unwrap();
         let marker = dir.path().join("survived");
+        // The background subshell holds stdout open: had it survived, the
+        // readers would have waited for it (2 s) and it would leave a file.
         let script = format!(
-            "(sleep 1; touch '{}') & echo started; exit 0",
+            "(sleep 2; touch '{}') & echo started; exit 0",
             marker.display()
         );
         let start = Instant::now();
@@ -516,11 +518,11 @@ mod tests {
         assert_eq!(r.termination, Termination::Exited(0));
         assert_eq!(r.stdout, b"started\n");
         assert!(
-            start.elapsed() < Duration::from_millis(900),
+            start.elapsed() < Duration::from_millis(1800),
             "{:?}",
             start.elapsed()
         );
-        std::thread::sleep(Duration::from_millis(1500));
+        std::thread::sleep(Duration::from_millis(2500).saturating_sub(start.elapsed()));
         assert!(!marker.exists(), "the grandchild survived the group kill");
     }
 

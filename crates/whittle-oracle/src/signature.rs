@@ -244,9 +244,9 @@ impl Signature {
                 return false;
             }
         } else if let Some(want) = &self.message {
-            if !outcome
+            if outcome
                 .message()
-                .is_some_and(|m| normalize_message(m) == *want)
+                .is_none_or(|m| normalize_message(m) != *want)
             {
                 return false;
             }
