@@ -1,1 +1,57 @@
-fn main() {}
+//! `whittle`: reduce a WebAssembly module on which Wasmtime fails to the
+//! smallest module that still fails the same way.
+//!
+//! One file per subcommand; the oracle, the passes and the driver live in
+//! the crates under `crates/`.
+
+mod check;
+mod child;
+mod flags;
+mod input;
+mod oracle_opts;
+mod output;
+mod reduce;
+mod report;
+mod units;
+
+use clap::{Parser, Subcommand};
+
+/// The version of the `wasmtime` crate the built-in oracle compiles with.
+pub const WASMTIME_VERSION: &str = "48.0.8";
+
+#[derive(Parser, Debug)]
+#[command(name = "whittle", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Check(check::CheckOpts),
+    Reduce(reduce::ReduceOpts),
+    /// Internal: the built-in oracle's child process.
+    #[command(name = oracle_opts::CHILD_COMMAND, hide = true)]
+    Child(child::ChildOpts),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Child(opts) => child::run(opts),
+        Command::Check(opts) => report_error(opts.run()),
+        Command::Reduce(opts) => report_error(opts.run()),
+    };
+    std::process::exit(code);
+}
+
+/// Errors are one line, naming the file and what is wrong; exit code 2.
+fn report_error(result: anyhow::Result<i32>) -> i32 {
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("whittle: error: {e:#}");
+            2
+        }
+    }
+}

@@ -145,10 +145,8 @@ impl Module {
                 });
             }
             match payload {
-                Payload::Version { encoding, .. } => {
-                    if encoding != wasmparser::Encoding::Module {
-                        bail!("this is a component, not a core module");
-                    }
+                Payload::Version { encoding, .. } if encoding != wasmparser::Encoding::Module => {
+                    bail!("this is a component, not a core module");
                 }
                 Payload::TypeSection(s) => {
                     let range = s.range();

@@ -55,7 +55,25 @@ pub fn normalize_message(s: &str) -> String {
         prev = Some(c);
         i += 1;
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    drop_function_names(&out.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Wasmtime names the failing function as `wasm[0]::function[12]::name:`,
+/// the name coming from the name section. A reduction renumbers functions
+/// and may drop names, so after masking numbers the name is dropped too:
+/// `wasm[N]::function[N]::parse_header: ...` -> `wasm[N]::function[N]: ...`.
+fn drop_function_names(s: &str) -> String {
+    const MARK: &str = "::function[N]::";
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(MARK) {
+        out.push_str(&rest[..i + MARK.len() - 2]);
+        let after = &rest[i + MARK.len()..];
+        let end = after.find(": ").unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Normalize a panic location (`file:line` or `file:line:col`).
@@ -315,6 +333,18 @@ fn compile_regex(src: &str) -> anyhow::Result<regex::Regex> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drops_wasmtime_function_names() {
+        assert_eq!(
+            normalize_message("failed to compile: wasm[0]::function[12]::parse_header: WebAssembly translation error"),
+            "failed to compile: wasm[N]::function[N]: WebAssembly translation error"
+        );
+        assert_eq!(
+            normalize_message("failed to compile: wasm[0]::function[3]: boom"),
+            "failed to compile: wasm[N]::function[N]: boom"
+        );
+    }
 
     fn panic(message: &str, location: &str) -> Outcome {
         Outcome::Panic {

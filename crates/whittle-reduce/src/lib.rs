@@ -1,1 +1,19 @@
-//! placeholder
+//! The delta-debugging driver of wasm-whittle.
+//!
+//! It owns everything between the passes and the oracle: the schedule
+//! (passes from coarse to fine, repeated until a whole round changes
+//! nothing), the search over each pass's targets (ddmin over subsets,
+//! bisection over lengths), the validation gate that keeps invalid
+//! candidates away from the oracle, the cache that keeps any candidate from
+//! running twice, the cost that every accepted candidate must lower, and the
+//! statistics that end up in the report.
+
+mod cost;
+mod driver;
+mod gate;
+mod stats;
+
+pub use cost::cost;
+pub use driver::{Reducer, ReducerOptions};
+pub use gate::{Gate, GateDecision};
+pub use stats::{PassStats, Stats};

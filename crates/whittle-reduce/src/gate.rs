@@ -1,0 +1,106 @@
+//! What happens to a candidate before the oracle: cache, then validation.
+//!
+//! A candidate already judged is answered from the cache (keyed by a hash
+//! of its bytes and its length). An invalid candidate is refused without an
+//! oracle call, unless the original itself was invalid with the same
+//! normalized message (e.g. a type over the parser's limits): then the
+//! invalidity is the bug being reduced and the oracle must see it.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use whittle_module::{validate, Validity};
+use whittle_oracle::normalize_message;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GateDecision {
+    /// Judged before: this is the answer.
+    Cached(bool),
+    /// Invalid in a way the original was not: not interesting.
+    Invalid,
+    /// Must be run by the oracle.
+    Run,
+}
+
+pub struct Gate {
+    original_invalid: Option<String>,
+    cache: HashMap<(u64, usize), bool>,
+}
+
+fn key(bytes: &[u8]) -> (u64, usize) {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    (h.finish(), bytes.len())
+}
+
+impl Gate {
+    /// `original` is the module being reduced (whose validity sets the rule).
+    pub fn new(original: &[u8]) -> Gate {
+        let original_invalid = match validate(original) {
+            Validity::Valid => None,
+            Validity::Invalid(m) => Some(normalize_message(&m)),
+        };
+        Gate {
+            original_invalid,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The original's normalized validation error, if it has one.
+    pub fn original_invalid(&self) -> Option<&str> {
+        self.original_invalid.as_deref()
+    }
+
+    pub fn decide(&mut self, bytes: &[u8]) -> GateDecision {
+        if let Some(&answer) = self.cache.get(&key(bytes)) {
+            return GateDecision::Cached(answer);
+        }
+        match validate(bytes) {
+            Validity::Valid => GateDecision::Run,
+            Validity::Invalid(m)
+                if self.original_invalid.as_deref() == Some(&normalize_message(&m)) =>
+            {
+                GateDecision::Run
+            }
+            Validity::Invalid(_) => {
+                self.remember(bytes, false);
+                GateDecision::Invalid
+            }
+        }
+    }
+
+    pub fn remember(&mut self, bytes: &[u8], interesting: bool) {
+        self.cache.insert(key(bytes), interesting);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_invalid_and_remembers_answers() {
+        let valid = wat::parse_str("(module (func))").unwrap();
+        let invalid = wat::parse_str("(module (func (result i32)))").unwrap();
+        let mut gate = Gate::new(&valid);
+        assert_eq!(gate.decide(&invalid), GateDecision::Invalid);
+        assert_eq!(gate.decide(&valid), GateDecision::Run);
+        gate.remember(&valid, true);
+        assert_eq!(gate.decide(&valid), GateDecision::Cached(true));
+    }
+
+    #[test]
+    fn lets_through_what_is_invalid_like_the_original() {
+        let r = |n: usize| {
+            wat::parse_str(format!(
+                "(module (type (func (result{}))))",
+                " i32".repeat(n)
+            ))
+            .unwrap()
+        };
+        let mut gate = Gate::new(&r(1003));
+        assert!(gate.original_invalid().unwrap().contains("out of bounds"));
+        assert_eq!(gate.decide(&r(1001)), GateDecision::Run);
+        let other = wat::parse_str("(module (func (result i32)))").unwrap();
+        assert_eq!(gate.decide(&other), GateDecision::Invalid);
+    }
+}

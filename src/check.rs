@@ -1,0 +1,69 @@
+//! `whittle check`: run the oracle once and say how the module fails.
+
+use crate::input::read_module;
+use crate::oracle_opts::OracleOpts;
+use anyhow::Result;
+use std::path::PathBuf;
+use std::time::Duration;
+use whittle_oracle::Signature;
+
+/// Run the oracle once on a module: print its outcome and the signature a
+/// reduction would preserve. Exit 0 if it fails (and matches --expect /
+/// --expect-kind when given), 1 if it compiles or fails otherwise.
+#[derive(clap::Args, Debug)]
+pub struct CheckOpts {
+    /// The module (.wasm or .wat).
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub oracle: OracleOpts,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing; only the exit code speaks.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl CheckOpts {
+    pub fn run(self) -> Result<i32> {
+        let module = read_module(&self.input)?;
+        let timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(60));
+        let oracle = self.oracle.oracle(timeout)?;
+        let eval = oracle.evaluate(&module.bytes)?;
+        let signature = if self.oracle.predicate.is_some() {
+            Ok(Signature::predicate_exit_zero())
+        } else {
+            Signature::pinned(
+                &eval.outcome,
+                self.oracle.expect.as_deref(),
+                self.oracle.expect_kind,
+            )
+        };
+        let matches = signature.as_ref().is_ok_and(|s| s.matches(&eval.outcome));
+        if self.json && !self.quiet {
+            let json = serde_json::json!({
+                "file": self.input.display().to_string(),
+                "oracle": self.oracle.oracle_name(),
+                "outcome": eval.outcome,
+                "signature": signature.as_ref().ok(),
+                "fails_as_expected": matches,
+                "wall_seconds": eval.wall.as_secs_f64(),
+                "peak_rss_bytes": eval.peak_rss_bytes,
+            });
+            println!("{json}");
+        } else if !self.quiet {
+            println!("{}: {}", self.input.display(), eval.outcome.summary());
+            println!(
+                "  oracle: {} ({:.2} s, peak RSS {} MiB)",
+                self.oracle.oracle_name(),
+                eval.wall.as_secs_f64(),
+                eval.peak_rss_bytes >> 20
+            );
+            match &signature {
+                Ok(s) => println!("  signature: {}", s.describe()),
+                Err(e) => println!("  no signature: {e:#}"),
+            }
+        }
+        Ok(if matches { 0 } else { 1 })
+    }
+}

@@ -1,0 +1,81 @@
+//! Wasmtime configuration flags, mirroring the `wasmtime` CLI.
+//!
+//! They are kept as the raw strings the user typed so that exactly the same
+//! words reach every oracle: the built-in child parses them with
+//! `wasmtime-cli-flags` (the crate the `wasmtime` CLI itself uses), and
+//! `--wasmtime PATH` passes them to `wasmtime compile` unchanged. They are
+//! also validated up front, in process, for a clear error before any run.
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use wasmtime_cli_flags::CommonOptions;
+
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct WasmtimeFlags {
+    /// Optimization and tuning options, as `wasmtime -O` (e.g. `-O opt-level=0`).
+    #[arg(short = 'O', long = "optimize", value_name = "KEY[=VAL[,..]]")]
+    pub optimize: Vec<String>,
+    /// Codegen options, as `wasmtime -C` (e.g. `-C compiler=winch`,
+    /// `-C cranelift-has_avx=true`).
+    #[arg(short = 'C', long = "codegen", value_name = "KEY[=VAL[,..]]")]
+    pub codegen: Vec<String>,
+    /// WebAssembly features and semantics, as `wasmtime -W` (e.g. `-W simd=n,relaxed-simd=n`).
+    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VAL[,..]]")]
+    pub wasm: Vec<String>,
+    /// Debug options, as `wasmtime -D`.
+    #[arg(short = 'D', long = "debug", value_name = "KEY[=VAL[,..]]")]
+    pub debug: Vec<String>,
+    /// Compile for another target triple (e.g. aarch64, riscv64gc-unknown-linux-gnu, s390x, pulley64).
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+}
+
+impl WasmtimeFlags {
+    /// The flags as command-line words, in a fixed order.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        for (flag, values) in [
+            ("-O", &self.optimize),
+            ("-C", &self.codegen),
+            ("-W", &self.wasm),
+            ("-D", &self.debug),
+        ] {
+            for v in values {
+                args.push(flag.to_string());
+                args.push(v.clone());
+            }
+        }
+        if let Some(t) = &self.target {
+            args.push("--target".to_string());
+            args.push(t.clone());
+        }
+        args
+    }
+
+    /// Parse words produced by [`WasmtimeFlags::to_args`] (in the child).
+    pub fn common_options(args: &[String]) -> Result<CommonOptions> {
+        CommonOptions::try_parse_from(
+            std::iter::once("wasmtime".to_string()).chain(args.iter().cloned()),
+        )
+        .map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))
+    }
+
+    /// The engine configuration these flags describe.
+    pub fn config(&self) -> Result<wasmtime::Config> {
+        Self::config_from_args(&self.to_args())
+    }
+
+    pub fn config_from_args(args: &[String]) -> Result<wasmtime::Config> {
+        let mut opts = Self::common_options(args)?;
+        opts.config(None).map_err(|e| anyhow::anyhow!("{e:#}"))
+    }
+
+    /// Check the flags by building an engine, so that a typo fails now with
+    /// Wasmtime's own message instead of making every candidate "fail".
+    pub fn validate(&self) -> Result<()> {
+        let config = self.config().context("invalid wasmtime flags")?;
+        wasmtime::Engine::new(&config)
+            .map_err(|e| anyhow::anyhow!("invalid wasmtime flags: {e:#}"))?;
+        Ok(())
+    }
+}

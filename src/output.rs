@@ -1,0 +1,52 @@
+//! Writing results without ever leaving a half-written or worse file.
+//!
+//! Every write goes to a temporary file in the destination's directory and
+//! is renamed over the destination, so a reducer killed at any moment leaves
+//! either the previous best or the new one, never a torn file.
+
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::Path;
+
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".whittle-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("{}: cannot replace", path.display()))?;
+    Ok(())
+}
+
+/// `min.wasm` -> `min.wat`, `min.report.json`, ...
+pub fn sibling(path: &Path, extension: &str) -> std::path::PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    path.with_file_name(format!("{stem}.{extension}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_whole_files_and_names_siblings() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.wasm");
+        write_atomically(&p, b"first").unwrap();
+        write_atomically(&p, b"second").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(
+            sibling(&p, "report.json"),
+            dir.path().join("out.report.json")
+        );
+    }
+}

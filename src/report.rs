@@ -1,0 +1,113 @@
+//! The report written next to the reduced module: `.report.json` for tools,
+//! `.report.md` to paste into a bug.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use whittle_module::Module;
+use whittle_oracle::{Outcome, Signature};
+use whittle_reduce::{PassStats, Stats};
+
+/// Sizes of one module.
+#[derive(Clone, Debug, Serialize)]
+pub struct Metrics {
+    pub bytes: usize,
+    pub code_section_bytes: usize,
+    pub functions: u32,
+    pub instructions: usize,
+}
+
+impl Metrics {
+    pub fn of(m: &Module) -> Metrics {
+        Metrics {
+            bytes: m.bytes.len(),
+            code_section_bytes: m.code_section_size(),
+            functions: m.num_funcs(),
+            instructions: m.instruction_count().unwrap_or(0),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub whittle_version: &'static str,
+    pub wasmtime_version: &'static str,
+    pub input: String,
+    pub output: String,
+    pub oracle: String,
+    pub wasmtime_flags: Vec<String>,
+    /// A command that checks the reduced module the same way.
+    pub reproduce: String,
+    pub signature: Signature,
+    pub original_outcome: Outcome,
+    pub final_outcome: Outcome,
+    pub before: Metrics,
+    pub after: Metrics,
+    pub oracle_calls: u64,
+    pub cache_hits: u64,
+    pub invalid_skipped: u64,
+    pub unrepairable_skipped: u64,
+    pub not_smaller_skipped: u64,
+    pub rounds: u64,
+    pub wall_seconds: f64,
+    pub oracle_seconds: f64,
+    /// The time budget ran out before a fixpoint was reached.
+    pub stopped_early: bool,
+    pub passes: Vec<String>,
+    pub per_pass: BTreeMap<String, PassStats>,
+}
+
+impl Report {
+    pub fn set_stats(&mut self, s: &Stats) {
+        self.oracle_calls = s.oracle_calls;
+        self.cache_hits = s.cache_hits;
+        self.invalid_skipped = s.invalid_skipped;
+        self.unrepairable_skipped = s.unrepairable_skipped;
+        self.not_smaller_skipped = s.not_smaller_skipped;
+        self.rounds = s.rounds;
+        self.oracle_seconds = s.oracle_time.as_secs_f64();
+        self.per_pass = s.per_pass.clone();
+    }
+
+    pub fn markdown(&self, wat: &str) -> String {
+        let flags = if self.wasmtime_flags.is_empty() {
+            "(none)".to_string()
+        } else {
+            format!("`{}`", self.wasmtime_flags.join(" "))
+        };
+        let message = self
+            .final_outcome
+            .message()
+            .unwrap_or("(no message)")
+            .to_string();
+        let shown_wat = if wat.len() <= 8000 {
+            format!("```wat\n{wat}```\n")
+        } else {
+            format!(
+                "(WAT is {} bytes: see `{}`)\n",
+                wat.len(),
+                self.output.replace(".wasm", ".wat")
+            )
+        };
+        format!(
+            "# Reduced test case\n\n\
+             - Wasmtime: {wasmtime} ({oracle})\n\
+             - Flags: {flags}\n\
+             - Failure: {kind}: {message}\n\
+             - Reproduce: `{reproduce}`\n\
+             - Size: {before} bytes -> {after} bytes ({funcs_before} -> {funcs_after} functions), \
+             reduced by wasm-whittle {version} in {calls} oracle calls, {wall:.1} s\n\n\
+             {shown_wat}",
+            wasmtime = self.wasmtime_version,
+            oracle = self.oracle,
+            kind = self.final_outcome.kind(),
+            reproduce = self.reproduce,
+            before = self.before.bytes,
+            after = self.after.bytes,
+            funcs_before = self.before.functions,
+            funcs_after = self.after.functions,
+            version = self.whittle_version,
+            calls = self.oracle_calls,
+            wall = self.wall_seconds,
+        )
+    }
+}
