@@ -1,0 +1,240 @@
+//! The command-line contract: errors, refusals and output safety, through
+//! the real binary and the real built-in Wasmtime.
+
+mod util;
+
+use util::*;
+
+const SIMD_FAILS: &str = r#"(module
+  (func $helper (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+  (func $culprit (export "culprit") (param i32) (result i32)
+    local.get 0
+    i32x4.splat
+    i32x4.extract_lane 0
+    call $helper))"#;
+
+const NO_SIMD: [&str; 2] = ["-W", "simd=n,relaxed-simd=n"];
+
+fn reduce_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["reduce", "bug.wasm", "-o", "min.wasm", "-q"];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn check_reports_outcome_and_signature() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let out = whittle(
+        tmp.path(),
+        &["check", "bug.wasm", "-W", "simd=n,relaxed-simd=n"],
+    );
+    assert_exit(&out, 0);
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("bug.wasm: error: failed to compile: wasm[0]::function[1]::culprit: WebAssembly translation error: Invalid input WebAssembly code at offset 49: SIMD support is not enabled\n"), "{stdout}");
+    assert!(stdout.contains("  signature: error \"failed to compile: wasm[N]::function[N]: WebAssembly translation error: Invalid input WebAssembly code at offset N: SIMD support is not enabled\""), "{stdout}");
+
+    // Compiles fine without the flags: exit 1.
+    let out = whittle(tmp.path(), &["check", "bug.wasm"]);
+    assert_exit(&out, 1);
+    assert!(text(&out.stdout).starts_with("bug.wasm: ok\n"));
+
+    // --expect that does not match: exit 1; one that does: exit 0.
+    let mut args = vec!["check", "bug.wasm", "--quiet", "--expect", "too large"];
+    args.extend(NO_SIMD);
+    assert_exit(&whittle(tmp.path(), &args), 1);
+    args[4] = "SIMD support";
+    assert_exit(&whittle(tmp.path(), &args), 0);
+}
+
+#[test]
+fn check_json_is_one_object() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let out = whittle(
+        tmp.path(),
+        &["check", "bug.wasm", "--json", "-W", "simd=n,relaxed-simd=n"],
+    );
+    assert_exit(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["outcome"]["kind"], "error");
+    assert_eq!(v["signature"]["kind"], "error");
+    assert_eq!(v["fails_as_expected"], true);
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("junk.wasm"), b"hello world").unwrap();
+    std::fs::write(
+        tmp.path().join("bad.wat"),
+        "(module (func (result i32) i32.const))",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("trunc.wasm"), b"\0asm\x01\0\0\0\x01\x05").unwrap();
+    for (file, needle) in [
+        ("junk.wasm", "junk.wasm: not a WebAssembly module"),
+        ("bad.wat", "bad.wat: invalid WebAssembly text"),
+        ("trunc.wasm", "trunc.wasm: malformed module"),
+        ("missing.wasm", "missing.wasm: cannot read"),
+    ] {
+        let out = whittle(tmp.path(), &["reduce", file, "-o", "min.wasm"]);
+        assert_exit(&out, 2);
+        let stderr = text(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("whittle: error: ") && stderr.contains(needle),
+            "{stderr}"
+        );
+        assert!(!tmp.path().join("min.wasm").exists());
+    }
+}
+
+#[test]
+fn refuses_a_module_that_does_not_fail() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let out = whittle(tmp.path(), &reduce_args(&[]));
+    assert_exit(&out, 2);
+    assert_eq!(
+        text(&out.stderr),
+        "whittle: error: bug.wasm: does not fail: built-in wasmtime 48.0.8 compiles it with these flags\n"
+    );
+    assert!(!tmp.path().join("min.wasm").exists());
+}
+
+#[test]
+fn refuses_a_predicate_that_finds_the_empty_module_interesting() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let out = whittle(tmp.path(), &reduce_args(&["--predicate", "true"]));
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("the empty module also matches exit code 0"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn invalid_wasmtime_flags_are_reported_before_any_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let out = whittle(tmp.path(), &reduce_args(&["-W", "simd=n"]));
+    assert_exit(&out, 2);
+    assert_eq!(
+        text(&out.stderr),
+        "whittle: error: invalid wasmtime flags: cannot disable the simd proposal but enable the relaxed simd proposal\n"
+    );
+}
+
+#[test]
+fn expect_that_the_original_does_not_match_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let mut args = reduce_args(&["--expect", "Code for function is too large"]);
+    args.extend(NO_SIMD);
+    let out = whittle(tmp.path(), &args);
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).starts_with("whittle: error: bug.wasm: "),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn reduces_and_writes_all_companions() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let out = whittle(tmp.path(), &reduce_args(&NO_SIMD));
+    assert_exit(&out, 0);
+    assert_eq!(
+        wat_of(&tmp.path().join("min.wasm")),
+        "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    (local i32)\n    local.get 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["after"]["bytes"], 31);
+    assert_eq!(report["after"]["functions"], 1);
+    assert_eq!(report["before"]["functions"], 2);
+    assert_eq!(
+        report["wasmtime_flags"],
+        serde_json::json!(["-W", "simd=n,relaxed-simd=n"])
+    );
+    assert_eq!(
+        report["reproduce"],
+        "wasmtime compile -W simd=n,relaxed-simd=n min.wasm"
+    );
+    let md = std::fs::read_to_string(tmp.path().join("min.report.md")).unwrap();
+    assert!(md.contains("- Flags: `-W simd=n,relaxed-simd=n`"), "{md}");
+    assert!(md.contains("i32x4.splat"), "{md}");
+}
+
+#[test]
+fn an_existing_smaller_output_is_never_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    // 12 bytes: smaller than anything the reduction can reach.
+    let tiny = b"\0asm\x01\0\0\0\0\x02\x01x";
+    std::fs::write(tmp.path().join("min.wasm"), tiny).unwrap();
+    let out = whittle(tmp.path(), &reduce_args(&NO_SIMD));
+    assert_exit(&out, 0);
+    assert_eq!(std::fs::read(tmp.path().join("min.wasm")).unwrap(), tiny);
+    assert!(!tmp.path().join("min.report.json").exists());
+}
+
+#[test]
+fn list_passes_and_unknown_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = whittle(tmp.path(), &["reduce", "--list-passes"]);
+    assert_exit(&out, 0);
+    let names: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "remove-exports",
+            "remove-start",
+            "remove-functions",
+            "unreachable-bodies",
+            "remove-imports",
+            "remove-elements",
+            "remove-data",
+            "remove-globals",
+            "remove-custom-sections",
+            "truncate-bodies",
+            "trim-results",
+            "trim-params",
+            "remove-types"
+        ]
+    );
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let out = whittle(tmp.path(), &reduce_args(&["--passes", "remove-functons"]));
+    assert_exit(&out, 2);
+    assert!(text(&out.stderr).contains("unknown pass `remove-functons`"));
+}
+
+#[test]
+fn passes_and_skip_passes_limit_the_schedule() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let mut args = reduce_args(&["--passes", "remove-functions,remove-exports"]);
+    args.extend(NO_SIMD);
+    let out = whittle(tmp.path(), &args);
+    assert_exit(&out, 0);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        report["passes"],
+        serde_json::json!(["remove-exports", "remove-functions"])
+    );
+    // The body is untouched: only items went.
+    let wat = wat_of(&tmp.path().join("min.wasm"));
+    assert!(wat.contains("i32x4.extract_lane 0"), "{wat}");
+    assert!(!wat.contains("export"), "{wat}");
+}

@@ -1,0 +1,57 @@
+//! Helpers for integration tests that drive the real `whittle` binary in a
+//! temporary directory (in the manner of ripgrep's `tests/util.rs`).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `whittle` binary built for this test run.
+pub fn whittle_exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_whittle"))
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `whittle ARGS...` in `cwd`, with `WHITTLE` pointing at the binary (for
+/// predicate scripts).
+pub fn whittle(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(whittle_exe())
+        .args(args)
+        .current_dir(cwd)
+        .env("WHITTLE", whittle_exe())
+        .output()
+        .expect("run whittle")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Panic with both streams if the command failed.
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "exit status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// Print a binary module as WAT.
+pub fn wat_of(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    wasmprinter::print_bytes(&bytes).expect("valid module")
+}
+
+/// Write `wat` as a binary module to `dir/name`.
+pub fn write_wasm(dir: &Path, name: &str, wat: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, wat::parse_str(wat).unwrap()).unwrap();
+    path
+}
