@@ -1,0 +1,138 @@
+//! Every case under `corpora/` reduced by the real `whittle` binary against
+//! the real Wasmtime 48.0.8 (or the case's predicate), with the exact result
+//! asserted.
+//!
+//! A case folder holds `generate.py` (prints the input WAT,
+//! deterministically), `case.json` (the oracle arguments and what the
+//! signature must say) and `expected.wat` (the exact reduced module). Run
+//! with `WHITTLE_BLESS=1` to rewrite `expected.wat` after an intended
+//! change, and review the diff.
+
+mod util;
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use util::*;
+
+fn generate(case_dir: &Path) -> Vec<u8> {
+    let out = Command::new("python3")
+        .arg(case_dir.join("generate.py"))
+        .output()
+        .expect("python3 runs the generator");
+    assert!(
+        out.status.success(),
+        "generator failed: {}",
+        text(&out.stderr)
+    );
+    out.stdout
+}
+
+fn run_case(name: &str) {
+    let case_dir = repo().join("corpora").join(name);
+    let case: Value =
+        serde_json::from_str(&std::fs::read_to_string(case_dir.join("case.json")).unwrap())
+            .unwrap();
+    let args: Vec<String> = case["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a.as_str()
+                .unwrap()
+                .replace("{case}", case_dir.to_str().unwrap())
+        })
+        .collect();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let input = generate(&case_dir);
+    assert_eq!(input, generate(&case_dir), "generator is not deterministic");
+    std::fs::write(tmp.path().join("input.wat"), &input).unwrap();
+
+    let mut cmd: Vec<&str> = vec!["reduce", "input.wat", "-o", "min.wasm"];
+    cmd.extend(args.iter().map(String::as_str));
+    let out = whittle(tmp.path(), &cmd);
+    assert_exit(&out, 0);
+
+    let actual = wat_of(&tmp.path().join("min.wasm"));
+    let expected_path = case_dir.join("expected.wat");
+    if std::env::var_os("WHITTLE_BLESS").is_some() {
+        std::fs::write(&expected_path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| {
+        panic!(
+            "{} missing; run with WHITTLE_BLESS=1",
+            expected_path.display()
+        )
+    });
+    assert_eq!(
+        actual, expected,
+        "reduced module of {name} differs from expected.wat"
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("min.wat")).unwrap(),
+        expected,
+        "min.wat is the printed min.wasm"
+    );
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("min.report.json")).unwrap())
+            .unwrap();
+    let size = std::fs::metadata(tmp.path().join("min.wasm"))
+        .unwrap()
+        .len();
+    assert_eq!(report["after"]["bytes"], size);
+    assert!(report["before"]["bytes"].as_u64().unwrap() > size);
+    assert_eq!(
+        report["signature"]["kind"], case["signature"]["kind"],
+        "{report:#}"
+    );
+    let described = report["signature"].to_string();
+    for needle in case["signature"]["contains"].as_array().unwrap() {
+        assert!(
+            described.contains(needle.as_str().unwrap()),
+            "signature {described} lacks {needle}"
+        );
+    }
+    assert_eq!(
+        report["final_outcome"]["kind"],
+        report["original_outcome"]["kind"]
+    );
+    assert!(report["oracle_calls"].as_u64().unwrap() > 0);
+
+    // An independent check of the result through the same oracle.
+    let mut check: Vec<&str> = vec!["check", "min.wasm", "--quiet"];
+    check.extend(args.iter().map(String::as_str));
+    let out = whittle(tmp.path(), &check);
+    assert_exit(&out, 0);
+}
+
+#[test]
+fn simd_disabled() {
+    run_case("simd-disabled");
+}
+
+#[test]
+fn winch_avx_splat() {
+    run_case("winch-avx-splat");
+}
+
+#[test]
+fn riscv64_memcopy() {
+    run_case("riscv64-memcopy");
+}
+
+#[test]
+fn too_many_results() {
+    run_case("too-many-results");
+}
+
+#[test]
+fn regalloc_254_results() {
+    run_case("regalloc-254-results");
+}
+
+#[test]
+fn predicate_winch() {
+    run_case("predicate-winch");
+}
