@@ -53,19 +53,19 @@ SAFE_BULK_LENS = (0, 1, 2, 3, 4, 7, 8, 12, 15, 129, 160, 200, 256, 500, 1024)
 TABLE_SIZE = 64
 
 
-def emit(args, default_functions, generate):
-    """Tiny shared CLI: `generate.py [--functions N] [--seed S]` -> WAT on stdout."""
+def emit(argv, generate, doc, **defaults):
+    """Tiny shared CLI: `generate.py [--functions N] [--seed S] ...` -> WAT on stdout.
+
+    Every keyword in `defaults` becomes an integer option of the same name.
+    """
     import argparse
 
-    ap = argparse.ArgumentParser(description=(generate.__doc__ or "").strip().splitlines()[0])
-    ap.add_argument("--functions", type=int, default=default_functions,
-                    help="number of functions (default %(default)s)")
-    ap.add_argument("--seed", type=int, default=None, help="override the fixed seed")
-    ns = ap.parse_args(args)
-    kwargs = {"functions": ns.functions}
-    if ns.seed is not None:
-        kwargs["seed"] = ns.seed
-    sys.stdout.write(generate(**kwargs))
+    ap = argparse.ArgumentParser(description=(doc or "").strip().split("\n")[0])
+    for key, value in defaults.items():
+        ap.add_argument("--" + key.replace("_", "-"), type=int, default=value,
+                        help="default: %(default)s")
+    ns = ap.parse_args(argv)
+    sys.stdout.write(generate(**vars(ns)))
 
 
 class Profile:
@@ -131,7 +131,7 @@ class Module:
         self.table_funcs = []    # functions placed in the table (declared for ref.func)
         self.header = []         # leading `;;` comment lines
         self.memory_pages = memory_pages if self.profile.memory else None
-        self.n_imports = 0
+        self.import_names = []   # imported functions, in index order
 
     # -- types -------------------------------------------------------------------------
     def sig_type(self, params, results, name=None):
@@ -145,10 +145,11 @@ class Module:
     # -- imports, globals, data ----------------------------------------------------------
     def import_func(self, module, field, name, params, results):
         assert not self.funcs, "imports must precede defined functions"
-        self.imports.append('(import "%s" "%s" (func %s %s))'
-                            % (module, field, name, typeuse(params, results, names=False)))
+        tu = typeuse(params, results, names=False)
+        self.imports.append('(import "%s" "%s" (func %s%s))'
+                            % (module, field, name, (" " + tu) if tu else ""))
         self.callable.append((name, tuple(params), tuple(results)))
-        self.n_imports += 1
+        self.import_names.append(name)
 
     def import_global(self, module, field, name, ty):
         self.imports.append('(import "%s" "%s" (global %s %s))' % (module, field, name, ty))
@@ -171,10 +172,8 @@ class Module:
     # -- functions ---------------------------------------------------------------------
     def func_index(self, name):
         """Index of `name` in the function index space (imports first)."""
-        for i, (n, _, _) in enumerate(self.callable):
-            if n == name:
-                return i
-        raise KeyError(name)
+        order = self.import_names + [n for n, _ in self.funcs]
+        return order.index(name)
 
     def add_func_text(self, name, params, results, text, callable_=True):
         self.funcs.append((name, text))
@@ -196,11 +195,13 @@ class Module:
         return params, results
 
     def add_filler(self, name, params=None, results=None, payload=None, nest_levels=4,
-                   min_stmts=2, max_stmts=6, depth=3):
+                   min_stmts=1, max_stmts=3, depth=None):
         """Generate one filler function (optionally hiding `payload` `nest_levels` deep)."""
         r = self.r
         if params is None:
             params, results = self.random_sig()
+        if depth is None:
+            depth = r.choice((1, 1, 2))
         fg = FuncGen(self, r, params, results, n_locals=r.randint(0, 4))
         body = fg.body(payload=payload, nest_levels=nest_levels,
                        min_stmts=min_stmts, max_stmts=max_stmts, depth=depth)
@@ -239,7 +240,8 @@ class Module:
         out = list(self.header)
         out.append("(module")
         for name, params, results in self.types:
-            out.append("  (type %s (func %s))" % (name, typeuse(params, results, names=False)))
+            tu = typeuse(params, results, names=False)
+            out.append("  (type %s (func%s))" % (name, (" " + tu) if tu else ""))
         for line in self.imports:
             out.append("  " + line)
         if self.memory_pages is not None:
@@ -291,6 +293,11 @@ class FuncGen:
         self.nlabels = 0
         self.callees = list(mod.callable)
         self.globals = [(n, t, m) for n, t, m, _ in mod.globals]
+        # Set while generating a function that hides a payload: parameters are never
+        # written (the guards on the payload's path test them) and no filler branch
+        # or return can jump over the payload, so it stays reachable and its guards
+        # cannot be constant-folded away.
+        self.guarded = False
 
     # -- helpers -----------------------------------------------------------------------
     def pick(self, options):
@@ -305,6 +312,19 @@ class FuncGen:
 
     def vars_of(self, ty):
         return [n for n, t in self.params + self.locals if t == ty]
+
+    def writable_of(self, ty):
+        pool = self.locals if self.guarded else self.params + self.locals
+        return [n for n, t in pool if t == ty]
+
+    def local_of(self, ty):
+        """A declared local (not a parameter) of type `ty`, added if there is none."""
+        ls = [n for n, t in self.locals if t == ty]
+        if ls:
+            return self.r.choice(ls)
+        name = "$l%d" % len(self.locals)
+        self.locals.append((name, ty))
+        return name
 
     def i32_params(self):
         return [n for n, t in self.params if t == "i32"]
@@ -411,7 +431,7 @@ class FuncGen:
 
     # -- expressions -------------------------------------------------------------------
     def expr(self, ty, d):
-        if d <= 0 or self.r.random() < 0.2:
+        if d <= 0 or self.r.random() < 0.3:
             return self.leaf(ty)
         gens = self.expr_gens(ty)
         for _ in range(4):
@@ -424,7 +444,7 @@ class FuncGen:
     def expr_gens(self, ty):
         p = self.p
         gens = [(6, self.g_binop), (2, self.g_unop), (2, self.g_tee), (1, self.g_select),
-                (2, self.g_block), (2, self.g_if), (1, self.g_loop), (3, self.g_call),
+                (1, self.g_block), (1, self.g_if), (1, self.g_loop), (3, self.g_call),
                 (2, self.g_convert)]
         if ty == "i32":
             gens += [(4, self.g_cmp)]
@@ -459,8 +479,7 @@ class FuncGen:
         if ty in ("i32", "i64"):
             ops = ["clz", "ctz"] + (["popcnt"] if self.p.popcnt else [])
             if ty == "i32" and r.random() < 0.4:
-                return "(i32.eqz %s)" % self.expr(r.choice(("i32", "i32", "i64")), d).replace(
-                    "(i32.eqz (", "(i32.eqz (", 1) if False else self._eqz(d)
+                return self._eqz(d)
             return "(%s.%s %s)" % (ty, r.choice(ops), self.expr(ty, d))
         ops = ["neg", "abs", "sqrt"] + (list(FLT_ROUNDING) if self.p.float_rounding else [])
         return "(%s.%s %s)" % (ty, r.choice(ops), self.expr(ty, d))
@@ -499,7 +518,7 @@ class FuncGen:
         return "(%s.reinterpret_%s %s)" % (ty, src, self.expr(src, d))
 
     def g_tee(self, ty, d):
-        vs = self.vars_of(ty)
+        vs = self.writable_of(ty)
         if not vs:
             return None
         return "(local.tee %s %s)" % (self.r.choice(vs), self.expr(ty, d))
@@ -597,7 +616,7 @@ class FuncGen:
             gens.append((3, self.s_store))
         if d > 0:
             gens += [(3, self.s_if), (2, self.s_block), (2, self.s_loop), (1, self.s_br_table)]
-        if self.labels:
+        if self.labels and not self.guarded:
             gens.append((1, self.s_br_if))
         if p.bulk:
             gens.append((p.bulk_weight, self.s_bulk))
@@ -605,7 +624,8 @@ class FuncGen:
             gens.append((1, self.s_call_indirect))
         if p.reftypes:
             gens.append((1, self.s_table))
-        gens.append((1, self.s_return))
+        if not self.guarded:
+            gens.append((1, self.s_return))
         for _ in range(4):
             out = self.pick(gens)(max(d - 1, 0))
             if out is not None:
@@ -624,17 +644,21 @@ class FuncGen:
 
     def s_set(self, d):
         ty = self.r.choice(NUM)
-        vs = self.vars_of(ty)
+        vs = self.writable_of(ty)
         if not vs:
             return None
-        return ["(local.set %s %s)" % (self.r.choice(vs), self.expr(ty, d + 1))]
+        return ["(local.set %s %s)" % (self.r.choice(vs), self.expr(ty, self.edepth(d)))]
+
+    def edepth(self, d):
+        """Expression depth for a statement generated at statement depth `d`."""
+        return d + (1 if self.r.random() < 0.5 else 0)
 
     def s_global(self, d):
         name, ty, _ = self.r.choice([g for g in self.globals if g[2]])
-        return ["(global.set %s %s)" % (name, self.expr(ty, d + 1))]
+        return ["(global.set %s %s)" % (name, self.expr(ty, self.edepth(d)))]
 
     def s_drop(self, d):
-        return ["(drop %s)" % self.expr(self.r.choice(NUM), d + 1)]
+        return ["(drop %s)" % self.expr(self.r.choice(NUM), self.edepth(d))]
 
     def s_store(self, d):
         ty = self.r.choice(NUM)
@@ -647,13 +671,13 @@ class FuncGen:
         if not results:
             return [call_text]
         if len(results) == 1:
-            vs = self.vars_of(results[0])
+            vs = self.writable_of(results[0])
             if vs and r.random() < 0.5:
                 return ["(local.set %s %s)" % (r.choice(vs), call_text)]
             return ["(drop %s)" % call_text]
         # Multi-value: (local.set $a (local.set $b CALL)) stores the last result in $b,
         # the first in $a; otherwise drop both.
-        a, b = self.vars_of(results[0]), self.vars_of(results[1])
+        a, b = self.writable_of(results[0]), self.writable_of(results[1])
         if a and b and r.random() < 0.6:
             return ["(local.set %s (local.set %s %s))" % (r.choice(a), r.choice(b), call_text)]
         return ["(drop (drop %s))" % call_text]
@@ -709,15 +733,16 @@ class FuncGen:
         n = r.randint(2, 3)
         labs = [self.new_label() for _ in range(n)]
         targets = list(labs)
-        if self.labels and r.random() < 0.3:
+        if self.labels and not self.guarded and r.random() < 0.3:
             targets.append(r.choice(self.labels))
         # Innermost block holds only the br_table; each enclosing block gets filler
-        # after its inner block closes.
+        # after its inner block closes.  The default target is the innermost block,
+        # so the code after the whole construct is always reachable.
         self.labels.extend(labs)
         sel = self.expr("i32", d)
         tbl = " ".join(r.choice(targets) for _ in range(r.randint(1, 4)))
         lines = ["(block %s" % labs[-1],
-                 "  (br_table %s %s %s))" % (tbl, r.choice(targets), sel)]
+                 "  (br_table %s %s %s))" % (tbl, labs[-1], sel)]
         for lab in reversed(labs[:-1]):
             self.labels.pop()  # the block just closed is no longer a target
             tail = self.stmts(r.randint(1, 2), d)
@@ -810,6 +835,7 @@ class FuncGen:
         r = self.r
         wrapped = None
         if payload is not None:
+            self.guarded = True
             wrapped = lambda: self.nest(nest_levels, lambda: payload(self))
         lines = self.stmts(r.randint(min_stmts, max_stmts), depth, payload=wrapped)
         for t in self.results:
@@ -846,6 +872,11 @@ def indent(lines, n, close=False):
         else:
             out.append(pad + ")")
     return out
+
+
+def wrap_flat(instrs, per_line):
+    """Lay out a long run of flat (unfolded) instructions, `per_line` to a line."""
+    return [" ".join(instrs[i:i + per_line]) for i in range(0, len(instrs), per_line)]
 
 
 def load_sibling(case, module_name="generate"):

@@ -157,8 +157,7 @@ impl ReduceOpts {
             write_atomically(&output, &best.bytes)?;
             written = true;
         }
-        let wat = wasmprinter::print_bytes(&best.bytes)
-            .unwrap_or_else(|e| format!(";; wasmprinter failed: {e}\n"));
+        let wat = whittle_module::to_wat(&best.bytes);
         let mut report = Report {
             whittle_version: env!("CARGO_PKG_VERSION"),
             wasmtime_version: crate::WASMTIME_VERSION,

@@ -16,12 +16,14 @@ mod rewrite;
 pub mod types;
 mod uses;
 mod validate;
+mod wat;
 
 pub use edit::{Edit, Retype};
 pub use module::{Export, GlobalInfo, Import, ItemKind, Module, Section};
 pub use rewrite::apply;
 pub use uses::used_types;
 pub use validate::{validate, Validity};
+pub use wat::to_wat;
 
 #[cfg(test)]
 mod rewrite_tests;
