@@ -210,6 +210,8 @@ fn list_passes_and_unknown_pass() {
             "remove-tags",
             "remove-custom-sections",
             "truncate-bodies",
+            "remove-instructions",
+            "remove-locals",
             "trim-results",
             "trim-params",
             "remove-types"

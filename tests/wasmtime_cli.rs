@@ -90,10 +90,6 @@ fn reduces_a_winch_panic_through_the_cli() {
   (func (;0;) (type 0)
     (local i32)
     local.get 0
-    drop
-    i32.const 0
-    drop
-    local.get 0
     v128.load32_splat
     unreachable
   )

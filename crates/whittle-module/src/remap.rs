@@ -130,7 +130,10 @@ impl<'m> Remap<'m> {
             Heap::Exact(t) => HeapType::Exact(self.type_index(t)?),
             Heap::Abstract { shared, code } => HeapType::Abstract {
                 shared,
-                ty: abstract_heap(code)?,
+                ty: match crate::types::abstract_heap(code) {
+                    Some(ty) => ty,
+                    None => return unrepairable(format!("unknown heap type 0x{code:02x}")),
+                },
             },
         })
     }
@@ -179,27 +182,6 @@ fn needs_wrapper(m: &Module, edit: &Edit, t: u32) -> bool {
             )),
             None => m.function_body(f).is_some_and(|b| check(&b)),
         }
-    })
-}
-
-fn abstract_heap(code: u8) -> RResult<AbstractHeapType> {
-    use AbstractHeapType as A;
-    Ok(match code {
-        0x70 => A::Func,
-        0x6f => A::Extern,
-        0x6e => A::Any,
-        0x71 => A::None,
-        0x72 => A::NoExtern,
-        0x73 => A::NoFunc,
-        0x6d => A::Eq,
-        0x6b => A::Struct,
-        0x6a => A::Array,
-        0x6c => A::I31,
-        0x69 => A::Exn,
-        0x74 => A::NoExn,
-        0x68 => A::Cont,
-        0x75 => A::NoCont,
-        other => return unrepairable(format!("unknown heap type 0x{other:02x}")),
     })
 }
 

@@ -507,6 +507,55 @@ fn heap_from_wasmparser(h: wasmparser::HeapType) -> Heap {
     }
 }
 
+/// `wasm-encoder`'s name for an abstract heap type code.
+pub fn abstract_heap(code: u8) -> Option<wasm_encoder::AbstractHeapType> {
+    use wasm_encoder::AbstractHeapType as A;
+    Some(match code {
+        0x70 => A::Func,
+        0x6f => A::Extern,
+        0x6e => A::Any,
+        0x71 => A::None,
+        0x72 => A::NoExtern,
+        0x73 => A::NoFunc,
+        0x6d => A::Eq,
+        0x6b => A::Struct,
+        0x6a => A::Array,
+        0x6c => A::I31,
+        0x69 => A::Exn,
+        0x74 => A::NoExn,
+        0x68 => A::Cont,
+        0x75 => A::NoCont,
+        _ => return None,
+    })
+}
+
+/// An instruction pushing the default value of `ty`, in the same index
+/// space as `ty`; `None` for a non-nullable reference (no default).
+pub fn default_instruction(ty: ValType) -> Option<wasm_encoder::Instruction<'static>> {
+    use wasm_encoder::{HeapType, Instruction};
+    Some(match ty {
+        ValType::I32 | ValType::I8 | ValType::I16 => Instruction::I32Const(0),
+        ValType::I64 => Instruction::I64Const(0),
+        ValType::F32 => Instruction::F32Const(0.0.into()),
+        ValType::F64 => Instruction::F64Const(0.0.into()),
+        ValType::V128 => Instruction::V128Const(0),
+        ValType::Ref {
+            nullable: true,
+            heap,
+        } => Instruction::RefNull(match heap {
+            Heap::Concrete(t) => HeapType::Concrete(t),
+            Heap::Exact(t) => HeapType::Exact(t),
+            Heap::Abstract { shared, code } => HeapType::Abstract {
+                shared,
+                ty: abstract_heap(code)?,
+            },
+        }),
+        ValType::Ref {
+            nullable: false, ..
+        } => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

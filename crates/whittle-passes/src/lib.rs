@@ -18,6 +18,8 @@ mod remove_exports;
 mod remove_functions;
 mod remove_globals;
 mod remove_imports;
+mod remove_instructions;
+mod remove_locals;
 mod remove_memories;
 mod remove_start;
 mod remove_tables;
@@ -107,6 +109,8 @@ registry! {
     "remove-tags" => remove_tags::RemoveTags, "remove defined exception tags that nothing uses";
     "remove-custom-sections" => remove_custom_sections::RemoveCustomSections, "remove custom sections (names, producers, debug info)";
     "truncate-bodies" => truncate_bodies::TruncateBodies, "keep the shortest prefix of each body, ending in `unreachable`";
+    "remove-instructions" => remove_instructions::RemoveInstructions, "remove instructions and whole blocks anywhere, repairing the stack";
+    "remove-locals" => remove_locals::RemoveLocals, "remove unused locals and renumber the rest";
     "trim-results" => trim_results::TrimResults, "remove results from function types, rewriting bodies and callers";
     "trim-params" => trim_params::TrimParams, "remove parameters from function types, rewriting bodies and callers";
     "remove-types" => remove_types::RemoveTypes, "remove unused types (whole recursion groups)";

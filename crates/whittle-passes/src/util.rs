@@ -91,3 +91,50 @@ pub fn signature_edit(
     }
     edit
 }
+
+/// The removable units of a body, as inclusive operator index ranges: each
+/// instruction, and each whole block (from `block`/`loop`/`if`/`try`/
+/// `try_table` to its `end`). `else`, `catch`, `end` and the final `end` are
+/// never units on their own, so any union of units splits into runs of
+/// siblings that can be cut out without unbalancing the body.
+pub fn units(m: &Module, func: u32) -> Result<Vec<(usize, usize)>> {
+    use wasmparser::Operator as O;
+    let body = m.function_body(func).context("no such function body")?;
+    let mut reader = body.get_operators_reader()?;
+    let mut units = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while !reader.eof() {
+        match reader.read()? {
+            O::Block { .. }
+            | O::Loop { .. }
+            | O::If { .. }
+            | O::Try { .. }
+            | O::TryTable { .. } => {
+                open.push(units.len());
+                units.push((i, i));
+            }
+            O::End | O::Delegate { .. } => {
+                if let Some(u) = open.pop() {
+                    units[u].1 = i;
+                }
+            }
+            O::Else | O::Catch { .. } | O::CatchAll => {}
+            _ => units.push((i, i)),
+        }
+        i += 1;
+    }
+    Ok(units)
+}
+
+/// Every unit of every defined function, as (function, first op, last op).
+pub fn all_units(m: &Module) -> Vec<(u32, usize, usize)> {
+    let mut all = Vec::new();
+    for i in 0..m.num_defined_funcs() as usize {
+        let f = defined(m, i);
+        if let Ok(units) = units(m, f) {
+            all.extend(units.into_iter().map(|(a, b)| (f, a, b)));
+        }
+    }
+    all
+}

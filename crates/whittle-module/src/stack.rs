@@ -1,0 +1,176 @@
+//! Operand stack types inside a function body, from `wasmparser`'s own
+//! function validator.
+//!
+//! Instruction-level passes delete a run of instructions and must repair the
+//! stack: drop what the run consumed, push defaults for what it produced.
+//! Rather than re-deriving every instruction's stack effect, the validator
+//! is run over the body and asked for the stack types before the
+//! instructions of interest.
+
+use crate::module::Module;
+use crate::types::{Heap, ValType};
+use anyhow::{bail, Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use wasmparser::{
+    CompositeInnerType, FuncValidator, Parser, Payload, Validator, ValidatorResources,
+    WasmFeatures, WasmModuleResources,
+};
+
+/// The operand stack just before an instruction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackSnapshot {
+    /// Bottom to top, for the whole function (all frames). `None` is a value
+    /// of unknown type, conjured by the polymorphic stack of unreachable code.
+    pub types: Vec<Option<ValType>>,
+    /// The innermost frame is unreachable here (after `br`, `unreachable`...).
+    pub unreachable: bool,
+    /// Height of the stack below the innermost frame (values it cannot pop).
+    pub frame_base: usize,
+}
+
+/// Stack snapshots before the instructions at `positions` (indices into the
+/// body's operator list) of defined function `func`, whose body may be
+/// replaced by `body` (locals + code, as in the code section). Fails if the
+/// module or body does not validate.
+pub fn stack_snapshots(
+    m: &Module,
+    func: u32,
+    body: Option<&[u8]>,
+    positions: &BTreeSet<usize>,
+) -> Result<BTreeMap<usize, StackSnapshot>> {
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    let mut defined = m.num_imported_funcs;
+    for payload in Parser::new(0).parse_all(&m.bytes) {
+        let payload = payload?;
+        if let Payload::CodeSectionEntry(entry) = &payload {
+            let to_validate = validator.code_section_entry(entry)?;
+            if defined == func {
+                let fv = to_validate.into_validator(Default::default());
+                let owned;
+                let body = match body {
+                    Some(bytes) => {
+                        owned =
+                            wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(bytes, 0));
+                        &owned
+                    }
+                    None => entry,
+                };
+                return snapshots_of(fv, body, positions);
+            }
+            defined += 1;
+        } else {
+            validator.payload(&payload)?;
+        }
+    }
+    bail!("no defined function {func}")
+}
+
+fn snapshots_of(
+    mut fv: FuncValidator<ValidatorResources>,
+    body: &wasmparser::FunctionBody<'_>,
+    positions: &BTreeSet<usize>,
+) -> Result<BTreeMap<usize, StackSnapshot>> {
+    for pair in body.get_locals_reader()? {
+        let (count, ty) = pair?;
+        fv.define_locals(0, count, ty)?;
+    }
+    let mut out = BTreeMap::new();
+    let mut reader = body.get_operators_reader()?;
+    let mut i = 0;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset()?;
+        if positions.contains(&i) {
+            out.insert(i, snapshot(&fv)?);
+        }
+        fv.op(offset, &op)?;
+        i += 1;
+    }
+    Ok(out)
+}
+
+fn snapshot(fv: &FuncValidator<ValidatorResources>) -> Result<StackSnapshot> {
+    let height = fv.operand_stack_height() as usize;
+    let mut types = Vec::with_capacity(height);
+    for depth in (0..height).rev() {
+        let ty = fv.get_operand_type(depth).context("stack depth")?;
+        types.push(ty.map(|t| convert(fv.resources(), t)));
+    }
+    let frame = fv.get_control_frame(0).context("no control frame")?;
+    Ok(StackSnapshot {
+        types,
+        unreachable: frame.unreachable,
+        frame_base: frame.height,
+    })
+}
+
+/// A validator type in our model. A concrete reference type canonicalized
+/// by the validator becomes the bottom type of its hierarchy (`nofunc`,
+/// `none`, `nocont`): its null is a valid value wherever the original type
+/// is expected, and it needs no type index.
+fn convert(resources: &ValidatorResources, ty: wasmparser::ValType) -> ValType {
+    let wasmparser::ValType::Ref(r) = ty else {
+        return crate::types::from_wasmparser(ty);
+    };
+    match r.heap_type() {
+        wasmparser::HeapType::Concrete(idx) | wasmparser::HeapType::Exact(idx) => {
+            let (shared, code) = match idx.as_core_type_id() {
+                Some(id) => {
+                    let sub = resources.sub_type_at_id(id);
+                    let code = match sub.composite_type.inner {
+                        CompositeInnerType::Func(_) => 0x73,
+                        CompositeInnerType::Struct(_) | CompositeInnerType::Array(_) => 0x71,
+                        CompositeInnerType::Cont(_) => 0x75,
+                    };
+                    (sub.composite_type.shared, code)
+                }
+                None => return crate::types::from_wasmparser(ty),
+            };
+            ValType::Ref {
+                nullable: r.is_nullable(),
+                heap: Heap::Abstract { shared, code },
+            }
+        }
+        _ => crate::types::from_wasmparser(ty),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_types_before_instructions() {
+        let m = Module::parse(
+            wat::parse_str(
+                r#"(module
+                  (type $s (struct))
+                  (func (param i32) (result i64)
+                    local.get 0      ;; 0
+                    ref.null $s      ;; 1
+                    drop             ;; 2
+                    i64.extend_i32_u ;; 3
+                    unreachable      ;; 4
+                    i32.add          ;; 5
+                    drop             ;; 6
+                    i64.const 1))    ;; 7"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let snaps = stack_snapshots(&m, 0, None, &[1, 2, 3, 6, 7].into()).unwrap();
+        assert_eq!(snaps[&1].types, [Some(ValType::I32)]);
+        let none = ValType::Ref {
+            nullable: true,
+            heap: Heap::Abstract {
+                shared: false,
+                code: 0x71,
+            },
+        };
+        assert_eq!(snaps[&2].types, [Some(ValType::I32), Some(none)]);
+        assert_eq!(snaps[&3].types, [Some(ValType::I32)]);
+        assert!(!snaps[&3].unreachable);
+        assert_eq!(snaps[&6].types, [Some(ValType::I32)]);
+        assert!(snaps[&6].unreachable);
+        assert_eq!(snaps[&7].types, []);
+    }
+}

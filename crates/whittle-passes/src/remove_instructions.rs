@@ -1,0 +1,190 @@
+//! Remove instructions — single ones or whole blocks — anywhere in a body,
+//! repairing the operand stack around each removed run.
+//!
+//! Truncation can only cut a body's tail; this pass removes what comes
+//! *before* the instruction that matters, too. For a removed run the stack
+//! types before and after it come from `wasmparser`'s function validator:
+//! the values they share at the bottom stay, the run's consumed values are
+//! dropped and its produced values become defaults (`i32.const 0`,
+//! `ref.null`). So `local.get 0 local.get 1 i32.add` minus the `i32.add`
+//! becomes `local.get 0 local.get 1 drop`: the first value still flows on.
+
+use crate::util::{all_units, body_parts};
+use crate::{Choice, Pass, Search};
+use anyhow::{Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use wasm_encoder::{Encode, Instruction};
+use whittle_module::types::default_instruction;
+use whittle_module::{stack_snapshots, validate, Edit, Module, StackSnapshot, Validity};
+
+pub struct RemoveInstructions;
+
+impl Pass for RemoveInstructions {
+    fn search(&self, m: &Module) -> Search {
+        // Stack repair needs a valid module to ask the validator about.
+        if validate(&m.bytes) != Validity::Valid {
+            return Search::Subsets(0);
+        }
+        Search::Subsets(all_units(m).len())
+    }
+
+    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+        let units = all_units(m);
+        let mut by_func: BTreeMap<u32, Vec<(usize, usize)>> = BTreeMap::new();
+        for &i in choice.subset() {
+            let (f, a, b) = units[i];
+            by_func.entry(f).or_default().push((a, b));
+        }
+        let mut edit = Edit::default();
+        for (f, extents) in by_func {
+            edit.bodies.insert(f, remove_runs(m, f, extents)?);
+        }
+        Ok(edit)
+    }
+}
+
+/// Merge extents (nested ones vanish, adjacent ones join) into runs.
+fn runs(mut extents: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    extents.sort();
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (a, b) in extents {
+        match runs.last_mut() {
+            Some(last) if a <= last.1 + 1 => last.1 = last.1.max(b),
+            _ => runs.push((a, b)),
+        }
+    }
+    runs
+}
+
+fn remove_runs(m: &Module, func: u32, extents: Vec<(usize, usize)>) -> Result<Vec<u8>> {
+    let runs = runs(extents);
+    let positions: BTreeSet<usize> = runs.iter().flat_map(|&(a, b)| [a, b + 1]).collect();
+    let snaps = stack_snapshots(m, func, None, &positions)?;
+    let parts = body_parts(m, func)?;
+    let mut out = parts.locals.to_vec();
+    let mut copied = 0;
+    for (a, b) in runs {
+        out.extend_from_slice(&parts.code[copied..parts.ops[a].0]);
+        repair(&snaps[&a], &snaps[&(b + 1)], &mut out)?;
+        copied = parts.ops[b].1;
+    }
+    out.extend_from_slice(&parts.code[copied..]);
+    Ok(out)
+}
+
+/// Turn the stack `before` the run into the stack `after` it.
+fn repair(before: &StackSnapshot, after: &StackSnapshot, out: &mut Vec<u8>) -> Result<()> {
+    if before.unreachable {
+        // Dead code: with the frame's own values dropped, the polymorphic
+        // stack supplies whatever the code after the run pops.
+        for _ in before.frame_base..before.types.len() {
+            Instruction::Drop.encode(out);
+        }
+        return Ok(());
+    }
+    let shared = before
+        .types
+        .iter()
+        .zip(&after.types)
+        .take_while(|(x, y)| x == y)
+        .count();
+    for _ in shared..before.types.len() {
+        Instruction::Drop.encode(out);
+    }
+    for ty in &after.types[shared..] {
+        let ty = ty.context("cannot materialize a value of unknown type")?;
+        default_instruction(ty)
+            .context("no default value for a non-nullable reference")?
+            .encode(out);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, module, run};
+
+    const WAT: &str = r#"(module
+        (func $f (param i32 i32) (result i32)
+          local.get 0
+          local.get 1
+          i32.add
+          block (result i64)
+            i64.const 5
+          end
+          i32.wrap_i64
+          i32.mul))"#;
+
+    #[test]
+    fn every_instruction_and_block_is_a_unit() {
+        // local.get, local.get, i32.add, block, i64.const, i32.wrap, i32.mul
+        assert_eq!(RemoveInstructions.search(&module(WAT)), Search::Subsets(7));
+    }
+
+    #[test]
+    fn removing_an_instruction_keeps_the_values_that_still_fit() {
+        let out = run(&RemoveInstructions, WAT, Choice::Subset(&[2].into()));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32 i32) (result i32)))
+              (func $f (;0;) (type 0) (param i32 i32) (result i32)
+                local.get 0
+                local.get 1
+                drop
+                block (result i64) ;; label = @1
+                  i64.const 5
+                end
+                i32.wrap_i64
+                i32.mul
+              )
+            )"#,
+        );
+    }
+
+    #[test]
+    fn removing_a_block_and_its_consumer_pushes_a_default() {
+        let out = run(&RemoveInstructions, WAT, Choice::Subset(&[3, 5, 6].into()));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32 i32) (result i32)))
+              (func $f (;0;) (type 0) (param i32 i32) (result i32)
+                local.get 0
+                local.get 1
+                i32.add
+              )
+            )"#,
+        );
+    }
+
+    #[test]
+    fn removing_everything_leaves_default_results() {
+        let all: BTreeSet<usize> = (0..7).collect();
+        let out = run(&RemoveInstructions, WAT, Choice::Subset(&all));
+        assert!(out.contains("(result i32)\n    i32.const 0\n  )"), "{out}");
+    }
+
+    #[test]
+    fn removes_code_before_unreachable_ends() {
+        let out = run(
+            &RemoveInstructions,
+            r#"(module (func (result f32)
+                 f32.const 1 f32.const 2 f32.add
+                 unreachable
+                 f32.neg))"#,
+            Choice::Subset(&[0, 1, 2, 4].into()),
+        );
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (result f32)))
+              (func (;0;) (type 0) (result f32)
+                f32.const 0x0p+0 (;=0;)
+                unreachable
+              )
+            )"#,
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! Remove unused locals and renumber the rest: a reduced body often keeps
+//! a long `(local ...)` list whose users were all removed.
+
+use crate::util::defined;
+use crate::{Choice, Pass, Search};
+use anyhow::{Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{Encode, Instruction};
+use wasmparser::Operator;
+use whittle_module::{Edit, Module};
+
+pub struct RemoveLocals;
+
+/// (function, local index) of every declared local no instruction uses.
+fn targets(m: &Module) -> Vec<(u32, u32)> {
+    let mut all = Vec::new();
+    for i in 0..m.num_defined_funcs() as usize {
+        let f = defined(m, i);
+        if let Ok(unused) = unused_locals(m, f) {
+            all.extend(unused.into_iter().map(|l| (f, l)));
+        }
+    }
+    all
+}
+
+fn unused_locals(m: &Module, f: u32) -> Result<Vec<u32>> {
+    let body = m.function_body(f).context("body")?;
+    let params = m.func_sig(f).context("signature")?.0.len() as u32;
+    let mut declared = 0u32;
+    for pair in body.get_locals_reader()? {
+        declared += pair?.0;
+    }
+    let mut used = BTreeSet::new();
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        match ops.read()? {
+            Operator::LocalGet { local_index }
+            | Operator::LocalSet { local_index }
+            | Operator::LocalTee { local_index } => {
+                used.insert(local_index);
+            }
+            _ => {}
+        }
+    }
+    Ok((params..params + declared)
+        .filter(|l| !used.contains(l))
+        .collect())
+}
+
+impl Pass for RemoveLocals {
+    fn search(&self, m: &Module) -> Search {
+        Search::Subsets(targets(m).len())
+    }
+
+    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+        let targets = targets(m);
+        let mut by_func: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+        for &i in choice.subset() {
+            let (f, l) = targets[i];
+            by_func.entry(f).or_default().insert(l);
+        }
+        let mut edit = Edit::default();
+        for (f, removed) in by_func {
+            edit.bodies.insert(f, without_locals(m, f, &removed)?);
+        }
+        Ok(edit)
+    }
+}
+
+fn without_locals(m: &Module, f: u32, removed: &BTreeSet<u32>) -> Result<Vec<u8>> {
+    let body = m.function_body(f).context("body")?;
+    let params = m.func_sig(f).context("signature")?.0.len() as u32;
+    let mut locals: Vec<(u32, wasm_encoder::ValType)> = Vec::new();
+    let mut index = params;
+    for pair in body.get_locals_reader()? {
+        let (count, ty) = pair?;
+        let ty = RoundtripReencoder.val_type(ty)?;
+        for _ in 0..count {
+            if !removed.contains(&index) {
+                match locals.last_mut() {
+                    Some((n, t)) if *t == ty => *n += 1,
+                    _ => locals.push((1, ty)),
+                }
+            }
+            index += 1;
+        }
+    }
+    let map = |l: u32| l - removed.range(..l).count() as u32;
+    let mut f = wasm_encoder::Function::new(locals);
+    let mut code = Vec::new();
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        let insn = match ops.read()? {
+            Operator::LocalGet { local_index } => Instruction::LocalGet(map(local_index)),
+            Operator::LocalSet { local_index } => Instruction::LocalSet(map(local_index)),
+            Operator::LocalTee { local_index } => Instruction::LocalTee(map(local_index)),
+            op => RoundtripReencoder.instruction(op)?,
+        };
+        insn.encode(&mut code);
+    }
+    f.raw(code);
+    let mut out = Vec::new();
+    f.encode(&mut out);
+    // `Function::encode` writes a size prefix; the code section entry
+    // without it is what `Edit::bodies` holds.
+    let mut reader = wasmparser::BinaryReader::new(&out, 0);
+    let size = reader.read_var_u32()? as usize;
+    Ok(out[out.len() - size..].to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, module, run};
+
+    const WAT: &str = r#"(module
+        (func (param i32) (result i64)
+          (local i32 f32 i64 f64)
+          local.get 3
+          local.get 0
+          drop))"#;
+
+    #[test]
+    fn offers_only_unused_declared_locals() {
+        assert_eq!(RemoveLocals.search(&module(WAT)), Search::Subsets(3));
+    }
+
+    #[test]
+    fn removes_and_renumbers() {
+        let out = run(&RemoveLocals, WAT, Choice::Subset(&[0, 1, 2].into()));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32) (result i64)))
+              (func (;0;) (type 0) (param i32) (result i64)
+                (local i64)
+                local.get 1
+                local.get 0
+                drop
+              )
+            )"#,
+        );
+    }
+}
