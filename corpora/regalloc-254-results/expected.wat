@@ -5,20 +5,7 @@
     unreachable
   )
   (func (;1;) (type 0)
-    (local i32 i32 i32 i32 i32)
-    i32.const 4
-    drop
-    loop ;; label = @1
-      block ;; label = @2
-        local.get 2
-        block (result i32) ;; label = @3
-          local.get 0
-          drop
-          call 0
-          unreachable
-        end
-        unreachable
-      end
-    end
+    call 0
+    unreachable
   )
 )

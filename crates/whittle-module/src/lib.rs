@@ -22,7 +22,7 @@ mod wat;
 pub use edit::{Edit, Retype};
 pub use module::{Export, GlobalInfo, Import, ItemKind, Module, Section};
 pub use rewrite::apply;
-pub use stack::{stack_snapshots, StackSnapshot};
+pub use stack::{stack_heights, stack_snapshots, StackSnapshot};
 pub use uses::used_types;
 pub use validate::{validate, Validity};
 pub use wat::to_wat;

@@ -65,6 +65,40 @@ pub fn stack_snapshots(
     bail!("no defined function {func}")
 }
 
+/// The operand stack height before every instruction of defined function
+/// `func` (one entry per operator, the final `end` included), and after the
+/// last one. Fails if the module does not validate.
+pub fn stack_heights(m: &Module, func: u32) -> Result<Vec<usize>> {
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    let mut defined = m.num_imported_funcs;
+    for payload in Parser::new(0).parse_all(&m.bytes) {
+        let payload = payload?;
+        if let Payload::CodeSectionEntry(entry) = &payload {
+            let to_validate = validator.code_section_entry(entry)?;
+            if defined == func {
+                let mut fv = to_validate.into_validator(Default::default());
+                for pair in entry.get_locals_reader()? {
+                    let (count, ty) = pair?;
+                    fv.define_locals(0, count, ty)?;
+                }
+                let mut heights = Vec::new();
+                let mut reader = entry.get_operators_reader()?;
+                while !reader.eof() {
+                    let (op, offset) = reader.read_with_offset()?;
+                    heights.push(fv.operand_stack_height() as usize);
+                    fv.op(offset, &op)?;
+                }
+                heights.push(fv.operand_stack_height() as usize);
+                return Ok(heights);
+            }
+            defined += 1;
+        } else {
+            validator.payload(&payload)?;
+        }
+    }
+    bail!("no defined function {func}")
+}
+
 fn snapshots_of(
     mut fv: FuncValidator<ValidatorResources>,
     body: &wasmparser::FunctionBody<'_>,

@@ -13,6 +13,7 @@ use whittle_module::{Edit, Module};
 
 mod remove_custom_sections;
 mod remove_data;
+mod remove_dead_values;
 mod remove_elements;
 mod remove_exports;
 mod remove_functions;
@@ -29,6 +30,7 @@ mod trim_params;
 mod trim_results;
 mod truncate_bodies;
 mod unreachable_bodies;
+mod unwrap_blocks;
 mod util;
 
 #[cfg(test)]
@@ -109,7 +111,9 @@ registry! {
     "remove-tags" => remove_tags::RemoveTags, "remove defined exception tags that nothing uses";
     "remove-custom-sections" => remove_custom_sections::RemoveCustomSections, "remove custom sections (names, producers, debug info)";
     "truncate-bodies" => truncate_bodies::TruncateBodies, "keep the shortest prefix of each body, ending in `unreachable`";
+    "unwrap-blocks" => unwrap_blocks::UnwrapBlocks, "unwrap block, loop and if (keeping one arm), renumbering branches";
     "remove-instructions" => remove_instructions::RemoveInstructions, "remove instructions and whole blocks anywhere, repairing the stack";
+    "remove-dead-values" => remove_dead_values::RemoveDeadValues, "remove constants and reads whose value nothing consumes";
     "remove-locals" => remove_locals::RemoveLocals, "remove unused locals and renumber the rest";
     "trim-results" => trim_results::TrimResults, "remove results from function types, rewriting bodies and callers";
     "trim-params" => trim_params::TrimParams, "remove parameters from function types, rewriting bodies and callers";

@@ -9,13 +9,15 @@
 //! `ref.null`). So `local.get 0 local.get 1 i32.add` minus the `i32.add`
 //! becomes `local.get 0 local.get 1 drop`: the first value still flows on.
 
-use crate::util::{all_units, body_parts};
+use crate::util::{body_parts, defined, units};
 use crate::{Choice, Pass, Search};
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::{Encode, Instruction};
 use whittle_module::types::default_instruction;
-use whittle_module::{stack_snapshots, validate, Edit, Module, StackSnapshot, Validity};
+use whittle_module::{
+    stack_heights, stack_snapshots, validate, Edit, Module, StackSnapshot, Validity,
+};
 
 pub struct RemoveInstructions;
 
@@ -25,11 +27,11 @@ impl Pass for RemoveInstructions {
         if validate(&m.bytes) != Validity::Valid {
             return Search::Subsets(0);
         }
-        Search::Subsets(all_units(m).len())
+        Search::Subsets(targets(m).len())
     }
 
     fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let units = all_units(m);
+        let units = targets(m);
         let mut by_func: BTreeMap<u32, Vec<(usize, usize)>> = BTreeMap::new();
         for &i in choice.subset() {
             let (f, a, b) = units[i];
@@ -41,6 +43,66 @@ impl Pass for RemoveInstructions {
         }
         Ok(edit)
     }
+}
+
+/// Every unit and statement of every defined function, as (function, first
+/// op, last op), in code order (outer extents before the ones they hold).
+fn targets(m: &Module) -> Vec<(u32, usize, usize)> {
+    let mut all = Vec::new();
+    for i in 0..m.num_defined_funcs() as usize {
+        let f = defined(m, i);
+        let Ok(units) = units(m, f) else { continue };
+        let mut extents: BTreeSet<(usize, std::cmp::Reverse<usize>)> = units
+            .iter()
+            .map(|&(a, b)| (a, std::cmp::Reverse(b)))
+            .collect();
+        if let Ok(heights) = stack_heights(m, f) {
+            for (a, b) in statements(&units, &heights) {
+                extents.insert((a, std::cmp::Reverse(b)));
+            }
+        }
+        all.extend(extents.into_iter().map(|(a, b)| (f, a, b.0)));
+    }
+    all
+}
+
+/// Runs of at least two sibling units that end at the stack height they
+/// started at, never going below it before any of their instructions.
+fn statements(units: &[(usize, usize)], heights: &[usize]) -> Vec<(usize, usize)> {
+    // Siblings: units grouped by their enclosing block unit (or the body).
+    let mut levels: BTreeMap<Option<usize>, Vec<(usize, usize)>> = BTreeMap::new();
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    for &(a, b) in units {
+        while open.last().is_some_and(|&(_, end)| end < a) {
+            open.pop();
+        }
+        levels
+            .entry(open.last().map(|o| o.0))
+            .or_default()
+            .push((a, b));
+        if b > a {
+            open.push((a, b));
+        }
+    }
+    let mut out = Vec::new();
+    for siblings in levels.values() {
+        for k in 1..siblings.len() {
+            let after = heights[siblings[k].1 + 1];
+            let mut lowest = heights[siblings[k].0].min(after);
+            for j in (0..k).rev() {
+                let start = heights[siblings[j].0];
+                if start == after && lowest >= start {
+                    out.push((siblings[j].0, siblings[k].1));
+                    break;
+                }
+                lowest = lowest.min(start);
+                if lowest < after {
+                    break;
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Merge extents (nested ones vanish, adjacent ones join) into runs.
@@ -65,15 +127,28 @@ fn remove_runs(m: &Module, func: u32, extents: Vec<(usize, usize)>) -> Result<Ve
     let mut copied = 0;
     for (a, b) in runs {
         out.extend_from_slice(&parts.code[copied..parts.ops[a].0]);
-        repair(&snaps[&a], &snaps[&(b + 1)], &mut out)?;
+        // Before an `unreachable`, nothing the run produced is needed.
+        let next_is_unreachable = parts.code.get(parts.ops[b + 1].0) == Some(&UNREACHABLE_OPCODE);
+        repair(&snaps[&a], &snaps[&(b + 1)], next_is_unreachable, &mut out)?;
         copied = parts.ops[b].1;
     }
     out.extend_from_slice(&parts.code[copied..]);
     Ok(out)
 }
 
+const UNREACHABLE_OPCODE: u8 = 0x00;
+
 /// Turn the stack `before` the run into the stack `after` it.
-fn repair(before: &StackSnapshot, after: &StackSnapshot, out: &mut Vec<u8>) -> Result<()> {
+fn repair(
+    before: &StackSnapshot,
+    after: &StackSnapshot,
+    next_is_unreachable: bool,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    if next_is_unreachable {
+        // `unreachable` accepts any stack: keep what is there.
+        return Ok(());
+    }
     if before.unreachable {
         // Dead code: with the frame's own values dropped, the polymorphic
         // stack supplies whatever the code after the run pops.
@@ -117,14 +192,57 @@ mod tests {
           i32.mul))"#;
 
     #[test]
-    fn every_instruction_and_block_is_a_unit() {
-        // local.get, local.get, i32.add, block, i64.const, i32.wrap, i32.mul
-        assert_eq!(RemoveInstructions.search(&module(WAT)), Search::Subsets(7));
+    fn every_instruction_block_and_statement_is_a_target() {
+        // Units, plus the statements `local.get 1 i32.add` and
+        // `block .. end i32.wrap_i64 i32.mul` (each back at its start height).
+        assert_eq!(
+            targets(&module(WAT)),
+            [
+                (0, 0, 0),
+                (0, 1, 2),
+                (0, 1, 1),
+                (0, 2, 2),
+                (0, 3, 7),
+                (0, 3, 5),
+                (0, 4, 4),
+                (0, 6, 6),
+                (0, 7, 7)
+            ]
+        );
+    }
+
+    #[test]
+    fn statements_cover_operands_and_consumer() {
+        let m = module(
+            r#"(module (memory 1) (func (param i32)
+                 i32.const 4 drop
+                 i32.const 0 local.get 0 i32.const 3 memory.fill))"#,
+        );
+        let t = targets(&m);
+        assert!(t.contains(&(0, 0, 1)), "{t:?}");
+        assert!(t.contains(&(0, 2, 5)), "{t:?}");
+        let i = t.iter().position(|x| *x == (0, 2, 5)).unwrap();
+        let j = t.iter().position(|x| *x == (0, 0, 1)).unwrap();
+        let out = run(
+            &RemoveInstructions,
+            r#"(module (memory 1) (func (param i32)
+                 i32.const 4 drop
+                 i32.const 0 local.get 0 i32.const 3 memory.fill))"#,
+            Choice::Subset(&[i, j].into()),
+        );
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32)))
+              (memory (;0;) 1)
+              (func (;0;) (type 0) (param i32))
+            )"#,
+        );
     }
 
     #[test]
     fn removing_an_instruction_keeps_the_values_that_still_fit() {
-        let out = run(&RemoveInstructions, WAT, Choice::Subset(&[2].into()));
+        let out = run(&RemoveInstructions, WAT, Choice::Subset(&[3].into()));
         assert_wat(
             &out,
             r#"(module
@@ -145,7 +263,7 @@ mod tests {
 
     #[test]
     fn removing_a_block_and_its_consumer_pushes_a_default() {
-        let out = run(&RemoveInstructions, WAT, Choice::Subset(&[3, 5, 6].into()));
+        let out = run(&RemoveInstructions, WAT, Choice::Subset(&[5, 7, 8].into()));
         assert_wat(
             &out,
             r#"(module
@@ -161,7 +279,7 @@ mod tests {
 
     #[test]
     fn removing_everything_leaves_default_results() {
-        let all: BTreeSet<usize> = (0..7).collect();
+        let all: BTreeSet<usize> = (0..9).collect();
         let out = run(&RemoveInstructions, WAT, Choice::Subset(&all));
         assert!(out.contains("(result i32)\n    i32.const 0\n  )"), "{out}");
     }
@@ -174,14 +292,13 @@ mod tests {
                  f32.const 1 f32.const 2 f32.add
                  unreachable
                  f32.neg))"#,
-            Choice::Subset(&[0, 1, 2, 4].into()),
+            Choice::Subset(&[1, 3, 4, 6].into()),
         );
         assert_wat(
             &out,
             r#"(module
               (type (;0;) (func (result f32)))
               (func (;0;) (type 0) (result f32)
-                f32.const 0x0p+0 (;=0;)
                 unreachable
               )
             )"#,

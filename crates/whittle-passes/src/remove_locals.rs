@@ -1,5 +1,8 @@
-//! Remove unused locals and renumber the rest: a reduced body often keeps
-//! a long `(local ...)` list whose users were all removed.
+//! Remove declared locals and renumber the rest. Reads of a removed local
+//! become its default value (`i32.const 0`), writes become `drop`, and
+//! `local.tee` disappears (its value stays on the stack). A reduced body
+//! often keeps a long `(local ...)` list whose uses are now noise; a local
+//! without a default value (non-nullable reference) is not offered.
 
 use crate::util::defined;
 use crate::{Choice, Pass, Search};
@@ -8,44 +11,41 @@ use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Encode, Instruction};
 use wasmparser::Operator;
+use whittle_module::types::{self, default_instruction, ValType};
 use whittle_module::{Edit, Module};
 
 pub struct RemoveLocals;
 
-/// (function, local index) of every declared local no instruction uses.
+/// (function, local index) of every declared local with a default value.
 fn targets(m: &Module) -> Vec<(u32, u32)> {
     let mut all = Vec::new();
     for i in 0..m.num_defined_funcs() as usize {
         let f = defined(m, i);
-        if let Ok(unused) = unused_locals(m, f) {
-            all.extend(unused.into_iter().map(|l| (f, l)));
+        if let Ok(locals) = declared_locals(m, f) {
+            all.extend(
+                locals
+                    .into_iter()
+                    .filter(|(_, ty)| default_instruction(*ty).is_some())
+                    .map(|(l, _)| (f, l)),
+            );
         }
     }
     all
 }
 
-fn unused_locals(m: &Module, f: u32) -> Result<Vec<u32>> {
+/// Index and type of each declared (non-parameter) local.
+fn declared_locals(m: &Module, f: u32) -> Result<Vec<(u32, ValType)>> {
     let body = m.function_body(f).context("body")?;
-    let params = m.func_sig(f).context("signature")?.0.len() as u32;
-    let mut declared = 0u32;
+    let mut index = m.func_sig(f).context("signature")?.0.len() as u32;
+    let mut out = Vec::new();
     for pair in body.get_locals_reader()? {
-        declared += pair?.0;
-    }
-    let mut used = BTreeSet::new();
-    let mut ops = body.get_operators_reader()?;
-    while !ops.eof() {
-        match ops.read()? {
-            Operator::LocalGet { local_index }
-            | Operator::LocalSet { local_index }
-            | Operator::LocalTee { local_index } => {
-                used.insert(local_index);
-            }
-            _ => {}
+        let (count, ty) = pair?;
+        for _ in 0..count {
+            out.push((index, types::from_wasmparser(ty)));
+            index += 1;
         }
     }
-    Ok((params..params + declared)
-        .filter(|l| !used.contains(l))
-        .collect())
+    Ok(out)
 }
 
 impl Pass for RemoveLocals {
@@ -86,18 +86,28 @@ fn without_locals(m: &Module, f: u32, removed: &BTreeSet<u32>) -> Result<Vec<u8>
             index += 1;
         }
     }
+    let types: BTreeMap<u32, ValType> = declared_locals(m, f)?.into_iter().collect();
     let map = |l: u32| l - removed.range(..l).count() as u32;
     let mut f = wasm_encoder::Function::new(locals);
     let mut code = Vec::new();
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
         let insn = match ops.read()? {
-            Operator::LocalGet { local_index } => Instruction::LocalGet(map(local_index)),
-            Operator::LocalSet { local_index } => Instruction::LocalSet(map(local_index)),
-            Operator::LocalTee { local_index } => Instruction::LocalTee(map(local_index)),
-            op => RoundtripReencoder.instruction(op)?,
+            Operator::LocalGet { local_index } if removed.contains(&local_index) => {
+                Some(default_instruction(types[&local_index]).context("no default value")?)
+            }
+            Operator::LocalSet { local_index } if removed.contains(&local_index) => {
+                Some(Instruction::Drop)
+            }
+            Operator::LocalTee { local_index } if removed.contains(&local_index) => None,
+            Operator::LocalGet { local_index } => Some(Instruction::LocalGet(map(local_index))),
+            Operator::LocalSet { local_index } => Some(Instruction::LocalSet(map(local_index))),
+            Operator::LocalTee { local_index } => Some(Instruction::LocalTee(map(local_index))),
+            op => Some(RoundtripReencoder.instruction(op)?),
         };
-        insn.encode(&mut code);
+        if let Some(insn) = insn {
+            insn.encode(&mut code);
+        }
     }
     f.raw(code);
     let mut out = Vec::new();
@@ -122,13 +132,41 @@ mod tests {
           drop))"#;
 
     #[test]
-    fn offers_only_unused_declared_locals() {
-        assert_eq!(RemoveLocals.search(&module(WAT)), Search::Subsets(3));
+    fn offers_every_declared_local_with_a_default() {
+        assert_eq!(RemoveLocals.search(&module(WAT)), Search::Subsets(4));
+        let non_null = module("(module (type $s (struct)) (func (local (ref $s)) (local i32)))");
+        assert_eq!(RemoveLocals.search(&non_null), Search::Subsets(1));
+    }
+
+    #[test]
+    fn reads_of_removed_locals_become_constants() {
+        let out = run(
+            &RemoveLocals,
+            r#"(module (func (result f64) (local f64 i32)
+                 f64.const 2 local.tee 0 local.set 0
+                 i32.const 1 local.set 1
+                 local.get 0))"#,
+            Choice::Subset(&[0].into()),
+        );
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (result f64)))
+              (func (;0;) (type 0) (result f64)
+                (local i32)
+                f64.const 0x1p+1 (;=2;)
+                drop
+                i32.const 1
+                local.set 0
+                f64.const 0x0p+0 (;=0;)
+              )
+            )"#,
+        );
     }
 
     #[test]
     fn removes_and_renumbers() {
-        let out = run(&RemoveLocals, WAT, Choice::Subset(&[0, 1, 2].into()));
+        let out = run(&RemoveLocals, WAT, Choice::Subset(&[0, 1, 3].into()));
         assert_wat(
             &out,
             r#"(module

@@ -126,15 +126,3 @@ pub fn units(m: &Module, func: u32) -> Result<Vec<(usize, usize)>> {
     }
     Ok(units)
 }
-
-/// Every unit of every defined function, as (function, first op, last op).
-pub fn all_units(m: &Module) -> Vec<(u32, usize, usize)> {
-    let mut all = Vec::new();
-    for i in 0..m.num_defined_funcs() as usize {
-        let f = defined(m, i);
-        if let Ok(units) = units(m, f) {
-            all.extend(units.into_iter().map(|(a, b)| (f, a, b)));
-        }
-    }
-    all
-}

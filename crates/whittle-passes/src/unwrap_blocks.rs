@@ -1,0 +1,306 @@
+//! Unwrap `block`, `loop` and `if`: keep the body (for an `if`, one arm and
+//! a `drop` of its condition) without the construct around it.
+//!
+//! Reduced bodies are often the culprit instruction nested five constructs
+//! deep in filler control flow. Unwrapping keeps the stack effect (a
+//! block's params and results are exactly what its body consumes and
+//! leaves), so the only repair is renumbering branches that cross the
+//! removed label; a branch *to* the removed label makes the candidate
+//! unrepairable. Each `if` offers two targets: keep the `then` arm, or keep
+//! the `else` arm (if both are chosen, `then` wins).
+
+use crate::util::{body_parts, defined};
+use crate::{Choice, Pass, Search};
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{Encode, Instruction};
+use wasmparser::Operator;
+use whittle_module::{Edit, Module};
+
+pub struct UnwrapBlocks;
+
+/// How a construct is unwrapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Keep {
+    /// `block`/`loop` body, or an `if`'s `then` arm.
+    Body,
+    /// An `if`'s `else` arm.
+    Else,
+}
+
+/// (function, op index of the construct, what to keep).
+fn targets(m: &Module) -> Vec<(u32, usize, Keep)> {
+    let mut all = Vec::new();
+    for i in 0..m.num_defined_funcs() as usize {
+        let f = defined(m, i);
+        let Some(body) = m.function_body(f) else {
+            continue;
+        };
+        let Ok(mut reader) = body.get_operators_reader() else {
+            continue;
+        };
+        let mut i = 0;
+        let mut ifs: Vec<usize> = Vec::new();
+        let mut opens: Vec<Option<usize>> = Vec::new();
+        while !reader.eof() {
+            let Ok(op) = reader.read() else { break };
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } => {
+                    all.push((f, i, Keep::Body));
+                    opens.push(None);
+                }
+                Operator::If { .. } => {
+                    all.push((f, i, Keep::Body));
+                    opens.push(Some(i));
+                }
+                Operator::Try { .. } | Operator::TryTable { .. } => opens.push(None),
+                Operator::Else => {
+                    if let Some(Some(at)) = opens.last() {
+                        ifs.push(*at);
+                    }
+                }
+                Operator::End | Operator::Delegate { .. } => {
+                    opens.pop();
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        all.extend(ifs.into_iter().map(|at| (f, at, Keep::Else)));
+    }
+    all.sort();
+    all
+}
+
+impl Pass for UnwrapBlocks {
+    fn search(&self, m: &Module) -> Search {
+        Search::Subsets(targets(m).len())
+    }
+
+    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+        let targets = targets(m);
+        let mut by_func: BTreeMap<u32, BTreeMap<usize, Keep>> = BTreeMap::new();
+        for &i in choice.subset() {
+            let (f, at, keep) = targets[i];
+            let entry = by_func.entry(f).or_default().entry(at).or_insert(keep);
+            *entry = (*entry).min(keep);
+        }
+        let mut edit = Edit::default();
+        for (f, unwrap) in by_func {
+            edit.bodies.insert(f, unwrapped(m, f, &unwrap)?);
+        }
+        Ok(edit)
+    }
+}
+
+/// An open construct while rewriting.
+struct Frame {
+    /// Unwrapped: its label is gone.
+    removed: bool,
+    /// For an unwrapped `if`: the arm being kept.
+    keep: Keep,
+    /// Currently inside the arm that is being dropped.
+    skipping: bool,
+}
+
+fn unwrapped(m: &Module, f: u32, unwrap: &BTreeMap<usize, Keep>) -> Result<Vec<u8>> {
+    let parts = body_parts(m, f)?;
+    let body = m.function_body(f).context("body")?;
+    let mut reader = body.get_operators_reader()?;
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut code = Vec::new();
+    // Depth of frames (from the innermost) being skipped wholesale.
+    let mut i = 0;
+    while !reader.eof() {
+        let op = reader.read()?;
+        let skipping = frames.iter().any(|fr| fr.skipping);
+        let insn: Option<Instruction<'_>> = match op {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Try { .. }
+            | Operator::TryTable { .. } => {
+                let keep = unwrap.get(&i).copied();
+                let is_if = matches!(op, Operator::If { .. });
+                frames.push(Frame {
+                    removed: keep.is_some() && !skipping,
+                    keep: keep.unwrap_or(Keep::Body),
+                    skipping: false,
+                });
+                let frame = frames.last_mut().expect("just pushed");
+                match (frame.removed, is_if) {
+                    (true, true) => {
+                        frame.skipping = frame.keep == Keep::Else;
+                        (!skipping).then_some(Instruction::Drop)
+                    }
+                    (true, false) => None,
+                    (false, _) if skipping => None,
+                    (false, _) => Some(translate(&frames, op)?),
+                }
+            }
+            Operator::Else => {
+                let frame = frames.last_mut().context("else outside if")?;
+                if frame.removed {
+                    frame.skipping = frame.keep == Keep::Body;
+                    None
+                } else if skipping {
+                    None
+                } else {
+                    Some(Instruction::Else)
+                }
+            }
+            Operator::End | Operator::Delegate { .. } if !frames.is_empty() => {
+                let frame = frames.pop().expect("not empty");
+                let outer_skipping = frames.iter().any(|fr| fr.skipping);
+                if frame.removed || outer_skipping {
+                    if matches!(op, Operator::Delegate { .. }) && frame.removed {
+                        bail!("cannot unwrap a try that delegates");
+                    }
+                    None
+                } else {
+                    Some(translate(&frames, op)?)
+                }
+            }
+            _ if skipping => None,
+            op => Some(translate(&frames, op)?),
+        };
+        if let Some(insn) = insn {
+            insn.encode(&mut code);
+        }
+        i += 1;
+    }
+    let mut out = parts.locals.to_vec();
+    out.extend_from_slice(&code);
+    Ok(out)
+}
+
+/// Re-encode `op`, renumbering branch depths across removed labels.
+fn translate<'a>(frames: &[Frame], op: Operator<'a>) -> Result<Instruction<'a>> {
+    let depth = |d: u32| -> Result<u32> {
+        // Frames from the innermost outwards; the function's own label is
+        // past the end of `frames` and never removed.
+        let n = frames.len();
+        let mut removed_between = 0;
+        for k in 0..=d as usize {
+            if k >= n {
+                return Ok(d - removed_between);
+            }
+            let frame = &frames[n - 1 - k];
+            if frame.removed {
+                if k == d as usize {
+                    bail!("a branch targets an unwrapped label");
+                }
+                removed_between += 1;
+            }
+        }
+        Ok(d - removed_between)
+    };
+    Ok(match op {
+        Operator::Br { relative_depth } => Instruction::Br(depth(relative_depth)?),
+        Operator::BrIf { relative_depth } => Instruction::BrIf(depth(relative_depth)?),
+        Operator::BrOnNull { relative_depth } => Instruction::BrOnNull(depth(relative_depth)?),
+        Operator::BrOnNonNull { relative_depth } => {
+            Instruction::BrOnNonNull(depth(relative_depth)?)
+        }
+        Operator::BrTable { targets } => {
+            let labels = targets
+                .targets()
+                .map(|t| depth(t?))
+                .collect::<Result<Vec<_>>>()?;
+            Instruction::BrTable(labels.into(), depth(targets.default())?)
+        }
+        Operator::BrOnCast { .. }
+        | Operator::BrOnCastFail { .. }
+        | Operator::TryTable { .. }
+        | Operator::Rethrow { .. }
+        | Operator::Delegate { .. }
+            if frames.iter().any(|f| f.removed) =>
+        {
+            bail!("branch form not renumbered by unwrap-blocks")
+        }
+        op => RoundtripReencoder.instruction(op)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, module, run};
+
+    const WAT: &str = r#"(module
+        (func (param i32) (result i32)
+          block (result i32)
+            loop
+              local.get 0
+              local.get 0
+              br_if 1
+              drop
+            end
+            local.get 0
+            if (result i32)
+              i32.const 1
+            else
+              i32.const 2
+            end
+          end))"#;
+
+    #[test]
+    fn offers_each_construct_and_each_else_arm() {
+        let m = module(WAT);
+        assert_eq!(
+            targets(&m),
+            [
+                (0, 0, Keep::Body),
+                (0, 1, Keep::Body),
+                (0, 8, Keep::Body),
+                (0, 8, Keep::Else)
+            ]
+        );
+    }
+
+    #[test]
+    fn unwraps_a_loop_renumbering_branches_past_it() {
+        let out = run(&UnwrapBlocks, WAT, Choice::Subset(&[1].into()));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32) (result i32)))
+              (func (;0;) (type 0) (param i32) (result i32)
+                block (result i32) ;; label = @1
+                  local.get 0
+                  local.get 0
+                  br_if 0 (;@1;)
+                  drop
+                  local.get 0
+                  if (result i32) ;; label = @2
+                    i32.const 1
+                  else
+                    i32.const 2
+                  end
+                end
+              )
+            )"#,
+        );
+    }
+
+    #[test]
+    fn keeps_either_arm_of_an_if() {
+        let then_arm = run(&UnwrapBlocks, WAT, Choice::Subset(&[2].into()));
+        assert!(
+            then_arm.contains("local.get 0\n      drop\n      i32.const 1\n    end"),
+            "{then_arm}"
+        );
+        let else_arm = run(&UnwrapBlocks, WAT, Choice::Subset(&[3].into()));
+        assert!(
+            else_arm.contains("local.get 0\n      drop\n      i32.const 2\n    end"),
+            "{else_arm}"
+        );
+    }
+
+    #[test]
+    fn a_branch_to_the_unwrapped_label_is_unrepairable() {
+        let m = module(WAT);
+        assert!(UnwrapBlocks.edit(&m, Choice::Subset(&[0].into())).is_err());
+    }
+}
