@@ -151,12 +151,12 @@ fn reduces_and_writes_all_companions() {
     assert_exit(&out, 0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
-        "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    (local i32)\n    local.get 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
+        "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
     );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
             .unwrap();
-    assert_eq!(report["after"]["bytes"], 31);
+    assert_eq!(report["after"]["bytes"], 29);
     assert_eq!(report["after"]["functions"], 1);
     assert_eq!(report["before"]["functions"], 2);
     assert_eq!(

@@ -88,8 +88,7 @@ fn reduces_a_winch_panic_through_the_cli() {
   (type (;0;) (func))
   (memory (;0;) 1)
   (func (;0;) (type 0)
-    (local i32)
-    local.get 0
+    i32.const 0
     v128.load32_splat
     unreachable
   )
