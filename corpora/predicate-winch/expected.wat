@@ -3,7 +3,7 @@
   (memory (;0;) 1)
   (func (;0;) (type 0)
     i32.const 0
-    v128.load32_splat offset=16
+    v128.load32_splat
     unreachable
   )
 )

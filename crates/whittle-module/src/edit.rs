@@ -56,6 +56,17 @@ pub struct Edit {
     /// Function types whose parameter/result lists shrink, by type index.
     /// Bodies and call sites of functions of that type are rewritten.
     pub retype: BTreeMap<u32, Retype>,
+    /// New types (limits, sharing, index type) for memories and tables, by
+    /// absolute index (imported ones included).
+    pub memory_types: BTreeMap<u32, wasmparser::MemoryType>,
+    pub table_types: BTreeMap<u32, wasmparser::TableType>,
+    /// New contents for data segments.
+    pub data_contents: BTreeMap<u32, Vec<u8>>,
+    /// Element segments whose items are all dropped (the segment stays).
+    pub empty_elements: BTreeSet<u32>,
+    /// Every reference to type `j` becomes a reference to type `i`
+    /// (`j -> i`); used to merge duplicate types before removing them.
+    pub type_aliases: BTreeMap<u32, u32>,
 }
 
 impl Edit {

@@ -83,6 +83,14 @@ pub struct Module {
     pub bodies: Vec<Range<usize>>,
     /// Index type of every table (`i64` for table64), imported ones first.
     pub table_index_types: Vec<ValType>,
+    /// Type (limits, element type) of every table, imported ones first.
+    pub table_types: Vec<wasmparser::TableType>,
+    /// Type (limits, sharing, index type) of every memory, imported ones first.
+    pub memory_types: Vec<wasmparser::MemoryType>,
+    /// Length in bytes of every data segment.
+    pub data_lengths: Vec<usize>,
+    /// Number of items of every element segment.
+    pub element_lengths: Vec<usize>,
     pub num_imported_tables: u32,
     pub num_memories: u32,
     pub num_imported_memories: u32,
@@ -111,6 +119,10 @@ impl Module {
             num_imported_funcs: 0,
             bodies: Vec::new(),
             table_index_types: Vec::new(),
+            table_types: Vec::new(),
+            memory_types: Vec::new(),
+            data_lengths: Vec::new(),
+            element_lengths: Vec::new(),
             num_imported_tables: 0,
             num_memories: 0,
             num_imported_memories: 0,
@@ -169,10 +181,12 @@ impl Module {
                             }
                             TypeRef::Table(t) => {
                                 self.table_index_types.push(index_type(t.table64));
+                                self.table_types.push(t);
                                 self.num_imported_tables += 1;
                                 (ItemKind::Table, self.table_index_types.len() - 1)
                             }
-                            TypeRef::Memory(_) => {
+                            TypeRef::Memory(mt) => {
+                                self.memory_types.push(mt);
                                 self.num_memories += 1;
                                 self.num_imported_memories += 1;
                                 (ItemKind::Memory, self.num_memories as usize - 1)
@@ -207,10 +221,17 @@ impl Module {
                 }
                 Payload::TableSection(s) => {
                     for t in s {
-                        self.table_index_types.push(index_type(t?.ty.table64));
+                        let t = t?;
+                        self.table_index_types.push(index_type(t.ty.table64));
+                        self.table_types.push(t.ty);
                     }
                 }
-                Payload::MemorySection(s) => self.num_memories += s.count(),
+                Payload::MemorySection(s) => {
+                    for mt in s {
+                        self.memory_types.push(mt?);
+                        self.num_memories += 1;
+                    }
+                }
                 Payload::GlobalSection(s) => {
                     for g in s {
                         let g = g?;
@@ -236,8 +257,21 @@ impl Module {
                     }
                 }
                 Payload::StartSection { func, .. } => self.start = Some(func),
-                Payload::ElementSection(s) => self.num_elements = s.count(),
-                Payload::DataSection(s) => self.num_data = s.count(),
+                Payload::ElementSection(s) => {
+                    self.num_elements = s.count();
+                    for e in s {
+                        self.element_lengths.push(match e?.items {
+                            wasmparser::ElementItems::Functions(f) => f.count() as usize,
+                            wasmparser::ElementItems::Expressions(_, e) => e.count() as usize,
+                        });
+                    }
+                }
+                Payload::DataSection(s) => {
+                    self.num_data = s.count();
+                    for d in s {
+                        self.data_lengths.push(d?.data.len());
+                    }
+                }
                 Payload::CodeSectionEntry(body) => self.bodies.push(body.range()),
                 Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => {
                     bail!("nested modules and components are not supported")

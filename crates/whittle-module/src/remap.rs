@@ -210,6 +210,7 @@ impl Reencode for Remap<'_> {
         Self::lookup(&self.elements, e, "element segment")
     }
     fn type_index(&mut self, t: u32) -> RResult<u32> {
+        let t = self.edit.type_aliases.get(&t).copied().unwrap_or(t);
         Self::lookup(&self.types, t, "type")
     }
 

@@ -14,7 +14,7 @@ use anyhow::{anyhow, Result};
 use std::borrow::Cow;
 use wasm_encoder::reencode::{Error as ReError, Reencode};
 use wasm_encoder::{ConstExpr, ElementMode, ElementSegment, Elements, RawSection, RefType};
-use wasmparser::{ElementItems, ElementKind, Parser, Payload};
+use wasmparser::{DataKind, ElementItems, ElementKind, Parser, Payload, TypeRef};
 
 /// Rewrite `m` according to `edit`. An error means the edit cannot be
 /// applied (e.g. a removed memory is still used): the candidate is invalid.
@@ -46,7 +46,18 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
                     if removed(edit, info.kind, info.index) {
                         continue;
                     }
-                    let ty = remap.entity_type(import.ty)?;
+                    let ty = match import.ty {
+                        TypeRef::Memory(_) => match edit.memory_types.get(&info.index) {
+                            Some(mt) => TypeRef::Memory(*mt),
+                            None => import.ty,
+                        },
+                        TypeRef::Table(_) => match edit.table_types.get(&info.index) {
+                            Some(tt) => TypeRef::Table(*tt),
+                            None => import.ty,
+                        },
+                        other => other,
+                    };
+                    let ty = remap.entity_type(ty)?;
                     section.import(import.module, import.name, ty);
                 }
                 if !section.is_empty() {
@@ -68,11 +79,13 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
             Payload::TableSection(s) => {
                 let mut section = wasm_encoder::TableSection::new();
                 for (i, t) in s.into_iter().enumerate() {
-                    if !edit
-                        .remove_tables
-                        .contains(&(m.num_imported_tables + i as u32))
-                    {
-                        remap.parse_table(&mut section, t?)?;
+                    let index = m.num_imported_tables + i as u32;
+                    if !edit.remove_tables.contains(&index) {
+                        let mut t = t?;
+                        if let Some(tt) = edit.table_types.get(&index) {
+                            t.ty = *tt;
+                        }
+                        remap.parse_table(&mut section, t)?;
                     }
                 }
                 if !section.is_empty() {
@@ -82,11 +95,10 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
             Payload::MemorySection(s) => {
                 let mut section = wasm_encoder::MemorySection::new();
                 for (i, mem) in s.into_iter().enumerate() {
-                    if !edit
-                        .remove_memories
-                        .contains(&(m.num_imported_memories + i as u32))
-                    {
-                        section.memory(remap.memory_type(mem?)?);
+                    let index = m.num_imported_memories + i as u32;
+                    if !edit.remove_memories.contains(&index) {
+                        let mem = edit.memory_types.get(&index).copied().unwrap_or(mem?);
+                        section.memory(remap.memory_type(mem)?);
                     }
                 }
                 if !section.is_empty() {
@@ -140,8 +152,14 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
             Payload::ElementSection(s) => {
                 let mut section = wasm_encoder::ElementSection::new();
                 for (i, e) in s.into_iter().enumerate() {
-                    if !remap.element_removed(i as u32) {
-                        write_element(remap, &mut section, e?)?;
+                    if remap.element_removed(i as u32) {
+                        continue;
+                    }
+                    let e = e?;
+                    if edit.empty_elements.contains(&(i as u32)) {
+                        write_empty_element(remap, &mut section, e)?;
+                    } else {
+                        write_element(remap, &mut section, e)?;
                     }
                 }
                 if !section.is_empty() {
@@ -157,8 +175,13 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
             Payload::DataSection(s) => {
                 let mut section = wasm_encoder::DataSection::new();
                 for (i, d) in s.into_iter().enumerate() {
-                    if !remap.data_removed(i as u32) {
-                        remap.parse_data(&mut section, d?)?;
+                    if remap.data_removed(i as u32) {
+                        continue;
+                    }
+                    let d = d?;
+                    match edit.data_contents.get(&(i as u32)) {
+                        Some(contents) => write_data(remap, &mut section, d, contents)?,
+                        None => remap.parse_data(&mut section, d)?,
                     }
                 }
                 if !section.is_empty() {
@@ -361,6 +384,65 @@ fn write_element(
             });
         }
         Elements::Expressions(RefType::FUNCREF, Cow::Owned(exprs))
+    };
+    section.segment(ElementSegment { mode, elements });
+    Ok(())
+}
+
+fn write_data(
+    remap: &mut Remap<'_>,
+    section: &mut wasm_encoder::DataSection,
+    d: wasmparser::Data<'_>,
+    contents: &[u8],
+) -> RResult<()> {
+    let offset;
+    let mode = match d.kind {
+        DataKind::Passive => wasm_encoder::DataSegmentMode::Passive,
+        DataKind::Active {
+            memory_index,
+            offset_expr,
+        } => {
+            offset = remap.const_expr(offset_expr)?;
+            wasm_encoder::DataSegmentMode::Active {
+                memory_index: remap.memory_index(memory_index)?,
+                offset: &offset,
+            }
+        }
+    };
+    section.segment(wasm_encoder::DataSegment {
+        mode,
+        data: contents.iter().copied(),
+    });
+    Ok(())
+}
+
+/// The segment with the same mode and element type, and no items.
+fn write_empty_element(
+    remap: &mut Remap<'_>,
+    section: &mut wasm_encoder::ElementSection,
+    e: wasmparser::Element<'_>,
+) -> RResult<()> {
+    let offset;
+    let mode = match e.kind {
+        ElementKind::Passive => ElementMode::Passive,
+        ElementKind::Declared => ElementMode::Declared,
+        ElementKind::Active {
+            table_index,
+            offset_expr,
+        } => {
+            offset = remap.const_expr(offset_expr)?;
+            let table = remap.table_index(table_index.unwrap_or(0))?;
+            ElementMode::Active {
+                table: (table_index.is_some() || table != 0).then_some(table),
+                offset: &offset,
+            }
+        }
+    };
+    let elements = match e.items {
+        ElementItems::Functions(_) => Elements::Functions(Cow::Borrowed(&[])),
+        ElementItems::Expressions(ty, _) => {
+            Elements::Expressions(remap.ref_type(ty)?, Cow::Borrowed(&[]))
+        }
     };
     section.segment(ElementSegment { mode, elements });
     Ok(())

@@ -126,3 +126,89 @@ pub fn units(m: &Module, func: u32) -> Result<Vec<(usize, usize)>> {
     }
     Ok(units)
 }
+
+/// A body of `func` in which each operator index in `replace` is replaced by
+/// the bytes `with` produces for it (`None` keeps the operator).
+pub fn replace_ops(
+    m: &Module,
+    func: u32,
+    mut with: impl FnMut(usize, wasmparser::Operator<'_>) -> Result<Option<Vec<u8>>>,
+) -> Result<Vec<u8>> {
+    let parts = body_parts(m, func)?;
+    let body = m.function_body(func).context("no such function body")?;
+    let mut reader = body.get_operators_reader()?;
+    let mut out = parts.locals.to_vec();
+    let mut i = 0;
+    while !reader.eof() {
+        let op = reader.read()?;
+        match with(i, op)? {
+            Some(bytes) => out.extend_from_slice(&bytes),
+            None => {
+                let (start, end) = parts.ops[i];
+                out.extend_from_slice(&parts.code[start..end]);
+            }
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// (function, op index) of every operator `pick` accepts, in every defined
+/// function, in code order.
+pub fn find_ops(
+    m: &Module,
+    mut pick: impl FnMut(&wasmparser::Operator<'_>) -> bool,
+) -> Vec<(u32, usize)> {
+    let mut all = Vec::new();
+    for i in 0..m.num_defined_funcs() as usize {
+        let f = defined(m, i);
+        let Some(body) = m.function_body(f) else {
+            continue;
+        };
+        let Ok(mut reader) = body.get_operators_reader() else {
+            continue;
+        };
+        let mut i = 0;
+        while !reader.eof() {
+            let Ok(op) = reader.read() else { break };
+            if pick(&op) {
+                all.push((f, i));
+            }
+            i += 1;
+        }
+    }
+    all
+}
+
+/// The chosen (function, op) targets grouped by function.
+pub fn group_by_func(
+    targets: &[(u32, usize)],
+    chosen: &std::collections::BTreeSet<usize>,
+) -> std::collections::BTreeMap<u32, std::collections::BTreeSet<usize>> {
+    let mut by_func: std::collections::BTreeMap<u32, std::collections::BTreeSet<usize>> =
+        Default::default();
+    for &i in chosen {
+        let (f, op) = targets[i];
+        by_func.entry(f).or_default().insert(op);
+    }
+    by_func
+}
+
+/// Does this memory instruction have a non-zero offset?
+pub fn has_offset(op: &wasmparser::Operator<'_>) -> bool {
+    use wasm_encoder::reencode::{utils, Error, Reencode};
+    struct Probe(bool);
+    impl Reencode for Probe {
+        type Error = std::convert::Infallible;
+        fn mem_arg(
+            &mut self,
+            arg: wasmparser::MemArg,
+        ) -> Result<wasm_encoder::MemArg, Error<Self::Error>> {
+            self.0 |= arg.offset != 0;
+            utils::mem_arg(self, arg)
+        }
+    }
+    let mut probe = Probe(false);
+    let _ = probe.instruction(op.clone());
+    probe.0
+}

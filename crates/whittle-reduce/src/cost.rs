@@ -21,6 +21,45 @@ pub fn cost(m: &Module) -> usize {
     m.bytes.len() + SIGNATURE_ENTRY_WEIGHT * entries
 }
 
+/// Non-zero constants and non-zero memory offsets in all bodies.
+pub fn complexity(m: &Module) -> usize {
+    use wasm_encoder::reencode::{utils, Error, Reencode};
+    use wasmparser::Operator;
+    struct Count(usize);
+    impl Reencode for Count {
+        type Error = std::convert::Infallible;
+        fn mem_arg(
+            &mut self,
+            arg: wasmparser::MemArg,
+        ) -> Result<wasm_encoder::MemArg, Error<Self::Error>> {
+            self.0 += usize::from(arg.offset != 0);
+            utils::mem_arg(self, arg)
+        }
+    }
+    let mut count = Count(0);
+    for f in m.num_imported_funcs..m.num_funcs() {
+        let Some(body) = m.function_body(f) else {
+            continue;
+        };
+        let Ok(mut ops) = body.get_operators_reader() else {
+            continue;
+        };
+        while !ops.eof() {
+            let Ok(op) = ops.read() else { break };
+            count.0 += usize::from(match &op {
+                Operator::I32Const { value } => *value != 0,
+                Operator::I64Const { value } => *value != 0,
+                Operator::F32Const { value } => value.bits() != 0,
+                Operator::F64Const { value } => value.bits() != 0,
+                Operator::V128Const { value } => value.i128() != 0,
+                _ => false,
+            });
+            let _ = count.instruction(op);
+        }
+    }
+    count.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +72,17 @@ mod tests {
             Module::parse(wat::parse_str("(module (type (func (result i32))))").unwrap()).unwrap();
         assert_eq!(cost(&a), a.bytes.len() + 8);
         assert!(cost(&b) < cost(&a));
+    }
+
+    #[test]
+    fn complexity_counts_nonzero_constants_and_offsets() {
+        let m = Module::parse(
+            wat::parse_str(
+                "(module (memory 1) (func i32.const 0 i32.const 5 i32.store offset=8 f32.const 0 drop))",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(complexity(&m), 2);
     }
 }

@@ -12,7 +12,7 @@
 //! the pass set: no single target of any pass can be removed. Each accepted
 //! candidate is handed to `on_best` (which writes it out atomically).
 
-use crate::cost::cost;
+use crate::cost::{complexity, cost};
 use crate::gate::{Gate, GateDecision};
 use crate::stats::Stats;
 use anyhow::Result;
@@ -41,6 +41,8 @@ pub struct Reducer<'a> {
     gate: Gate,
     best: Module,
     best_cost: usize,
+    /// Computed only when a candidate ties on cost.
+    best_complexity: Option<usize>,
     pub stats: Stats,
     /// Set when the deadline passed: the search stops where it is.
     pub out_of_time: bool,
@@ -62,6 +64,7 @@ impl<'a> Reducer<'a> {
             on_best,
             gate,
             best_cost: cost(&original),
+            best_complexity: None,
             best: original,
             stats: Stats::default(),
             out_of_time: false,
@@ -83,7 +86,7 @@ impl<'a> Reducer<'a> {
                 break;
             }
             self.stats.rounds += 1;
-            let before = self.best_cost;
+            let before = (self.best_cost, self.best_complexity);
             for info in self.opts.passes.clone() {
                 let pass = (info.make)();
                 self.run_pass(info.name, pass.as_ref())?;
@@ -91,7 +94,7 @@ impl<'a> Reducer<'a> {
                     return Ok(&self.best);
                 }
             }
-            if self.best_cost == before {
+            if (self.best_cost, self.best_complexity) == before {
                 break;
             }
         }
@@ -198,7 +201,18 @@ impl<'a> Reducer<'a> {
             }
         };
         let candidate_cost = cost(&candidate);
-        if candidate_cost >= self.best_cost {
+        let mut candidate_complexity = None;
+        if candidate_cost == self.best_cost {
+            let best = *self
+                .best_complexity
+                .get_or_insert_with(|| complexity(&self.best));
+            let c = complexity(&candidate);
+            if c >= best {
+                self.stats.not_smaller_skipped += 1;
+                return Ok(false);
+            }
+            candidate_complexity = Some(c);
+        } else if candidate_cost > self.best_cost {
             self.stats.not_smaller_skipped += 1;
             return Ok(false);
         }
@@ -228,6 +242,7 @@ impl<'a> Reducer<'a> {
             stats.bytes_removed += removed as u64;
             self.best = candidate;
             self.best_cost = candidate_cost;
+            self.best_complexity = candidate_complexity;
             (self.on_best)(&self.best, name, &self.stats)?;
         }
         Ok(interesting)
@@ -289,9 +304,8 @@ mod tests {
             text,
             r#"(module
   (type (;0;) (func))
-  (type (;1;) (func))
   (import "env" "bug" (func $bug (;0;) (type 0)))
-  (func $b (;1;) (type 1)
+  (func $b (;1;) (type 0)
     call $bug
   )
 )

@@ -13,7 +13,7 @@ mod driver;
 mod gate;
 mod stats;
 
-pub use cost::cost;
+pub use cost::{complexity, cost};
 pub use driver::{Reducer, ReducerOptions};
 pub use gate::{Gate, GateDecision};
 pub use stats::{PassStats, Stats};

@@ -1,0 +1,87 @@
+//! Simplify constants to zero: `i32.const 1234567` becomes `i32.const 0`
+//! when the failure does not depend on the value, which tells the reader
+//! which values matter.
+
+use crate::util::{find_ops, group_by_func, replace_ops};
+use crate::{Choice, Pass, Search};
+use anyhow::Result;
+use wasm_encoder::{Encode, Instruction};
+use wasmparser::Operator;
+use whittle_module::{Edit, Module};
+
+pub struct SimplifyConstants;
+
+fn is_nonzero_const(op: &Operator<'_>) -> bool {
+    match op {
+        Operator::I32Const { value } => *value != 0,
+        Operator::I64Const { value } => *value != 0,
+        Operator::F32Const { value } => value.bits() != 0,
+        Operator::F64Const { value } => value.bits() != 0,
+        Operator::V128Const { value } => value.i128() != 0,
+        _ => false,
+    }
+}
+
+impl Pass for SimplifyConstants {
+    fn search(&self, m: &Module) -> Search {
+        Search::Subsets(find_ops(m, is_nonzero_const).len())
+    }
+
+    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+        let targets = find_ops(m, is_nonzero_const);
+        let mut edit = Edit::default();
+        for (f, ops) in group_by_func(&targets, choice.subset()) {
+            let body = replace_ops(m, f, |i, op| {
+                if !ops.contains(&i) {
+                    return Ok(None);
+                }
+                let zero = match op {
+                    Operator::I32Const { .. } => Instruction::I32Const(0),
+                    Operator::I64Const { .. } => Instruction::I64Const(0),
+                    Operator::F32Const { .. } => Instruction::F32Const(0.0.into()),
+                    Operator::F64Const { .. } => Instruction::F64Const(0.0.into()),
+                    _ => Instruction::V128Const(0),
+                };
+                let mut bytes = Vec::new();
+                zero.encode(&mut bytes);
+                Ok(Some(bytes))
+            })?;
+            edit.bodies.insert(f, body);
+        }
+        Ok(edit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, module, run};
+
+    const WAT: &str = r#"(module (func (result f64)
+        i32.const 0 drop
+        i64.const 123456789 drop
+        f64.const 2.5))"#;
+
+    #[test]
+    fn offers_nonzero_constants() {
+        assert_eq!(SimplifyConstants.search(&module(WAT)), Search::Subsets(2));
+    }
+
+    #[test]
+    fn replaces_them_with_zero() {
+        let out = run(&SimplifyConstants, WAT, Choice::Subset(&[0, 1].into()));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (result f64)))
+              (func (;0;) (type 0) (result f64)
+                i32.const 0
+                drop
+                i64.const 0
+                drop
+                f64.const 0x0p+0 (;=0;)
+              )
+            )"#,
+        );
+    }
+}

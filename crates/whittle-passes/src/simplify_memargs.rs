@@ -1,0 +1,92 @@
+//! Zero the static offset of loads and stores (`i32.load offset=1024`
+//! becomes `i32.load`) when the failure does not depend on it.
+
+use crate::util::{find_ops, group_by_func, has_offset, replace_ops};
+use crate::{Choice, Pass, Search};
+use anyhow::Result;
+use wasm_encoder::reencode::{utils, Error, Reencode};
+use wasm_encoder::Encode;
+use whittle_module::{Edit, Module};
+
+pub struct SimplifyMemargs;
+
+/// Re-encodes an instruction with offset 0.
+struct ZeroOffset;
+
+impl Reencode for ZeroOffset {
+    type Error = std::convert::Infallible;
+
+    fn mem_arg(
+        &mut self,
+        arg: wasmparser::MemArg,
+    ) -> Result<wasm_encoder::MemArg, Error<Self::Error>> {
+        let mut arg = utils::mem_arg(self, arg)?;
+        arg.offset = 0;
+        Ok(arg)
+    }
+}
+
+impl Pass for SimplifyMemargs {
+    fn search(&self, m: &Module) -> Search {
+        Search::Subsets(find_ops(m, has_offset).len())
+    }
+
+    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+        let targets = find_ops(m, has_offset);
+        let mut edit = Edit::default();
+        for (f, ops) in group_by_func(&targets, choice.subset()) {
+            let body = replace_ops(m, f, |i, op| {
+                if !ops.contains(&i) {
+                    return Ok(None);
+                }
+                let mut bytes = Vec::new();
+                ZeroOffset
+                    .instruction(op)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .encode(&mut bytes);
+                Ok(Some(bytes))
+            })?;
+            edit.bodies.insert(f, body);
+        }
+        Ok(edit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, module, run};
+
+    const WAT: &str = r#"(module (memory 1) (func
+        i32.const 0 i32.load offset=16 drop
+        i32.const 0 v128.load32_splat offset=4 drop
+        i32.const 0 i64.load drop))"#;
+
+    #[test]
+    fn offers_accesses_with_offsets() {
+        assert_eq!(SimplifyMemargs.search(&module(WAT)), Search::Subsets(2));
+    }
+
+    #[test]
+    fn zeroes_offsets() {
+        let out = run(&SimplifyMemargs, WAT, Choice::Subset(&[1].into()));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func))
+              (memory (;0;) 1)
+              (func (;0;) (type 0)
+                i32.const 0
+                i32.load offset=16
+                drop
+                i32.const 0
+                v128.load32_splat
+                drop
+                i32.const 0
+                i64.load
+                drop
+              )
+            )"#,
+        );
+    }
+}
