@@ -2,7 +2,7 @@
 
 use crate::input::read_module;
 use crate::oracle_opts::OracleOpts;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::time::Duration;
 use whittle_oracle::Signature;
@@ -22,6 +22,11 @@ pub struct CheckOpts {
     /// Print nothing; only the exit code speaks.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Exit 0 only if the failure matches this signature (the `signature`
+    /// object of `whittle check --json` or of a `.report.json`): the exact
+    /// test `whittle reduce` applies, for use in other tools' scripts.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["expect", "expect_kind"])]
+    pub signature: Option<PathBuf>,
 }
 
 impl CheckOpts {
@@ -30,7 +35,12 @@ impl CheckOpts {
         let timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(60));
         let oracle = self.oracle.oracle(timeout)?;
         let eval = oracle.evaluate(&module.bytes)?;
-        let signature = if self.oracle.predicate.is_some() {
+        let signature = if let Some(path) = &self.signature {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            serde_json::from_str::<Signature>(&text)
+                .with_context(|| format!("{}: not a signature", path.display()))
+        } else if self.oracle.predicate.is_some() {
             Ok(Signature::predicate_exit_zero())
         } else {
             Signature::pinned(

@@ -36,6 +36,13 @@ enum Command {
 }
 
 fn main() {
+    // Like other Unix tools, die quietly when a reader closes the pipe
+    // (`whittle check x.wasm | head -1`) instead of panicking in println!.
+    // SAFETY: restoring the default disposition of a signal at startup,
+    // before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Child(opts) => child::run(opts),

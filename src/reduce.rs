@@ -106,14 +106,8 @@ impl ReduceOpts {
             );
         }
 
-        // Never replace an existing output with something larger.
-        let existing = std::fs::metadata(&output).ok().map(|m| m.len() as usize);
-        if let Some(size) = existing {
-            self.say(format_args!(
-                "whittle: {} exists ({size} bytes): it is only replaced by something smaller",
-                output.display()
-            ));
-        }
+        // Never replace an existing repro of this failure with something larger.
+        let existing = self.existing_repro(&output, &oracle, &signature);
         let mut written = false;
         let mut write_best = |m: &Module, pass: &str, stats: &Stats| -> Result<()> {
             if existing.is_none_or(|size| m.bytes.len() < size) {
@@ -222,6 +216,36 @@ impl ReduceOpts {
             return Ok(3);
         }
         Ok(0)
+    }
+
+    /// The size of an existing output that already fails the same way (it
+    /// is then only replaced by something smaller). Any other existing file
+    /// is simply the place the user asked the result to go.
+    fn existing_repro(
+        &self,
+        output: &Path,
+        oracle: &Oracle,
+        signature: &Signature,
+    ) -> Option<usize> {
+        let bytes = std::fs::read(output).ok()?;
+        let same = Module::parse(bytes.clone()).is_ok()
+            && oracle
+                .evaluate(&bytes)
+                .is_ok_and(|e| signature.matches(&e.outcome));
+        if same {
+            self.say(format_args!(
+                "whittle: {} already fails the same way ({} bytes): it is only replaced by something smaller",
+                output.display(),
+                bytes.len()
+            ));
+            Some(bytes.len())
+        } else {
+            self.say(format_args!(
+                "whittle: {} exists but does not fail the same way: it will be replaced",
+                output.display()
+            ));
+            None
+        }
     }
 
     fn say(&self, args: std::fmt::Arguments<'_>) {

@@ -173,16 +173,58 @@ fn reduces_and_writes_all_companions() {
 }
 
 #[test]
-fn an_existing_smaller_output_is_never_overwritten() {
+fn an_existing_smaller_repro_is_never_overwritten() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    // 12 bytes: smaller than anything the reduction can reach.
-    let tiny = b"\0asm\x01\0\0\0\0\x02\x01x";
-    std::fs::write(tmp.path().join("min.wasm"), tiny).unwrap();
+    // A hand-made repro of the same failure, as small as what the
+    // reduction reaches (29 bytes) but with another SIMD instruction.
+    let tiny = wat::parse_str("(module (func i32.const 0 i8x16.splat unreachable))").unwrap();
+    assert_eq!(tiny.len(), 29);
+    std::fs::write(tmp.path().join("min.wasm"), &tiny).unwrap();
+    let out = whittle(
+        tmp.path(),
+        &["check", "min.wasm", "-q", "-W", "simd=n,relaxed-simd=n"],
+    );
+    assert_exit(&out, 0);
     let out = whittle(tmp.path(), &reduce_args(&NO_SIMD));
     assert_exit(&out, 0);
     assert_eq!(std::fs::read(tmp.path().join("min.wasm")).unwrap(), tiny);
     assert!(!tmp.path().join("min.report.json").exists());
+}
+
+#[test]
+fn an_existing_output_that_fails_otherwise_is_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    // Tiny, but compiles fine: not a repro of this failure.
+    std::fs::write(tmp.path().join("min.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let out = whittle(tmp.path(), &reduce_args(&NO_SIMD));
+    assert_exit(&out, 0);
+    assert_eq!(
+        std::fs::read(tmp.path().join("min.wasm")).unwrap().len(),
+        29
+    );
+    assert!(tmp.path().join("min.report.json").exists());
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let mut child = std::process::Command::new(whittle_exe())
+        .args(["check", "bug.wasm", "-W", "simd=n,relaxed-simd=n"])
+        .current_dir(tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -223,6 +265,7 @@ fn list_passes_and_unknown_pass() {
             "simplify-memargs",
             "trim-results",
             "trim-params",
+            "trim-fields",
             "merge-types",
             "remove-types",
         ]

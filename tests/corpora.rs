@@ -142,3 +142,13 @@ fn regalloc_254_results() {
 fn predicate_winch() {
     run_case("predicate-winch");
 }
+
+#[test]
+fn gc_eh_simd() {
+    run_case("gc-eh-simd");
+}
+
+#[test]
+fn gc_winch() {
+    run_case("gc-winch");
+}

@@ -208,6 +208,52 @@ pub fn rewrite_body(
                 w.drops(3)
             }
             Operator::ElemDrop { elem_index } if w.remap.element_removed(elem_index) => {}
+            Operator::StructNew { struct_type_index }
+                if w.remap.edit.remove_fields.contains_key(&struct_type_index) =>
+            {
+                return unrepairable("struct.new of a type that lost fields");
+            }
+            Operator::StructGet {
+                struct_type_index,
+                field_index,
+            }
+            | Operator::StructGetS {
+                struct_type_index,
+                field_index,
+            }
+            | Operator::StructGetU {
+                struct_type_index,
+                field_index,
+            }
+            | Operator::StructSet {
+                struct_type_index,
+                field_index,
+            } if w.remap.edit.remove_fields.contains_key(&struct_type_index) => {
+                let removed = &w.remap.edit.remove_fields[&struct_type_index];
+                if removed.contains(&field_index) {
+                    return unrepairable("access to a removed struct field");
+                }
+                let field = field_index - removed.range(..field_index).count() as u32;
+                let ty = w.remap.type_index(struct_type_index)?;
+                w.emit(&match op {
+                    Operator::StructGet { .. } => Instruction::StructGet {
+                        struct_type_index: ty,
+                        field_index: field,
+                    },
+                    Operator::StructGetS { .. } => Instruction::StructGetS {
+                        struct_type_index: ty,
+                        field_index: field,
+                    },
+                    Operator::StructGetU { .. } => Instruction::StructGetU {
+                        struct_type_index: ty,
+                        field_index: field,
+                    },
+                    _ => Instruction::StructSet {
+                        struct_type_index: ty,
+                        field_index: field,
+                    },
+                });
+            }
             op => w.translate(op)?,
         }
     }

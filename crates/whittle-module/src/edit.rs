@@ -64,6 +64,10 @@ pub struct Edit {
     pub data_contents: BTreeMap<u32, Vec<u8>>,
     /// Element segments whose items are all dropped (the segment stays).
     pub empty_elements: BTreeSet<u32>,
+    /// Fields removed from struct types, by type index. `struct.get`/`set`
+    /// of the other fields are renumbered; one of a removed field, or a
+    /// `struct.new` of the type, makes the candidate unrepairable.
+    pub remove_fields: BTreeMap<u32, BTreeSet<u32>>,
     /// Every reference to type `j` becomes a reference to type `i`
     /// (`j -> i`); used to merge duplicate types before removing them.
     pub type_aliases: BTreeMap<u32, u32>,

@@ -275,6 +275,15 @@ fn write_types(remap: &mut Remap<'_>, out: &mut wasm_encoder::Module) -> RResult
         let mut group = group.clone();
         let first = m.types.iter().position(|(tg, _)| *tg == g).unwrap_or(0) as u32;
         for (i, ty) in group.types.iter_mut().enumerate() {
+            if let Some(removed) = edit.remove_fields.get(&(first + i as u32)) {
+                if let types::Composite::Struct(fields) = &mut ty.composite {
+                    let mut k = 0;
+                    fields.retain(|_| {
+                        k += 1;
+                        !removed.contains(&(k - 1))
+                    });
+                }
+            }
             if let Some(r) = edit.retype.get(&(first + i as u32)) {
                 if let types::Composite::Func { params, results } = &mut ty.composite {
                     *params = keep(params, &r.keep_params);

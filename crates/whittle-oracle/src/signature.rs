@@ -142,7 +142,7 @@ fn strip_column(s: &str) -> &str {
 }
 
 /// What a candidate's outcome must look like to count as "the same failure".
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Signature {
     /// The kind must be equal.
     pub kind: Kind,
@@ -656,6 +656,23 @@ mod tests {
         assert!(sig.matches(&error("x 99 y")));
         sig.regex = Some("(".into());
         assert!(!sig.matches(&error("x 99 y")));
+    }
+
+    #[test]
+    fn roundtrips_through_json() {
+        let sig = Signature::pinned(
+            &Outcome::Error {
+                message: "boom at offset 3".into(),
+            },
+            Some("boom"),
+            None,
+        )
+        .unwrap();
+        let back: Signature = serde_json::from_str(&serde_json::to_string(&sig).unwrap()).unwrap();
+        assert!(back.matches(&Outcome::Error {
+            message: "boom at offset 9".into()
+        }));
+        assert!(!back.matches(&Outcome::Ok));
     }
 
     #[test]

@@ -33,6 +33,7 @@ mod simplify_branches;
 mod simplify_constants;
 mod simplify_limits;
 mod simplify_memargs;
+mod trim_fields;
 mod trim_params;
 mod trim_results;
 mod truncate_bodies;
@@ -132,6 +133,7 @@ registry! {
     "simplify-memargs" => simplify_memargs::SimplifyMemargs, "zero the offsets of loads and stores";
     "trim-results" => trim_results::TrimResults, "remove results from function types, rewriting bodies and callers";
     "trim-params" => trim_params::TrimParams, "remove parameters from function types, rewriting bodies and callers";
+    "trim-fields" => trim_fields::TrimFields, "remove fields from struct types, renumbering accesses";
     "merge-types" => merge_types::MergeTypes, "merge duplicate types into the first of them";
     "remove-types" => remove_types::RemoveTypes, "remove unused types (whole recursion groups)";
 }

@@ -1,5 +1,6 @@
-//! Unwrap `block`, `loop` and `if`: keep the body (for an `if`, one arm and
-//! a `drop` of its condition) without the construct around it.
+//! Unwrap `block`, `loop`, `if` and `try_table`: keep the body (for an
+//! `if`, one arm and a `drop` of its condition; for a `try_table`, the body
+//! without its handlers) without the construct around it.
 //!
 //! Reduced bodies are often the culprit instruction nested five constructs
 //! deep in filler control flow. Unwrapping keeps the stack effect (a
@@ -54,7 +55,11 @@ fn targets(m: &Module) -> Vec<(u32, usize, Keep)> {
                     all.push((f, i, Keep::Body));
                     opens.push(Some(i));
                 }
-                Operator::Try { .. } | Operator::TryTable { .. } => opens.push(None),
+                Operator::TryTable { .. } => {
+                    all.push((f, i, Keep::Body));
+                    opens.push(None);
+                }
+                Operator::Try { .. } => opens.push(None),
                 Operator::Else => {
                     if let Some(Some(at)) = opens.last() {
                         ifs.push(*at);
@@ -176,26 +181,28 @@ fn unwrapped(m: &Module, f: u32, unwrap: &BTreeMap<usize, Keep>) -> Result<Vec<u
 }
 
 /// Re-encode `op`, renumbering branch depths across removed labels.
-fn translate<'a>(frames: &[Frame], op: Operator<'a>) -> Result<Instruction<'a>> {
-    let depth = |d: u32| -> Result<u32> {
-        // Frames from the innermost outwards; the function's own label is
-        // past the end of `frames` and never removed.
-        let n = frames.len();
-        let mut removed_between = 0;
-        for k in 0..=d as usize {
-            if k >= n {
-                return Ok(d - removed_between);
-            }
-            let frame = &frames[n - 1 - k];
-            if frame.removed {
-                if k == d as usize {
-                    bail!("a branch targets an unwrapped label");
-                }
-                removed_between += 1;
-            }
+/// The new relative depth of label `d` seen from inside `frames`.
+fn depth_in(frames: &[Frame], d: u32) -> Result<u32> {
+    // Frames from the innermost outwards; the function's own label is past
+    // the end of `frames` and never removed.
+    let n = frames.len();
+    let mut removed_between = 0;
+    for k in 0..=d as usize {
+        if k >= n {
+            return Ok(d - removed_between);
         }
-        Ok(d - removed_between)
-    };
+        if frames[n - 1 - k].removed {
+            if k == d as usize {
+                bail!("a branch targets an unwrapped label");
+            }
+            removed_between += 1;
+        }
+    }
+    Ok(d - removed_between)
+}
+
+fn translate<'a>(frames: &[Frame], op: Operator<'a>) -> Result<Instruction<'a>> {
+    let depth = |d: u32| depth_in(frames, d);
     Ok(match op {
         Operator::Br { relative_depth } => Instruction::Br(depth(relative_depth)?),
         Operator::BrIf { relative_depth } => Instruction::BrIf(depth(relative_depth)?),
@@ -210,9 +217,32 @@ fn translate<'a>(frames: &[Frame], op: Operator<'a>) -> Result<Instruction<'a>> 
                 .collect::<Result<Vec<_>>>()?;
             Instruction::BrTable(labels.into(), depth(targets.default())?)
         }
+        Operator::TryTable { try_table } => {
+            // Handler labels count from outside the try_table's own frame.
+            let outer = &frames[..frames.len().saturating_sub(1)];
+            let mut catches = Vec::new();
+            for c in try_table.catches {
+                catches.push(match c {
+                    wasmparser::Catch::One { tag, label } => wasm_encoder::Catch::One {
+                        tag,
+                        label: depth_in(outer, label)?,
+                    },
+                    wasmparser::Catch::OneRef { tag, label } => wasm_encoder::Catch::OneRef {
+                        tag,
+                        label: depth_in(outer, label)?,
+                    },
+                    wasmparser::Catch::All { label } => wasm_encoder::Catch::All {
+                        label: depth_in(outer, label)?,
+                    },
+                    wasmparser::Catch::AllRef { label } => wasm_encoder::Catch::AllRef {
+                        label: depth_in(outer, label)?,
+                    },
+                });
+            }
+            Instruction::TryTable(RoundtripReencoder.block_type(try_table.ty)?, catches.into())
+        }
         Operator::BrOnCast { .. }
         | Operator::BrOnCastFail { .. }
-        | Operator::TryTable { .. }
         | Operator::Rethrow { .. }
         | Operator::Delegate { .. }
             if frames.iter().any(|f| f.removed) =>
@@ -296,6 +326,27 @@ mod tests {
             else_arm.contains("local.get 0\n      drop\n      i32.const 2\n    end"),
             "{else_arm}"
         );
+    }
+
+    #[test]
+    fn unwraps_try_table_and_renumbers_handlers_of_kept_ones() {
+        let wat = r#"(module
+            (tag $e)
+            (func
+              block $outer
+                block $mid
+                  try_table (catch $e $outer)
+                    try_table (catch_all $mid)
+                      throw $e
+                    end
+                  end
+                end
+              end))"#;
+        // Targets: block, block, try_table, try_table; unwrap $mid's block
+        // and the inner try_table.
+        let out = run(&UnwrapBlocks, wat, Choice::Subset(&[1, 3].into()));
+        assert!(out.contains("try_table (catch $e 0 (;@1;))"), "{out}");
+        assert!(!out.contains("catch_all"), "{out}");
     }
 
     #[test]

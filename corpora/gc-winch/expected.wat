@@ -1,0 +1,3 @@
+(module
+  (type (;0;) (struct))
+)
