@@ -48,6 +48,11 @@ pub struct ReduceOpts {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub time_budget: Option<Duration>,
 
+    /// Candidates the final `wasm-mutate` stage may try after the passes
+    /// reach their fixpoint (seeded, so runs are reproducible); 0 disables it.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub mutate_budget: usize,
+
     /// No progress lines on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -135,6 +140,7 @@ impl ReduceOpts {
                 passes: passes.clone(),
                 deadline: self.time_budget.map(|b| started + b),
                 max_rounds: None,
+                mutate_budget: self.mutate_budget,
             },
             &mut interesting,
             &mut write_best,

@@ -106,6 +106,25 @@ fn run_case(name: &str) {
     );
     assert!(report["oracle_calls"].as_u64().unwrap() > 0);
 
+    // 1-minimal: reducing the result again changes nothing, because no
+    // single target of any pass (nor the seeded wasm-mutate stage) helps.
+    let mut again: Vec<&str> = vec!["reduce", "min.wasm", "-o", "again.wasm", "-q"];
+    again.extend(args.iter().map(String::as_str));
+    let out = whittle(tmp.path(), &again);
+    assert_exit(&out, 0);
+    assert_eq!(
+        std::fs::read(tmp.path().join("again.wasm")).unwrap(),
+        min,
+        "{name} is not 1-minimal"
+    );
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("again.report.json")).unwrap(),
+    )
+    .unwrap();
+    for (pass, stats) in report["per_pass"].as_object().unwrap() {
+        assert_eq!(stats["accepted"], 0, "{name}: {pass} still finds something");
+    }
+
     // An independent check of the result through the same oracle.
     let mut check: Vec<&str> = vec!["check", "min.wasm", "--quiet"];
     check.extend(args.iter().map(String::as_str));

@@ -67,7 +67,9 @@ fn targets(m: &Module) -> Vec<(u32, usize, usize)> {
 }
 
 /// Runs of at least two sibling units that end at the stack height they
-/// started at, never going below it before any of their instructions.
+/// started at (statements) or one higher (expressions: removing one
+/// replaces it by a constant of its type), never going below their start
+/// height before any of their instructions.
 fn statements(units: &[(usize, usize)], heights: &[usize]) -> Vec<(usize, usize)> {
     // Siblings: units grouped by their enclosing block unit (or the body).
     let mut levels: BTreeMap<Option<usize>, Vec<(usize, usize)>> = BTreeMap::new();
@@ -88,16 +90,19 @@ fn statements(units: &[(usize, usize)], heights: &[usize]) -> Vec<(usize, usize)
     for siblings in levels.values() {
         for k in 1..siblings.len() {
             let after = heights[siblings[k].1 + 1];
-            let mut lowest = heights[siblings[k].0].min(after);
-            for j in (0..k).rev() {
-                let start = heights[siblings[j].0];
-                if start == after && lowest >= start {
-                    out.push((siblings[j].0, siblings[k].1));
-                    break;
-                }
-                lowest = lowest.min(start);
-                if lowest < after {
-                    break;
+            // A statement ends where it started; an expression one higher.
+            for target in [Some(after), after.checked_sub(1)].into_iter().flatten() {
+                let mut lowest = heights[siblings[k].0].min(after);
+                for j in (0..k).rev() {
+                    let start = heights[siblings[j].0];
+                    if start == target && lowest >= start {
+                        out.push((siblings[j].0, siblings[k].1));
+                        break;
+                    }
+                    lowest = lowest.min(start);
+                    if lowest < target {
+                        break;
+                    }
                 }
             }
         }
@@ -191,18 +196,37 @@ mod tests {
           i32.wrap_i64
           i32.mul))"#;
 
+    /// The target indices of these (first op, last op) extents of function 0.
+    fn pick(wat: &str, extents: &[(usize, usize)]) -> BTreeSet<usize> {
+        let targets = targets(&module(wat));
+        extents
+            .iter()
+            .map(|&(a, b)| {
+                targets
+                    .iter()
+                    .position(|&t| t == (0, a, b))
+                    .unwrap_or_else(|| panic!("no target {a}..={b} in {targets:?}"))
+            })
+            .collect()
+    }
+
     #[test]
-    fn every_instruction_block_and_statement_is_a_target() {
-        // Units, plus the statements `local.get 1 i32.add` and
-        // `block .. end i32.wrap_i64 i32.mul` (each back at its start height).
+    fn every_instruction_block_statement_and_expression_is_a_target() {
+        // Units; the statements `local.get 1 i32.add` and `block .. i32.mul`
+        // (back at their start height); and the expressions starting at a
+        // height one below where they end.
         assert_eq!(
             targets(&module(WAT)),
             [
+                (0, 0, 7),
+                (0, 0, 2),
                 (0, 0, 0),
+                (0, 1, 5),
                 (0, 1, 2),
                 (0, 1, 1),
                 (0, 2, 2),
                 (0, 3, 7),
+                (0, 3, 6),
                 (0, 3, 5),
                 (0, 4, 4),
                 (0, 6, 6),
@@ -213,22 +237,13 @@ mod tests {
 
     #[test]
     fn statements_cover_operands_and_consumer() {
-        let m = module(
-            r#"(module (memory 1) (func (param i32)
+        let wat = r#"(module (memory 1) (func (param i32)
                  i32.const 4 drop
-                 i32.const 0 local.get 0 i32.const 3 memory.fill))"#,
-        );
-        let t = targets(&m);
-        assert!(t.contains(&(0, 0, 1)), "{t:?}");
-        assert!(t.contains(&(0, 2, 5)), "{t:?}");
-        let i = t.iter().position(|x| *x == (0, 2, 5)).unwrap();
-        let j = t.iter().position(|x| *x == (0, 0, 1)).unwrap();
+                 i32.const 0 local.get 0 i32.const 3 memory.fill))"#;
         let out = run(
             &RemoveInstructions,
-            r#"(module (memory 1) (func (param i32)
-                 i32.const 4 drop
-                 i32.const 0 local.get 0 i32.const 3 memory.fill))"#,
-            Choice::Subset(&[i, j].into()),
+            wat,
+            Choice::Subset(&pick(wat, &[(0, 1), (2, 5)])),
         );
         assert_wat(
             &out,
@@ -241,8 +256,35 @@ mod tests {
     }
 
     #[test]
+    fn an_expression_becomes_a_constant() {
+        let out = run(
+            &RemoveInstructions,
+            WAT,
+            Choice::Subset(&pick(WAT, &[(0, 2)])),
+        );
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32 i32) (result i32)))
+              (func $f (;0;) (type 0) (param i32 i32) (result i32)
+                i32.const 0
+                block (result i64) ;; label = @1
+                  i64.const 5
+                end
+                i32.wrap_i64
+                i32.mul
+              )
+            )"#,
+        );
+    }
+
+    #[test]
     fn removing_an_instruction_keeps_the_values_that_still_fit() {
-        let out = run(&RemoveInstructions, WAT, Choice::Subset(&[3].into()));
+        let out = run(
+            &RemoveInstructions,
+            WAT,
+            Choice::Subset(&pick(WAT, &[(2, 2)])),
+        );
         assert_wat(
             &out,
             r#"(module
@@ -262,8 +304,9 @@ mod tests {
     }
 
     #[test]
-    fn removing_a_block_and_its_consumer_pushes_a_default() {
-        let out = run(&RemoveInstructions, WAT, Choice::Subset(&[5, 7, 8].into()));
+    fn removing_a_block_and_its_consumer_keeps_what_fits() {
+        let chosen = pick(WAT, &[(3, 5), (6, 6), (7, 7)]);
+        let out = run(&RemoveInstructions, WAT, Choice::Subset(&chosen));
         assert_wat(
             &out,
             r#"(module
@@ -279,21 +322,19 @@ mod tests {
 
     #[test]
     fn removing_everything_leaves_default_results() {
-        let all: BTreeSet<usize> = (0..9).collect();
+        let all: BTreeSet<usize> = (0..targets(&module(WAT)).len()).collect();
         let out = run(&RemoveInstructions, WAT, Choice::Subset(&all));
         assert!(out.contains("(result i32)\n    i32.const 0\n  )"), "{out}");
     }
 
     #[test]
     fn removes_code_before_unreachable_ends() {
-        let out = run(
-            &RemoveInstructions,
-            r#"(module (func (result f32)
+        let wat = r#"(module (func (result f32)
                  f32.const 1 f32.const 2 f32.add
                  unreachable
-                 f32.neg))"#,
-            Choice::Subset(&[1, 3, 4, 6].into()),
-        );
+                 f32.neg))"#;
+        let chosen = pick(wat, &[(0, 0), (1, 1), (2, 2), (4, 4)]);
+        let out = run(&RemoveInstructions, wat, Choice::Subset(&chosen));
         assert_wat(
             &out,
             r#"(module

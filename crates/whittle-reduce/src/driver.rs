@@ -27,6 +27,8 @@ pub struct ReducerOptions {
     pub deadline: Option<Instant>,
     /// Stop after this many rounds even if the last one changed something.
     pub max_rounds: Option<u64>,
+    /// Candidates the `wasm-mutate` finishing stage may try (0: none).
+    pub mutate_budget: usize,
 }
 
 /// What the driver calls: the oracle plus the signature check.
@@ -75,8 +77,19 @@ impl<'a> Reducer<'a> {
         &self.best
     }
 
-    /// Run rounds until a fixpoint (or the deadline); returns the best.
+    /// Run rounds until a fixpoint (or the deadline), then the `wasm-mutate`
+    /// finishing stage; if that finds something, rounds run again.
     pub fn run(&mut self) -> Result<&Module> {
+        loop {
+            self.rounds()?;
+            if self.out_of_time || !self.mutate()? {
+                return Ok(&self.best);
+            }
+        }
+    }
+
+    /// The deterministic passes, round after round, until one changes nothing.
+    fn rounds(&mut self) -> Result<()> {
         loop {
             if self
                 .opts
@@ -91,14 +104,62 @@ impl<'a> Reducer<'a> {
                 let pass = (info.make)();
                 self.run_pass(info.name, pass.as_ref())?;
                 if self.out_of_time {
-                    return Ok(&self.best);
+                    return Ok(());
                 }
             }
             if (self.best_cost, self.best_complexity) == before {
                 break;
             }
         }
-        Ok(&self.best)
+        Ok(())
+    }
+
+    /// The finishing stage: `wasm-mutate` in reduction mode, with fixed
+    /// seeds (so runs are reproducible) and a budget of candidates. It finds
+    /// shrinking rewrites no pass here knows (peephole rules, code motion).
+    /// Returns whether it found a smaller module.
+    fn mutate(&mut self) -> Result<bool> {
+        const NAME: &str = "wasm-mutate";
+        const PER_SEED: usize = 4;
+        let mut tried = 0;
+        let mut found = false;
+        let mut seed = 0u64;
+        while tried < self.opts.mutate_budget && !self.out_of_time {
+            seed += 1;
+            if seed > 4 * self.opts.mutate_budget as u64 + 16 {
+                break;
+            }
+            let input = self.best.bytes.clone();
+            let mutants: Vec<Vec<u8>> = std::panic::catch_unwind(|| {
+                let mut wm = wasm_mutate::WasmMutate::default();
+                wm.seed(seed)
+                    .fuel(1000)
+                    .reduce(true)
+                    .preserve_semantics(false);
+                let mutants = match wm.run(&input) {
+                    Ok(iter) => iter.take(PER_SEED).filter_map(Result::ok).collect(),
+                    Err(_) => Vec::new(),
+                };
+                mutants
+            })
+            .unwrap_or_default();
+            for bytes in mutants {
+                if tried >= self.opts.mutate_budget {
+                    break;
+                }
+                if self.opts.deadline.is_some_and(|d| Instant::now() >= d) {
+                    self.out_of_time = true;
+                    break;
+                }
+                tried += 1;
+                self.pass_stats(NAME).candidates += 1;
+                if self.consider(NAME, bytes)? {
+                    found = true;
+                    break;
+                }
+            }
+        }
+        Ok(found)
     }
 
     fn run_pass(&mut self, name: &'static str, pass: &dyn Pass) -> Result<()> {
@@ -193,6 +254,12 @@ impl<'a> Reducer<'a> {
                 return Ok(false);
             }
         };
+        self.consider(name, bytes)
+    }
+
+    /// Gate, cost-check and (maybe) run candidate `bytes`; accept it as the
+    /// new best if it is interesting.
+    fn consider(&mut self, name: &'static str, bytes: Vec<u8>) -> Result<bool> {
         let candidate = match Module::parse(bytes) {
             Ok(m) => m,
             Err(_) => {
@@ -292,6 +359,7 @@ mod tests {
                 passes: whittle_passes::REGISTRY.iter().collect(),
                 deadline: None,
                 max_rounds: None,
+                mutate_budget: 50,
             },
             &mut interesting,
             &mut on_best,
@@ -315,5 +383,49 @@ mod tests {
         assert_eq!(stats.oracle_calls, calls);
         // A final round that changed nothing.
         assert!(stats.rounds >= 2);
+    }
+
+    /// With no passes at all, the seeded `wasm-mutate` stage alone still
+    /// shrinks the module, within its budget, and keeps it interesting.
+    #[test]
+    fn the_mutate_stage_reduces_on_its_own_within_budget() {
+        let wat = r#"(module
+            (import "env" "bug" (func $bug))
+            (global $g (mut i32) (i32.const 1))
+            (func $a (export "a") global.get $g drop)
+            (func $b (export "b") call $bug)
+            (func $c (export "c") (result i64) i64.const 42))"#;
+        let original = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        let size = original.bytes.len();
+        let mut interesting = |bytes: &[u8]| -> Result<bool> {
+            Ok(wasmprinter::print_bytes(bytes)?.contains("call $bug"))
+        };
+        let mut on_best = |_: &Module, _: &str, _: &Stats| -> Result<()> { Ok(()) };
+        let mut reducer = Reducer::new(
+            original,
+            ReducerOptions {
+                passes: Vec::new(),
+                deadline: None,
+                max_rounds: None,
+                mutate_budget: 30,
+            },
+            &mut interesting,
+            &mut on_best,
+        );
+        let best = reducer.run().unwrap().clone();
+        let stats = reducer.stats.clone();
+        drop(reducer);
+        let mutate = &stats.per_pass["wasm-mutate"];
+        assert!(mutate.accepted > 0, "{stats:?}");
+        assert!(best.bytes.len() < size);
+        assert!(wasmprinter::print_bytes(&best.bytes)
+            .unwrap()
+            .contains("call $bug"));
+        // Each stage tries at most the budget; a stage runs once more after
+        // every stage that found something.
+        assert!(
+            mutate.candidates <= 30 * (mutate.accepted + 1),
+            "{mutate:?}"
+        );
     }
 }
