@@ -5,11 +5,14 @@
 //! the crates under `crates/`.
 
 mod check;
+mod checkpoint;
 mod child;
 mod flags;
 mod input;
+mod interrupt;
 mod oracle_opts;
 mod output;
+mod progress;
 mod reduce;
 mod report;
 mod units;

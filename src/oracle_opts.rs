@@ -91,6 +91,23 @@ impl OracleOpts {
         ))
     }
 
+    /// The oracle for candidate checks when `jobs` run at once: then
+    /// Wasmtime's own parallel compilation is turned off, so that checks
+    /// do not fight over the cores.
+    pub fn oracle_for_jobs(&self, timeout: Duration, jobs: usize) -> Result<Oracle> {
+        let mut oracle = self.oracle(timeout)?;
+        if jobs > 1 {
+            match &mut oracle.kind {
+                OracleKind::Builtin { args, .. } | OracleKind::WasmtimeCli { args, .. } => {
+                    args.push("-C".into());
+                    args.push("parallel-compilation=n".into());
+                }
+                OracleKind::Predicate { .. } => {}
+            }
+        }
+        Ok(oracle)
+    }
+
     /// A short name of the oracle for reports.
     pub fn oracle_name(&self) -> String {
         if let Some(p) = &self.predicate {

@@ -1,9 +1,11 @@
 //! `whittle reduce`: from a failing module to the smallest one that fails
 //! the same way.
 
+use crate::checkpoint::{self, Checkpoint};
 use crate::input::read_module;
 use crate::oracle_opts::OracleOpts;
 use crate::output::{sibling, write_atomically};
+use crate::progress::Progress;
 use crate::report::{Metrics, Report};
 use crate::units::parse_duration;
 use anyhow::{bail, Context, Result};
@@ -12,7 +14,7 @@ use std::time::{Duration, Instant};
 use whittle_module::Module;
 use whittle_oracle::{Oracle, Signature};
 use whittle_passes::{PassInfo, REGISTRY};
-use whittle_reduce::{Reducer, ReducerOptions, Stats};
+use whittle_reduce::{Event, Reducer, ReducerOptions};
 
 /// Reduce a module on which Wasmtime fails to the smallest module that still
 /// fails the same way. Writes OUTPUT (.wasm), and beside it .wat,
@@ -53,6 +55,17 @@ pub struct ReduceOpts {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub mutate_budget: usize,
 
+    /// Candidates checked at once (default: the number of cores). The
+    /// result does not depend on it; Wasmtime's own parallel compilation is
+    /// turned off in the checks when it is above 1.
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Continue the interrupted reduction whose checkpoint is next to
+    /// OUTPUT (same input and arguments).
+    #[arg(long)]
+    pub resume: bool,
+
     /// No progress lines on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -60,6 +73,13 @@ pub struct ReduceOpts {
 
 /// The empty module: if it "fails the same way", the predicate is broken.
 const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
+
+/// What the original run established: kept in the checkpoint on resume.
+struct Established {
+    signature: Signature,
+    outcome: whittle_oracle::Outcome,
+    wall: Duration,
+}
 
 impl ReduceOpts {
     pub fn run(self) -> Result<i32> {
@@ -77,87 +97,167 @@ impl ReduceOpts {
             .clone()
             .unwrap_or_else(|| default_output(&input));
         let original = read_module(&input)?;
+        let jobs = self
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let input_key = whittle_reduce::Gate::key(&original.bytes);
+        let arguments = self.search_arguments(&passes);
 
-        // The original, under a generous timeout (or the user's).
-        let first_timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(60));
-        let probe = self.oracle.oracle(first_timeout)?;
-        let first = probe
-            .evaluate(&original.bytes)
-            .with_context(|| format!("{}: running the oracle", input.display()))?;
-        let signature = self.signature(&input, &first.outcome)?;
+        // The original's outcome and signature: measured, or from the checkpoint.
+        let (mut checkpoint, established, start_module, resume) = if self.resume {
+            let (checkpoint, state, base) = Checkpoint::open(&output)?;
+            Checkpoint::check_same_run(&state, input_key, &arguments)?;
+            let base = Module::parse(base).context("checkpoint base module")?;
+            self.say(format_args!(
+                "whittle: resuming at round {}, pass {} of {} ({} answers known)",
+                state.position.round,
+                state.position.pass_index + 1,
+                passes.len(),
+                state.position.answers.len()
+            ));
+            let established = Established {
+                signature: state.signature,
+                outcome: state.original_outcome,
+                wall: Duration::from_secs_f64(state.original_wall_seconds),
+            };
+            (checkpoint, established, base, Some(state.position))
+        } else {
+            let established = self.establish(&input, &original)?;
+            (
+                Checkpoint::create(&output)?,
+                established,
+                original.clone(),
+                None,
+            )
+        };
+        let signature = established.signature.clone();
         let timeout = self
             .oracle
             .timeout
-            .unwrap_or(first.wall * 10 + Duration::from_secs(2));
-        let oracle = self.oracle.oracle(timeout)?;
+            .unwrap_or(established.wall * 10 + Duration::from_secs(2));
+        let oracle = self.oracle.oracle_for_jobs(timeout, jobs)?;
         self.say(format_args!(
             "whittle: {} ({} bytes): {}",
             input.display(),
             original.bytes.len(),
-            first.outcome.summary()
+            established.outcome.summary()
         ));
         self.say(format_args!(
-            "whittle: preserving {} [{}; candidate timeout {:.1} s]",
+            "whittle: preserving {} [{}; candidate timeout {:.1} s; {jobs} jobs]",
             signature.describe(),
             self.oracle.oracle_name(),
             timeout.as_secs_f64()
         ));
-
-        let empty = oracle.evaluate(EMPTY_MODULE)?;
-        if signature.matches(&empty.outcome) {
-            bail!(
-                "the empty module also matches {}: the predicate or --expect is too loose to reduce with",
-                signature.describe()
-            );
+        if let whittle_module::Validity::Invalid(why) = whittle_module::validate(&original.bytes) {
+            self.say(format_args!(
+                "whittle: note: {} does not validate ({why}); candidates invalid in the same way are still tried",
+                input.display()
+            ));
+        }
+        if resume.is_none() {
+            let empty = oracle.evaluate(EMPTY_MODULE)?;
+            if signature.matches(&empty.outcome) {
+                bail!(
+                    "the empty module also matches {}: the predicate or --expect is too loose to reduce with",
+                    signature.describe()
+                );
+            }
         }
 
         // Never replace an existing repro of this failure with something larger.
         let existing = self.existing_repro(&output, &oracle, &signature);
+        let stop = crate::interrupt::install();
+        let mut progress = Progress::new(self.quiet, original.bytes.len(), started);
         let mut written = false;
-        let mut write_best = |m: &Module, pass: &str, stats: &Stats| -> Result<()> {
-            if existing.is_none_or(|size| m.bytes.len() < size) {
-                write_atomically(&output, &m.bytes)?;
-                written = true;
-            }
-            if !self.quiet {
-                eprintln!(
-                    "[{:>7.1}s] {:<22} {:>9} bytes ({:5.1}%)  {} oracle calls",
-                    started.elapsed().as_secs_f64(),
+        let mut state = checkpoint::State {
+            whittle_version: env!("CARGO_PKG_VERSION").to_string(),
+            input_key,
+            arguments,
+            signature: signature.clone(),
+            original_outcome: established.outcome.clone(),
+            original_wall_seconds: established.wall.as_secs_f64(),
+            position: whittle_reduce::Position {
+                round: 1,
+                pass_index: 0,
+                round_start: (0, None),
+                answers: Vec::new(),
+            },
+        };
+        let trace_dir = std::env::var_os("WHITTLE_TRACE_BESTS").map(PathBuf::from);
+        let mut on_event = |event: Event<'_>| -> Result<()> {
+            match event {
+                Event::PassStart { base, position, .. } => {
+                    state.position = position.clone();
+                    checkpoint.pass_start(&state, &base.bytes)?;
+                }
+                Event::Answer { key, interesting } => checkpoint.answer(key, interesting)?,
+                Event::NewBest {
+                    module,
                     pass,
-                    m.bytes.len(),
-                    100.0 * m.bytes.len() as f64 / original.bytes.len() as f64,
-                    stats.oracle_calls
-                );
+                    stats,
+                } => {
+                    if let Some(dir) = &trace_dir {
+                        // Debugging aid: every intermediate best, numbered.
+                        let n = std::fs::read_dir(dir).map_or(0, |d| d.count());
+                        std::fs::write(dir.join(format!("{n:04}-{pass}.wasm")), &module.bytes)?;
+                    }
+                    if existing.is_none_or(|size| module.bytes.len() < size) {
+                        write_atomically(&output, &module.bytes)?;
+                        written = true;
+                    }
+                    progress.new_best(module.bytes.len(), pass, stats);
+                }
+                Event::Tick { pass, stats } => progress.tick(pass, stats),
             }
             Ok(())
         };
-        let mut interesting = |bytes: &[u8]| -> Result<bool> {
-            Ok(signature.matches(&oracle.evaluate(bytes)?.outcome))
+        let interesting = |bytes: &[u8]| -> Result<bool> {
+            match oracle.evaluate(bytes) {
+                Ok(e) => Ok(signature.matches(&e.outcome)),
+                // A run cut short by Ctrl-C: the driver discards it.
+                Err(_) if whittle_oracle::cancelled() => Ok(false),
+                Err(e) => Err(e),
+            }
         };
         let mut reducer = Reducer::new(
-            original.clone(),
+            start_module,
             ReducerOptions {
                 passes: passes.clone(),
                 deadline: self.time_budget.map(|b| started + b),
                 max_rounds: None,
                 mutate_budget: self.mutate_budget,
+                jobs,
+                stop: Some(stop),
+                culprit: culprit(&established.outcome),
+                resume,
             },
-            &mut interesting,
-            &mut write_best,
+            &interesting,
+            &mut on_event,
         );
         let best = reducer.run()?.clone();
         let stats = reducer.stats.clone();
         let stopped_early = reducer.out_of_time;
         drop(reducer);
+        progress.finish();
+        let interrupted = crate::interrupt::requested();
 
-        // Re-verify, then write the companions.
-        let last = oracle.evaluate(&best.bytes)?;
-        let still_fails = signature.matches(&last.outcome);
-        if !written && existing.is_none_or(|size| best.bytes.len() < size) {
+        // Re-verify (unless interrupted), then write the companions.
+        let last = if interrupted {
+            None
+        } else {
+            Some(oracle.evaluate(&best.bytes)?)
+        };
+        let still_fails = last.as_ref().is_none_or(|l| signature.matches(&l.outcome));
+        if std::fs::read(&output).is_ok_and(|bytes| bytes == best.bytes) {
+            // Already there (written at a new best, or by the run resumed).
+            written = true;
+        } else if existing.is_none() {
+            // No smaller candidate was found: the input is already minimal.
             write_atomically(&output, &best.bytes)?;
             written = true;
         }
         let wat = whittle_module::to_wat(&best.bytes);
+        let wall = started.elapsed().as_secs_f64();
         let mut report = Report {
             whittle_version: env!("CARGO_PKG_VERSION"),
             wasmtime_version: crate::WASMTIME_VERSION,
@@ -167,8 +267,8 @@ impl ReduceOpts {
             wasmtime_flags: self.oracle.flags.to_args(),
             reproduce: reproduce_command(&oracle, &self.oracle, &output),
             signature: signature.clone(),
-            original_outcome: first.outcome.clone(),
-            final_outcome: last.outcome.clone(),
+            original_outcome: established.outcome.clone(),
+            final_outcome: last.map_or(established.outcome.clone(), |l| l.outcome),
             before: Metrics::of(&original),
             after: Metrics::of(&best),
             oracle_calls: 0,
@@ -177,13 +277,17 @@ impl ReduceOpts {
             unrepairable_skipped: 0,
             not_smaller_skipped: 0,
             rounds: 0,
-            wall_seconds: started.elapsed().as_secs_f64(),
+            wall_seconds: wall,
             oracle_seconds: 0.0,
+            overhead_share: 0.0,
+            reducer_peak_rss_bytes: own_peak_rss(),
+            jobs,
             stopped_early,
             passes: passes.iter().map(|p| p.name.to_string()).collect(),
             per_pass: Default::default(),
         };
         report.set_stats(&stats);
+        report.overhead_share = (1.0 - report.oracle_seconds / wall.max(1e-9)).clamp(0.0, 1.0);
         if written {
             write_atomically(&sibling(&output, "wat"), wat.as_bytes())?;
             let json = serde_json::to_string_pretty(&report)?;
@@ -203,7 +307,13 @@ impl ReduceOpts {
             stats.oracle_calls,
             stats.cache_hits,
             stats.invalid_skipped,
-            if stopped_early { "; time budget reached" } else { "" }
+            if interrupted {
+                "; interrupted"
+            } else if stopped_early {
+                "; time budget reached"
+            } else {
+                ""
+            }
         ));
         if written {
             self.say(format_args!("whittle: wrote {}", output.display()));
@@ -213,15 +323,69 @@ impl ReduceOpts {
                 output.display()
             ));
         }
+        if stopped_early {
+            self.say(format_args!(
+                "whittle: continue with --resume (checkpoint in {})",
+                checkpoint.path().display()
+            ));
+            return Ok(if interrupted { 130 } else { 0 });
+        }
+        checkpoint.remove()?;
         if !still_fails {
             eprintln!(
                 "whittle: warning: on re-check the result gave `{}`, not {}: the oracle is flaky",
-                last.outcome.summary(),
+                report.final_outcome.summary(),
                 signature.describe()
             );
             return Ok(3);
         }
         Ok(0)
+    }
+
+    /// Run the original and derive the signature to preserve.
+    fn establish(&self, input: &Path, original: &Module) -> Result<Established> {
+        let first_timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(60));
+        let probe = self.oracle.oracle(first_timeout)?;
+        let first = probe
+            .evaluate(&original.bytes)
+            .with_context(|| format!("{}: running the oracle", input.display()))?;
+        let signature = self.signature(input, &first.outcome)?;
+        Ok(Established {
+            signature,
+            outcome: first.outcome,
+            wall: first.wall,
+        })
+    }
+
+    /// The arguments that change the search: a checkpoint only resumes a
+    /// run made with the same ones.
+    fn search_arguments(&self, passes: &[&'static PassInfo]) -> Vec<String> {
+        let mut args = self.oracle.flags.to_args();
+        args.extend(
+            self.oracle
+                .wasmtime
+                .iter()
+                .map(|w| format!("--wasmtime={}", w.display())),
+        );
+        args.extend(
+            self.oracle
+                .predicate
+                .iter()
+                .map(|p| format!("--predicate={p}")),
+        );
+        args.extend(self.oracle.expect.iter().map(|e| format!("--expect={e}")));
+        args.extend(
+            self.oracle
+                .expect_kind
+                .iter()
+                .map(|k| format!("--expect-kind={k}")),
+        );
+        args.push(format!(
+            "--passes={}",
+            passes.iter().map(|p| p.name).collect::<Vec<_>>().join(",")
+        ));
+        args.push(format!("--mutate-budget={}", self.mutate_budget));
+        args
     }
 
     /// The size of an existing output that already fails the same way (it
@@ -322,5 +486,23 @@ fn reproduce_command(oracle: &Oracle, opts: &OracleOpts, output: &Path) -> Strin
                 .collect::<Vec<_>>()
                 .join(" ")
         }
+    }
+}
+
+/// The function a failure names (`wasm[0]::function[12]`), if any.
+fn culprit(outcome: &whittle_oracle::Outcome) -> Option<u32> {
+    let message = outcome.message()?;
+    let re = regex::Regex::new(r"wasm\[\d+\]::function\[(\d+)\]").expect("valid regex");
+    re.captures(message)?.get(1)?.as_str().parse().ok()
+}
+
+/// This process's own peak resident memory, from the OS.
+fn own_peak_rss() -> u64 {
+    // SAFETY: getrusage only writes the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+        (usage.ru_maxrss.max(0) as u64) * 1024
+    } else {
+        0
     }
 }

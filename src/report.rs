@@ -49,8 +49,15 @@ pub struct Report {
     pub not_smaller_skipped: u64,
     pub rounds: u64,
     pub wall_seconds: f64,
+    /// Wall time spent waiting for the oracle.
     pub oracle_seconds: f64,
-    /// The time budget ran out before a fixpoint was reached.
+    /// Share of wall time spent outside the oracle (the reducer's overhead).
+    pub overhead_share: f64,
+    /// Peak resident memory of the reducer itself (not of its oracle runs).
+    pub reducer_peak_rss_bytes: u64,
+    /// Candidates checked at once.
+    pub jobs: usize,
+    /// The time budget ran out (or Ctrl-C) before a fixpoint was reached.
     pub stopped_early: bool,
     pub passes: Vec<String>,
     pub per_pass: BTreeMap<String, PassStats>,

@@ -37,6 +37,11 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
     let mut in_code = false;
     for payload in Parser::new(0).parse_all(&m.bytes) {
         let payload = payload?;
+        if !matches!(payload, Payload::CodeSectionEntry(_)) {
+            // The code section ends where the next section starts, whether or
+            // not its last function was kept.
+            finish_code(&mut out, &mut code, &mut in_code);
+        }
         match payload {
             Payload::TypeSection(_) => write_types(remap, &mut out)?,
             Payload::ImportSection(s) => {
@@ -203,9 +208,6 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
                     None => rewrite_body(remap, f, &body)?,
                 };
                 code.function(&function);
-                if defined_func == m.num_funcs() {
-                    finish_code(&mut out, &mut code, &mut in_code);
-                }
             }
             Payload::CustomSection(c) => {
                 finish_code(&mut out, &mut code, &mut in_code);

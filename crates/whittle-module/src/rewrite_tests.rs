@@ -314,3 +314,27 @@ fn unchanged_edit_roundtrips_to_valid_module() {
     assert!(out.contains("(@custom \"keep\""), "{out}");
     assert!(out.contains("call $imp"), "{out}");
 }
+
+#[test]
+fn removing_the_last_function_keeps_sections_in_order() {
+    let out = rewrite(
+        r#"(module
+            (memory 1)
+            (func $a)
+            (func $b)
+            (data (i32.const 0) "x"))"#,
+        &Edit {
+            remove_funcs: [1].into(),
+            ..Edit::default()
+        },
+    );
+    assert_wat(
+        &out,
+        r#"(module
+  (type (;0;) (func))
+  (memory (;0;) 1)
+  (func $a (;0;) (type 0))
+  (data (;0;) (i32.const 0) "x")
+)"#,
+    );
+}

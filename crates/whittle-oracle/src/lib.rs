@@ -30,5 +30,5 @@ pub mod signature;
 pub use classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
 pub use oracle::{shell_quote, split_command, Evaluation, Oracle, OracleKind};
 pub use outcome::{signal_name, Kind, Outcome};
-pub use process::{run, RunLimits, RunResult, Termination};
+pub use process::{cancel_all, cancelled, run, RunLimits, RunResult, Termination};
 pub use signature::{normalize_location, normalize_message, Signature};

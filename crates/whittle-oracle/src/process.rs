@@ -52,6 +52,21 @@ impl Default for RunLimits {
     }
 }
 
+/// Set by [`cancel_all`]: every run in progress, and every later one, kills
+/// its process group and fails with a "cancelled" error.
+static CANCELLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Stop every oracle run now (Ctrl-C): async-signal-safe, it only stores a
+/// flag that the waiting loops poll.
+pub fn cancel_all() {
+    CANCELLED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether [`cancel_all`] was called.
+pub fn cancelled() -> bool {
+    CANCELLED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// How the child ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Termination {
@@ -300,7 +315,12 @@ pub fn run(
     let mut nap = Duration::from_millis(1);
     let mut sampled_peak = 0u64;
     let mut killed_for = None;
+    let mut cancelled = false;
     loop {
+        if CANCELLED.load(std::sync::atomic::Ordering::SeqCst) {
+            cancelled = true;
+            break;
+        }
         match has_exited(pid) {
             Ok(true) => break,
             Ok(false) => {}
@@ -337,6 +357,12 @@ pub fn run(
     kill_group(pid);
     let (status, usage) =
         reap(pid).with_context(|| format!("failed to reap `{}`", program.display()))?;
+    if cancelled {
+        anyhow::bail!(
+            "cancelled: `{}` was stopped by a stop request",
+            program.display()
+        );
+    }
     let wall = start.elapsed();
     drop(child);
 

@@ -26,12 +26,6 @@ pub struct Gate {
     cache: HashMap<(u64, usize), bool>,
 }
 
-fn key(bytes: &[u8]) -> (u64, usize) {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    (h.finish(), bytes.len())
-}
-
 impl Gate {
     /// `original` is the module being reduced (whose validity sets the rule).
     pub fn new(original: &[u8]) -> Gate {
@@ -51,7 +45,7 @@ impl Gate {
     }
 
     pub fn decide(&mut self, bytes: &[u8]) -> GateDecision {
-        if let Some(&answer) = self.cache.get(&key(bytes)) {
+        if let Some(&answer) = self.cache.get(&Self::key(bytes)) {
             return GateDecision::Cached(answer);
         }
         match validate(bytes) {
@@ -69,7 +63,21 @@ impl Gate {
     }
 
     pub fn remember(&mut self, bytes: &[u8], interesting: bool) {
-        self.cache.insert(key(bytes), interesting);
+        self.cache.insert(Self::key(bytes), interesting);
+    }
+
+    /// Remember an answer by cache key (from a checkpoint).
+    pub fn remember_key(&mut self, key: (u64, usize), interesting: bool) {
+        self.cache.insert(key, interesting);
+    }
+
+    /// The cache key of candidate bytes: a 64-bit hash with fixed keys
+    /// (`DefaultHasher::new`: the same in every run of one build, so a
+    /// checkpoint can store it) and the length.
+    pub fn key(bytes: &[u8]) -> (u64, usize) {
+        let mut h = std::hash::DefaultHasher::new();
+        bytes.hash(&mut h);
+        (h.finish(), bytes.len())
     }
 }
 

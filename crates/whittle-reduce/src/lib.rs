@@ -14,6 +14,6 @@ mod gate;
 mod stats;
 
 pub use cost::{complexity, cost};
-pub use driver::{Reducer, ReducerOptions};
+pub use driver::{Event, Interesting, OnEvent, Position, Reducer, ReducerOptions};
 pub use gate::{Gate, GateDecision};
 pub use stats::{PassStats, Stats};

@@ -1,0 +1,41 @@
+//! Ctrl-C: the first one asks the reduction to stop where it is (the best
+//! so far and the report are still written, the checkpoint kept for
+//! `--resume`); a second one exits at once.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    if STOP.swap(true, Ordering::SeqCst) {
+        // SAFETY: `_exit` is async-signal-safe.
+        unsafe { libc::_exit(130) };
+    }
+    whittle_oracle::cancel_all();
+}
+
+/// Install the handler; the returned flag turns true on the first Ctrl-C.
+pub fn install() -> Arc<AtomicBool> {
+    let handler = on_sigint as extern "C" fn(libc::c_int);
+    // SAFETY: the handler only touches atomics and calls `_exit`.
+    unsafe {
+        libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
+    }
+    let flag = Arc::new(AtomicBool::new(false));
+    let watcher = Arc::clone(&flag);
+    std::thread::spawn(move || loop {
+        if STOP.load(Ordering::SeqCst) {
+            watcher.store(true, Ordering::SeqCst);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    });
+    flag
+}
+
+/// Whether a stop was requested.
+pub fn requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}

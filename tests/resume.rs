@@ -1,0 +1,221 @@
+//! Killing `whittle reduce` at arbitrary moments loses nothing: the output
+//! is always a valid module that still fails the same way, and `--resume`
+//! finishes with exactly the result of an uninterrupted run.
+
+mod util;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use util::*;
+
+const ARGS: [&str; 2] = ["-W", "simd=n,relaxed-simd=n"];
+
+fn reduce_cmd(dir: &std::path::Path, output: &str, resume: bool) -> Command {
+    let mut cmd = Command::new(whittle_exe());
+    cmd.args(["reduce", "input.wat", "-o", output, "-q"])
+        .args(ARGS)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if resume {
+        cmd.arg("--resume");
+    }
+    cmd
+}
+
+#[test]
+fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let input = Command::new("python3")
+        .arg(repo().join("corpora/simd-disabled/generate.py"))
+        .output()
+        .unwrap();
+    assert!(input.status.success());
+    std::fs::write(dir.join("input.wat"), &input.stdout).unwrap();
+
+    // The reference: one uninterrupted run.
+    let out = reduce_cmd(dir, "ref.wasm", false).output().unwrap();
+    assert_exit(&out, 0);
+    let reference = std::fs::read(dir.join("ref.wasm")).unwrap();
+    assert!(
+        !dir.join("ref.wasm.whittle").exists(),
+        "a finished run leaves no checkpoint"
+    );
+
+    // The signature, for checking intermediate outputs exactly as reduce does.
+    let check = whittle(dir, &["check", "input.wat", "--json", ARGS[0], ARGS[1]]);
+    let json: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    std::fs::write(dir.join("sig.json"), json["signature"].to_string()).unwrap();
+
+    // Kill at pseudo-random moments (a fixed LCG: reproducible).
+    let mut seed: u64 = 0x5eed;
+    let mut kills = 0;
+    for _ in 0..8 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = Duration::from_millis(50 + (seed >> 33) % 700);
+        let resume = dir.join("out.wasm.whittle/state.json").exists();
+        let mut child = reduce_cmd(dir, "out.wasm", resume).spawn().unwrap();
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        let status = child.wait().unwrap();
+        let out_path = dir.join("out.wasm");
+        if out_path.exists() {
+            let bytes = std::fs::read(&out_path).unwrap();
+            wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+                .validate_all(&bytes)
+                .unwrap_or_else(|e| panic!("torn or invalid output after a kill: {e}"));
+            let out = whittle(
+                dir,
+                &[
+                    "check",
+                    "out.wasm",
+                    "-q",
+                    "--signature",
+                    "sig.json",
+                    ARGS[0],
+                    ARGS[1],
+                ],
+            );
+            assert_exit(&out, 0);
+        }
+        if status.success() {
+            break;
+        }
+    }
+    assert!(
+        kills > 0,
+        "no run was killed: the delays are too long for this machine"
+    );
+
+    // Finish: resume until done.
+    let resume = dir.join("out.wasm.whittle/state.json").exists();
+    let out = reduce_cmd(dir, "out.wasm", resume).output().unwrap();
+    assert_exit(&out, 0);
+    assert_eq!(std::fs::read(dir.join("out.wasm")).unwrap(), reference);
+    assert!(!dir.join("out.wasm.whittle").exists());
+}
+
+#[test]
+fn resume_refuses_another_input_or_other_arguments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("input.wat"),
+        "(module (func $f (param i32) (result i32) local.get 0 i32x4.splat i32x4.extract_lane 0) (func i32.const 1 call 0 drop))",
+    )
+    .unwrap();
+    // A checkpoint left by a run stopped by its time budget.
+    let out = whittle(
+        dir,
+        &[
+            "reduce",
+            "input.wat",
+            "-o",
+            "out.wasm",
+            "-q",
+            "--time-budget",
+            "0s",
+            ARGS[0],
+            ARGS[1],
+        ],
+    );
+    assert_exit(&out, 0);
+    assert!(dir.join("out.wasm.whittle/state.json").exists());
+    let out = whittle(
+        dir,
+        &[
+            "reduce",
+            "input.wat",
+            "-o",
+            "out.wasm",
+            "-q",
+            "--resume",
+            "--passes",
+            "remove-functions",
+            ARGS[0],
+            ARGS[1],
+        ],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("the checkpoint was made with other arguments"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(
+        dir.join("other.wat"),
+        "(module (func i32.const 1 i32x4.splat drop))",
+    )
+    .unwrap();
+    let out = whittle(
+        dir,
+        &[
+            "reduce",
+            "other.wat",
+            "-o",
+            "out.wasm",
+            "-q",
+            "--resume",
+            ARGS[0],
+            ARGS[1],
+        ],
+    );
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains("belongs to another input"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The right one resumes and finishes.
+    let out = whittle(
+        dir,
+        &[
+            "reduce",
+            "input.wat",
+            "-o",
+            "out.wasm",
+            "-q",
+            "--resume",
+            ARGS[0],
+            ARGS[1],
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        wat_of(&dir.join("out.wasm")),
+        "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
+    );
+}
+
+#[test]
+fn ctrl_c_writes_the_best_so_far_and_a_resumable_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // Big enough that the reduction is still running when the signal comes.
+    let input = Command::new("python3")
+        .arg(repo().join("corpora/simd-disabled/generate.py"))
+        .args(["--functions", "1500"])
+        .output()
+        .unwrap();
+    assert!(input.status.success());
+    std::fs::write(dir.join("input.wat"), &input.stdout).unwrap();
+    let child = reduce_cmd(dir, "out.wasm", false).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    // SAFETY: sending SIGINT to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
+    assert!(dir.join("out.wasm").exists());
+    assert!(dir.join("out.report.json").exists());
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out.report.json")).unwrap()).unwrap();
+    assert_eq!(report["stopped_early"], true);
+    let out = reduce_cmd(dir, "out.wasm", true).output().unwrap();
+    assert_exit(&out, 0);
+}
