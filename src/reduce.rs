@@ -265,7 +265,7 @@ impl ReduceOpts {
             output: output.display().to_string(),
             oracle: self.oracle.oracle_name(),
             wasmtime_flags: self.oracle.flags.to_args(),
-            reproduce: reproduce_command(&oracle, &self.oracle, &output),
+            reproduce: reproduce_command(&self.oracle.oracle(timeout)?, &self.oracle, &output),
             signature: signature.clone(),
             original_outcome: established.outcome.clone(),
             final_outcome: last.map_or(established.outcome.clone(), |l| l.outcome),
