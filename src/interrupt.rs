@@ -15,8 +15,15 @@ extern "C" fn on_sigint(_: libc::c_int) {
     whittle_oracle::cancel_all();
 }
 
-/// Install the handler; the returned flag turns true on the first Ctrl-C.
+static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+
+/// Install the handler (once per process); the returned flag turns true on
+/// the first Ctrl-C.
 pub fn install() -> Arc<AtomicBool> {
+    Arc::clone(FLAG.get_or_init(install_once))
+}
+
+fn install_once() -> Arc<AtomicBool> {
     let handler = on_sigint as extern "C" fn(libc::c_int);
     // SAFETY: the handler only touches atomics and calls `_exit`.
     unsafe {

@@ -7,12 +7,14 @@
 mod check;
 mod checkpoint;
 mod child;
+mod corpus;
 mod flags;
 mod input;
 mod interrupt;
 mod oracle_opts;
 mod output;
 mod progress;
+mod recheck;
 mod reduce;
 mod report;
 mod units;
@@ -33,6 +35,8 @@ struct Cli {
 enum Command {
     Check(check::CheckOpts),
     Reduce(reduce::ReduceOpts),
+    Corpus(corpus::CorpusOpts),
+    Recheck(recheck::RecheckOpts),
     /// Internal: the built-in oracle's child process.
     #[command(name = oracle_opts::CHILD_COMMAND, hide = true)]
     Child(child::ChildOpts),
@@ -51,6 +55,8 @@ fn main() {
         Command::Child(opts) => child::run(opts),
         Command::Check(opts) => report_error(opts.run()),
         Command::Reduce(opts) => report_error(opts.run()),
+        Command::Corpus(opts) => report_error(opts.run()),
+        Command::Recheck(opts) => report_error(opts.run()),
     };
     std::process::exit(code);
 }

@@ -1,0 +1,433 @@
+//! `whittle corpus`: reduce every failing module of a directory (fuzzer
+//! crashes, a regression corpus) and group the results by signature.
+//!
+//! Layout of OUT_DIR — every file belongs to exactly one input, so any
+//! number of shards (`--shard K/N`, on one machine or many) can write into
+//! the same directory without conflicts, and a rerun skips finished work:
+//! - `inputs/<name>.json`: what happened to one input (reduced, passes,
+//!   error), with its signature;
+//! - `reduced/<name>.wasm` (+ `.wat`, `.report.json`, `.report.md`);
+//! - `signatures/<id>/`: the smallest repro of each signature (`repro.wasm`,
+//!   `repro.wat`, `report.json`, `reproduce.sh`, `members.txt`), and
+//!   `index.json` + `index.md` at the top, rebuilt from `inputs/` at the
+//!   end of every run (and by `--index-only` once all shards are done).
+
+use crate::input::read_module;
+use crate::oracle_opts::OracleOpts;
+use crate::output::write_atomically;
+use crate::reduce::ReduceOpts;
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use whittle_oracle::{Outcome, Signature};
+
+/// Reduce every failing module under IN_DIR into OUT_DIR, grouped by
+/// signature, with an index (index.md, index.json).
+#[derive(clap::Args, Debug)]
+pub struct CorpusOpts {
+    /// Directory of modules (.wasm, .wat), searched recursively.
+    pub input: PathBuf,
+
+    /// Where the results go (created if missing; shared by all shards).
+    #[arg(short, long, value_name = "OUT_DIR")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub oracle: OracleOpts,
+
+    /// Process only the K-th of N deterministic shares of the inputs
+    /// (1 <= K <= N), e.g. `--shard 2/8` on the second of eight machines.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u64, u64)>,
+
+    /// Candidates checked at once for each reduction.
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Time budget for each module's reduction (e.g. 10m).
+    #[arg(long, value_name = "DURATION", value_parser = crate::units::parse_duration)]
+    pub time_budget: Option<Duration>,
+
+    /// Only rebuild the index from what OUT_DIR holds (after all shards).
+    #[arg(long)]
+    pub index_only: bool,
+
+    /// No per-module lines.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64)> {
+    let (k, n) = s.split_once('/').context("expected K/N, e.g. 2/8")?;
+    let (k, n): (u64, u64) = (k.trim().parse()?, n.trim().parse()?);
+    if n == 0 || k == 0 || k > n {
+        bail!("shard {k}/{n}: need 1 <= K <= N");
+    }
+    Ok((k, n))
+}
+
+/// What happened to one input.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct InputRecord {
+    /// Path relative to IN_DIR.
+    pub input: String,
+    /// `reduced`, `passes`, `fails-otherwise` (not as --expect asks) or
+    /// `error`.
+    pub status: String,
+    pub outcome: Option<Outcome>,
+    pub signature: Option<Signature>,
+    pub signature_id: Option<String>,
+    pub original_bytes: Option<usize>,
+    pub reduced_bytes: Option<usize>,
+    pub error: Option<String>,
+}
+
+/// A stable 64-bit FNV-1a hash (the same on every machine, unlike std's).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// `error-1a2b3c4d`: the kind and a hash of the signature's contents.
+pub fn signature_id(sig: &Signature) -> String {
+    let json = serde_json::to_string(sig).unwrap_or_default();
+    format!("{}-{:08x}", sig.kind, fnv1a(json.as_bytes()) as u32)
+}
+
+/// Input files, relative to `dir`, sorted.
+fn inputs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in
+            std::fs::read_dir(&d).with_context(|| format!("{}: cannot read", d.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("wasm" | "wat")
+            ) {
+                out.push(path.strip_prefix(dir).unwrap_or(&path).to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A file name for an input's results: its relative path, flattened.
+fn flat_name(rel: &Path) -> String {
+    rel.to_string_lossy()
+        .chars()
+        .map(|c| if c == '/' || c == '\\' { '_' } else { c })
+        .collect()
+}
+
+impl CorpusOpts {
+    pub fn run(self) -> Result<i32> {
+        if !self.input.is_dir() {
+            bail!("{}: not a directory", self.input.display());
+        }
+        for sub in ["inputs", "reduced", "signatures"] {
+            std::fs::create_dir_all(self.output.join(sub))
+                .with_context(|| format!("{}: cannot create", self.output.display()))?;
+        }
+        if !self.index_only {
+            let all = inputs(&self.input)?;
+            let mine: Vec<&PathBuf> = all
+                .iter()
+                .filter(|rel| match self.shard {
+                    Some((k, n)) => fnv1a(rel.to_string_lossy().as_bytes()) % n == k - 1,
+                    None => true,
+                })
+                .collect();
+            if !self.quiet {
+                eprintln!(
+                    "whittle corpus: {} of {} inputs{}",
+                    mine.len(),
+                    all.len(),
+                    self.shard
+                        .map(|(k, n)| format!(" (shard {k}/{n})"))
+                        .unwrap_or_default()
+                );
+            }
+            for rel in mine {
+                if crate::interrupt::requested() {
+                    break;
+                }
+                let record = self.process(rel)?;
+                if !self.quiet {
+                    eprintln!(
+                        "  {}: {}{}",
+                        record.input,
+                        record.status,
+                        match (
+                            &record.signature_id,
+                            record.original_bytes,
+                            record.reduced_bytes
+                        ) {
+                            (Some(id), Some(a), Some(b)) => format!(" {id} ({a} -> {b} bytes)"),
+                            _ => record
+                                .error
+                                .as_ref()
+                                .map(|e| format!(": {e}"))
+                                .unwrap_or_default(),
+                        }
+                    );
+                }
+            }
+        }
+        let index = build_index(&self.output)?;
+        if !self.quiet {
+            eprintln!(
+                "whittle corpus: {} signatures, {} passing, {} errors: {}",
+                index.signatures.len(),
+                index.passing.len(),
+                index.errors.len(),
+                self.output.join("index.md").display()
+            );
+        }
+        Ok(if crate::interrupt::requested() {
+            130
+        } else {
+            0
+        })
+    }
+
+    fn process(&self, rel: &Path) -> Result<InputRecord> {
+        let name = flat_name(rel);
+        let record_path = self.output.join("inputs").join(format!("{name}.json"));
+        if let Some(done) = std::fs::read(&record_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<InputRecord>(&b).ok())
+        {
+            return Ok(done); // finished by an earlier run or another shard
+        }
+        let path = self.input.join(rel);
+        let mut record = InputRecord {
+            input: rel.to_string_lossy().into_owned(),
+            status: "error".into(),
+            outcome: None,
+            signature: None,
+            signature_id: None,
+            original_bytes: None,
+            reduced_bytes: None,
+            error: None,
+        };
+        match self.reduce_one(&path, &name) {
+            Ok(Some((outcome, signature, before, after))) => {
+                record.status = "reduced".into();
+                record.signature_id = Some(signature_id(&signature));
+                record.outcome = Some(outcome);
+                record.signature = Some(signature);
+                record.original_bytes = Some(before);
+                record.reduced_bytes = Some(after);
+            }
+            Ok(None) => record.status = "passes".into(),
+            Err(e) => record.error = Some(format!("{e:#}")),
+        }
+        if record.status == "passes" {
+            let module = read_module(&path)?;
+            let oracle = self
+                .oracle
+                .oracle(self.oracle.timeout.unwrap_or(Duration::from_secs(60)))?;
+            let outcome = oracle.evaluate(&module.bytes)?.outcome;
+            if !matches!(outcome, Outcome::Ok) && self.oracle.predicate.is_none() {
+                // It fails, but not as --expect/--expect-kind ask.
+                record.status = "fails-otherwise".into();
+            }
+            record.outcome = Some(outcome);
+        }
+        if !crate::interrupt::requested() {
+            write_atomically(
+                &record_path,
+                serde_json::to_string_pretty(&record)?.as_bytes(),
+            )?;
+        }
+        Ok(record)
+    }
+
+    /// Reduce one input; `None` if it does not fail.
+    fn reduce_one(
+        &self,
+        path: &Path,
+        name: &str,
+    ) -> Result<Option<(Outcome, Signature, usize, usize)>> {
+        let module = read_module(path)?;
+        let oracle = self
+            .oracle
+            .oracle(self.oracle.timeout.unwrap_or(Duration::from_secs(60)))?;
+        let first = oracle.evaluate(&module.bytes)?;
+        let fails = if self.oracle.predicate.is_some() {
+            Signature::predicate_exit_zero().matches(&first.outcome)
+        } else {
+            !matches!(first.outcome, Outcome::Ok)
+                && Signature::pinned(
+                    &first.outcome,
+                    self.oracle.expect.as_deref(),
+                    self.oracle.expect_kind,
+                )
+                .is_ok()
+        };
+        if !fails {
+            return Ok(None);
+        }
+        let output = self.output.join("reduced").join(format!("{name}.wasm"));
+        let resume = crate::checkpoint::Checkpoint::dir_for(&output)
+            .join("state.json")
+            .exists();
+        let opts = ReduceOpts {
+            input: Some(path.to_path_buf()),
+            output: Some(output.clone()),
+            oracle: self.oracle.clone(),
+            passes: Vec::new(),
+            skip_passes: Vec::new(),
+            list_passes: false,
+            time_budget: self.time_budget,
+            mutate_budget: 100,
+            jobs: self.jobs,
+            resume,
+            quiet: true,
+        };
+        let code = opts.run()?;
+        if code == 130 {
+            bail!("interrupted");
+        }
+        let report: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(crate::output::sibling(&output, "report.json"))
+                .context("the reduction wrote no report")?,
+        )?;
+        let signature: Signature = serde_json::from_value(report["signature"].clone())?;
+        let before = report["before"]["bytes"].as_u64().unwrap_or(0) as usize;
+        let after = report["after"]["bytes"].as_u64().unwrap_or(0) as usize;
+        Ok(Some((first.outcome, signature, before, after)))
+    }
+}
+
+/// The index: every signature with its smallest repro and members.
+#[derive(Serialize, Deserialize, Debug, Default)]
+pub struct Index {
+    pub signatures: Vec<SignatureEntry>,
+    pub passing: Vec<String>,
+    pub errors: Vec<(String, String)>,
+}
+
+#[derive(Serialize, Deserialize, Debug)]
+pub struct SignatureEntry {
+    pub id: String,
+    pub signature: Signature,
+    pub smallest: String,
+    pub smallest_bytes: usize,
+    pub members: Vec<String>,
+    pub reproduce: String,
+}
+
+/// Rebuild `signatures/` and the index from `inputs/`.
+pub fn build_index(out: &Path) -> Result<Index> {
+    let mut records: Vec<InputRecord> = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(out.join("inputs"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if let Ok(r) = serde_json::from_slice::<InputRecord>(&std::fs::read(&path)?) {
+            records.push(r);
+        }
+    }
+    let mut index = Index::default();
+    let mut groups: BTreeMap<String, Vec<&InputRecord>> = BTreeMap::new();
+    for r in &records {
+        match r.status.as_str() {
+            "reduced" => groups
+                .entry(r.signature_id.clone().unwrap_or_default())
+                .or_default()
+                .push(r),
+            "passes" | "fails-otherwise" => index.passing.push(r.input.clone()),
+            _ => index
+                .errors
+                .push((r.input.clone(), r.error.clone().unwrap_or_default())),
+        }
+    }
+    for (id, members) in groups {
+        let smallest = members
+            .iter()
+            .min_by_key(|r| (r.reduced_bytes.unwrap_or(usize::MAX), r.input.clone()))
+            .expect("a group has members");
+        let name = flat_name(Path::new(&smallest.input));
+        let reduced = out.join("reduced").join(format!("{name}.wasm"));
+        let dir = out.join("signatures").join(&id);
+        std::fs::create_dir_all(&dir)?;
+        let bytes = std::fs::read(&reduced)
+            .with_context(|| format!("{}: missing reduced module", reduced.display()))?;
+        write_atomically(&dir.join("repro.wasm"), &bytes)?;
+        write_atomically(
+            &dir.join("repro.wat"),
+            whittle_module::to_wat(&bytes).as_bytes(),
+        )?;
+        let report_path = crate::output::sibling(&reduced, "report.json");
+        let report = std::fs::read(&report_path).unwrap_or_default();
+        write_atomically(&dir.join("report.json"), &report)?;
+        let report: serde_json::Value = serde_json::from_slice(&report).unwrap_or_default();
+        let reproduce = report["reproduce"]
+            .as_str()
+            .unwrap_or("")
+            .replace(&reduced.display().to_string(), "repro.wasm");
+        write_atomically(
+            &dir.join("reproduce.sh"),
+            format!("#!/bin/sh\n# Run in this folder.\n{reproduce}\n").as_bytes(),
+        )?;
+        let member_names: Vec<String> = members.iter().map(|r| r.input.clone()).collect();
+        write_atomically(
+            &dir.join("members.txt"),
+            (member_names.join("\n") + "\n").as_bytes(),
+        )?;
+        index.signatures.push(SignatureEntry {
+            id,
+            signature: smallest
+                .signature
+                .clone()
+                .expect("reduced records have one"),
+            smallest: smallest.input.clone(),
+            smallest_bytes: bytes.len(),
+            members: member_names,
+            reproduce,
+        });
+    }
+    write_atomically(
+        &out.join("index.json"),
+        serde_json::to_string_pretty(&index)?.as_bytes(),
+    )?;
+    write_atomically(&out.join("index.md"), markdown(&index).as_bytes())?;
+    Ok(index)
+}
+
+fn markdown(index: &Index) -> String {
+    let mut s = String::from(
+        "# Corpus index\n\n| signature | failure | modules | smallest repro |\n|---|---|---|---|\n",
+    );
+    for e in &index.signatures {
+        s.push_str(&format!(
+            "| [{id}](signatures/{id}/) | {desc} | {n} | {bytes} bytes (from `{from}`) |\n",
+            id = e.id,
+            desc = e.signature.describe().replace('|', "\\|"),
+            n = e.members.len(),
+            bytes = e.smallest_bytes,
+            from = e.smallest
+        ));
+    }
+    s.push_str(&format!("\n## Not failing ({})\n\n", index.passing.len()));
+    for p in &index.passing {
+        s.push_str(&format!("- `{p}`\n"));
+    }
+    s.push_str(&format!("\n## Errors ({})\n\n", index.errors.len()));
+    for (p, e) in &index.errors {
+        s.push_str(&format!("- `{p}`: {e}\n"));
+    }
+    s
+}
