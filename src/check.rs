@@ -32,6 +32,32 @@ pub struct CheckOpts {
 impl CheckOpts {
     pub fn run(self) -> Result<i32> {
         let module = read_module(&self.input)?;
+        let o = &self.oracle;
+        if o.peak_rss_above.is_some() || o.compile_time_above.is_some() || o.differential.is_some() {
+            // A resource or differential criterion: does the module meet it?
+            return Ok(
+                match crate::criterion::Judge::establish(&self.oracle, &module.bytes) {
+                    Ok((criterion, outcome, measured)) => {
+                        if !self.quiet {
+                            println!("{}: {}", self.input.display(), outcome.summary());
+                            println!(
+                                "  measured: {:.2} s, peak RSS {} MiB",
+                                measured.wall_seconds,
+                                measured.peak_rss_bytes >> 20
+                            );
+                            println!("  criterion met: {}", criterion.describe());
+                        }
+                        0
+                    }
+                    Err(e) => {
+                        if !self.quiet {
+                            println!("{}: criterion not met: {e:#}", self.input.display());
+                        }
+                        1
+                    }
+                },
+            );
+        }
         let timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(60));
         let oracle = self.oracle.oracle(timeout)?;
         let eval = oracle.evaluate(&module.bytes)?;

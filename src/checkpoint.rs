@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use whittle_oracle::{Outcome, Signature};
+use whittle_oracle::Outcome;
 use whittle_reduce::Position;
 
 #[derive(Serialize, Deserialize)]
@@ -29,9 +29,10 @@ pub struct State {
     pub input_key: (u64, usize),
     /// Everything on the command line that changes the search.
     pub arguments: Vec<String>,
-    pub signature: Signature,
+    pub criterion: crate::criterion::Criterion,
     pub original_outcome: Outcome,
     pub original_wall_seconds: f64,
+    pub original_measured: crate::criterion::Measured,
     pub position: Position,
 }
 

@@ -1,28 +1,66 @@
-//! The built-in oracle's child: compile one module with the `wasmtime`
-//! crate and print the outcome as one JSON line.
+//! The built-in oracle's child: compile (and, with `--phase`, instantiate
+//! and run) one module with the `wasmtime` crate and print the outcome as
+//! one JSON line.
 //!
 //! It runs in its own process (the parent re-executes `whittle`), so a
 //! panic is caught here and reported with its message and location, while
 //! an abort, a segfault or a stack overflow kills only this process and is
 //! seen by the parent as a signal.
+//!
+//! Instantiation satisfies every import with a stub of the declared type
+//! (functions return zeros, or trap with `--stubs trap`; memories, tables,
+//! globals and tags are created fresh), under the store limits of the
+//! `-W max-memory-size=...`-style flags. Running calls `--invoke NAME` (or
+//! `_start`) with default arguments, under `-W fuel=N` if given, else under
+//! an epoch deadline, so an infinite loop ends as a timeout, not a hang.
 
 use crate::flags::WasmtimeFlags;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
+use wasmtime::{
+    Engine, ExternType, Func, Global, Linker, Memory, Module, Ref, Store, StoreLimits,
+    StoreLimitsBuilder, Table, Tag, Val,
+};
 use whittle_oracle::Outcome;
+
+/// How far the oracle goes with a candidate.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Compile,
+    Instantiate,
+    Run,
+}
+
+/// What imported functions do.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stubs {
+    /// Return zeros (default values) of their result types.
+    Zero,
+    /// Trap when called.
+    Trap,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct ChildOpts {
+    #[arg(long, value_enum, default_value = "compile")]
+    phase: Phase,
+    #[arg(long)]
+    invoke: Option<String>,
+    #[arg(long, default_value_t = 2000)]
+    run_timeout_ms: u64,
+    #[arg(long, value_enum, default_value = "zero")]
+    stubs: Stubs,
     /// Wasmtime flags, as produced by `WasmtimeFlags::to_args`, then the module.
-    #[arg(allow_hyphen_values = true, num_args = 1..)]
+    #[arg(last = true, num_args = 1..)]
     args: Vec<String>,
 }
 
 static PANIC: Mutex<Option<(String, Option<String>)>> = Mutex::new(None);
 
 pub fn run(opts: ChildOpts) -> i32 {
-    let mut args = opts.args;
+    let mut args = opts.args.clone();
     let path = PathBuf::from(args.pop().unwrap_or_default());
     panic::set_hook(Box::new(|info| {
         let message = if let Some(s) = info.payload().downcast_ref::<&str>() {
@@ -44,7 +82,7 @@ pub fn run(opts: ChildOpts) -> i32 {
             *slot = Some((message, location));
         }
     }));
-    let outcome = match panic::catch_unwind(AssertUnwindSafe(|| compile(&args, &path))) {
+    let outcome = match panic::catch_unwind(AssertUnwindSafe(|| check(&opts, &args, &path))) {
         Ok(outcome) => outcome,
         Err(_) => {
             let (message, location) = PANIC
@@ -65,28 +103,193 @@ pub fn run(opts: ChildOpts) -> i32 {
     0
 }
 
-fn compile(args: &[String], path: &std::path::Path) -> Outcome {
-    let error = |e: anyhow::Error| Outcome::Error {
+fn error(e: impl std::fmt::Display) -> Outcome {
+    Outcome::Error {
         message: format!("{e:#}"),
-    };
+    }
+}
+
+/// A trap as an outcome; an epoch or fuel interruption is a timeout.
+fn trap_or_error(e: wasmtime::Error) -> Outcome {
+    match e.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::Interrupt | wasmtime::Trap::OutOfFuel) => Outcome::Timeout,
+        // The trap's own words: the backtrace around them names functions
+        // (from the name section) that a reduction renames or drops.
+        Some(trap) => Outcome::Trap {
+            code: format!("{trap:?}"),
+            message: trap.to_string(),
+        },
+        None => error(e),
+    }
+}
+
+fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => {
-            return Outcome::Error {
-                message: format!("whittle child: cannot read {}: {e}", path.display()),
-            }
-        }
+        Err(e) => return error(format!("whittle child: cannot read {}: {e}", path.display())),
     };
-    let config = match WasmtimeFlags::config_from_args(args) {
+    let mut common = match WasmtimeFlags::common_options(args) {
         Ok(c) => c,
         Err(e) => return error(e),
     };
-    let engine = match wasmtime::Engine::new(&config) {
-        Ok(e) => e,
-        Err(e) => return error(anyhow::anyhow!("{e:#}")),
+    let mut config = match common.config(None) {
+        Ok(c) => c,
+        Err(e) => return error(e),
     };
-    match engine.precompile_module(&bytes) {
-        Ok(_) => Outcome::Ok,
-        Err(e) => error(anyhow::anyhow!("{e:#}")),
+    if opts.phase == Phase::Compile {
+        let engine = match Engine::new(&config) {
+            Ok(e) => e,
+            Err(e) => return error(e),
+        };
+        return match engine.precompile_module(&bytes) {
+            Ok(_) => Outcome::Ok,
+            Err(e) => error(e),
+        };
+    }
+    let fuel = common.wasm.fuel;
+    if fuel.is_none() {
+        config.epoch_interruption(true);
+    }
+    let engine = match Engine::new(&config) {
+        Ok(e) => e,
+        Err(e) => return error(e),
+    };
+    let module = match Module::new(&engine, &bytes) {
+        Ok(m) => m,
+        Err(e) => return error(e),
+    };
+    let mut limits = StoreLimitsBuilder::new();
+    if let Some(n) = common.wasm.max_memory_size {
+        limits = limits.memory_size(n);
+    }
+    if let Some(n) = common.wasm.max_table_elements {
+        limits = limits.table_elements(n);
+    }
+    if let Some(n) = common.wasm.max_instances {
+        limits = limits.instances(n);
+    }
+    if let Some(b) = common.wasm.trap_on_grow_failure {
+        limits = limits.trap_on_grow_failure(b);
+    }
+    let mut store: Store<StoreLimits> = Store::new(&engine, limits.build());
+    store.limiter(|l| l);
+    match fuel {
+        Some(n) => {
+            if let Err(e) = store.set_fuel(n) {
+                return error(e);
+            }
+        }
+        None => {
+            // Ticks of 10 ms from a background thread.
+            let ticks = (opts.run_timeout_ms / 10).max(1);
+            store.set_epoch_deadline(ticks);
+            let engine = engine.clone();
+            std::thread::spawn(move || loop {
+                std::thread::sleep(Duration::from_millis(10));
+                engine.increment_epoch();
+            });
+        }
+    }
+    let mut linker: Linker<StoreLimits> = Linker::new(&engine);
+    for import in module.imports() {
+        let (m, n) = (import.module().to_string(), import.name().to_string());
+        let item: wasmtime::Extern = match import.ty() {
+            ExternType::Func(ft) => {
+                let trap = opts.stubs == Stubs::Trap;
+                let defaults: Vec<Option<Val>> =
+                    ft.results().map(|r| Val::default_for_ty(&r)).collect();
+                Func::new(&mut store, ft, move |_, _, results| {
+                    if trap {
+                        return Err(wasmtime::Error::msg("stub import called"));
+                    }
+                    for (slot, default) in results.iter_mut().zip(&defaults) {
+                        match default {
+                            Some(v) => *slot = v.clone(),
+                            None => {
+                                return Err(wasmtime::Error::msg(
+                                    "stub import cannot return a non-nullable reference",
+                                ))
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+                .into()
+            }
+            ExternType::Memory(mt) => match Memory::new(&mut store, mt) {
+                Ok(mem) => mem.into(),
+                Err(e) => return trap_or_error(e),
+            },
+            ExternType::Table(tt) => {
+                let init = Ref::null(tt.element().heap_type());
+                match Table::new(&mut store, tt, init) {
+                    Ok(t) => t.into(),
+                    Err(e) => return trap_or_error(e),
+                }
+            }
+            ExternType::Global(gt) => {
+                let Some(val) = Val::default_for_ty(gt.content()) else {
+                    return error(format!("cannot stub import {m}::{n}: no default value"));
+                };
+                match Global::new(&mut store, gt, val) {
+                    Ok(g) => g.into(),
+                    Err(e) => return error(e),
+                }
+            }
+            ExternType::Tag(tt) => match Tag::new(&mut store, &tt) {
+                Ok(t) => t.into(),
+                Err(e) => return error(e),
+            },
+        };
+        if let Err(e) = linker.define(&store, &m, &n, item) {
+            return error(e);
+        }
+    }
+    let instance = match linker.instantiate(&mut store, &module) {
+        Ok(i) => i,
+        Err(e) => return trap_or_error(e),
+    };
+    if opts.phase == Phase::Instantiate {
+        return Outcome::Ok;
+    }
+    let name = opts.invoke.as_deref().unwrap_or("_start");
+    let Some(func) = instance.get_func(&mut store, name) else {
+        return error(format!("no exported function `{name}` to invoke"));
+    };
+    let ty = func.ty(&store);
+    let mut params = Vec::new();
+    for p in ty.params() {
+        match Val::default_for_ty(&p) {
+            Some(v) => params.push(v),
+            None => return error(format!("cannot invoke `{name}`: no default argument")),
+        }
+    }
+    let mut results: Vec<Val> = ty
+        .results()
+        .map(|r| Val::default_for_ty(&r).unwrap_or(Val::I32(0)))
+        .collect();
+    match func.call(&mut store, &params, &mut results) {
+        Ok(()) => Outcome::Returned {
+            values: results.iter().map(show).collect(),
+        },
+        Err(e) => trap_or_error(e),
+    }
+}
+
+/// A value as text that compares exactly: floats by their bits.
+fn show(v: &Val) -> String {
+    match v {
+        Val::I32(x) => format!("i32:{x}"),
+        Val::I64(x) => format!("i64:{x}"),
+        Val::F32(bits) => format!("f32:{:#010x}", bits),
+        Val::F64(bits) => format!("f64:{:#018x}", bits),
+        Val::V128(x) => format!("v128:{:#034x}", x.as_u128()),
+        Val::FuncRef(f) => format!("funcref:{}", if f.is_some() { "func" } else { "null" }),
+        Val::ExternRef(r) => format!("externref:{}", if r.is_some() { "ref" } else { "null" }),
+        other => format!("{other:?}")
+            .split('(')
+            .next()
+            .unwrap_or("ref")
+            .to_string(),
     }
 }

@@ -8,6 +8,7 @@ mod check;
 mod checkpoint;
 mod child;
 mod corpus;
+mod criterion;
 mod flags;
 mod input;
 mod interrupt;

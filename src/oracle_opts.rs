@@ -40,6 +40,41 @@ pub struct OracleOpts {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
+    /// How far each check goes: compile; instantiate (imports stubbed, under
+    /// the -W max-memory-size/... limits); or run `--invoke` too.
+    #[arg(long, value_enum, default_value = "compile")]
+    pub phase: crate::child::Phase,
+
+    /// The export to call with `--phase run` [default: `_start`]; it gets
+    /// default (zero) arguments.
+    #[arg(long, value_name = "NAME")]
+    pub invoke: Option<String>,
+
+    /// With `--phase run`, stop execution after this long (an epoch
+    /// deadline; `-W fuel=N` uses fuel instead): it counts as a timeout.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "2s")]
+    pub run_timeout: Duration,
+
+    /// What stubbed imported functions do when called.
+    #[arg(long, value_enum, default_value = "zero")]
+    pub import_stubs: crate::child::Stubs,
+
+    /// Interesting iff a check's peak resident memory is above this (e.g.
+    /// 1G): reduce a memory blow-up instead of a failure.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, conflicts_with_all = ["compile_time_above", "differential", "expect", "expect_kind", "predicate"])]
+    pub peak_rss_above: Option<u64>,
+
+    /// Interesting iff a check takes longer than this (the minimum of up to
+    /// three runs when above), e.g. 5s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with_all = ["differential", "expect", "expect_kind", "predicate"])]
+    pub compile_time_above: Option<Duration>,
+
+    /// Interesting iff the same export, run (`--phase run`) under these two
+    /// sets of wasmtime flags, gives different results or traps, e.g.
+    /// `--differential '-C compiler=cranelift' '-C compiler=winch'`.
+    #[arg(long, num_args = 2, value_names = ["FLAGS_A", "FLAGS_B"], conflicts_with_all = ["expect", "expect_kind", "predicate", "wasmtime"])]
+    pub differential: Option<Vec<String>>,
+
     /// Kill a check whose resident memory exceeds this (e.g. 4G); it then
     /// counts as out-of-memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
@@ -67,6 +102,9 @@ impl OracleOpts {
                 argv: argv.into_iter().map(OsString::from).collect(),
             }
         } else if let Some(path) = &self.wasmtime {
+            if self.phase != crate::child::Phase::Compile {
+                bail!("--phase instantiate/run needs the built-in oracle (not --wasmtime)");
+            }
             if !path.exists() {
                 bail!("--wasmtime {}: no such file", path.display());
             }
@@ -78,6 +116,8 @@ impl OracleOpts {
             self.flags.validate()?;
             let exe = std::env::current_exe().context("cannot find the whittle executable")?;
             let mut args = vec![OsString::from(CHILD_COMMAND)];
+            args.extend(self.child_args().into_iter().map(OsString::from));
+            args.push("--".into());
             args.extend(flags);
             OracleKind::Builtin { exe, args }
         };
@@ -106,6 +146,48 @@ impl OracleOpts {
             }
         }
         Ok(oracle)
+    }
+
+    /// These options with the wasmtime flags replaced by `flags` (shell
+    /// words, e.g. `-C compiler=winch -W nan-canonicalization=y`).
+    pub fn with_flags(&self, flags: &str) -> Result<OracleOpts> {
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            flags: WasmtimeFlags,
+        }
+        use clap::Parser;
+        let words = split_command(flags).with_context(|| format!("--differential `{flags}`"))?;
+        let parsed = Flags::try_parse_from(std::iter::once("flags".to_string()).chain(words))
+            .map_err(|e| anyhow::anyhow!("--differential `{flags}`: {}", e.to_string().trim()))?;
+        if self.phase != crate::child::Phase::Run {
+            bail!("--differential compares runs: add --phase run --invoke NAME");
+        }
+        let mut opts = self.clone();
+        opts.flags = parsed.flags;
+        opts.differential = None;
+        Ok(opts)
+    }
+
+    /// The built-in child's own options (before the wasmtime flags).
+    fn child_args(&self) -> Vec<String> {
+        use clap::ValueEnum;
+        let name = |v: &dyn Fn() -> Option<clap::builder::PossibleValue>| {
+            v().map(|p| p.get_name().to_string()).unwrap_or_default()
+        };
+        let mut args = vec![
+            "--phase".to_string(),
+            name(&|| self.phase.to_possible_value()),
+            "--run-timeout-ms".to_string(),
+            self.run_timeout.as_millis().to_string(),
+            "--stubs".to_string(),
+            name(&|| self.import_stubs.to_possible_value()),
+        ];
+        if let Some(invoke) = &self.invoke {
+            args.push("--invoke".to_string());
+            args.push(invoke.clone());
+        }
+        args
     }
 
     /// A short name of the oracle for reports.

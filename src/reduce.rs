@@ -2,6 +2,7 @@
 //! the same way.
 
 use crate::checkpoint::{self, Checkpoint};
+use crate::criterion::{Criterion, Judge, Measured};
 use crate::input::read_module;
 use crate::oracle_opts::OracleOpts;
 use crate::output::{sibling, write_atomically};
@@ -12,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use whittle_module::Module;
-use whittle_oracle::{Oracle, Signature};
+use whittle_oracle::Oracle;
 use whittle_passes::{PassInfo, REGISTRY};
 use whittle_reduce::{Event, Reducer, ReducerOptions};
 
@@ -76,7 +77,8 @@ const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
 /// What the original run established: kept in the checkpoint on resume.
 struct Established {
-    signature: Signature,
+    criterion: Criterion,
+    measured: Measured,
     outcome: whittle_oracle::Outcome,
     wall: Duration,
 }
@@ -116,7 +118,8 @@ impl ReduceOpts {
                 state.position.answers.len()
             ));
             let established = Established {
-                signature: state.signature,
+                criterion: state.criterion,
+                measured: state.original_measured,
                 outcome: state.original_outcome,
                 wall: Duration::from_secs_f64(state.original_wall_seconds),
             };
@@ -130,12 +133,16 @@ impl ReduceOpts {
                 None,
             )
         };
-        let signature = established.signature.clone();
-        let timeout = self
+        let criterion = established.criterion.clone();
+        let mut timeout = self
             .oracle
             .timeout
             .unwrap_or(established.wall * 10 + Duration::from_secs(2));
-        let oracle = self.oracle.oracle_for_jobs(timeout, jobs)?;
+        if let Criterion::CompileTimeAbove { seconds } = criterion {
+            // A check must be allowed to run past the bound it is judged on.
+            timeout = timeout.max(Duration::from_secs_f64(seconds * 3.0 + 2.0));
+        }
+        let judge = Judge::new(&self.oracle, criterion.clone(), timeout, jobs)?;
         self.say(format_args!(
             "whittle: {} ({} bytes): {}",
             input.display(),
@@ -144,7 +151,7 @@ impl ReduceOpts {
         ));
         self.say(format_args!(
             "whittle: preserving {} [{}; candidate timeout {:.1} s; {jobs} jobs]",
-            signature.describe(),
+            criterion.describe(),
             self.oracle.oracle_name(),
             timeout.as_secs_f64()
         ));
@@ -154,18 +161,15 @@ impl ReduceOpts {
                 input.display()
             ));
         }
-        if resume.is_none() {
-            let empty = oracle.evaluate(EMPTY_MODULE)?;
-            if signature.matches(&empty.outcome) {
-                bail!(
-                    "the empty module also matches {}: the predicate or --expect is too loose to reduce with",
-                    signature.describe()
-                );
-            }
+        if resume.is_none() && judge.interesting(EMPTY_MODULE)? {
+            bail!(
+                "the empty module also matches {}: the predicate or --expect is too loose to reduce with",
+                criterion.describe()
+            );
         }
 
         // Never replace an existing repro of this failure with something larger.
-        let existing = self.existing_repro(&output, &oracle, &signature);
+        let existing = self.existing_repro(&output, &judge);
         let stop = crate::interrupt::install();
         let mut progress = Progress::new(self.quiet, original.bytes.len(), started);
         let mut written = false;
@@ -173,9 +177,10 @@ impl ReduceOpts {
             whittle_version: env!("CARGO_PKG_VERSION").to_string(),
             input_key,
             arguments,
-            signature: signature.clone(),
+            criterion: criterion.clone(),
             original_outcome: established.outcome.clone(),
             original_wall_seconds: established.wall.as_secs_f64(),
+            original_measured: established.measured.clone(),
             position: whittle_reduce::Position {
                 round: 1,
                 pass_index: 0,
@@ -212,8 +217,8 @@ impl ReduceOpts {
             Ok(())
         };
         let interesting = |bytes: &[u8]| -> Result<bool> {
-            match oracle.evaluate(bytes) {
-                Ok(e) => Ok(signature.matches(&e.outcome)),
+            match judge.interesting(bytes) {
+                Ok(answer) => Ok(answer),
                 // A run cut short by Ctrl-C: the driver discards it.
                 Err(_) if whittle_oracle::cancelled() => Ok(false),
                 Err(e) => Err(e),
@@ -242,12 +247,11 @@ impl ReduceOpts {
         let interrupted = crate::interrupt::requested();
 
         // Re-verify (unless interrupted), then write the companions.
-        let last = if interrupted {
-            None
+        let (last, still_fails) = if interrupted {
+            (None, true)
         } else {
-            Some(oracle.evaluate(&best.bytes)?)
+            (Some(judge.measure(&best.bytes)?), judge.interesting(&best.bytes)?)
         };
-        let still_fails = last.as_ref().is_none_or(|l| signature.matches(&l.outcome));
         if std::fs::read(&output).is_ok_and(|bytes| bytes == best.bytes) {
             // Already there (written at a new best, or by the run resumed).
             written = true;
@@ -266,9 +270,14 @@ impl ReduceOpts {
             oracle: self.oracle.oracle_name(),
             wasmtime_flags: self.oracle.flags.to_args(),
             reproduce: reproduce_command(&self.oracle.oracle(timeout)?, &self.oracle, &output),
-            signature: signature.clone(),
+            signature: criterion.signature().cloned(),
+            criterion: criterion.describe(),
             original_outcome: established.outcome.clone(),
-            final_outcome: last.map_or(established.outcome.clone(), |l| l.outcome),
+            final_outcome: last
+                .as_ref()
+                .map_or(established.outcome.clone(), |l| l.0.clone()),
+            original_measured: established.measured.clone(),
+            final_measured: last.map(|l| l.1).unwrap_or_default(),
             before: Metrics::of(&original),
             after: Metrics::of(&best),
             oracle_calls: 0,
@@ -335,25 +344,22 @@ impl ReduceOpts {
             eprintln!(
                 "whittle: warning: on re-check the result gave `{}`, not {}: the oracle is flaky",
                 report.final_outcome.summary(),
-                signature.describe()
+                criterion.describe()
             );
             return Ok(3);
         }
         Ok(0)
     }
 
-    /// Run the original and derive the signature to preserve.
+    /// Run the original and derive the criterion to preserve.
     fn establish(&self, input: &Path, original: &Module) -> Result<Established> {
-        let first_timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(60));
-        let probe = self.oracle.oracle(first_timeout)?;
-        let first = probe
-            .evaluate(&original.bytes)
-            .with_context(|| format!("{}: running the oracle", input.display()))?;
-        let signature = self.signature(input, &first.outcome)?;
+        let (criterion, outcome, measured) = Judge::establish(&self.oracle, &original.bytes)
+            .with_context(|| format!("{}", input.display()))?;
         Ok(Established {
-            signature,
-            outcome: first.outcome,
-            wall: first.wall,
+            criterion,
+            outcome,
+            wall: Duration::from_secs_f64(measured.wall_seconds),
+            measured,
         })
     }
 
@@ -391,17 +397,9 @@ impl ReduceOpts {
     /// The size of an existing output that already fails the same way (it
     /// is then only replaced by something smaller). Any other existing file
     /// is simply the place the user asked the result to go.
-    fn existing_repro(
-        &self,
-        output: &Path,
-        oracle: &Oracle,
-        signature: &Signature,
-    ) -> Option<usize> {
+    fn existing_repro(&self, output: &Path, judge: &Judge) -> Option<usize> {
         let bytes = std::fs::read(output).ok()?;
-        let same = Module::parse(bytes.clone()).is_ok()
-            && oracle
-                .evaluate(&bytes)
-                .is_ok_and(|e| signature.matches(&e.outcome));
+        let same = Module::parse(bytes.clone()).is_ok() && judge.interesting(&bytes).unwrap_or(false);
         if same {
             self.say(format_args!(
                 "whittle: {} already fails the same way ({} bytes): it is only replaced by something smaller",
@@ -422,33 +420,6 @@ impl ReduceOpts {
         if !self.quiet {
             eprintln!("{args}");
         }
-    }
-
-    fn signature(&self, input: &Path, outcome: &whittle_oracle::Outcome) -> Result<Signature> {
-        if self.oracle.predicate.is_some() {
-            let sig = Signature::predicate_exit_zero();
-            if !sig.matches(outcome) {
-                bail!(
-                    "{}: the predicate does not find the original interesting ({})",
-                    input.display(),
-                    outcome.summary()
-                );
-            }
-            return Ok(sig);
-        }
-        if matches!(outcome, whittle_oracle::Outcome::Ok) {
-            bail!(
-                "{}: does not fail: {} compiles it with these flags",
-                input.display(),
-                self.oracle.oracle_name()
-            );
-        }
-        Signature::pinned(
-            outcome,
-            self.oracle.expect.as_deref(),
-            self.oracle.expect_kind,
-        )
-        .with_context(|| format!("{}", input.display()))
     }
 
     fn selected_passes(&self) -> Result<Vec<&'static PassInfo>> {

@@ -37,9 +37,15 @@ pub struct Report {
     pub wasmtime_flags: Vec<String>,
     /// A command that checks the reduced module the same way.
     pub reproduce: String,
-    pub signature: Signature,
+    /// The failure preserved (absent for resource and differential criteria).
+    pub signature: Option<Signature>,
+    /// What made candidates interesting, in words.
+    pub criterion: String,
     pub original_outcome: Outcome,
     pub final_outcome: Outcome,
+    /// Wall time and peak RSS of one check of the original and of the result.
+    pub original_measured: crate::criterion::Measured,
+    pub final_measured: crate::criterion::Measured,
     pub before: Metrics,
     pub after: Metrics,
     pub oracle_calls: u64,

@@ -98,7 +98,7 @@ fn refuses_a_module_that_does_not_fail() {
     assert_exit(&out, 2);
     assert_eq!(
         text(&out.stderr),
-        "whittle: error: bug.wasm: does not fail: built-in wasmtime 48.0.8 compiles it with these flags\n"
+        "whittle: error: bug.wasm: does not fail: built-in wasmtime 48.0.8 gives `ok` with these flags\n"
     );
     assert!(!tmp.path().join("min.wasm").exists());
 }
@@ -124,7 +124,7 @@ fn invalid_wasmtime_flags_are_reported_before_any_run() {
     assert_exit(&out, 2);
     assert_eq!(
         text(&out.stderr),
-        "whittle: error: invalid wasmtime flags: cannot disable the simd proposal but enable the relaxed simd proposal\n"
+        "whittle: error: bug.wasm: invalid wasmtime flags: cannot disable the simd proposal but enable the relaxed simd proposal\n"
     );
 }
 

@@ -32,6 +32,11 @@ pub enum Outcome {
     Timeout,
     /// The run exceeded its memory limit (and was killed, or died of it).
     OutOfMemory,
+    /// Execution trapped (`--phase instantiate|run`): Wasmtime's trap code
+    /// (`MemoryOutOfBounds`, `UnreachableCodeReached`, ...) and message.
+    Trap { code: String, message: String },
+    /// The invoked function returned these values (`--phase run`).
+    Returned { values: Vec<String> },
 }
 
 /// The kind of an [`Outcome`], without its payload.
@@ -45,11 +50,13 @@ pub enum Kind {
     Exit,
     Timeout,
     OutOfMemory,
+    Trap,
+    Returned,
 }
 
 impl Kind {
     /// Every kind, in declaration order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Ok,
         Kind::Error,
         Kind::Panic,
@@ -57,6 +64,8 @@ impl Kind {
         Kind::Exit,
         Kind::Timeout,
         Kind::OutOfMemory,
+        Kind::Trap,
+        Kind::Returned,
     ];
 
     /// The name used on the command line and in JSON.
@@ -69,6 +78,8 @@ impl Kind {
             Kind::Exit => "exit",
             Kind::Timeout => "timeout",
             Kind::OutOfMemory => "out-of-memory",
+            Kind::Trap => "trap",
+            Kind::Returned => "returned",
         }
     }
 }
@@ -109,6 +120,8 @@ impl Outcome {
             Outcome::Exit { .. } => Kind::Exit,
             Outcome::Timeout => Kind::Timeout,
             Outcome::OutOfMemory => Kind::OutOfMemory,
+            Outcome::Trap { .. } => Kind::Trap,
+            Outcome::Returned { .. } => Kind::Returned,
         }
     }
 
@@ -116,7 +129,9 @@ impl Outcome {
     /// panic, the stderr tail of an exit.
     pub fn message(&self) -> Option<&str> {
         match self {
-            Outcome::Error { message } | Outcome::Panic { message, .. } => Some(message),
+            Outcome::Error { message }
+            | Outcome::Panic { message, .. }
+            | Outcome::Trap { message, .. } => Some(message),
             Outcome::Exit { stderr_tail, .. } => Some(stderr_tail),
             _ => None,
         }
@@ -152,6 +167,8 @@ impl Outcome {
             }
             Outcome::Timeout => "timeout".to_string(),
             Outcome::OutOfMemory => "out of memory".to_string(),
+            Outcome::Trap { code, message } => format!("trap {code}: {}", fold(message)),
+            Outcome::Returned { values } => format!("returned [{}]", values.join(", ")),
         }
     }
 }

@@ -157,6 +157,9 @@ pub struct Signature {
     /// User `--expect` regex source; when set it replaces `message` equality
     /// and is searched in the raw (unnormalized) message.
     pub regex: Option<String>,
+    /// Trap code that must be equal (`None` = any).
+    #[serde(default)]
+    pub trap_code: Option<String>,
     #[serde(skip)]
     compiled: Option<regex::Regex>,
 }
@@ -170,6 +173,7 @@ impl Signature {
             signal: None,
             exit_code: None,
             regex: None,
+            trap_code: None,
             compiled: None,
         }
     }
@@ -183,6 +187,14 @@ impl Signature {
         let mut sig = Signature::bare(outcome.kind());
         match outcome {
             Outcome::Ok => anyhow::bail!("the original does not fail (it compiles successfully)"),
+            Outcome::Returned { values } => anyhow::bail!(
+                "the original does not fail (it returns [{}])",
+                values.join(", ")
+            ),
+            Outcome::Trap { code, message } => {
+                sig.message = Some(normalize_message(message));
+                sig.trap_code = Some(code.clone());
+            }
             Outcome::Error { message } => sig.message = Some(normalize_message(message)),
             Outcome::Panic { message, location } => {
                 sig.message = Some(normalize_message(message));
@@ -296,6 +308,11 @@ impl Signature {
                 return false;
             }
         }
+        if let Some(want) = &self.trap_code {
+            if !matches!(outcome, Outcome::Trap { code, .. } if code == want) {
+                return false;
+            }
+        }
         if let Some(want) = self.signal {
             if !matches!(outcome, Outcome::Signal { signal } if *signal == want) {
                 return false;
@@ -313,6 +330,9 @@ impl Signature {
     /// `panic "internal error: entered unreachable code" at cranelift-codegen-0.135.8/src/isa/riscv64/inst/emit.rs:12`.
     pub fn describe(&self) -> String {
         let mut s = self.kind.to_string();
+        if let Some(code) = &self.trap_code {
+            s.push_str(&format!(" {code}"));
+        }
         if let Some(re) = &self.regex {
             s.push_str(&format!(" matching /{re}/"));
         } else if let Some(m) = &self.message {

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Scale: whittle on a ~10 MB, 12000-function module (bench/gen_huge.py) with one
+# SIMD instruction, compiled with SIMD disabled, once with -j 1 and once with
+# -j 2, one after the other on the same machine.
+#
+#   bench/scale.sh
+#
+# Environment: BENCH_WORK (default /tmp/whittle-scale; the generated module is
+# cached there), BENCH_FUNCTIONS (12000), BENCH_TARGET_BYTES (10500000),
+# BENCH_JOBS ("1 2"). wasm-tools and GNU time are installed when missing
+# (cargo / apt).
+#
+# Each run is under `/usr/bin/time -v` and with WHITTLE_TRACE_BESTS set, which
+# makes whittle write every new best as trace-jN/NNNN-<pass>.wasm; the k-th
+# trace file and the k-th progress line on stderr are the same best, so the
+# first trace file with one defined function gives the time to reach one
+# function. Prints a markdown table (MB = 10^6 bytes), the -j speed-up, and
+# whether every run produced byte-identical output (MISMATCH otherwise).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="${BENCH_WORK:-/tmp/whittle-scale}"
+functions="${BENCH_FUNCTIONS:-12000}"
+target_bytes="${BENCH_TARGET_BYTES:-10500000}"
+read -r -a jobs_list <<< "${BENCH_JOBS:-1 2}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if ! command -v wasm-tools >/dev/null; then
+  cargo install wasm-tools --locked
+fi
+if [ ! -x /usr/bin/time ]; then
+  apt-get update && apt-get install -y time
+fi
+(cd "$root" && cargo build --release --locked --quiet)
+whittle="${CARGO_TARGET_DIR:-$root/target}/release/whittle"
+mkdir -p "$work"
+
+# The module, cached per size; regenerated when the generator changes.
+huge="$work/huge-$functions-$target_bytes.wasm"
+if [ ! -s "$huge" ] || [ "$root/bench/gen_huge.py" -nt "$huge" ]; then
+  echo "generating $huge ..." >&2
+  python3 "$root/bench/gen_huge.py" --functions "$functions" --target-bytes "$target_bytes" \
+    > "$work/huge.wat"
+  wasm-tools parse "$work/huge.wat" -o "$huge.tmp"
+  wasm-tools validate "$huge.tmp" # with SIMD enabled, everything validates
+  mv "$huge.tmp" "$huge"
+  rm -f "$work/huge.wat"
+fi
+ln -sf "$(basename "$huge")" "$work/huge.wasm"
+
+# Defined functions of each file (the function section's count).
+count_funcs() {
+  python3 - "$@" <<'PY'
+import sys
+
+def leb(b, i):
+    r = s = 0
+    while True:
+        x = b[i]; i += 1; r |= (x & 0x7f) << s; s += 7
+        if x < 0x80:
+            return r, i
+
+for path in sys.argv[1:]:
+    b = open(path, 'rb').read()
+    i, n = 8, 0
+    while i < len(b):
+        sid = b[i]; size, j = leb(b, i + 1)
+        if sid == 3:
+            n = leb(b, j)[0]
+        i = j + size
+    print(n)
+PY
+}
+
+in_bytes=$(wc -c < "$huge")
+in_funcs=$(count_funcs "$huge")
+echo "input: $huge: $in_bytes bytes ($(python3 -c "print(f'{$in_bytes / 1e6:.2f}')") MB), $in_funcs functions" >&2
+
+failed=0
+for j in "${jobs_list[@]}"; do
+  out="$work/out-j$j.wasm"
+  trace="$work/trace-j$j"
+  rm -rf "$trace" "$out" "$work/out-j$j".{wat,report.json,report.md} "$out.whittle"
+  mkdir -p "$trace"
+  cmd=("$whittle" reduce "$work/huge.wasm" -o "$out" -W simd=n,relaxed-simd=n -j "$j")
+  echo "== -j $j: WHITTLE_TRACE_BESTS=$trace ${cmd[*]}" >&2
+  set +e
+  WHITTLE_TRACE_BESTS="$trace" /usr/bin/time -v -o "$work/time-j$j.txt" "${cmd[@]}" \
+    2>&1 > "$work/stdout-j$j.log" | tee "$work/stderr-j$j.log" >&2
+  rc=${PIPESTATUS[0]}
+  set -e
+  echo "$rc" > "$work/rc-j$j"
+  if [ "$rc" -ne 0 ]; then
+    echo "!!! whittle -j $j FAILED with exit code $rc (see $work/stderr-j$j.log)" >&2
+    failed=1
+  fi
+  count_funcs $(ls "$trace" | sort -n | sed "s|^|$trace/|") > "$work/trace-j$j.funcs" || true
+done
+
+status=0
+python3 - "$work" "$in_bytes" "$in_funcs" "${jobs_list[@]}" <<'PY' || status=$?
+import json, os, re, sys
+
+work, in_bytes, in_funcs, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+line_re = re.compile(r"^\[\s*([0-9.]+)s\]\s+(\S+)\s+(\d+) bytes")
+problems = []
+rows, results, totals = [], {}, {}
+
+def mb(n):
+    return n / 1e6
+
+for j in jobs:
+    rc = int(open(os.path.join(work, "rc-j%s" % j)).read())
+    with open(os.path.join(work, "stderr-j%s.log" % j), errors="replace") as f:
+        progress = [m.groups() for m in map(line_re.match, f) if m]
+    trace_dir = os.path.join(work, "trace-j%s" % j)
+    traces = sorted(os.listdir(trace_dir), key=lambda n: int(n.split("-", 1)[0]))
+    funcs = [int(x) for x in open(os.path.join(work, "trace-j%s.funcs" % j)).read().split()]
+    if not (len(progress) == len(traces) == len(funcs)):
+        problems.append("-j %s: %d progress lines, %d trace files, %d counted"
+                        % (j, len(progress), len(traces), len(funcs)))
+    for k, (p, t) in enumerate(zip(progress, traces)):
+        size = os.path.getsize(os.path.join(trace_dir, t))
+        if int(p[2]) != size or p[1] != t.split("-", 1)[1][:-len(".wasm")]:
+            problems.append("-j %s: progress line %d (%s, %s bytes) is not trace file %s (%d bytes)"
+                            % (j, k, p[1], p[2], t, size))
+            break
+    t_one = "never"
+    if in_funcs <= 1:
+        t_one = "0.0 s"
+    else:
+        for k, n in enumerate(funcs):
+            if n <= 1 and k < len(progress):
+                t_one = "%s s (%s)" % (progress[k][0], progress[k][1])
+                break
+    time_rss = None
+    try:
+        for line in open(os.path.join(work, "time-j%s.txt" % j)):
+            if "Maximum resident set size" in line:
+                time_rss = int(line.rsplit(":", 1)[1]) * 1024
+    except OSError:
+        pass
+    try:
+        rep = json.load(open(os.path.join(work, "out-j%s.report.json" % j)))
+    except (OSError, ValueError):
+        rep = None
+    if rc != 0 or rep is None:
+        problems.append("-j %s: whittle exited %d%s" % (j, rc, "" if rep else ", no report"))
+    if rep is None:
+        rows.append("| %.2f | %d | %s | %s | FAILED (exit %d) | | | | | |"
+                    % (mb(in_bytes), in_funcs, j, t_one, rc))
+        continue
+    rss = rep["reducer_peak_rss_bytes"]
+    totals[j] = rep["wall_seconds"]
+    rows.append("| %.2f | %d | %s | %s | %.1f s | %d | %.1f%% | %.0f (%.1fx) | %s | %d B, %d func |"
+                % (mb(rep["before"]["bytes"]), rep["before"]["functions"], j, t_one,
+                   rep["wall_seconds"], rep["oracle_calls"], 100 * rep["overhead_share"],
+                   mb(rss), rss / rep["before"]["bytes"],
+                   "%.0f" % mb(time_rss) if time_rss else "-",
+                   rep["after"]["bytes"], rep["after"]["functions"]))
+    out = os.path.join(work, "out-j%s.wasm" % j)
+    if os.path.exists(out):
+        results[j] = open(out, "rb").read()
+    if rep["before"]["bytes"] != in_bytes:
+        problems.append("-j %s: report says %d input bytes, file has %d"
+                        % (j, rep["before"]["bytes"], in_bytes))
+
+print()
+print("| input MB | functions | -j | time to one function | total time | oracle calls "
+      "| overhead share | reducer peak RSS MB (x input) | max RSS incl. oracle MB | result |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+print("\n".join(rows))
+print()
+print("time to one function: elapsed time of the first new best with one defined function "
+      "(and the pass that found it); total time, oracle calls, overhead share (1 - oracle time / "
+      "wall time) and reducer peak RSS (whittle's own getrusage) from out-jN.report.json; "
+      "max RSS incl. oracle: /usr/bin/time -v, which also covers the oracle's child processes.")
+if len(totals) >= 2:
+    base = jobs[0]
+    for j in jobs[1:]:
+        if j in totals and base in totals:
+            print("speed-up -j %s -> -j %s: %.2fx (%.1f s -> %.1f s)"
+                  % (base, j, totals[base] / totals[j], totals[base], totals[j]))
+if len(results) == len(jobs) and len(set(results.values())) == 1:
+    print("results: byte-identical across -j %s (%d bytes)"
+          % (", ".join(jobs), len(next(iter(results.values())))))
+else:
+    print()
+    print("!!!!!!!! MISMATCH: the results of -j %s are not byte-identical (%s) !!!!!!!!"
+          % (", ".join(jobs), ", ".join("-j %s: %s" % (j, len(results[j]) if j in results else "none")
+                                         for j in jobs)))
+    problems.append("results differ")
+for p in problems:
+    print("PROBLEM: " + p)
+print("(work files in %s)" % work)
+sys.exit(1 if problems else 0)
+PY
+exit $((status | failed))

@@ -1,0 +1,254 @@
+//! What makes a candidate interesting: the failure's signature, a resource
+//! bound (peak memory, compile time), or a disagreement between two
+//! configurations (a miscompile).
+//!
+//! Resource measurements are noisy, and noise would make a reduction
+//! wander: a figure just above the bound is measured again and the
+//! smallest reading counts, so a candidate is only interesting when it is
+//! reliably above.
+
+use crate::oracle_opts::OracleOpts;
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use whittle_oracle::{Evaluation, Oracle, Outcome, Signature};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "criterion", rename_all = "kebab-case")]
+pub enum Criterion {
+    /// Fails the same way.
+    Failure { signature: Signature },
+    /// The check's peak resident memory is above this many bytes.
+    PeakRssAbove { bytes: u64 },
+    /// The check takes longer than this (the minimum of a few runs).
+    CompileTimeAbove { seconds: f64 },
+    /// Two configurations disagree, in the same way as on the original
+    /// (`returned`/`trap <code>` on each side).
+    Differential { shape: (String, String) },
+}
+
+/// A measurement of one module, for reports.
+#[derive(Clone, Debug, Serialize, Deserialize, Default)]
+pub struct Measured {
+    pub wall_seconds: f64,
+    pub peak_rss_bytes: u64,
+}
+
+/// The criterion with the oracle(s) it needs.
+pub struct Judge {
+    pub criterion: Criterion,
+    pub oracle: Oracle,
+    /// The second configuration of a differential check.
+    pub other: Option<Oracle>,
+}
+
+/// `returned` or `trap <code>`; anything else cannot take part in a
+/// differential comparison (a compile error is not a miscompile, a timeout
+/// or fuel exhaustion says nothing).
+fn shape(o: &Outcome) -> Option<String> {
+    match o {
+        Outcome::Returned { .. } => Some("returned".into()),
+        Outcome::Trap { code, .. } => Some(format!("trap {code}")),
+        _ => None,
+    }
+}
+
+/// Do two run outcomes disagree, and how?
+pub fn disagreement(a: &Outcome, b: &Outcome) -> Option<(String, String)> {
+    let (sa, sb) = (shape(a)?, shape(b)?);
+    (a != b).then_some((sa, sb))
+}
+
+impl Criterion {
+    pub fn describe(&self) -> String {
+        match self {
+            Criterion::Failure { signature } => signature.describe(),
+            Criterion::PeakRssAbove { bytes } => format!("peak RSS above {} MiB", bytes >> 20),
+            Criterion::CompileTimeAbove { seconds } => format!("check time above {seconds:.2} s"),
+            Criterion::Differential { shape } => {
+                format!("configurations disagree ({} vs {})", shape.0, shape.1)
+            }
+        }
+    }
+
+    pub fn signature(&self) -> Option<&Signature> {
+        match self {
+            Criterion::Failure { signature } => Some(signature),
+            _ => None,
+        }
+    }
+}
+
+impl Judge {
+    /// The judge the options ask for, running under `timeout`.
+    pub fn new(opts: &OracleOpts, criterion: Criterion, timeout: Duration, jobs: usize) -> Result<Judge> {
+        let (oracle, other) = match &opts.differential {
+            Some(configs) => {
+                let a = opts.with_flags(&configs[0])?.oracle_for_jobs(timeout, jobs)?;
+                let b = opts.with_flags(&configs[1])?.oracle_for_jobs(timeout, jobs)?;
+                (a, Some(b))
+            }
+            None => (opts.oracle_for_jobs(timeout, jobs)?, None),
+        };
+        Ok(Judge {
+            criterion,
+            oracle,
+            other,
+        })
+    }
+
+    /// The criterion a fresh run establishes from the original (checked to
+    /// hold), with the original's outcome and measurement.
+    pub fn establish(opts: &OracleOpts, original: &[u8]) -> Result<(Criterion, Outcome, Measured)> {
+        let timeout = opts.timeout.unwrap_or(Duration::from_secs(60));
+        let probe = Judge::new(
+            opts,
+            Criterion::PeakRssAbove { bytes: 0 },
+            timeout,
+            1,
+        )?;
+        let first = probe.oracle.evaluate(original)?;
+        let measured = Measured {
+            wall_seconds: first.wall.as_secs_f64(),
+            peak_rss_bytes: first.peak_rss_bytes,
+        };
+        if let Some(bytes) = opts.peak_rss_above {
+            let c = Criterion::PeakRssAbove { bytes };
+            if !probe.with(c.clone()).interesting_eval(original, first.clone())? {
+                bail!(
+                    "the original's peak RSS ({} MiB) is not above {} MiB",
+                    first.peak_rss_bytes >> 20,
+                    bytes >> 20
+                );
+            }
+            return Ok((c, first.outcome, measured));
+        }
+        if let Some(d) = opts.compile_time_above {
+            let c = Criterion::CompileTimeAbove {
+                seconds: d.as_secs_f64(),
+            };
+            if !probe.with(c.clone()).interesting_eval(original, first.clone())? {
+                bail!(
+                    "the original's check time ({:.2} s) is not reliably above {:.2} s",
+                    first.wall.as_secs_f64(),
+                    d.as_secs_f64()
+                );
+            }
+            return Ok((c, first.outcome, measured));
+        }
+        if let Some(other) = &probe.other {
+            let second = other.evaluate(original)?;
+            let Some(shape) = disagreement(&first.outcome, &second.outcome) else {
+                bail!(
+                    "the configurations agree on the original (`{}` and `{}`)",
+                    first.outcome.summary(),
+                    second.outcome.summary()
+                );
+            };
+            return Ok((Criterion::Differential { shape }, first.outcome, measured));
+        }
+        let signature = if opts.predicate.is_some() {
+            let sig = Signature::predicate_exit_zero();
+            if !sig.matches(&first.outcome) {
+                bail!(
+                    "the predicate does not find the original interesting ({})",
+                    first.outcome.summary()
+                );
+            }
+            sig
+        } else {
+            if matches!(first.outcome, Outcome::Ok | Outcome::Returned { .. }) {
+                bail!(
+                    "does not fail: {} gives `{}` with these flags",
+                    opts.oracle_name(),
+                    first.outcome.summary()
+                );
+            }
+            Signature::pinned(&first.outcome, opts.expect.as_deref(), opts.expect_kind)?
+        };
+        Ok((Criterion::Failure { signature }, first.outcome, measured))
+    }
+
+    fn with(self, criterion: Criterion) -> Judge {
+        Judge { criterion, ..self }
+    }
+
+    /// Is `bytes` interesting?
+    pub fn interesting(&self, bytes: &[u8]) -> Result<bool> {
+        let first = self.oracle.evaluate(bytes)?;
+        self.interesting_eval(bytes, first)
+    }
+
+    /// Given a first evaluation of `bytes`, is it interesting (measuring
+    /// again when a resource reading is close to its bound)?
+    fn interesting_eval(&self, bytes: &[u8], first: Evaluation) -> Result<bool> {
+        Ok(match &self.criterion {
+            Criterion::Failure { signature } => signature.matches(&first.outcome),
+            Criterion::PeakRssAbove { bytes: bound } => {
+                let mut low = first.peak_rss_bytes;
+                if low > *bound && low < bound + bound / 4 {
+                    low = low.min(self.oracle.evaluate(bytes)?.peak_rss_bytes);
+                }
+                low > *bound
+            }
+            Criterion::CompileTimeAbove { seconds } => {
+                let mut low = first.wall.as_secs_f64();
+                for _ in 0..2 {
+                    if low <= *seconds {
+                        break;
+                    }
+                    low = low.min(self.oracle.evaluate(bytes)?.wall.as_secs_f64());
+                }
+                low > *seconds
+            }
+            Criterion::Differential { shape } => {
+                let other = self.other.as_ref().expect("differential has two oracles");
+                let second = other.evaluate(bytes)?;
+                disagreement(&first.outcome, &second.outcome).as_ref() == Some(shape)
+            }
+        })
+    }
+
+    /// Outcome and measurement of `bytes` (for the final report).
+    pub fn measure(&self, bytes: &[u8]) -> Result<(Outcome, Measured)> {
+        let e = self.oracle.evaluate(bytes)?;
+        Ok((
+            e.outcome,
+            Measured {
+                wall_seconds: e.wall.as_secs_f64(),
+                peak_rss_bytes: e.peak_rss_bytes,
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disagreements_have_a_shape() {
+        let r = |v: &str| Outcome::Returned {
+            values: vec![v.into()],
+        };
+        let t = |c: &str| Outcome::Trap {
+            code: c.into(),
+            message: String::new(),
+        };
+        assert_eq!(disagreement(&r("i32:1"), &r("i32:1")), None);
+        assert_eq!(
+            disagreement(&r("i32:1"), &r("i32:2")),
+            Some(("returned".into(), "returned".into()))
+        );
+        assert_eq!(
+            disagreement(&t("MemoryOutOfBounds"), &r("i32:0")),
+            Some(("trap MemoryOutOfBounds".into(), "returned".into()))
+        );
+        assert_eq!(disagreement(&t("X"), &t("X")), None);
+        assert_eq!(disagreement(&Outcome::Timeout, &r("i32:0")), None);
+        assert_eq!(
+            disagreement(&Outcome::Error { message: "e".into() }, &r("i32:0")),
+            None
+        );
+    }
+}
