@@ -204,7 +204,7 @@ fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
                     }
                     for (slot, default) in results.iter_mut().zip(&defaults) {
                         match default {
-                            Some(v) => *slot = v.clone(),
+                            Some(v) => *slot = *v,
                             None => {
                                 return Err(wasmtime::Error::msg(
                                     "stub import cannot return a non-nullable reference",

@@ -206,7 +206,11 @@ fn ctrl_c_writes_the_best_so_far_and_a_resumable_checkpoint() {
     assert!(input.status.success());
     std::fs::write(dir.join("input.wat"), &input.stdout).unwrap();
     let child = reduce_cmd(dir, "out.wasm", false).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(400));
+    // Interrupt once the reduction has made progress (a first new best).
+    let start = std::time::Instant::now();
+    while !dir.join("out.wasm").exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // SAFETY: sending SIGINT to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();
