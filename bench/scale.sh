@@ -7,8 +7,16 @@
 #
 # Environment: BENCH_WORK (default /tmp/whittle-scale; the generated module is
 # cached there), BENCH_FUNCTIONS (12000), BENCH_TARGET_BYTES (10500000),
-# BENCH_JOBS ("1 2"). wasm-tools and GNU time are installed when missing
-# (cargo / apt).
+# BENCH_JOBS ("1 2"), BENCH_ORACLE (builtin). wasm-tools and GNU time are
+# installed when missing (cargo / apt).
+#
+# Wasmtime's error names the failing function, so with the built-in oracle
+# whittle's first candidate is "keep just that function" (isolate-culprit)
+# and the 12000 functions are gone after one oracle call. BENCH_ORACLE=predicate
+# measures the general path instead: the same test behind `--predicate`
+# (a script running `whittle check --signature`, as in bench/compare.sh), whose
+# outcome names no function, so the functions go by delta debugging. Its
+# files are named pred-jN instead of jN.
 #
 # Each run is under `/usr/bin/time -v` and with WHITTLE_TRACE_BESTS set, which
 # makes whittle write every new best as trace-jN/NNNN-<pass>.wasm; the k-th
@@ -22,6 +30,13 @@ work="${BENCH_WORK:-/tmp/whittle-scale}"
 functions="${BENCH_FUNCTIONS:-12000}"
 target_bytes="${BENCH_TARGET_BYTES:-10500000}"
 read -r -a jobs_list <<< "${BENCH_JOBS:-1 2}"
+oracle="${BENCH_ORACLE:-builtin}"
+case "$oracle" in
+  builtin) prefix="" ;;
+  predicate) prefix="pred-" ;;
+  *) echo "BENCH_ORACLE must be builtin or predicate" >&2; exit 2 ;;
+esac
+flags=(-W simd=n,relaxed-simd=n)
 export PATH="$HOME/.cargo/bin:$PATH"
 
 if ! command -v wasm-tools >/dev/null; then
@@ -75,32 +90,45 @@ in_bytes=$(wc -c < "$huge")
 in_funcs=$(count_funcs "$huge")
 echo "input: $huge: $in_bytes bytes ($(python3 -c "print(f'{$in_bytes / 1e6:.2f}')") MB), $in_funcs functions" >&2
 
+oracle_args=("${flags[@]}")
+if [ "$oracle" = predicate ]; then
+  "$whittle" check "$work/huge.wasm" "${flags[@]}" --json |
+    python3 -c 'import json,sys; json.dump(json.load(sys.stdin)["signature"], sys.stdout)' \
+    > "$work/signature.json"
+  printf '#!/bin/sh\nexec "%s" check "$1" %s --signature "%s/signature.json" --quiet\n' \
+    "$whittle" "${flags[*]}" "$work" > "$work/interesting.sh"
+  chmod +x "$work/interesting.sh"
+  oracle_args=(--predicate "$work/interesting.sh")
+fi
+
 failed=0
 for j in "${jobs_list[@]}"; do
-  out="$work/out-j$j.wasm"
-  trace="$work/trace-j$j"
-  rm -rf "$trace" "$out" "$work/out-j$j".{wat,report.json,report.md} "$out.whittle"
+  t="${prefix}j$j"
+  out="$work/out-$t.wasm"
+  trace="$work/trace-$t"
+  rm -rf "$trace" "$out" "$work/out-$t".{wat,report.json,report.md} "$out.whittle"
   mkdir -p "$trace"
-  cmd=("$whittle" reduce "$work/huge.wasm" -o "$out" -W simd=n,relaxed-simd=n -j "$j")
+  cmd=("$whittle" reduce "$work/huge.wasm" -o "$out" "${oracle_args[@]}" -j "$j")
   echo "== -j $j: WHITTLE_TRACE_BESTS=$trace ${cmd[*]}" >&2
   set +e
-  WHITTLE_TRACE_BESTS="$trace" /usr/bin/time -v -o "$work/time-j$j.txt" "${cmd[@]}" \
-    2>&1 > "$work/stdout-j$j.log" | tee "$work/stderr-j$j.log" >&2
+  WHITTLE_TRACE_BESTS="$trace" /usr/bin/time -v -o "$work/time-$t.txt" "${cmd[@]}" \
+    2>&1 > "$work/stdout-$t.log" | tee "$work/stderr-$t.log" >&2
   rc=${PIPESTATUS[0]}
   set -e
-  echo "$rc" > "$work/rc-j$j"
+  echo "$rc" > "$work/rc-$t"
   if [ "$rc" -ne 0 ]; then
-    echo "!!! whittle -j $j FAILED with exit code $rc (see $work/stderr-j$j.log)" >&2
+    echo "!!! whittle -j $j FAILED with exit code $rc (see $work/stderr-$t.log)" >&2
     failed=1
   fi
-  count_funcs $(ls "$trace" | sort -n | sed "s|^|$trace/|") > "$work/trace-j$j.funcs" || true
+  count_funcs $(ls "$trace" | sort -n | sed "s|^|$trace/|") > "$work/trace-$t.funcs" || true
 done
 
 status=0
-python3 - "$work" "$in_bytes" "$in_funcs" "${jobs_list[@]}" <<'PY' || status=$?
+python3 - "$work" "$prefix" "$oracle" "$in_bytes" "$in_funcs" "${jobs_list[@]}" <<'PY' || status=$?
 import json, os, re, sys
 
-work, in_bytes, in_funcs, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+work, prefix, oracle = sys.argv[1:4]
+in_bytes, in_funcs, jobs = int(sys.argv[4]), int(sys.argv[5]), sys.argv[6:]
 line_re = re.compile(r"^\[\s*([0-9.]+)s\]\s+(\S+)\s+(\d+) bytes")
 problems = []
 rows, results, totals = [], {}, {}
@@ -109,12 +137,12 @@ def mb(n):
     return n / 1e6
 
 for j in jobs:
-    rc = int(open(os.path.join(work, "rc-j%s" % j)).read())
-    with open(os.path.join(work, "stderr-j%s.log" % j), errors="replace") as f:
+    rc = int(open(os.path.join(work, "rc-%sj%s" % (prefix, j))).read())
+    with open(os.path.join(work, "stderr-%sj%s.log" % (prefix, j)), errors="replace") as f:
         progress = [m.groups() for m in map(line_re.match, f) if m]
-    trace_dir = os.path.join(work, "trace-j%s" % j)
+    trace_dir = os.path.join(work, "trace-%sj%s" % (prefix, j))
     traces = sorted(os.listdir(trace_dir), key=lambda n: int(n.split("-", 1)[0]))
-    funcs = [int(x) for x in open(os.path.join(work, "trace-j%s.funcs" % j)).read().split()]
+    funcs = [int(x) for x in open(os.path.join(work, "trace-%sj%s.funcs" % (prefix, j))).read().split()]
     if not (len(progress) == len(traces) == len(funcs)):
         problems.append("-j %s: %d progress lines, %d trace files, %d counted"
                         % (j, len(progress), len(traces), len(funcs)))
@@ -134,13 +162,13 @@ for j in jobs:
                 break
     time_rss = None
     try:
-        for line in open(os.path.join(work, "time-j%s.txt" % j)):
+        for line in open(os.path.join(work, "time-%sj%s.txt" % (prefix, j))):
             if "Maximum resident set size" in line:
                 time_rss = int(line.rsplit(":", 1)[1]) * 1024
     except OSError:
         pass
     try:
-        rep = json.load(open(os.path.join(work, "out-j%s.report.json" % j)))
+        rep = json.load(open(os.path.join(work, "out-%sj%s.report.json" % (prefix, j))))
     except (OSError, ValueError):
         rep = None
     if rc != 0 or rep is None:
@@ -157,13 +185,16 @@ for j in jobs:
                    mb(rss), rss / rep["before"]["bytes"],
                    "%.0f" % mb(time_rss) if time_rss else "-",
                    rep["after"]["bytes"], rep["after"]["functions"]))
-    out = os.path.join(work, "out-j%s.wasm" % j)
+    out = os.path.join(work, "out-%sj%s.wasm" % (prefix, j))
     if os.path.exists(out):
         results[j] = open(out, "rb").read()
     if rep["before"]["bytes"] != in_bytes:
         problems.append("-j %s: report says %d input bytes, file has %d"
                         % (j, rep["before"]["bytes"], in_bytes))
 
+print()
+print("oracle: %s" % ("built-in (-W simd=n,relaxed-simd=n)" if oracle == "builtin" else
+                      "--predicate %s/interesting.sh (whittle check --signature)" % work))
 print()
 print("| input MB | functions | -j | time to one function | total time | oracle calls "
       "| overhead share | reducer peak RSS MB (x input) | max RSS incl. oracle MB | result |")

@@ -33,7 +33,8 @@ impl CheckOpts {
     pub fn run(self) -> Result<i32> {
         let module = read_module(&self.input)?;
         let o = &self.oracle;
-        if o.peak_rss_above.is_some() || o.compile_time_above.is_some() || o.differential.is_some() {
+        if o.peak_rss_above.is_some() || o.compile_time_above.is_some() || o.differential.is_some()
+        {
             // A resource or differential criterion: does the module meet it?
             return Ok(
                 match crate::criterion::Judge::establish(&self.oracle, &module.bytes) {

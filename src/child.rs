@@ -126,7 +126,12 @@ fn trap_or_error(e: wasmtime::Error) -> Outcome {
 fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return error(format!("whittle child: cannot read {}: {e}", path.display())),
+        Err(e) => {
+            return error(format!(
+                "whittle child: cannot read {}: {e}",
+                path.display()
+            ))
+        }
     };
     let mut common = match WasmtimeFlags::common_options(args) {
         Ok(c) => c,

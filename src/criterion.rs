@@ -4,8 +4,9 @@
 //!
 //! Resource measurements are noisy, and noise would make a reduction
 //! wander: a figure just above the bound is measured again and the
-//! smallest reading counts, so a candidate is only interesting when it is
-//! reliably above.
+//! smallest reading counts, and a candidate must clear the bound by a small
+//! margin (2% of memory, 5% of time). The margin is hysteresis: the result
+//! then still holds, without it, when checked again at the end.
 
 use crate::oracle_opts::OracleOpts;
 use anyhow::{bail, Result};
@@ -81,11 +82,20 @@ impl Criterion {
 
 impl Judge {
     /// The judge the options ask for, running under `timeout`.
-    pub fn new(opts: &OracleOpts, criterion: Criterion, timeout: Duration, jobs: usize) -> Result<Judge> {
+    pub fn new(
+        opts: &OracleOpts,
+        criterion: Criterion,
+        timeout: Duration,
+        jobs: usize,
+    ) -> Result<Judge> {
         let (oracle, other) = match &opts.differential {
             Some(configs) => {
-                let a = opts.with_flags(&configs[0])?.oracle_for_jobs(timeout, jobs)?;
-                let b = opts.with_flags(&configs[1])?.oracle_for_jobs(timeout, jobs)?;
+                let a = opts
+                    .with_flags(&configs[0])?
+                    .oracle_for_jobs(timeout, jobs)?;
+                let b = opts
+                    .with_flags(&configs[1])?
+                    .oracle_for_jobs(timeout, jobs)?;
                 (a, Some(b))
             }
             None => (opts.oracle_for_jobs(timeout, jobs)?, None),
@@ -101,12 +111,7 @@ impl Judge {
     /// hold), with the original's outcome and measurement.
     pub fn establish(opts: &OracleOpts, original: &[u8]) -> Result<(Criterion, Outcome, Measured)> {
         let timeout = opts.timeout.unwrap_or(Duration::from_secs(60));
-        let probe = Judge::new(
-            opts,
-            Criterion::PeakRssAbove { bytes: 0 },
-            timeout,
-            1,
-        )?;
+        let probe = Judge::new(opts, Criterion::PeakRssAbove { bytes: 0 }, timeout, 1)?;
         let first = probe.oracle.evaluate(original)?;
         let measured = Measured {
             wall_seconds: first.wall.as_secs_f64(),
@@ -114,7 +119,10 @@ impl Judge {
         };
         if let Some(bytes) = opts.peak_rss_above {
             let c = Criterion::PeakRssAbove { bytes };
-            if !probe.with(c.clone()).interesting_eval(original, first.clone())? {
+            if !probe
+                .with(c.clone())
+                .interesting_eval(original, first.clone())?
+            {
                 bail!(
                     "the original's peak RSS ({} MiB) is not above {} MiB",
                     first.peak_rss_bytes >> 20,
@@ -127,7 +135,10 @@ impl Judge {
             let c = Criterion::CompileTimeAbove {
                 seconds: d.as_secs_f64(),
             };
-            if !probe.with(c.clone()).interesting_eval(original, first.clone())? {
+            if !probe
+                .with(c.clone())
+                .interesting_eval(original, first.clone())?
+            {
                 bail!(
                     "the original's check time ({:.2} s) is not reliably above {:.2} s",
                     first.wall.as_secs_f64(),
@@ -173,33 +184,49 @@ impl Judge {
         Judge { criterion, ..self }
     }
 
-    /// Is `bytes` interesting?
+    /// Is `bytes` interesting (clearing a resource bound by the margin)?
     pub fn interesting(&self, bytes: &[u8]) -> Result<bool> {
         let first = self.oracle.evaluate(bytes)?;
-        self.interesting_eval(bytes, first)
+        self.judge_eval(bytes, first, true)
+    }
+
+    /// Does the criterion hold for `bytes` (a resource bound without the
+    /// margin)? For the final re-check of a result.
+    pub fn holds(&self, bytes: &[u8]) -> Result<bool> {
+        let first = self.oracle.evaluate(bytes)?;
+        self.judge_eval(bytes, first, false)
     }
 
     /// Given a first evaluation of `bytes`, is it interesting (measuring
     /// again when a resource reading is close to its bound)?
     fn interesting_eval(&self, bytes: &[u8], first: Evaluation) -> Result<bool> {
+        self.judge_eval(bytes, first, true)
+    }
+
+    fn judge_eval(&self, bytes: &[u8], first: Evaluation, margin: bool) -> Result<bool> {
         Ok(match &self.criterion {
             Criterion::Failure { signature } => signature.matches(&first.outcome),
             Criterion::PeakRssAbove { bytes: bound } => {
+                let bound = if margin { bound + bound / 50 } else { *bound };
                 let mut low = first.peak_rss_bytes;
-                if low > *bound && low < bound + bound / 4 {
+                for _ in 0..2 {
+                    if low <= bound || low >= bound + bound / 4 {
+                        break;
+                    }
                     low = low.min(self.oracle.evaluate(bytes)?.peak_rss_bytes);
                 }
-                low > *bound
+                low > bound
             }
             Criterion::CompileTimeAbove { seconds } => {
+                let bound = if margin { seconds * 1.05 } else { *seconds };
                 let mut low = first.wall.as_secs_f64();
                 for _ in 0..2 {
-                    if low <= *seconds {
+                    if low <= bound {
                         break;
                     }
                     low = low.min(self.oracle.evaluate(bytes)?.wall.as_secs_f64());
                 }
-                low > *seconds
+                low > bound
             }
             Criterion::Differential { shape } => {
                 let other = self.other.as_ref().expect("differential has two oracles");
@@ -247,7 +274,12 @@ mod tests {
         assert_eq!(disagreement(&t("X"), &t("X")), None);
         assert_eq!(disagreement(&Outcome::Timeout, &r("i32:0")), None);
         assert_eq!(
-            disagreement(&Outcome::Error { message: "e".into() }, &r("i32:0")),
+            disagreement(
+                &Outcome::Error {
+                    message: "e".into()
+                },
+                &r("i32:0")
+            ),
             None
         );
     }

@@ -72,7 +72,7 @@ pub struct OracleOpts {
     /// Interesting iff the same export, run (`--phase run`) under these two
     /// sets of wasmtime flags, gives different results or traps, e.g.
     /// `--differential '-C compiler=cranelift' '-C compiler=winch'`.
-    #[arg(long, num_args = 2, value_names = ["FLAGS_A", "FLAGS_B"], conflicts_with_all = ["expect", "expect_kind", "predicate", "wasmtime"])]
+    #[arg(long, num_args = 2, allow_hyphen_values = true, value_names = ["FLAGS_A", "FLAGS_B"], conflicts_with_all = ["expect", "expect_kind", "predicate", "wasmtime"])]
     pub differential: Option<Vec<String>>,
 
     /// Kill a check whose resident memory exceeds this (e.g. 4G); it then

@@ -250,7 +250,7 @@ impl ReduceOpts {
         let (last, still_fails) = if interrupted {
             (None, true)
         } else {
-            (Some(judge.measure(&best.bytes)?), judge.interesting(&best.bytes)?)
+            (Some(judge.measure(&best.bytes)?), judge.holds(&best.bytes)?)
         };
         if std::fs::read(&output).is_ok_and(|bytes| bytes == best.bytes) {
             // Already there (written at a new best, or by the run resumed).
@@ -399,7 +399,8 @@ impl ReduceOpts {
     /// is simply the place the user asked the result to go.
     fn existing_repro(&self, output: &Path, judge: &Judge) -> Option<usize> {
         let bytes = std::fs::read(output).ok()?;
-        let same = Module::parse(bytes.clone()).is_ok() && judge.interesting(&bytes).unwrap_or(false);
+        let same =
+            Module::parse(bytes.clone()).is_ok() && judge.interesting(&bytes).unwrap_or(false);
         if same {
             self.say(format_args!(
                 "whittle: {} already fails the same way ({} bytes): it is only replaced by something smaller",

@@ -262,6 +262,8 @@ fn list_passes_and_unknown_pass() {
             "remove-dead-values",
             "remove-locals",
             "simplify-constants",
+            "inline-calls",
+            "shrink-constants",
             "simplify-memargs",
             "trim-results",
             "trim-params",

@@ -86,7 +86,7 @@ fn reduces_a_winch_panic_through_the_cli() {
         wat_of(&tmp.path().join("min.wasm")),
         r#"(module
   (type (;0;) (func))
-  (memory (;0;) 1)
+  (memory (;0;) 0)
   (func (;0;) (type 0)
     i32.const 0
     v128.load32_splat

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use whittle_module::{Edit, Module};
 
 mod empty_elements;
+mod inline_calls;
 mod merge_types;
 mod remove_custom_sections;
 mod remove_data;
@@ -28,6 +29,7 @@ mod remove_start;
 mod remove_tables;
 mod remove_tags;
 mod remove_types;
+mod shrink_constants;
 mod shrink_limits;
 mod simplify_branches;
 mod simplify_constants;
@@ -130,6 +132,8 @@ registry! {
     "remove-dead-values" => remove_dead_values::RemoveDeadValues, "remove constants and reads whose value nothing consumes";
     "remove-locals" => remove_locals::RemoveLocals, "remove locals, reads become constants, and renumber the rest";
     "simplify-constants" => simplify_constants::SimplifyConstants, "replace constants by zero";
+    "inline-calls" => inline_calls::InlineCalls, "inline calls of defined functions as blocks, removing callees left unused";
+    "shrink-constants" => shrink_constants::ShrinkConstants, "shrink integer constants toward zero, keeping the sign";
     "simplify-memargs" => simplify_memargs::SimplifyMemargs, "zero the offsets of loads and stores";
     "trim-results" => trim_results::TrimResults, "remove results from function types, rewriting bodies and callers";
     "trim-params" => trim_params::TrimParams, "remove parameters from function types, rewriting bodies and callers";

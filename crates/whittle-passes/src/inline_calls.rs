@@ -1,0 +1,272 @@
+//! Inline calls: replace `call $f` by `$f`'s body, in a block of `$f`'s
+//! type whose parameters are stored into fresh locals (`return` becomes a
+//! branch out of the block). A failure reached through a chain of calls
+//! (`run` -> `$middle` -> `$load`) can then be left in one function, and
+//! `remove-functions` takes the rest.
+
+use crate::util::{body_parts, find_ops, group_by_func};
+use crate::{Choice, Pass, Search};
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeSet;
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{BlockType, Encode, Instruction};
+use wasmparser::Operator;
+use whittle_module::{Edit, Module};
+
+pub struct InlineCalls;
+
+/// Calls of defined functions other than the caller itself.
+fn targets(m: &Module) -> Vec<(u32, usize)> {
+    let mut all = Vec::new();
+    for (caller, i) in find_ops(m, |op| matches!(op, Operator::Call { .. })) {
+        let callee = nth_op(m, caller, i).and_then(|op| match op {
+            Operator::Call { function_index } => Some(function_index),
+            _ => None,
+        });
+        if let Some(f) = callee {
+            if f >= m.num_imported_funcs && f != caller {
+                all.push((caller, i));
+            }
+        }
+    }
+    all
+}
+
+/// Functions referenced other than by `call`: exports, start, element
+/// segments, `ref.func`, `return_call`.
+fn referenced_otherwise(m: &Module) -> Result<BTreeSet<u32>> {
+    let mut out: BTreeSet<u32> = m
+        .exports
+        .iter()
+        .filter(|e| matches!(e.kind, wasmparser::ExternalKind::Func))
+        .map(|e| e.index)
+        .collect();
+    out.extend(m.start);
+    for payload in wasmparser::Parser::new(0).parse_all(&m.bytes) {
+        if let wasmparser::Payload::ElementSection(s) = payload? {
+            for e in s {
+                match e?.items {
+                    wasmparser::ElementItems::Functions(fs) => {
+                        for f in fs {
+                            out.insert(f?);
+                        }
+                    }
+                    wasmparser::ElementItems::Expressions(_, exprs) => {
+                        for expr in exprs {
+                            let mut ops = expr?.get_operators_reader();
+                            while !ops.eof() {
+                                if let Operator::RefFunc { function_index } = ops.read()? {
+                                    out.insert(function_index);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (f, i) in find_ops(m, |op| {
+        matches!(op, Operator::RefFunc { .. } | Operator::ReturnCall { .. })
+    }) {
+        if let Some(
+            Operator::RefFunc { function_index } | Operator::ReturnCall { function_index },
+        ) = nth_op(m, f, i)
+        {
+            out.insert(function_index);
+        }
+    }
+    Ok(out)
+}
+
+fn nth_op(m: &Module, f: u32, n: usize) -> Option<Operator<'_>> {
+    let body = m.function_body(f)?;
+    let mut reader = body.get_operators_reader().ok()?;
+    for _ in 0..n {
+        reader.read().ok()?;
+    }
+    reader.read().ok()
+}
+
+impl Pass for InlineCalls {
+    fn search(&self, m: &Module) -> Search {
+        Search::Subsets(targets(m).len())
+    }
+
+    /// Inline the chosen calls; a callee left with no call and no other
+    /// reference (export, start, element, `ref.func`) is removed too, which
+    /// is what makes inlining pay.
+    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+        let targets = targets(m);
+        let mut edit = Edit::default();
+        let mut inlined: std::collections::BTreeMap<u32, usize> = Default::default();
+        for (caller, sites) in group_by_func(&targets, choice.subset()) {
+            for &i in &sites {
+                if let Some(Operator::Call { function_index }) = nth_op(m, caller, i) {
+                    *inlined.entry(function_index).or_default() += 1;
+                }
+            }
+            edit.bodies.insert(caller, inline_into(m, caller, &sites)?);
+        }
+        let referenced = referenced_otherwise(m)?;
+        for (f, n) in inlined {
+            let calls = find_ops(
+                m,
+                |op| matches!(op, Operator::Call { function_index } if *function_index == f),
+            )
+            .len();
+            if n == calls && !referenced.contains(&f) && !edit.bodies.contains_key(&f) {
+                edit.remove_funcs.insert(f);
+            }
+        }
+        Ok(edit)
+    }
+}
+
+fn inline_into(m: &Module, caller: u32, sites: &BTreeSet<usize>) -> Result<Vec<u8>> {
+    let body = m.function_body(caller).context("caller body")?;
+    let params = m.func_sig(caller).context("caller type")?.0.len() as u32;
+    let mut locals: Vec<(u32, wasm_encoder::ValType)> = Vec::new();
+    let mut next_local = params;
+    for pair in body.get_locals_reader()? {
+        let (count, ty) = pair?;
+        locals.push((count, RoundtripReencoder.val_type(ty)?));
+        next_local += count;
+    }
+    let mut code = Vec::new();
+    let mut reader = body.get_operators_reader()?;
+    let mut i = 0;
+    while !reader.eof() {
+        let op = reader.read()?;
+        match op {
+            Operator::Call { function_index } if sites.contains(&i) => {
+                let base = next_local;
+                next_local += inline_body(m, function_index, base, &mut locals, &mut code)?;
+            }
+            op => RoundtripReencoder.instruction(op)?.encode(&mut code),
+        }
+        i += 1;
+    }
+    let mut f = wasm_encoder::Function::new(locals);
+    f.raw(code);
+    let mut out = Vec::new();
+    f.encode(&mut out);
+    let mut r = wasmparser::BinaryReader::new(&out, 0);
+    let size = r.read_var_u32()? as usize;
+    Ok(out[out.len() - size..].to_vec())
+}
+
+/// Emit `callee`'s body as a block, its locals renumbered from `base`
+/// (declared in `locals`); returns how many locals it added.
+fn inline_body(
+    m: &Module,
+    callee: u32,
+    base: u32,
+    locals: &mut Vec<(u32, wasm_encoder::ValType)>,
+    code: &mut Vec<u8>,
+) -> Result<u32> {
+    let ty = m.func_types[callee as usize];
+    let (params, _) = m.func_type(ty).context("callee type")?;
+    let body = m.function_body(callee).context("callee body")?;
+    let mut added = 0;
+    let callee_params: Vec<wasmparser::ValType> = {
+        // Parameter types, from a validator-free read of the type: encode ours.
+        let mut out = Vec::new();
+        for p in params {
+            let mut bytes = Vec::new();
+            whittle_module::types::encode_val_type(&mut bytes, *p, &mut |i| Ok(i))?;
+            let mut r = wasmparser::BinaryReader::new(&bytes, 0);
+            out.push(r.read::<wasmparser::ValType>()?);
+        }
+        out
+    };
+    for p in &callee_params {
+        locals.push((1, RoundtripReencoder.val_type(*p)?));
+        added += 1;
+    }
+    for pair in body.get_locals_reader()? {
+        let (count, t) = pair?;
+        locals.push((count, RoundtripReencoder.val_type(t)?));
+        added += count;
+    }
+    Instruction::Block(BlockType::FunctionType(ty)).encode(code);
+    for p in (0..callee_params.len() as u32).rev() {
+        Instruction::LocalSet(base + p).encode(code);
+    }
+    let parts = body_parts(m, callee)?;
+    let _ = parts;
+    let mut depth: u32 = 0;
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        let insn = match reader.read()? {
+            op @ (Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Try { .. }
+            | Operator::TryTable { .. }) => {
+                depth += 1;
+                RoundtripReencoder.instruction(op)?
+            }
+            Operator::End | Operator::Delegate { .. } if depth == 0 => Instruction::End,
+            op @ (Operator::End | Operator::Delegate { .. }) => {
+                depth -= 1;
+                RoundtripReencoder.instruction(op)?
+            }
+            Operator::Return => Instruction::Br(depth),
+            Operator::LocalGet { local_index } => Instruction::LocalGet(base + local_index),
+            Operator::LocalSet { local_index } => Instruction::LocalSet(base + local_index),
+            Operator::LocalTee { local_index } => Instruction::LocalTee(base + local_index),
+            Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::ReturnCallRef { .. } => bail!("cannot inline a tail call"),
+            op => RoundtripReencoder.instruction(op)?,
+        };
+        insn.encode(code);
+    }
+    Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, module, run};
+
+    const WAT: &str = r#"(module
+        (func $sq (param i32) (result i32) (local i64)
+          local.get 0 i32.eqz
+          if i32.const 1 return end
+          local.get 0 local.get 0 i32.mul)
+        (func $f (param i32) (result i32) (local f32)
+          local.get 0 call $sq))"#;
+
+    #[test]
+    fn offers_calls_of_defined_functions() {
+        assert_eq!(InlineCalls.search(&module(WAT)), Search::Subsets(1));
+    }
+
+    #[test]
+    fn inlines_as_a_block_of_the_callee_type() {
+        let out = run(&InlineCalls, WAT, Choice::Subset(&[0].into()));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32) (result i32)))
+              (func $f (;0;) (type 0) (param i32) (result i32)
+                (local f32 i32 i64)
+                local.get 0
+                block (type 0) (param i32) (result i32) ;; label = @1
+                  local.set 2
+                  local.get 2
+                  i32.eqz
+                  if ;; label = @2
+                    i32.const 1
+                    br 1 (;@1;)
+                  end
+                  local.get 2
+                  local.get 2
+                  i32.mul
+                end
+              )
+            )"#,
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! Shrink integer constants toward zero, keeping their sign: bisect the
+//! smallest magnitude that still fails. Where a value matters only past a
+//! threshold (an address out of bounds, a count above a limit) the result
+//! shows the threshold (`i32.const 65520`, `i32.const -1`) instead of
+//! whatever value the program happened to compute.
+
+use crate::util::{find_ops, replace_ops};
+use crate::{Choice, Pass, Search};
+use anyhow::Result;
+use std::collections::BTreeMap;
+use wasm_encoder::{Encode, Instruction};
+use wasmparser::Operator;
+use whittle_module::{Edit, Module};
+
+pub struct ShrinkConstants;
+
+/// Integer constants with a magnitude above 1 (0 and ±1 are as simple as
+/// it gets; `simplify-constants` tries 0).
+fn is_big_int(op: &Operator<'_>) -> bool {
+    match op {
+        Operator::I32Const { value } => value.unsigned_abs() > 1,
+        Operator::I64Const { value } => value.unsigned_abs() > 1,
+        _ => false,
+    }
+}
+
+fn magnitude(op: &Operator<'_>) -> usize {
+    match op {
+        Operator::I32Const { value } => value.unsigned_abs() as usize,
+        Operator::I64Const { value } => usize::try_from(value.unsigned_abs()).unwrap_or(usize::MAX),
+        _ => 0,
+    }
+}
+
+impl Pass for ShrinkConstants {
+    fn search(&self, m: &Module) -> Search {
+        let mut lengths = Vec::new();
+        for (f, i) in find_ops(m, is_big_int) {
+            let _ = replace_ops(m, f, |k, op| {
+                if k == i {
+                    lengths.push(magnitude(&op));
+                }
+                Ok(None)
+            });
+        }
+        Search::Lengths(lengths)
+    }
+
+    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+        let targets = find_ops(m, is_big_int);
+        let mut by_func: BTreeMap<u32, BTreeMap<usize, usize>> = BTreeMap::new();
+        for (&t, &value) in choice.lengths() {
+            let (f, op) = targets[t];
+            by_func.entry(f).or_default().insert(op, value);
+        }
+        let mut edit = Edit::default();
+        for (f, ops) in by_func {
+            let body = replace_ops(m, f, |i, op| {
+                let Some(&v) = ops.get(&i) else {
+                    return Ok(None);
+                };
+                let insn = match op {
+                    Operator::I32Const { value } => {
+                        let v = v as i64 as i32;
+                        Instruction::I32Const(if value < 0 { -v } else { v })
+                    }
+                    Operator::I64Const { value } => {
+                        let v = v as i64;
+                        Instruction::I64Const(if value < 0 { -v } else { v })
+                    }
+                    _ => return Ok(None),
+                };
+                let mut bytes = Vec::new();
+                insn.encode(&mut bytes);
+                Ok(Some(bytes))
+            })?;
+            edit.bodies.insert(f, body);
+        }
+        Ok(edit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, module, run};
+
+    const WAT: &str = r#"(module (func (result i64)
+        i32.const 1 drop
+        i32.const -70000 drop
+        i64.const 123456))"#;
+
+    #[test]
+    fn lengths_are_magnitudes() {
+        assert_eq!(
+            ShrinkConstants.search(&module(WAT)),
+            Search::Lengths(vec![70000, 123456])
+        );
+    }
+
+    #[test]
+    fn shrinks_keeping_the_sign() {
+        let lengths = BTreeMap::from([(0, 1), (1, 42)]);
+        let out = run(&ShrinkConstants, WAT, Choice::Lengths(&lengths));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (result i64)))
+              (func (;0;) (type 0) (result i64)
+                i32.const 1
+                drop
+                i32.const -1
+                drop
+                i64.const 42
+              )
+            )"#,
+        );
+    }
+}
