@@ -14,6 +14,7 @@ mod input;
 mod interrupt;
 mod oracle_opts;
 mod output;
+mod profile;
 mod progress;
 mod recheck;
 mod reduce;
@@ -38,6 +39,7 @@ enum Command {
     Reduce(reduce::ReduceOpts),
     Corpus(corpus::CorpusOpts),
     Recheck(recheck::RecheckOpts),
+    Profile(profile::ProfileOpts),
     /// Internal: the built-in oracle's child process.
     #[command(name = oracle_opts::CHILD_COMMAND, hide = true)]
     Child(child::ChildOpts),
@@ -58,6 +60,7 @@ fn main() {
         Command::Reduce(opts) => report_error(opts.run()),
         Command::Corpus(opts) => report_error(opts.run()),
         Command::Recheck(opts) => report_error(opts.run()),
+        Command::Profile(opts) => report_error(opts.run()),
     };
     std::process::exit(code);
 }
