@@ -16,10 +16,12 @@ pub struct OracleOpts {
     #[command(flatten)]
     pub flags: WasmtimeFlags,
 
-    /// Use this `wasmtime` CLI build (`wasmtime compile`) instead of the
-    /// built-in Wasmtime 48.0.8, e.g. a debug build of main.
-    #[arg(long, value_name = "PATH", conflicts_with = "predicate")]
-    pub wasmtime: Option<PathBuf>,
+    /// Use this `wasmtime` CLI build (`wasmtime compile`, or `wasmtime run`
+    /// with `--phase run`) instead of the built-in Wasmtime 48.0.8, e.g. a
+    /// debug build of main. Given twice (with `--phase run`): interesting
+    /// iff the two builds disagree on the run.
+    #[arg(long, value_name = "PATH", conflicts_with = "predicate", num_args = 1, action = clap::ArgAction::Append)]
+    pub wasmtime: Vec<PathBuf>,
 
     /// Use any command as the oracle: it gets the candidate path as its last
     /// argument and exit code 0 means "still interesting".
@@ -101,16 +103,26 @@ impl OracleOpts {
             OracleKind::Predicate {
                 argv: argv.into_iter().map(OsString::from).collect(),
             }
-        } else if let Some(path) = &self.wasmtime {
-            if self.phase != crate::child::Phase::Compile {
-                bail!("--phase instantiate/run needs the built-in oracle (not --wasmtime)");
+        } else if let Some(path) = self.wasmtime.first() {
+            if self.wasmtime.len() > 2 {
+                bail!("--wasmtime: at most two builds (two are compared)");
             }
             if !path.exists() {
                 bail!("--wasmtime {}: no such file", path.display());
             }
-            OracleKind::WasmtimeCli {
-                wasmtime: path.clone(),
-                args: flags,
+            match self.phase {
+                crate::child::Phase::Compile => OracleKind::WasmtimeCli {
+                    wasmtime: path.clone(),
+                    args: flags,
+                },
+                crate::child::Phase::Run => OracleKind::WasmtimeRun {
+                    wasmtime: path.clone(),
+                    args: flags,
+                    invoke: self.invoke.clone(),
+                },
+                crate::child::Phase::Instantiate => {
+                    bail!("--phase instantiate needs the built-in oracle (with --wasmtime use --phase run)")
+                }
             }
         } else {
             self.flags.validate()?;
@@ -138,7 +150,9 @@ impl OracleOpts {
         let mut oracle = self.oracle(timeout)?;
         if jobs > 1 {
             match &mut oracle.kind {
-                OracleKind::Builtin { args, .. } | OracleKind::WasmtimeCli { args, .. } => {
+                OracleKind::Builtin { args, .. }
+                | OracleKind::WasmtimeCli { args, .. }
+                | OracleKind::WasmtimeRun { args, .. } => {
                     args.push("-C".into());
                     args.push("parallel-compilation=n".into());
                 }
@@ -194,8 +208,13 @@ impl OracleOpts {
     pub fn oracle_name(&self) -> String {
         if let Some(p) = &self.predicate {
             format!("predicate `{p}`")
-        } else if let Some(w) = &self.wasmtime {
-            format!("wasmtime CLI {}", w.display())
+        } else if !self.wasmtime.is_empty() {
+            let paths: Vec<String> = self
+                .wasmtime
+                .iter()
+                .map(|w| w.display().to_string())
+                .collect();
+            format!("wasmtime CLI {}", paths.join(" vs "))
         } else {
             format!("built-in wasmtime {}", crate::WASMTIME_VERSION)
         }

@@ -103,6 +103,15 @@ impl ReduceOpts {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let input_key = whittle_reduce::Gate::key(&original.bytes);
+        let before = Metrics::of(&original);
+        let original_len = original.bytes.len();
+        let original_invalid = match whittle_module::validate(&original.bytes) {
+            whittle_module::Validity::Invalid(why) => Some(why),
+            whittle_module::Validity::Valid => None,
+        };
+        // Time spent in the oracle outside the reduction proper (the
+        // original, the empty module, an existing output, the re-check).
+        let mut checks_outside = Duration::ZERO;
         let arguments = self.search_arguments(&passes);
 
         // The original's outcome and signature: measured, or from the checkpoint.
@@ -125,11 +134,13 @@ impl ReduceOpts {
             };
             (checkpoint, established, base, Some(state.position))
         } else {
+            let t = Instant::now();
             let established = self.establish(&input, &original)?;
+            checks_outside += t.elapsed();
             (
                 Checkpoint::create(&output)?,
                 established,
-                original.clone(),
+                original,
                 None,
             )
         };
@@ -146,7 +157,7 @@ impl ReduceOpts {
         self.say(format_args!(
             "whittle: {} ({} bytes): {}",
             input.display(),
-            original.bytes.len(),
+            original_len,
             established.outcome.summary()
         ));
         self.say(format_args!(
@@ -155,13 +166,16 @@ impl ReduceOpts {
             self.oracle.oracle_name(),
             timeout.as_secs_f64()
         ));
-        if let whittle_module::Validity::Invalid(why) = whittle_module::validate(&original.bytes) {
+        if let Some(why) = original_invalid {
             self.say(format_args!(
                 "whittle: note: {} does not validate ({why}); candidates invalid in the same way are still tried",
                 input.display()
             ));
         }
-        if resume.is_none() && judge.interesting(EMPTY_MODULE)? {
+        let t = Instant::now();
+        let empty_matches = resume.is_none() && judge.interesting(EMPTY_MODULE)?;
+        checks_outside += t.elapsed();
+        if empty_matches {
             bail!(
                 "the empty module also matches {}: the predicate or --expect is too loose to reduce with",
                 criterion.describe()
@@ -169,9 +183,11 @@ impl ReduceOpts {
         }
 
         // Never replace an existing repro of this failure with something larger.
+        let t = Instant::now();
         let existing = self.existing_repro(&output, &judge);
+        checks_outside += t.elapsed();
         let stop = crate::interrupt::install();
-        let mut progress = Progress::new(self.quiet, original.bytes.len(), started);
+        let mut progress = Progress::new(self.quiet, original_len, started);
         let mut written = false;
         let mut state = checkpoint::State {
             whittle_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -247,11 +263,13 @@ impl ReduceOpts {
         let interrupted = crate::interrupt::requested();
 
         // Re-verify (unless interrupted), then write the companions.
+        let t = Instant::now();
         let (last, still_fails) = if interrupted {
             (None, true)
         } else {
             (Some(judge.measure(&best.bytes)?), judge.holds(&best.bytes)?)
         };
+        checks_outside += t.elapsed();
         if std::fs::read(&output).is_ok_and(|bytes| bytes == best.bytes) {
             // Already there (written at a new best, or by the run resumed).
             written = true;
@@ -278,7 +296,7 @@ impl ReduceOpts {
                 .map_or(established.outcome.clone(), |l| l.0.clone()),
             original_measured: established.measured.clone(),
             final_measured: last.map(|l| l.1).unwrap_or_default(),
-            before: Metrics::of(&original),
+            before,
             after: Metrics::of(&best),
             oracle_calls: 0,
             cache_hits: 0,
@@ -296,6 +314,8 @@ impl ReduceOpts {
             per_pass: Default::default(),
         };
         report.set_stats(&stats);
+        // All time in the oracle, the checks around the reduction included.
+        report.oracle_seconds += checks_outside.as_secs_f64();
         report.overhead_share = (1.0 - report.oracle_seconds / wall.max(1e-9)).clamp(0.0, 1.0);
         if written {
             write_atomically(&sibling(&output, "wat"), wat.as_bytes())?;
@@ -446,7 +466,7 @@ fn default_output(input: &Path) -> PathBuf {
 /// The command a user runs to see the failure of the reduced module.
 fn reproduce_command(oracle: &Oracle, opts: &OracleOpts, output: &Path) -> String {
     let file = output.display().to_string();
-    match (&opts.predicate, &opts.wasmtime) {
+    match (&opts.predicate, opts.wasmtime.first()) {
         (Some(_), _) | (_, Some(_)) => oracle.command_line(&file),
         _ => {
             let mut words = vec!["wasmtime".to_string(), "compile".to_string()];

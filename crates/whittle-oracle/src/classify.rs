@@ -85,6 +85,36 @@ pub fn classify_wasmtime_cli(result: &RunResult) -> Outcome {
     }
 }
 
+/// `wasmtime run --invoke ...`: exit 0 means it returned (the values are
+/// the stdout lines); a trap is reported with its message (`wasm trap: out
+/// of bounds memory access`) standing for its code; anything else is
+/// classified like `wasmtime compile`.
+pub fn classify_wasmtime_run(result: &RunResult) -> Outcome {
+    if let Termination::Exited(0) = result.termination {
+        let values = result
+            .stdout_text()
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        return Outcome::Returned { values };
+    }
+    let stderr = result.stderr_text();
+    if let Some(at) = stderr.find("wasm trap: ") {
+        let trap = stderr[at + "wasm trap: ".len()..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        return Outcome::Trap {
+            code: trap.clone(),
+            message: format!("wasm trap: {trap}"),
+        };
+    }
+    classify_wasmtime_cli(result)
+}
+
 /// Classify a run of a user predicate: its exit code (including 0) is what
 /// counts; signals, timeouts and memory blow-ups as for any child.
 pub fn classify_predicate(result: &RunResult) -> Outcome {

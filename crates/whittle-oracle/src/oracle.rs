@@ -33,6 +33,13 @@ pub enum OracleKind {
     },
     /// `argv[0] argv[1..] <candidate.wasm>`; exit 0 = interesting.
     Predicate { argv: Vec<OsString> },
+    /// `wasmtime run <args...> [--invoke NAME] <candidate.wasm>`: what the
+    /// export returns (stdout lines) or how it traps.
+    WasmtimeRun {
+        wasmtime: PathBuf,
+        args: Vec<OsString>,
+        invoke: Option<String>,
+    },
 }
 
 /// The result of evaluating one candidate.
@@ -79,6 +86,7 @@ impl Oracle {
             OracleKind::Builtin { .. } => classify_builtin(&result),
             OracleKind::WasmtimeCli { .. } => classify_wasmtime_cli(&result),
             OracleKind::Predicate { .. } => classify_predicate(&result),
+            OracleKind::WasmtimeRun { .. } => crate::classify::classify_wasmtime_run(&result),
         };
         drop(dir);
         Ok(Evaluation {
@@ -110,6 +118,20 @@ impl Oracle {
                 a.push(candidate.to_owned());
                 (program.clone(), a)
             }
+            OracleKind::WasmtimeRun {
+                wasmtime,
+                args,
+                invoke,
+            } => {
+                let mut a: Vec<OsString> = vec!["run".into()];
+                a.extend(args.iter().cloned());
+                if let Some(name) = invoke {
+                    a.push("--invoke".into());
+                    a.push(name.into());
+                }
+                a.push(candidate.to_owned());
+                (wasmtime.clone().into_os_string(), a)
+            }
         })
     }
 
@@ -131,6 +153,11 @@ impl Oracle {
                 s
             }
             OracleKind::Predicate { argv } => format!("predicate {}", join_quoted(argv)),
+            OracleKind::WasmtimeRun { wasmtime, args, .. } => format!(
+                "wasmtime CLI {} (run {})",
+                shell_quote(wasmtime.as_os_str()),
+                join_quoted(args)
+            ),
         }
     }
 

@@ -96,7 +96,9 @@ pub struct Reducer<'a> {
     interesting: &'a Interesting<'a>,
     on_event: &'a mut OnEvent<'a>,
     gate: Gate,
-    best: Module,
+    /// Shared with the base of the running pass until something is
+    /// accepted: one copy of a big module, not two.
+    best: Arc<Module>,
     best_cost: usize,
     /// Computed only when a candidate ties on cost.
     best_complexity: Option<usize>,
@@ -137,7 +139,7 @@ impl<'a> Reducer<'a> {
             gate,
             best_cost: cost(&original),
             best_complexity: None,
-            best: original,
+            best: Arc::new(original),
             stats: Stats::default(),
             out_of_time: false,
         }
@@ -239,7 +241,7 @@ impl<'a> Reducer<'a> {
     }
 
     fn run_pass(&mut self, name: &'static str, pass: &dyn Pass) -> Result<()> {
-        let base = self.best.clone();
+        let base = Arc::clone(&self.best);
         self.stats.per_pass.entry(name.to_string()).or_default();
         match pass.search(&base) {
             Search::Subsets(n) => self.ddmin(name, pass, &base, n),
@@ -484,7 +486,7 @@ impl<'a> Reducer<'a> {
             let stats = self.pass_stats(name);
             stats.accepted += 1;
             stats.bytes_removed += removed as u64;
-            self.best = module;
+            self.best = Arc::new(module);
             self.best_cost = j.cost;
             self.best_complexity = j.complexity;
             (self.on_event)(Event::NewBest {
