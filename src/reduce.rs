@@ -137,12 +137,7 @@ impl ReduceOpts {
             let t = Instant::now();
             let established = self.establish(&input, &original)?;
             checks_outside += t.elapsed();
-            (
-                Checkpoint::create(&output)?,
-                established,
-                original,
-                None,
-            )
+            (Checkpoint::create(&output)?, established, original, None)
         };
         let criterion = established.criterion.clone();
         let mut timeout = self

@@ -35,6 +35,17 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
     let mut defined_func = m.num_imported_funcs;
     let mut code = wasm_encoder::CodeSection::new();
     let mut in_code = false;
+    let indices_unchanged = edit.remove_funcs.is_empty()
+        && edit.remove_globals.is_empty()
+        && edit.remove_tables.is_empty()
+        && edit.remove_memories.is_empty()
+        && edit.remove_tags.is_empty()
+        && edit.remove_data.is_empty()
+        && edit.remove_elements.is_empty()
+        && edit.remove_type_groups.is_empty()
+        && edit.retype.is_empty()
+        && edit.remove_fields.is_empty()
+        && edit.type_aliases.is_empty();
     for payload in Parser::new(0).parse_all(&m.bytes) {
         let payload = payload?;
         if !matches!(payload, Payload::CodeSectionEntry(_)) {
@@ -204,6 +215,12 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
                     Some(bytes) => {
                         let reader = wasmparser::BinaryReader::new(bytes, 0);
                         rewrite_body(remap, f, &wasmparser::FunctionBody::new(reader))?
+                    }
+                    // Nothing is renumbered: the body is copied as it is
+                    // (the common case of body-level passes on big modules).
+                    None if indices_unchanged => {
+                        code.raw(&m.bytes[body.range()]);
+                        continue;
                     }
                     None => rewrite_body(remap, f, &body)?,
                 };

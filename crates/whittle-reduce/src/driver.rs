@@ -234,7 +234,7 @@ impl<'a> Reducer<'a> {
                 .collect(),
             ..Edit::default()
         };
-        let built = apply(m, &edit).and_then(Module::parse);
+        let built = apply(m, &edit).and_then(Module::parse).map(|m| (m, None));
         let judged = self.judge("isolate-culprit", vec![built])?;
         self.accept_first("isolate-culprit", judged)?;
         Ok(())
@@ -356,17 +356,28 @@ impl<'a> Reducer<'a> {
         base: &Module,
         choices: &[Choice<'_>],
     ) -> Result<Vec<Judged>> {
+        let best_cost = self.best_cost;
         let built = parallel_map(self.opts.jobs, choices, |&choice| {
             pass.edit(base, choice)
                 .and_then(|edit| apply(base, &edit))
                 .and_then(Module::parse)
+                .map(|m| {
+                    // Validate here, in parallel, unless it cannot be accepted.
+                    let validity =
+                        (cost(&m) <= best_cost).then(|| whittle_module::validate(&m.bytes));
+                    (m, validity)
+                })
         });
         self.judge(name, built)
     }
 
     /// Cost-check, gate and run (in parallel) built candidates, against the
     /// current best; nothing is accepted here.
-    fn judge(&mut self, name: &'static str, built: Vec<Result<Module>>) -> Result<Vec<Judged>> {
+    fn judge(
+        &mut self,
+        name: &'static str,
+        built: Vec<Result<(Module, Option<whittle_module::Validity>)>>,
+    ) -> Result<Vec<Judged>> {
         let mut judged = Vec::with_capacity(built.len());
         let mut to_run: Vec<usize> = Vec::new();
         let mut first_of_key: HashMap<(u64, usize), usize> = HashMap::new();
@@ -379,7 +390,7 @@ impl<'a> Reducer<'a> {
                 complexity: None,
                 interesting: false,
             };
-            let Ok(candidate) = candidate else {
+            let Ok((candidate, validity)) = candidate else {
                 self.stats.unrepairable_skipped += 1;
                 judged.push(j);
                 continue;
@@ -401,7 +412,7 @@ impl<'a> Reducer<'a> {
                 judged.push(j);
                 continue;
             }
-            match self.gate.decide(&candidate.bytes) {
+            match self.gate.decide_validated(&candidate.bytes, validity) {
                 GateDecision::Cached(answer) => {
                     self.stats.cache_hits += 1;
                     j.interesting = answer;
@@ -528,10 +539,10 @@ impl<'a> Reducer<'a> {
                 mutants
             })
             .unwrap_or_default();
-            let mutants: Vec<Result<Module>> = mutants
+            let mutants: Vec<Result<(Module, Option<whittle_module::Validity>)>> = mutants
                 .into_iter()
                 .take(self.opts.mutate_budget - tried)
-                .map(Module::parse)
+                .map(|b| Module::parse(b).map(|m| (m, None)))
                 .collect();
             tried += mutants.len();
             let judged = self.judge(NAME, mutants)?;

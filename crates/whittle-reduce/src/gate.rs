@@ -45,10 +45,16 @@ impl Gate {
     }
 
     pub fn decide(&mut self, bytes: &[u8]) -> GateDecision {
+        self.decide_validated(bytes, None)
+    }
+
+    /// Like [`Gate::decide`], with the candidate's validity already known
+    /// (validated in a worker thread, off the driver's critical path).
+    pub fn decide_validated(&mut self, bytes: &[u8], validity: Option<Validity>) -> GateDecision {
         if let Some(&answer) = self.cache.get(&Self::key(bytes)) {
             return GateDecision::Cached(answer);
         }
-        match validate(bytes) {
+        match validity.unwrap_or_else(|| validate(bytes)) {
             Validity::Valid => GateDecision::Run,
             Validity::Invalid(m)
                 if self.original_invalid.as_deref() == Some(&normalize_message(&m)) =>
