@@ -33,7 +33,10 @@ impl CheckOpts {
     pub fn run(self) -> Result<i32> {
         let module = read_module(&self.input)?;
         let o = &self.oracle;
-        if o.peak_rss_above.is_some() || o.compile_time_above.is_some() || o.differential.is_some()
+        if o.peak_rss_above.is_some()
+            || o.compile_time_above.is_some()
+            || o.differential.is_some()
+            || o.wasmtime.len() == 2
         {
             // A resource or differential criterion: does the module meet it?
             return Ok(

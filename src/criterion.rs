@@ -98,6 +98,20 @@ impl Judge {
                     .oracle_for_jobs(timeout, jobs)?;
                 (a, Some(b))
             }
+            None if opts.wasmtime.len() == 2 => {
+                // Two builds: the same run under each.
+                if opts.phase != crate::child::Phase::Run {
+                    bail!("two --wasmtime builds are compared on a run: add --phase run --invoke NAME");
+                }
+                let mut first = opts.clone();
+                first.wasmtime.truncate(1);
+                let mut second = opts.clone();
+                second.wasmtime.remove(0);
+                (
+                    first.oracle_for_jobs(timeout, jobs)?,
+                    Some(second.oracle_for_jobs(timeout, jobs)?),
+                )
+            }
             None => (opts.oracle_for_jobs(timeout, jobs)?, None),
         };
         Ok(Judge {

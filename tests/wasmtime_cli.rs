@@ -107,3 +107,82 @@ fn reduces_a_winch_panic_through_the_cli() {
         "{reproduce}"
     );
 }
+
+/// Two builds compared on a run: the second is the same CLI behind a
+/// wrapper that turns NaN canonicalization on, standing in for a build
+/// that computes something else. Needs a CLI with the `run` subcommand.
+#[test]
+fn two_builds_that_disagree_on_a_run() {
+    let Some(wasmtime) = wasmtime_cli() else {
+        return;
+    };
+    // (Such builds have no `--help` either: run an empty module.)
+    let probe = tempfile::tempdir().unwrap();
+    std::fs::write(probe.path().join("empty.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let has_run = Command::new(&wasmtime)
+        .arg("run")
+        .arg(probe.path().join("empty.wasm"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_run {
+        assert!(
+            std::env::var_os("WHITTLE_REQUIRE_WASMTIME_CLI").is_none(),
+            "the wasmtime CLI at {wasmtime:?} has no `run` subcommand"
+        );
+        eprintln!("skipped: the wasmtime CLI has no `run` subcommand");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let other = tmp.path().join("canonicalizing-wasmtime");
+    std::fs::write(
+        &other,
+        format!(
+            "#!/bin/sh\ncmd=$1; shift\nexec '{}' \"$cmd\" -W nan-canonicalization=y \"$@\"\n",
+            wasmtime.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", other.to_str().unwrap()])
+        .status()
+        .unwrap();
+    std::fs::write(
+        tmp.path().join("bug.wat"),
+        r#"(module
+             (func $div (param f32 f32) (result f32) local.get 0 local.get 1 f32.div)
+             (func (export "run") (result i32 i32)
+               i32.const 7
+               f32.const 0 f32.const 0 call $div i32.reinterpret_f32))"#,
+    )
+    .unwrap();
+    let out = whittle(
+        tmp.path(),
+        &[
+            "reduce",
+            "bug.wat",
+            "-o",
+            "min.wasm",
+            "-q",
+            "--phase",
+            "run",
+            "--invoke",
+            "run",
+            "--wasmtime",
+            wasmtime.to_str().unwrap(),
+            "--wasmtime",
+            other.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        wat_of(&tmp.path().join("min.wasm")),
+        "(module\n  (type (;0;) (func (result i32)))\n  (export \"run\" (func 0))\n  (func (;0;) (type 0) (result i32)\n    f32.const 0x0p+0 (;=0;)\n    f32.const 0x0p+0 (;=0;)\n    f32.div\n    i32.reinterpret_f32\n  )\n)\n"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        report["criterion"],
+        "configurations disagree (returned vs returned)"
+    );
+}
