@@ -11,7 +11,9 @@
 # apt). Each peer run is capped by BENCH_PEER_TIMEOUT seconds (default 900).
 # Prints a markdown table: final bytes, code-section bytes, wall time, oracle
 # calls (counted by the wrapper for peers, from the report for whittle), and
-# whether the output still fails the same way.
+# whether the output still fails the same way. Rows are also appended to
+# $BENCH_WORK/rows.md as they come. BENCH_TOOLS (default
+# "whittle shrink wasm-reduce") picks the tools.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${BENCH_WORK:-${TMPDIR:-/tmp}/whittle-bench}"
@@ -57,12 +59,14 @@ for name in "${cases[@]}"; do
   case_dir="$root/corpora/$name"
   dir="$work/$name"
   rm -rf "$dir" && mkdir -p "$dir"
+  echo "== $name" >&2
   mapfile -t args < <(python3 -c '
 import json, sys
 for a in json.load(open(sys.argv[1]))["args"]:
     print(a.replace("{case}", sys.argv[2]))' "$case_dir/case.json" "$case_dir")
   python3 "$case_dir/generate.py" > "$dir/input.wat"
-  wasm-tools parse "$dir/input.wat" -o "$dir/input.wasm"
+  # whittle's own converter: it also writes modules over wasmparser's limits.
+  "$whittle" convert "$dir/input.wat" -o "$dir/input.wasm"
 
   # The interestingness wrapper: same oracle, counts its calls.
   predicate=""
@@ -93,24 +97,31 @@ for a in json.load(open(sys.argv[1]))["args"]:
       if "$dir/interesting.sh" "$2" >/dev/null 2>&1; then same="yes"; fi
     fi
     rows+=("| $name | $1 | $original | $bytes | $code | $3 | $4 | $same |")
+    echo "${rows[-1]}" | tee -a "$work/rows.md"
   }
 
+  tools="${BENCH_TOOLS:-whittle shrink wasm-reduce}"
   # whittle
+  if [[ " $tools " == *" whittle "* ]]; then
   start=$(now)
   "$whittle" reduce "$dir/input.wasm" -o "$dir/whittle.wasm" -q "${args[@]}" || true
   wall=$(python3 -c "print(f'{$(now) - $start:.1f}')")
   calls=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["oracle_calls"])' "$dir/whittle.report.json" 2>/dev/null || echo "-")
   result whittle "$dir/whittle.wasm" "$wall" "$calls"
+  fi
 
   # wasm-tools shrink
+  if [[ " $tools " == *" shrink "* ]]; then
   : > "$dir/calls"
   start=$(now)
   timeout "$peer_timeout" wasm-tools shrink "$dir/interesting.sh" "$dir/input.wasm" -o "$dir/shrink.wasm" \
     > "$dir/shrink.log" 2>&1 || echo "(wasm-tools shrink exited $?)" >> "$dir/shrink.log"
   wall=$(python3 -c "print(f'{$(now) - $start:.1f}')")
   result "wasm-tools shrink" "$dir/shrink.wasm" "$wall" "$(wc -l < "$dir/calls")"
+  fi
 
   # binaryen wasm-reduce
+  if [[ " $tools " == *" wasm-reduce "* ]]; then
   : > "$dir/calls"
   cp "$dir/input.wasm" "$dir/reduce-in.wasm"
   start=$(now)
@@ -120,6 +131,7 @@ for a in json.load(open(sys.argv[1]))["args"]:
     echo "(wasm-reduce exited $?)" >> "$dir/reduce.log"
   wall=$(python3 -c "print(f'{$(now) - $start:.1f}')")
   result "wasm-reduce" "$dir/reduce.wasm" "$wall" "$(wc -l < "$dir/calls")"
+  fi
 done
 
 echo

@@ -7,6 +7,7 @@
 mod check;
 mod checkpoint;
 mod child;
+mod convert;
 mod corpus;
 mod criterion;
 mod flags;
@@ -40,6 +41,7 @@ enum Command {
     Corpus(corpus::CorpusOpts),
     Recheck(recheck::RecheckOpts),
     Profile(profile::ProfileOpts),
+    Convert(convert::ConvertOpts),
     /// Internal: the built-in oracle's child process.
     #[command(name = oracle_opts::CHILD_COMMAND, hide = true)]
     Child(child::ChildOpts),
@@ -61,6 +63,7 @@ fn main() {
         Command::Corpus(opts) => report_error(opts.run()),
         Command::Recheck(opts) => report_error(opts.run()),
         Command::Profile(opts) => report_error(opts.run()),
+        Command::Convert(opts) => report_error(opts.run()),
     };
     std::process::exit(code);
 }

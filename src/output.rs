@@ -18,7 +18,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    // A new file gets the usual 0644 (a temporary file starts as 0600); a
+    // replaced one keeps its mode.
+    let mode = std::fs::metadata(path).map_or(0o644, |m| {
+        std::os::unix::fs::PermissionsExt::mode(&m.permissions())
+    });
     tmp.write_all(bytes)
+        .and_then(|_| {
+            tmp.as_file()
+                .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
+        })
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;
     tmp.persist(path)
@@ -43,6 +52,9 @@ mod tests {
         write_atomically(&p, b"first").unwrap();
         write_atomically(&p, b"second").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"second");
+        let mode =
+            std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&p).unwrap().permissions());
+        assert_eq!(mode & 0o777, 0o644);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         assert_eq!(
             sibling(&p, "report.json"),

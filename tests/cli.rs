@@ -298,3 +298,48 @@ fn passes_and_skip_passes_limit_the_schedule() {
     assert!(wat.contains("i32x4.extract_lane 0"), "{wat}");
     assert!(!wat.contains("export"), "{wat}");
 }
+
+#[test]
+fn convert_between_text_and_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("m.wat"),
+        "(module (func (result i32) i32.const 7))",
+    )
+    .unwrap();
+    assert_exit(
+        &whittle(tmp.path(), &["convert", "m.wat", "-o", "m.wasm"]),
+        0,
+    );
+    assert_eq!(
+        std::fs::read(tmp.path().join("m.wasm")).unwrap(),
+        wat::parse_str("(module (func (result i32) i32.const 7))").unwrap()
+    );
+    assert_exit(
+        &whittle(tmp.path(), &["convert", "m.wasm", "-o", "back.wat"]),
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("back.wat")).unwrap(),
+        "(module\n  (type (;0;) (func (result i32)))\n  (func (;0;) (type 0) (result i32)\n    i32.const 7\n  )\n)\n"
+    );
+    // Over wasmparser's limits: still written as binary.
+    let results = " i32".repeat(1001);
+    std::fs::write(
+        tmp.path().join("big.wat"),
+        format!("(module (type (func (result{results}))))"),
+    )
+    .unwrap();
+    assert_exit(
+        &whittle(tmp.path(), &["convert", "big.wat", "-o", "big.wasm"]),
+        0,
+    );
+    assert_exit(
+        &whittle(tmp.path(), &["convert", "big.wasm", "-o", "big2.wat"]),
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("big2.wat")).unwrap(),
+        format!("(module\n  (type (func (result{results})))\n)\n")
+    );
+}

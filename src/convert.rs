@@ -1,0 +1,31 @@
+//! `whittle convert`: WAT to binary or binary to WAT, with the same reader
+//! and printer as the reducer (so modules over `wasmparser`'s limits, such
+//! as a function type with 1001 results, convert too).
+
+use crate::input::read_module;
+use crate::output::write_atomically;
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// Convert a module between .wat and .wasm (by OUTPUT's extension).
+#[derive(clap::Args, Debug)]
+pub struct ConvertOpts {
+    /// The module (.wasm or .wat).
+    pub input: PathBuf,
+    /// Where to write it: `.wat` for text, anything else for binary.
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+impl ConvertOpts {
+    pub fn run(self) -> Result<i32> {
+        let m = read_module(&self.input)?;
+        let text = self.output.extension().is_some_and(|e| e == "wat");
+        if text {
+            write_atomically(&self.output, whittle_module::to_wat(&m.bytes).as_bytes())?;
+        } else {
+            write_atomically(&self.output, &m.bytes)?;
+        }
+        Ok(0)
+    }
+}
