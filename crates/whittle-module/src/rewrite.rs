@@ -373,23 +373,8 @@ fn write_element(
     let ElementItems::Functions(funcs) = e.items else {
         unreachable!()
     };
-    let offset;
-    let mode = match e.kind {
-        ElementKind::Passive => ElementMode::Passive,
-        ElementKind::Declared => ElementMode::Declared,
-        ElementKind::Active {
-            table_index,
-            offset_expr,
-        } => {
-            offset = remap.const_expr(offset_expr)?;
-            let table = remap.table_index(table_index.unwrap_or(0))?;
-            ElementMode::Active {
-                // Keep the compact MVP encoding where the original had it.
-                table: (table_index.is_some() || table != 0).then_some(table),
-                offset: &offset,
-            }
-        }
-    };
+    let mut offset = None;
+    let mode = element_mode(remap, e.kind, &mut offset)?;
     let elements = if matches!(mode, ElementMode::Declared) {
         // Declarations only make `ref.func` legal: drop the removed ones.
         let mut kept = Vec::new();
@@ -450,22 +435,8 @@ fn write_empty_element(
     section: &mut wasm_encoder::ElementSection,
     e: wasmparser::Element<'_>,
 ) -> RResult<()> {
-    let offset;
-    let mode = match e.kind {
-        ElementKind::Passive => ElementMode::Passive,
-        ElementKind::Declared => ElementMode::Declared,
-        ElementKind::Active {
-            table_index,
-            offset_expr,
-        } => {
-            offset = remap.const_expr(offset_expr)?;
-            let table = remap.table_index(table_index.unwrap_or(0))?;
-            ElementMode::Active {
-                table: (table_index.is_some() || table != 0).then_some(table),
-                offset: &offset,
-            }
-        }
-    };
+    let mut offset = None;
+    let mode = element_mode(remap, e.kind, &mut offset)?;
     let elements = match e.items {
         ElementItems::Functions(_) => Elements::Functions(Cow::Borrowed(&[])),
         ElementItems::Expressions(ty, _) => {
@@ -474,4 +445,29 @@ fn write_empty_element(
     };
     section.segment(ElementSegment { mode, elements });
     Ok(())
+}
+
+/// A segment's mode in the new index space; `offset` holds the renumbered
+/// offset expression the mode borrows.
+fn element_mode<'a>(
+    remap: &mut Remap<'_>,
+    kind: ElementKind<'_>,
+    offset: &'a mut Option<ConstExpr>,
+) -> RResult<ElementMode<'a>> {
+    Ok(match kind {
+        ElementKind::Passive => ElementMode::Passive,
+        ElementKind::Declared => ElementMode::Declared,
+        ElementKind::Active {
+            table_index,
+            offset_expr,
+        } => {
+            let expr = offset.insert(remap.const_expr(offset_expr)?);
+            let table = remap.table_index(table_index.unwrap_or(0))?;
+            ElementMode::Active {
+                // Keep the compact MVP encoding where the original had it.
+                table: (table_index.is_some() || table != 0).then_some(table),
+                offset: expr,
+            }
+        }
+    })
 }

@@ -8,7 +8,7 @@
 //! gate: the instruction is simply deleted, and if the value was needed the
 //! candidate is invalid and skipped without an oracle call.
 
-use crate::util::{body_parts, defined};
+use crate::util::{body_parts, find_ops};
 use crate::{Choice, Pass, Search};
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,36 +19,20 @@ pub struct RemoveDeadValues;
 
 /// (function, op index) of every instruction that only pushes one value.
 fn targets(m: &Module) -> Vec<(u32, usize)> {
-    let mut all = Vec::new();
-    for i in 0..m.num_defined_funcs() as usize {
-        let f = defined(m, i);
-        let Some(body) = m.function_body(f) else {
-            continue;
-        };
-        let Ok(mut reader) = body.get_operators_reader() else {
-            continue;
-        };
-        let mut i = 0;
-        while !reader.eof() {
-            let Ok(op) = reader.read() else { break };
-            if matches!(
-                op,
-                Operator::I32Const { .. }
-                    | Operator::I64Const { .. }
-                    | Operator::F32Const { .. }
-                    | Operator::F64Const { .. }
-                    | Operator::V128Const { .. }
-                    | Operator::LocalGet { .. }
-                    | Operator::GlobalGet { .. }
-                    | Operator::RefNull { .. }
-                    | Operator::RefFunc { .. }
-            ) {
-                all.push((f, i));
-            }
-            i += 1;
-        }
-    }
-    all
+    find_ops(m, |op| {
+        matches!(
+            op,
+            Operator::I32Const { .. }
+                | Operator::I64Const { .. }
+                | Operator::F32Const { .. }
+                | Operator::F64Const { .. }
+                | Operator::V128Const { .. }
+                | Operator::LocalGet { .. }
+                | Operator::GlobalGet { .. }
+                | Operator::RefNull { .. }
+                | Operator::RefFunc { .. }
+        )
+    })
 }
 
 impl Pass for RemoveDeadValues {
