@@ -78,7 +78,8 @@ for a in json.load(open(sys.argv[1]))["args"]:
   else
     "$whittle" check "$dir/input.wasm" "${args[@]}" --json |
       python3 -c 'import json,sys; json.dump(json.load(sys.stdin)["signature"], sys.stdout)' > "$dir/signature.json"
-    quoted=$(printf ' %q' "${args[@]}")
+    quoted=""
+    if [ ${#args[@]} -gt 0 ]; then quoted=$(printf ' %q' "${args[@]}"); fi
     printf '#!/bin/sh\necho >> "%s/calls"\nexec "%s" check "$1"%s --signature "%s/signature.json" --quiet\n' \
       "$dir" "$whittle" "$quoted" "$dir" > "$dir/interesting.sh"
   fi
