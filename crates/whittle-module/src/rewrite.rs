@@ -35,8 +35,7 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
     let mut defined_func = m.num_imported_funcs;
     let mut code = wasm_encoder::CodeSection::new();
     let mut in_code = false;
-    let indices_unchanged = edit.remove_funcs.is_empty()
-        && edit.remove_globals.is_empty()
+    let only_functions_move = edit.remove_globals.is_empty()
         && edit.remove_tables.is_empty()
         && edit.remove_memories.is_empty()
         && edit.remove_tags.is_empty()
@@ -46,6 +45,7 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
         && edit.retype.is_empty()
         && edit.remove_fields.is_empty()
         && edit.type_aliases.is_empty();
+    let indices_unchanged = only_functions_move && edit.remove_funcs.is_empty();
     for payload in Parser::new(0).parse_all(&m.bytes) {
         let payload = payload?;
         if !matches!(payload, Payload::CodeSectionEntry(_)) {
@@ -218,7 +218,9 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
                     }
                     // Nothing is renumbered: the body is copied as it is
                     // (the common case of body-level passes on big modules).
-                    None if indices_unchanged => {
+                    None if indices_unchanged
+                        || (only_functions_move && !mentions_functions(&body)) =>
+                    {
                         code.raw(&m.bytes[body.range()]);
                         continue;
                     }
@@ -470,4 +472,25 @@ fn element_mode<'a>(
             }
         }
     })
+}
+
+/// Does a body refer to any function index (the only indices that move
+/// when only functions are removed)? Decoding is much cheaper than
+/// re-encoding, and most bodies of a big module are left alone this way.
+fn mentions_functions(body: &wasmparser::FunctionBody<'_>) -> bool {
+    let Ok(mut ops) = body.get_operators_reader() else {
+        return true;
+    };
+    while !ops.eof() {
+        match ops.read() {
+            Ok(
+                wasmparser::Operator::Call { .. }
+                | wasmparser::Operator::ReturnCall { .. }
+                | wasmparser::Operator::RefFunc { .. },
+            ) => return true,
+            Ok(_) => {}
+            Err(_) => return true,
+        }
+    }
+    false
 }
