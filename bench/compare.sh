@@ -73,13 +73,21 @@ for a in json.load(open(sys.argv[1]))["args"]:
   for ((k = 0; k < ${#args[@]}; k++)); do
     if [ "${args[$k]}" = "--predicate" ]; then predicate="${args[$((k + 1))]}"; fi
   done
+  criterion=""
+  for a in "${args[@]}"; do
+    case "$a" in --peak-rss-above|--compile-time-above|--differential) criterion=yes ;; esac
+  done
+  quoted=""
+  if [ ${#args[@]} -gt 0 ]; then quoted=$(printf ' %q' "${args[@]}"); fi
   if [ -n "$predicate" ]; then
     printf '#!/bin/sh\necho >> "%s/calls"\nexec %s "$1"\n' "$dir" "$predicate" > "$dir/interesting.sh"
+  elif [ -n "$criterion" ]; then
+    # A resource or differential criterion: `whittle check` says whether it holds.
+    printf '#!/bin/sh\necho >> "%s/calls"\nexec "%s" check "$1"%s --quiet\n' \
+      "$dir" "$whittle" "$quoted" > "$dir/interesting.sh"
   else
     "$whittle" check "$dir/input.wasm" "${args[@]}" --json |
       python3 -c 'import json,sys; json.dump(json.load(sys.stdin)["signature"], sys.stdout)' > "$dir/signature.json"
-    quoted=""
-    if [ ${#args[@]} -gt 0 ]; then quoted=$(printf ' %q' "${args[@]}"); fi
     printf '#!/bin/sh\necho >> "%s/calls"\nexec "%s" check "$1"%s --signature "%s/signature.json" --quiet\n' \
       "$dir" "$whittle" "$quoted" "$dir" > "$dir/interesting.sh"
   fi

@@ -135,7 +135,7 @@ impl Judge {
             let c = Criterion::PeakRssAbove { bytes };
             if !probe
                 .with(c.clone())
-                .interesting_eval(original, first.clone())?
+                .judge_eval(original, first.clone(), false)?
             {
                 bail!(
                     "the original's peak RSS ({} MiB) is not above {} MiB",
@@ -151,7 +151,7 @@ impl Judge {
             };
             if !probe
                 .with(c.clone())
-                .interesting_eval(original, first.clone())?
+                .judge_eval(original, first.clone(), false)?
             {
                 bail!(
                     "the original's check time ({:.2} s) is not reliably above {:.2} s",
@@ -212,11 +212,8 @@ impl Judge {
     }
 
     /// Given a first evaluation of `bytes`, is it interesting (measuring
-    /// again when a resource reading is close to its bound)?
-    fn interesting_eval(&self, bytes: &[u8], first: Evaluation) -> Result<bool> {
-        self.judge_eval(bytes, first, true)
-    }
-
+    /// again when a resource reading is close to its bound; with `margin`,
+    /// a resource bound must be cleared by the hysteresis margin)?
     fn judge_eval(&self, bytes: &[u8], first: Evaluation, margin: bool) -> Result<bool> {
         Ok(match &self.criterion {
             Criterion::Failure { signature } => signature.matches(&first.outcome),
