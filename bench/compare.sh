@@ -74,11 +74,17 @@ for a in json.load(open(sys.argv[1]))["args"]:
     if [ "${args[$k]}" = "--predicate" ]; then predicate="${args[$((k + 1))]}"; fi
   done
   criterion=""
+  check_args=()
+  skip=""
   for a in "${args[@]}"; do
     case "$a" in --peak-rss-above|--compile-time-above|--differential) criterion=yes ;; esac
+    # Options of `reduce` only (with their value) stay out of the check.
+    if [ -n "$skip" ]; then skip=""; continue; fi
+    case "$a" in --passes|--skip-passes|--mutate-budget|--time-budget) skip=yes; continue ;; esac
+    check_args+=("$a")
   done
   quoted=""
-  if [ ${#args[@]} -gt 0 ]; then quoted=$(printf ' %q' "${args[@]}"); fi
+  if [ ${#check_args[@]} -gt 0 ]; then quoted=$(printf ' %q' "${check_args[@]}"); fi
   if [ -n "$predicate" ]; then
     printf '#!/bin/sh\necho >> "%s/calls"\nexec %s "$1"\n' "$dir" "$predicate" > "$dir/interesting.sh"
   elif [ -n "$criterion" ]; then
@@ -86,7 +92,7 @@ for a in json.load(open(sys.argv[1]))["args"]:
     printf '#!/bin/sh\necho >> "%s/calls"\nexec "%s" check "$1"%s --quiet\n' \
       "$dir" "$whittle" "$quoted" > "$dir/interesting.sh"
   else
-    "$whittle" check "$dir/input.wasm" "${args[@]}" --json |
+    "$whittle" check "$dir/input.wasm" "${check_args[@]}" --json |
       python3 -c 'import json,sys; json.dump(json.load(sys.stdin)["signature"], sys.stdout)' > "$dir/signature.json"
     printf '#!/bin/sh\necho >> "%s/calls"\nexec "%s" check "$1"%s --signature "%s/signature.json" --quiet\n' \
       "$dir" "$whittle" "$quoted" "$dir" > "$dir/interesting.sh"
