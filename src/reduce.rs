@@ -103,41 +103,30 @@ impl ReduceOpts {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let input_key = whittle_reduce::Gate::key(&original.bytes);
-        let before = Metrics::of(&original);
         let original_len = original.bytes.len();
-        let original_invalid = match whittle_module::validate(&original.bytes) {
-            whittle_module::Validity::Invalid(why) => Some(why),
-            whittle_module::Validity::Valid => None,
-        };
         // Time spent in the oracle outside the reduction proper (the
         // original, the empty module, an existing output, the re-check).
         let mut checks_outside = Duration::ZERO;
         let arguments = self.search_arguments(&passes);
 
-        // The original's outcome and signature: measured, or from the checkpoint.
-        let (mut checkpoint, established, start_module, resume) = if self.resume {
-            let (checkpoint, state, base) = Checkpoint::open(&output)?;
-            Checkpoint::check_same_run(&state, input_key, &arguments)?;
-            let base = Module::parse(base).context("checkpoint base module")?;
-            self.say(format_args!(
-                "whittle: resuming at round {}, pass {} of {} ({} answers known)",
-                state.position.round,
-                state.position.pass_index + 1,
-                passes.len(),
-                state.position.answers.len()
-            ));
-            let established = Established {
-                criterion: state.criterion,
-                measured: state.original_measured,
-                outcome: state.original_outcome,
-                wall: Duration::from_secs_f64(state.original_wall_seconds),
-            };
-            (checkpoint, established, base, Some(state.position))
-        } else {
-            let t = Instant::now();
-            let established = self.establish(&input, &original)?;
-            checks_outside += t.elapsed();
-            (Checkpoint::create(&output)?, established, original, None)
+        // Sizing and validating a big input take a while: done in a
+        // thread, while the oracle runs the original.
+        let ((before, original_validity), setup) = std::thread::scope(|scope| {
+            let sizing = scope.spawn(|| {
+                (
+                    Metrics::of(&original),
+                    whittle_module::validate(&original.bytes),
+                )
+            });
+            let setup = self.setup(&input, &original, &output, input_key, &arguments, &passes);
+            (sizing.join().expect("sizing thread"), setup)
+        });
+        let (mut checkpoint, established, base, resume, establish_time) = setup?;
+        checks_outside += establish_time;
+        let start_module = base.unwrap_or(original);
+        let original_invalid = match &original_validity {
+            whittle_module::Validity::Invalid(why) => Some(why.clone()),
+            whittle_module::Validity::Valid => None,
         };
         let criterion = established.criterion.clone();
         let mut timeout = self
@@ -245,6 +234,9 @@ impl ReduceOpts {
                 jobs,
                 stop: Some(stop),
                 culprit: culprit(&established.outcome),
+                // On resume the reducer starts from the checkpoint's base:
+                // the gate's rule comes from the input all the same.
+                original_validity: Some(original_validity),
                 resume,
             },
             &interesting,
@@ -364,6 +356,57 @@ impl ReduceOpts {
             return Ok(3);
         }
         Ok(0)
+    }
+
+    /// The checkpoint and what the original established: read back when
+    /// resuming (with the checkpoint's base module), measured otherwise
+    /// (with the time it took).
+    #[allow(clippy::type_complexity)]
+    fn setup(
+        &self,
+        input: &Path,
+        original: &Module,
+        output: &Path,
+        input_key: (u64, usize),
+        arguments: &[String],
+        passes: &[&'static PassInfo],
+    ) -> Result<(
+        Checkpoint,
+        Established,
+        Option<Module>,
+        Option<whittle_reduce::Position>,
+        Duration,
+    )> {
+        if self.resume {
+            let (checkpoint, state, base) = Checkpoint::open(output)?;
+            Checkpoint::check_same_run(&state, input_key, arguments)?;
+            let base = Module::parse(base).context("checkpoint base module")?;
+            self.say(format_args!(
+                "whittle: resuming at round {}, pass {} of {} ({} answers known)",
+                state.position.round,
+                state.position.pass_index + 1,
+                passes.len(),
+                state.position.answers.len()
+            ));
+            let established = Established {
+                criterion: state.criterion,
+                measured: state.original_measured,
+                outcome: state.original_outcome,
+                wall: Duration::from_secs_f64(state.original_wall_seconds),
+            };
+            Ok((
+                checkpoint,
+                established,
+                Some(base),
+                Some(state.position),
+                Duration::ZERO,
+            ))
+        } else {
+            let t = Instant::now();
+            let established = self.establish(input, original)?;
+            let took = t.elapsed();
+            Ok((Checkpoint::create(output)?, established, None, None, took))
+        }
     }
 
     /// Run the original and derive the criterion to preserve.

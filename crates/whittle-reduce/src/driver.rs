@@ -47,6 +47,8 @@ pub struct ReducerOptions {
     pub culprit: Option<u32>,
     /// Continue an interrupted run from here.
     pub resume: Option<Position>,
+    /// The original's validity, if the caller already knows it.
+    pub original_validity: Option<whittle_module::Validity>,
 }
 
 /// Where a run is: enough to continue it after a crash with the same
@@ -125,7 +127,10 @@ impl<'a> Reducer<'a> {
         interesting: &'a Interesting<'a>,
         on_event: &'a mut OnEvent<'a>,
     ) -> Reducer<'a> {
-        let mut gate = Gate::new(&original.bytes);
+        let mut gate = match opts.original_validity.clone() {
+            Some(v) => Gate::with_validity(v),
+            None => Gate::new(&original.bytes),
+        };
         gate.remember(&original.bytes, true);
         if let Some(resume) = &opts.resume {
             for &(key, answer) in &resume.answers {
@@ -636,6 +641,7 @@ mod tests {
             stop: None,
             culprit: None,
             resume: None,
+            original_validity: None,
         }
     }
 
