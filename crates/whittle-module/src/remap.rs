@@ -138,22 +138,30 @@ impl<'m> Remap<'m> {
         })
     }
 
-    /// An instruction that pushes the default value of `ty`.
+    /// An instruction that pushes the default value of `ty` (original
+    /// index space), in the new index space.
     pub fn default_value(&mut self, ty: ValType) -> RResult<Instruction<'static>> {
-        Ok(match ty {
-            ValType::I32 | ValType::I8 | ValType::I16 => Instruction::I32Const(0),
-            ValType::I64 => Instruction::I64Const(0),
-            ValType::F32 => Instruction::F32Const(0.0.into()),
-            ValType::F64 => Instruction::F64Const(0.0.into()),
-            ValType::V128 => Instruction::V128Const(0),
+        let ty = match ty {
             ValType::Ref {
-                nullable: true,
-                heap,
-            } => Instruction::RefNull(self.enc_heap(heap)?),
+                nullable,
+                heap: Heap::Concrete(t),
+            } => ValType::Ref {
+                nullable,
+                heap: Heap::Concrete(self.type_index(t)?),
+            },
             ValType::Ref {
-                nullable: false, ..
-            } => return unrepairable("no default value for a non-nullable reference"),
-        })
+                nullable,
+                heap: Heap::Exact(t),
+            } => ValType::Ref {
+                nullable,
+                heap: Heap::Exact(self.type_index(t)?),
+            },
+            other => other,
+        };
+        match crate::types::default_instruction(ty) {
+            Some(insn) => Ok(insn),
+            None => unrepairable("no default value for a non-nullable reference"),
+        }
     }
 
     fn lookup(map: &[Option<u32>], i: u32, what: &str) -> RResult<u32> {

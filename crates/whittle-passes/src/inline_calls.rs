@@ -4,7 +4,7 @@
 //! (`run` -> `$middle` -> `$load`) can then be left in one function, and
 //! `remove-functions` takes the rest.
 
-use crate::util::{body_parts, find_ops, group_by_func};
+use crate::util::{collect_ops, group_by_func};
 use crate::{Choice, Pass, Search};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeSet;
@@ -15,21 +15,21 @@ use whittle_module::{Edit, Module};
 
 pub struct InlineCalls;
 
-/// Calls of defined functions other than the caller itself.
-fn targets(m: &Module) -> Vec<(u32, usize)> {
-    let mut all = Vec::new();
-    for (caller, i) in find_ops(m, |op| matches!(op, Operator::Call { .. })) {
-        let callee = nth_op(m, caller, i).and_then(|op| match op {
-            Operator::Call { function_index } => Some(function_index),
-            _ => None,
-        });
-        if let Some(f) = callee {
-            if f >= m.num_imported_funcs && f != caller {
-                all.push((caller, i));
-            }
-        }
-    }
-    all
+/// Every `call`: (caller, op index, callee).
+fn all_calls(m: &Module) -> Vec<(u32, usize, u32)> {
+    collect_ops(m, |op| match *op {
+        Operator::Call { function_index } => Some(function_index),
+        _ => None,
+    })
+}
+
+/// Calls of defined functions other than the caller itself: (caller, op
+/// index, callee).
+fn targets(m: &Module) -> Vec<(u32, usize, u32)> {
+    all_calls(m)
+        .into_iter()
+        .filter(|&(caller, _, f)| f >= m.num_imported_funcs && f != caller)
+        .collect()
 }
 
 /// Functions referenced other than by `call`: exports, start, element
@@ -65,26 +65,14 @@ fn referenced_otherwise(m: &Module) -> Result<BTreeSet<u32>> {
             }
         }
     }
-    for (f, i) in find_ops(m, |op| {
-        matches!(op, Operator::RefFunc { .. } | Operator::ReturnCall { .. })
-    }) {
-        if let Some(
-            Operator::RefFunc { function_index } | Operator::ReturnCall { function_index },
-        ) = nth_op(m, f, i)
-        {
-            out.insert(function_index);
+    let in_code = collect_ops(m, |op| match *op {
+        Operator::RefFunc { function_index } | Operator::ReturnCall { function_index } => {
+            Some(function_index)
         }
-    }
+        _ => None,
+    });
+    out.extend(in_code.into_iter().map(|(_, _, f)| f));
     Ok(out)
-}
-
-fn nth_op(m: &Module, f: u32, n: usize) -> Option<Operator<'_>> {
-    let body = m.function_body(f)?;
-    let mut reader = body.get_operators_reader().ok()?;
-    for _ in 0..n {
-        reader.read().ok()?;
-    }
-    reader.read().ok()
 }
 
 impl Pass for InlineCalls {
@@ -99,21 +87,17 @@ impl Pass for InlineCalls {
         let targets = targets(m);
         let mut edit = Edit::default();
         let mut inlined: std::collections::BTreeMap<u32, usize> = Default::default();
-        for (caller, sites) in group_by_func(&targets, choice.subset()) {
-            for &i in &sites {
-                if let Some(Operator::Call { function_index }) = nth_op(m, caller, i) {
-                    *inlined.entry(function_index).or_default() += 1;
-                }
-            }
-            edit.bodies.insert(caller, inline_into(m, caller, &sites)?);
+        for &c in choice.subset() {
+            *inlined.entry(targets[c].2).or_default() += 1;
+        }
+        let sites: Vec<(u32, usize)> = targets.iter().map(|&(f, i, _)| (f, i)).collect();
+        for (caller, chosen) in group_by_func(&sites, choice.subset()) {
+            edit.bodies.insert(caller, inline_into(m, caller, &chosen)?);
         }
         let referenced = referenced_otherwise(m)?;
+        let calls = all_calls(m);
         for (f, n) in inlined {
-            let calls = find_ops(
-                m,
-                |op| matches!(op, Operator::Call { function_index } if *function_index == f),
-            )
-            .len();
+            let calls = calls.iter().filter(|t| t.2 == f).count();
             if n == calls && !referenced.contains(&f) && !edit.bodies.contains_key(&f) {
                 edit.remove_funcs.insert(f);
             }
@@ -192,8 +176,6 @@ fn inline_body(
     for p in (0..callee_params.len() as u32).rev() {
         Instruction::LocalSet(base + p).encode(code);
     }
-    let parts = body_parts(m, callee)?;
-    let _ = parts;
     let mut depth: u32 = 0;
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {

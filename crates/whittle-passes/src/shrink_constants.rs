@@ -4,11 +4,11 @@
 //! shows the threshold (`i32.const 65520`, `i32.const -1`) instead of
 //! whatever value the program happened to compute.
 
-use crate::util::{find_ops, replace_ops};
+use crate::util::{collect_ops, encoded, find_ops, replace_ops};
 use crate::{Choice, Pass, Search};
 use anyhow::Result;
 use std::collections::BTreeMap;
-use wasm_encoder::{Encode, Instruction};
+use wasm_encoder::Instruction;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};
 
@@ -34,16 +34,8 @@ fn magnitude(op: &Operator<'_>) -> usize {
 
 impl Pass for ShrinkConstants {
     fn search(&self, m: &Module) -> Search {
-        let mut lengths = Vec::new();
-        for (f, i) in find_ops(m, is_big_int) {
-            let _ = replace_ops(m, f, |k, op| {
-                if k == i {
-                    lengths.push(magnitude(&op));
-                }
-                Ok(None)
-            });
-        }
-        Search::Lengths(lengths)
+        let magnitudes = collect_ops(m, |op| is_big_int(op).then(|| magnitude(op)));
+        Search::Lengths(magnitudes.into_iter().map(|(_, _, len)| len).collect())
     }
 
     fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
@@ -70,9 +62,7 @@ impl Pass for ShrinkConstants {
                     }
                     _ => return Ok(None),
                 };
-                let mut bytes = Vec::new();
-                insn.encode(&mut bytes);
-                Ok(Some(bytes))
+                Ok(Some(encoded(&insn)))
             })?;
             edit.bodies.insert(f, body);
         }

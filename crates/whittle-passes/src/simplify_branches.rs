@@ -2,11 +2,11 @@
 //! condition), and `br_table` loses targets (their indices then go to the
 //! default). Fewer edges, and often a block that `unwrap-blocks` can take.
 
-use crate::util::{find_ops, group_by_func, replace_ops};
+use crate::util::{collect_ops, encoded, group_by_func, replace_ops};
 use crate::{Choice, Pass, Search};
 use anyhow::Result;
 use std::collections::BTreeMap;
-use wasm_encoder::{Encode, Instruction};
+use wasm_encoder::Instruction;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};
 
@@ -14,34 +14,16 @@ pub struct SimplifyBranches;
 
 /// A target: a `br_if` (`None`) or one entry of a `br_table` (`Some(k)`).
 fn targets(m: &Module) -> Vec<(u32, usize, Option<u32>)> {
+    let ops = collect_ops(m, |op| match op {
+        Operator::BrIf { .. } => Some(None),
+        Operator::BrTable { targets } => Some(Some(targets.len())),
+        _ => None,
+    });
     let mut all = Vec::new();
-    let mut tables = BTreeMap::new();
-    for (f, i) in find_ops(m, |op| {
-        matches!(op, Operator::BrIf { .. } | Operator::BrTable { .. })
-    }) {
-        tables.insert((f, i), ());
-    }
-    for ((f, i), ()) in tables {
-        let Some(body) = m.function_body(f) else {
-            continue;
-        };
-        let Ok(mut reader) = body.get_operators_reader() else {
-            continue;
-        };
-        let mut k = 0;
-        while !reader.eof() {
-            let Ok(op) = reader.read() else { break };
-            if k == i {
-                match op {
-                    Operator::BrIf { .. } => all.push((f, i, None)),
-                    Operator::BrTable { targets } => {
-                        all.extend((0..targets.len()).map(|e| (f, i, Some(e))));
-                    }
-                    _ => {}
-                }
-                break;
-            }
-            k += 1;
+    for (f, i, entries) in ops {
+        match entries {
+            None => all.push((f, i, None)),
+            Some(n) => all.extend((0..n).map(|e| (f, i, Some(e)))),
         }
     }
     all
@@ -86,9 +68,7 @@ impl Pass for SimplifyBranches {
                     }
                     _ => Instruction::Drop,
                 };
-                let mut bytes = Vec::new();
-                insn.encode(&mut bytes);
-                Ok(Some(bytes))
+                Ok(Some(encoded(&insn)))
             })?;
             edit.bodies.insert(f, body);
         }

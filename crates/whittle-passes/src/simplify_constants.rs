@@ -2,10 +2,10 @@
 //! when the failure does not depend on the value, which tells the reader
 //! which values matter.
 
-use crate::util::{find_ops, group_by_func, replace_ops};
+use crate::util::{encoded, find_ops, group_by_func, replace_ops};
 use crate::{Choice, Pass, Search};
 use anyhow::Result;
-use wasm_encoder::{Encode, Instruction};
+use wasm_encoder::Instruction;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};
 
@@ -42,9 +42,7 @@ impl Pass for SimplifyConstants {
                     Operator::F64Const { .. } => Instruction::F64Const(0.0.into()),
                     _ => Instruction::V128Const(0),
                 };
-                let mut bytes = Vec::new();
-                zero.encode(&mut bytes);
-                Ok(Some(bytes))
+                Ok(Some(encoded(&zero)))
             })?;
             edit.bodies.insert(f, body);
         }

@@ -1,11 +1,10 @@
 //! Zero the static offset of loads and stores (`i32.load offset=1024`
 //! becomes `i32.load`) when the failure does not depend on it.
 
-use crate::util::{find_ops, group_by_func, has_offset, replace_ops};
+use crate::util::{encoded, find_ops, group_by_func, has_offset, replace_ops};
 use crate::{Choice, Pass, Search};
 use anyhow::Result;
 use wasm_encoder::reencode::{utils, Error, Reencode};
-use wasm_encoder::Encode;
 use whittle_module::{Edit, Module};
 
 pub struct SimplifyMemargs;
@@ -39,12 +38,10 @@ impl Pass for SimplifyMemargs {
                 if !ops.contains(&i) {
                     return Ok(None);
                 }
-                let mut bytes = Vec::new();
-                ZeroOffset
+                let insn = ZeroOffset
                     .instruction(op)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?
-                    .encode(&mut bytes);
-                Ok(Some(bytes))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Ok(Some(encoded(&insn)))
             })?;
             edit.bodies.insert(f, body);
         }

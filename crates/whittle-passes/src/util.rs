@@ -159,6 +159,18 @@ pub fn find_ops(
     m: &Module,
     mut pick: impl FnMut(&wasmparser::Operator<'_>) -> bool,
 ) -> Vec<(u32, usize)> {
+    collect_ops(m, |op| pick(op).then_some(()))
+        .into_iter()
+        .map(|(f, i, ())| (f, i))
+        .collect()
+}
+
+/// Like [`find_ops`], keeping what `pick` says of each operator (its
+/// callee, its value, ...), in one pass over the code.
+pub fn collect_ops<T>(
+    m: &Module,
+    mut pick: impl FnMut(&wasmparser::Operator<'_>) -> Option<T>,
+) -> Vec<(u32, usize, T)> {
     let mut all = Vec::new();
     for i in 0..m.num_defined_funcs() as usize {
         let f = defined(m, i);
@@ -171,13 +183,21 @@ pub fn find_ops(
         let mut i = 0;
         while !reader.eof() {
             let Ok(op) = reader.read() else { break };
-            if pick(&op) {
-                all.push((f, i));
+            if let Some(t) = pick(&op) {
+                all.push((f, i, t));
             }
             i += 1;
         }
     }
     all
+}
+
+/// The bytes of one instruction.
+pub fn encoded(insn: &wasm_encoder::Instruction<'_>) -> Vec<u8> {
+    use wasm_encoder::Encode;
+    let mut bytes = Vec::new();
+    insn.encode(&mut bytes);
+    bytes
 }
 
 /// The chosen (function, op) targets grouped by function.
