@@ -38,6 +38,8 @@ pub struct State {
 
 pub struct Checkpoint {
     dir: PathBuf,
+    /// Not yet on disk (see [`Checkpoint::create`]).
+    fresh: bool,
     answers: Option<std::fs::File>,
 }
 
@@ -47,28 +49,49 @@ impl Checkpoint {
         output.with_file_name(format!("{name}.whittle"))
     }
 
-    /// Start a fresh checkpoint (any old one is replaced).
-    pub fn create(output: &Path) -> Result<Checkpoint> {
-        let dir = Self::dir_for(output);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .with_context(|| format!("{}: cannot clear the old checkpoint", dir.display()))?;
+    /// A fresh checkpoint. Nothing is touched on disk until the first pass
+    /// starts: a run refused before that (the original does not fail, the
+    /// empty module matches) leaves no folder and keeps an old checkpoint.
+    pub fn create(output: &Path) -> Checkpoint {
+        Checkpoint {
+            dir: Self::dir_for(output),
+            fresh: true,
+            answers: None,
         }
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("{}: cannot create the checkpoint", dir.display()))?;
-        Ok(Checkpoint { dir, answers: None })
     }
 
-    /// Open an existing checkpoint: its state, base module and answers.
-    pub fn open(output: &Path) -> Result<(Checkpoint, State, Vec<u8>)> {
+    /// Replace any old checkpoint by an empty folder, once.
+    fn ensure_created(&mut self) -> Result<()> {
+        if !self.fresh {
+            return Ok(());
+        }
+        if self.dir.exists() {
+            std::fs::remove_dir_all(&self.dir).with_context(|| {
+                format!("{}: cannot clear the old checkpoint", self.dir.display())
+            })?;
+        }
+        std::fs::create_dir_all(&self.dir)
+            .with_context(|| format!("{}: cannot create the checkpoint", self.dir.display()))?;
+        self.fresh = false;
+        Ok(())
+    }
+
+    /// Open the checkpoint next to `output`: its state, base module and
+    /// answers; `None` when there is none (no run got as far as its first
+    /// pass).
+    pub fn open(output: &Path) -> Result<Option<(Checkpoint, State, Vec<u8>)>> {
         let dir = Self::dir_for(output);
         let state_path = dir.join("state.json");
-        let text = std::fs::read_to_string(&state_path).with_context(|| {
-            format!(
-                "{}: no checkpoint to resume (run without --resume first)",
-                dir.display()
-            )
-        })?;
+        let text = match std::fs::read_to_string(&state_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "{}: cannot read the checkpoint",
+                    state_path.display()
+                )))
+            }
+        };
         let mut state: State = serde_json::from_str(&text)
             .with_context(|| format!("{}: unreadable checkpoint", state_path.display()))?;
         let base = std::fs::read(dir.join("base.wasm"))
@@ -86,7 +109,12 @@ impl Checkpoint {
                 }
             }
         }
-        Ok((Checkpoint { dir, answers: None }, state, base))
+        let checkpoint = Checkpoint {
+            dir,
+            fresh: false,
+            answers: None,
+        };
+        Ok(Some((checkpoint, state, base)))
     }
 
     pub fn check_same_run(
@@ -115,6 +143,7 @@ impl Checkpoint {
 
     /// A pass starts: record where, and its base.
     pub fn pass_start(&mut self, state: &State, base: &[u8]) -> Result<()> {
+        self.ensure_created()?;
         write_atomically(&self.dir.join("base.wasm"), base)?;
         write_atomically(
             &self.dir.join("state.json"),
@@ -123,6 +152,7 @@ impl Checkpoint {
     }
 
     pub fn answer(&mut self, key: (u64, usize), interesting: bool) -> Result<()> {
+        self.ensure_created()?;
         if self.answers.is_none() {
             self.answers = Some(
                 OpenOptions::new()
@@ -138,6 +168,9 @@ impl Checkpoint {
 
     /// The run finished: nothing left to resume.
     pub fn remove(self) -> Result<()> {
+        if !self.dir.exists() {
+            return Ok(());
+        }
         std::fs::remove_dir_all(&self.dir)
             .with_context(|| format!("{}: cannot remove the checkpoint", self.dir.display()))
     }

@@ -19,6 +19,7 @@ pub struct ConvertOpts {
 
 impl ConvertOpts {
     pub fn run(self) -> Result<i32> {
+        crate::same_file::refuse_overwriting_input(&self.input, &[&self.output], None)?;
         let m = read_module(&self.input)?;
         let text = self.output.extension().is_some_and(|e| e == "wat");
         if text {

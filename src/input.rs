@@ -8,7 +8,8 @@ use whittle_module::Module;
 /// Read `path` as a WebAssembly module (`.wasm` binary or `.wat` text).
 pub fn read_module(path: &Path) -> Result<Module> {
     let shown = path.display();
-    let bytes = std::fs::read(path).with_context(|| format!("{shown}: cannot read"))?;
+    let bytes =
+        crate::deadline_read::read(path).with_context(|| format!("{shown}: cannot read"))?;
     let binary = if bytes.starts_with(b"\0asm") {
         bytes
     } else if looks_like_text(&bytes) {

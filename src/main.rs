@@ -10,6 +10,7 @@ mod child;
 mod convert;
 mod corpus;
 mod criterion;
+mod deadline_read;
 mod flags;
 mod input;
 mod interrupt;
@@ -20,6 +21,7 @@ mod progress;
 mod recheck;
 mod reduce;
 mod report;
+mod same_file;
 mod units;
 
 use clap::{Parser, Subcommand};

@@ -8,6 +8,7 @@ use crate::oracle_opts::OracleOpts;
 use crate::output::{sibling, write_atomically};
 use crate::progress::Progress;
 use crate::report::{Metrics, Report};
+use crate::same_file::refuse_overwriting_input;
 use crate::units::parse_duration;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -94,10 +95,13 @@ impl ReduceOpts {
         let started = Instant::now();
         let passes = self.selected_passes()?;
         let input = self.input.clone().expect("clap requires INPUT");
-        let output = self
-            .output
-            .clone()
-            .unwrap_or_else(|| default_output(&input));
+        let output = match &self.output {
+            Some(path) => path.clone(),
+            None => default_output(&input)?,
+        };
+        let written: Vec<PathBuf> = written_files(&output);
+        let written: Vec<&Path> = written.iter().map(PathBuf::as_path).collect();
+        refuse_overwriting_input(&input, &written, Some(&Checkpoint::dir_for(&output)))?;
         let original = read_module(&input)?;
         let jobs = self
             .jobs
@@ -377,8 +381,19 @@ impl ReduceOpts {
         Option<whittle_reduce::Position>,
         Duration,
     )> {
-        if self.resume {
-            let (checkpoint, state, base) = Checkpoint::open(output)?;
+        let found = if self.resume {
+            let found = Checkpoint::open(output)?;
+            if found.is_none() {
+                self.say(format_args!(
+                    "whittle: note: no checkpoint to resume in {}: starting afresh",
+                    Checkpoint::dir_for(output).display()
+                ));
+            }
+            found
+        } else {
+            None
+        };
+        if let Some((checkpoint, state, base)) = found {
             Checkpoint::check_same_run(&state, input_key, arguments)?;
             let base = Module::parse(base).context("checkpoint base module")?;
             self.say(format_args!(
@@ -405,7 +420,7 @@ impl ReduceOpts {
             let t = Instant::now();
             let established = self.establish(input, original)?;
             let took = t.elapsed();
-            Ok((Checkpoint::create(output)?, established, None, None, took))
+            Ok((Checkpoint::create(output), established, None, None, took))
         }
     }
 
@@ -496,9 +511,23 @@ impl ReduceOpts {
     }
 }
 
-fn default_output(input: &Path) -> PathBuf {
+fn default_output(input: &Path) -> Result<PathBuf> {
+    if std::fs::metadata(input).is_ok_and(|m| !m.is_file()) {
+        // `<(cat x.wasm)` is /dev/fd/63: nothing can be written beside it.
+        bail!(
+            "{}: not a regular file, so there is no place beside it for the result: name the output with -o",
+            input.display()
+        );
+    }
     let stem = input.file_stem().unwrap_or_default().to_string_lossy();
-    input.with_file_name(format!("{stem}.reduced.wasm"))
+    Ok(input.with_file_name(format!("{stem}.reduced.wasm")))
+}
+
+/// Every file a run writes beside the checkpoint: the output first.
+fn written_files(output: &Path) -> Vec<PathBuf> {
+    let mut files = vec![output.to_path_buf()];
+    files.extend(["wat", "report.json", "report.md"].map(|ext| sibling(output, ext)));
+    files
 }
 
 /// The command a user runs to see the failure of the reduced module.

@@ -5,14 +5,6 @@ mod util;
 
 use util::*;
 
-const SIMD_FAILS: &str = r#"(module
-  (func $helper (param i32) (result i32) local.get 0 i32.const 1 i32.add)
-  (func $culprit (export "culprit") (param i32) (result i32)
-    local.get 0
-    i32x4.splat
-    i32x4.extract_lane 0
-    call $helper))"#;
-
 const NO_SIMD: [&str; 2] = ["-W", "simd=n,relaxed-simd=n"];
 
 fn reduce_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {

@@ -101,47 +101,32 @@ fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
     assert!(!dir.join("out.wasm.whittle").exists());
 }
 
+/// `whittle reduce input.wat -o out.wasm EXTRA -W simd=n,relaxed-simd=n`.
+fn reduce_to_out(dir: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["reduce", "input.wat", "-o", "out.wasm"];
+    args.extend_from_slice(extra);
+    args.extend(ARGS);
+    whittle(dir, &args)
+}
+
+/// Reduce `dir/input.wat` to `out.wasm` with no time at all: the run
+/// stops at its first pass and leaves a checkpoint.
+fn leave_a_checkpoint(dir: &std::path::Path) {
+    let out = reduce_to_out(dir, &["-q", "--time-budget", "0s"]);
+    assert_exit(&out, 0);
+    assert!(dir.join("out.wasm.whittle/state.json").exists());
+}
+
+const SMALL_SIMD: &str = "(module (func $f (param i32) (result i32) local.get 0 i32x4.splat i32x4.extract_lane 0) (func i32.const 1 call 0 drop))";
+
 #[test]
 fn resume_refuses_another_input_or_other_arguments() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(
-        dir.join("input.wat"),
-        "(module (func $f (param i32) (result i32) local.get 0 i32x4.splat i32x4.extract_lane 0) (func i32.const 1 call 0 drop))",
-    )
-    .unwrap();
+    std::fs::write(dir.join("input.wat"), SMALL_SIMD).unwrap();
     // A checkpoint left by a run stopped by its time budget.
-    let out = whittle(
-        dir,
-        &[
-            "reduce",
-            "input.wat",
-            "-o",
-            "out.wasm",
-            "-q",
-            "--time-budget",
-            "0s",
-            ARGS[0],
-            ARGS[1],
-        ],
-    );
-    assert_exit(&out, 0);
-    assert!(dir.join("out.wasm.whittle/state.json").exists());
-    let out = whittle(
-        dir,
-        &[
-            "reduce",
-            "input.wat",
-            "-o",
-            "out.wasm",
-            "-q",
-            "--resume",
-            "--passes",
-            "remove-functions",
-            ARGS[0],
-            ARGS[1],
-        ],
-    );
+    leave_a_checkpoint(dir);
+    let out = reduce_to_out(dir, &["-q", "--resume", "--passes", "remove-functions"]);
     assert_exit(&out, 2);
     assert!(
         text(&out.stderr).contains("the checkpoint was made with other arguments"),
@@ -173,19 +158,7 @@ fn resume_refuses_another_input_or_other_arguments() {
         text(&out.stderr)
     );
     // The right one resumes and finishes.
-    let out = whittle(
-        dir,
-        &[
-            "reduce",
-            "input.wat",
-            "-o",
-            "out.wasm",
-            "-q",
-            "--resume",
-            ARGS[0],
-            ARGS[1],
-        ],
-    );
+    let out = reduce_to_out(dir, &["-q", "--resume"]);
     assert_exit(&out, 0);
     assert_eq!(
         wat_of(&dir.join("out.wasm")),
@@ -222,4 +195,85 @@ fn ctrl_c_writes_the_best_so_far_and_a_resumable_checkpoint() {
     assert_eq!(report["stopped_early"], true);
     let out = reduce_cmd(dir, "out.wasm", true).output().unwrap();
     assert_exit(&out, 0);
+}
+
+#[test]
+fn resume_without_a_checkpoint_starts_afresh_with_a_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("input.wat"), SMALL_SIMD).unwrap();
+    // No checkpoint at all, then the empty folder a run killed before its
+    // first pass used to leave.
+    for make_folder in [false, true] {
+        if make_folder {
+            std::fs::create_dir(dir.join("out.wasm.whittle")).unwrap();
+        }
+        let out = reduce_to_out(dir, &["--resume"]);
+        assert_exit(&out, 0);
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.starts_with(
+                "whittle: note: no checkpoint to resume in out.wasm.whittle: starting afresh\n"
+            ),
+            "{stderr}"
+        );
+        assert_eq!(
+            wat_of(&dir.join("out.wasm")),
+            "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
+        );
+        assert_eq!(
+            listing(dir),
+            [
+                "input.wat",
+                "out.report.json",
+                "out.report.md",
+                "out.wasm",
+                "out.wat"
+            ]
+        );
+        std::fs::remove_file(dir.join("out.wasm")).unwrap();
+    }
+}
+
+#[test]
+fn a_refused_run_leaves_nothing_and_keeps_an_old_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("input.wat"), SMALL_SIMD).unwrap();
+    let refused = |dir: &std::path::Path| {
+        // `true` finds the empty module interesting too.
+        let out = whittle(
+            dir,
+            &[
+                "reduce",
+                "input.wat",
+                "-o",
+                "out.wasm",
+                "--predicate",
+                "true",
+            ],
+        );
+        assert_exit(&out, 2);
+        assert!(
+            text(&out.stderr).ends_with("whittle: error: the empty module also matches exit code 0: the predicate or --expect is too loose to reduce with\n"),
+            "{}",
+            text(&out.stderr)
+        );
+    };
+    refused(dir);
+    assert_eq!(listing(dir), ["input.wat"]);
+
+    // A checkpoint of an interrupted run is not thrown away by a refused one.
+    leave_a_checkpoint(dir);
+    let state = std::fs::read(dir.join("out.wasm.whittle/state.json")).unwrap();
+    std::fs::remove_file(dir.join("out.wasm")).unwrap();
+    for companion in ["out.wat", "out.report.json", "out.report.md"] {
+        std::fs::remove_file(dir.join(companion)).unwrap();
+    }
+    refused(dir);
+    assert_eq!(listing(dir), ["input.wat", "out.wasm.whittle"]);
+    assert_eq!(
+        std::fs::read(dir.join("out.wasm.whittle/state.json")).unwrap(),
+        state
+    );
 }

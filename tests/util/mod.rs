@@ -55,3 +55,23 @@ pub fn write_wasm(dir: &Path, name: &str, wat: &str) -> PathBuf {
     std::fs::write(&path, wat::parse_str(wat).unwrap()).unwrap();
     path
 }
+
+/// A module whose one SIMD function fails to compile with SIMD disabled
+/// (`-W simd=n,relaxed-simd=n`), beside a helper it calls.
+pub const SIMD_FAILS: &str = r#"(module
+  (func $helper (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+  (func $culprit (export "culprit") (param i32) (result i32)
+    local.get 0
+    i32x4.splat
+    i32x4.extract_lane 0
+    call $helper))"#;
+
+/// The sorted names of the entries of `dir`.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
