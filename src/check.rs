@@ -12,7 +12,7 @@ use whittle_oracle::Signature;
 /// --expect-kind when given), 1 if it compiles or fails otherwise.
 #[derive(clap::Args, Debug)]
 pub struct CheckOpts {
-    /// The module (.wasm or .wat).
+    /// The module (.wasm or .wat; `-` reads it from stdin).
     pub input: PathBuf,
     #[command(flatten)]
     pub oracle: OracleOpts,
@@ -40,10 +40,18 @@ impl CheckOpts {
         {
             // A resource or differential criterion: does the module meet it?
             return Ok(
-                match crate::criterion::Judge::establish(&self.oracle, &module.bytes) {
+                match crate::criterion::Judge::establish(
+                    &self.oracle,
+                    &module.bytes,
+                    &crate::input::shown(&self.input),
+                ) {
                     Ok((criterion, outcome, measured)) => {
                         if !self.quiet {
-                            println!("{}: {}", self.input.display(), outcome.summary());
+                            println!(
+                                "{}: {}",
+                                crate::input::shown(&self.input),
+                                outcome.summary()
+                            );
                             println!(
                                 "  measured: {:.2} s, peak RSS {} MiB",
                                 measured.wall_seconds,
@@ -55,13 +63,17 @@ impl CheckOpts {
                     }
                     Err(e) => {
                         if !self.quiet {
-                            println!("{}: criterion not met: {e:#}", self.input.display());
+                            println!(
+                                "{}: criterion not met: {e:#}",
+                                crate::input::shown(&self.input)
+                            );
                         }
                         1
                     }
                 },
             );
         }
+        self.oracle.check_invoke(&module.bytes)?;
         let timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(60));
         let oracle = self.oracle.oracle(timeout)?;
         let eval = oracle.evaluate(&module.bytes)?;
@@ -82,7 +94,7 @@ impl CheckOpts {
         let matches = signature.as_ref().is_ok_and(|s| s.matches(&eval.outcome));
         if self.json && !self.quiet {
             let json = serde_json::json!({
-                "file": self.input.display().to_string(),
+                "file": crate::input::shown(&self.input),
                 "oracle": self.oracle.oracle_name(),
                 "outcome": eval.outcome,
                 "signature": signature.as_ref().ok(),
@@ -92,7 +104,11 @@ impl CheckOpts {
             });
             println!("{json}");
         } else if !self.quiet {
-            println!("{}: {}", self.input.display(), eval.outcome.summary());
+            println!(
+                "{}: {}",
+                crate::input::shown(&self.input),
+                eval.outcome.summary()
+            );
             println!(
                 "  oracle: {} ({:.2} s, peak RSS {} MiB)",
                 self.oracle.oracle_name(),

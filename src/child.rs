@@ -48,6 +48,9 @@ pub struct ChildOpts {
     phase: Phase,
     #[arg(long)]
     invoke: Option<String>,
+    /// Arguments for `--invoke` (none: zeros).
+    #[arg(long = "arg", allow_hyphen_values = true)]
+    invoke_args: Vec<String>,
     #[arg(long, default_value_t = 2000)]
     run_timeout_ms: u64,
     #[arg(long, value_enum, default_value = "zero")]
@@ -262,13 +265,10 @@ fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
         return error(format!("no exported function `{name}` to invoke"));
     };
     let ty = func.ty(&store);
-    let mut params = Vec::new();
-    for p in ty.params() {
-        match Val::default_for_ty(&p) {
-            Some(v) => params.push(v),
-            None => return error(format!("cannot invoke `{name}`: no default argument")),
-        }
-    }
+    let params = match invoke_params(name, &ty, &opts.invoke_args) {
+        Ok(params) => params,
+        Err(e) => return error(e),
+    };
     let mut results: Vec<Val> = ty
         .results()
         .map(|r| Val::default_for_ty(&r).unwrap_or(Val::I32(0)))
@@ -279,6 +279,34 @@ fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
         },
         Err(e) => trap_or_error(e),
     }
+}
+
+/// The given arguments (as `wasmtime run --invoke` reads them), or zeros.
+fn invoke_params(name: &str, ty: &wasmtime::FuncType, args: &[String]) -> anyhow::Result<Vec<Val>> {
+    if args.is_empty() {
+        return ty
+            .params()
+            .map(|p| {
+                Val::default_for_ty(&p)
+                    .ok_or_else(|| anyhow::anyhow!("cannot invoke `{name}`: no default argument"))
+            })
+            .collect();
+    }
+    if args.len() != ty.params().len() {
+        anyhow::bail!(
+            "`{name}` takes {} arguments, {} given",
+            ty.params().len(),
+            args.len()
+        );
+    }
+    ty.params()
+        .zip(args)
+        .map(|(p, arg)| {
+            let arg_type = crate::invoke::ArgType::of_wasmtime(&p)
+                .ok_or_else(|| anyhow::anyhow!("unsupported argument type {p}"))?;
+            crate::invoke::parse_arg(arg_type, arg)
+        })
+        .collect()
 }
 
 /// A value as text that compares exactly: floats by their bits.

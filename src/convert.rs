@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// Convert a module between .wat and .wasm (by OUTPUT's extension).
 #[derive(clap::Args, Debug)]
 pub struct ConvertOpts {
-    /// The module (.wasm or .wat).
+    /// The module (.wasm or .wat; `-` reads it from stdin).
     pub input: PathBuf,
     /// Where to write it: `.wat` for text, anything else for binary.
     #[arg(short, long)]

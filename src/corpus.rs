@@ -46,7 +46,7 @@ pub struct CorpusOpts {
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Time budget for each module's reduction (e.g. 10m).
+    /// Time budget for each module's reduction (e.g. 10m, 1h30m).
     #[arg(long, value_name = "DURATION", value_parser = crate::units::parse_duration)]
     pub time_budget: Option<Duration>,
 
@@ -293,6 +293,7 @@ impl CorpusOpts {
             jobs: self.jobs,
             resume,
             quiet: true,
+            verbose: 0,
         };
         let code = opts.run()?;
         if code == 130 {

@@ -122,11 +122,18 @@ impl Judge {
     }
 
     /// The criterion a fresh run establishes from the original (checked to
-    /// hold), with the original's outcome and measurement.
-    pub fn establish(opts: &OracleOpts, original: &[u8]) -> Result<(Criterion, Outcome, Measured)> {
+    /// hold), with the original's outcome and measurement. A refusal tells
+    /// the check in full, with `shown` as the module's name.
+    pub fn establish(
+        opts: &OracleOpts,
+        original: &[u8],
+        shown: &str,
+    ) -> Result<(Criterion, Outcome, Measured)> {
+        opts.check_invoke(original)?;
         let timeout = opts.timeout.unwrap_or(Duration::from_secs(60));
         let probe = Judge::new(opts, Criterion::PeakRssAbove { bytes: 0 }, timeout, 1)?;
         let first = probe.oracle.evaluate(original)?;
+        let in_full = || crate::explain::in_full(&probe.oracle, shown, &first);
         let measured = Measured {
             wall_seconds: first.wall.as_secs_f64(),
             peak_rss_bytes: first.peak_rss_bytes,
@@ -176,20 +183,23 @@ impl Judge {
             let sig = Signature::predicate_exit_zero();
             if !sig.matches(&first.outcome) {
                 bail!(
-                    "the predicate does not find the original interesting ({})",
-                    first.outcome.summary()
+                    "the predicate does not find the original interesting ({})\n{}",
+                    first.outcome.summary(),
+                    in_full()
                 );
             }
             sig
         } else {
             if matches!(first.outcome, Outcome::Ok | Outcome::Returned { .. }) {
                 bail!(
-                    "does not fail: {} gives `{}` with these flags",
+                    "does not fail: {} gives `{}` with these flags\n{}",
                     opts.oracle_name(),
-                    first.outcome.summary()
+                    first.outcome.summary(),
+                    in_full()
                 );
             }
-            Signature::pinned(&first.outcome, opts.expect.as_deref(), opts.expect_kind)?
+            Signature::pinned(&first.outcome, opts.expect.as_deref(), opts.expect_kind)
+                .map_err(|e| anyhow::anyhow!("{e:#}\n{}", in_full()))?
         };
         Ok((Criterion::Failure { signature }, first.outcome, measured))
     }
@@ -202,6 +212,13 @@ impl Judge {
     pub fn interesting(&self, bytes: &[u8]) -> Result<bool> {
         let first = self.oracle.evaluate(bytes)?;
         self.judge_eval(bytes, first, true)
+    }
+
+    /// [`Judge::interesting`] with the (first) evaluation it judged, for
+    /// `-v` lines.
+    pub fn interesting_eval(&self, bytes: &[u8]) -> Result<(bool, Evaluation)> {
+        let first = self.oracle.evaluate(bytes)?;
+        Ok((self.judge_eval(bytes, first.clone(), true)?, first))
     }
 
     /// Does the criterion hold for `bytes` (a resource bound without the

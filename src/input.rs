@@ -1,15 +1,39 @@
-//! Reading the module to reduce: binary or text, with errors that name the
-//! file and say what is wrong in one line.
+//! Reading the module to reduce: binary or text, from a file or from stdin
+//! (`-`), with errors that name the file and say what is wrong in one line.
 
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use whittle_module::Module;
 
-/// Read `path` as a WebAssembly module (`.wasm` binary or `.wat` text).
+/// The path that stands for standard input.
+pub const STDIN: &str = "-";
+
+/// Whether `path` is `-`, standard input.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
+
+/// How messages name `path`: `stdin` for `-`.
+pub fn shown(path: &Path) -> String {
+    if is_stdin(path) {
+        "stdin".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Read `path` (or stdin for `-`) as a WebAssembly module (`.wasm` binary
+/// or `.wat` text, told apart by the content).
 pub fn read_module(path: &Path) -> Result<Module> {
-    let shown = path.display();
-    let bytes =
-        crate::deadline_read::read(path).with_context(|| format!("{shown}: cannot read"))?;
+    let shown = shown(path);
+    let bytes = if is_stdin(path) {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .with_context(|| format!("{shown}: cannot read"))?;
+        bytes
+    } else {
+        crate::deadline_read::read(path).with_context(|| format!("{shown}: cannot read"))?
+    };
     let binary = if bytes.starts_with(b"\0asm") {
         bytes
     } else if looks_like_text(&bytes) {
@@ -18,7 +42,9 @@ pub fn read_module(path: &Path) -> Result<Module> {
         match wat::parse_str(&text) {
             Ok(b) => b,
             Err(mut e) => {
-                e.set_path(path);
+                if !is_stdin(path) {
+                    e.set_path(path);
+                }
                 let msg = e.to_string();
                 let first = msg.lines().next().unwrap_or("").trim();
                 let at = msg

@@ -11,11 +11,14 @@ mod convert;
 mod corpus;
 mod criterion;
 mod deadline_read;
+mod explain;
 mod flags;
 mod input;
 mod interrupt;
+mod invoke;
 mod oracle_opts;
 mod output;
+mod predicate;
 mod profile;
 mod progress;
 mod recheck;
@@ -57,7 +60,16 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = Cli::try_parse().unwrap_or_else(|e| {
+        let _ = e.print();
+        if e.kind() == clap::error::ErrorKind::MissingRequiredArgument
+            && std::env::args().any(|a| a == "--invoke")
+        {
+            // `--invoke NAME ARGS...` takes every word up to the next flag.
+            eprintln!("note: --invoke takes NAME and the function's arguments: write the module before --invoke");
+        }
+        std::process::exit(e.exit_code())
+    });
     let code = match cli.command {
         Command::Child(opts) => child::run(opts),
         Command::Check(opts) => report_error(opts.run()),

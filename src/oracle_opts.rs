@@ -47,10 +47,12 @@ pub struct OracleOpts {
     #[arg(long, value_enum, default_value = "compile")]
     pub phase: crate::child::Phase,
 
-    /// The export to call with `--phase run` [default: `_start`]; it gets
-    /// default (zero) arguments.
-    #[arg(long, value_name = "NAME")]
-    pub invoke: Option<String>,
+    /// The export to call with `--phase run` [default: `_start`], and its
+    /// arguments as `wasmtime run --invoke` takes them (decimal or 0x hex
+    /// integers, decimal floats); without them every parameter gets zero.
+    /// Write the module before it: the words after NAME are arguments.
+    #[arg(long, value_name = "NAME [ARGS]", num_args = 1.., allow_negative_numbers = true)]
+    pub invoke: Vec<String>,
 
     /// With `--phase run`, stop execution after this long (an epoch
     /// deadline; `-W fuel=N` uses fuel instead): it counts as a timeout.
@@ -96,10 +98,11 @@ impl OracleOpts {
             if !self.flags.to_args().is_empty() {
                 bail!("wasmtime flags (-C/-W/-O/-D/--target) do not apply to --predicate; put them in the predicate command");
             }
-            let argv = split_command(cmd).context("--predicate")?;
+            let mut argv = split_command(cmd).context("--predicate")?;
             if argv.is_empty() {
                 bail!("--predicate: empty command");
             }
+            argv[0] = crate::predicate::resolve(&argv[0])?;
             OracleKind::Predicate {
                 argv: argv.into_iter().map(OsString::from).collect(),
             }
@@ -118,7 +121,8 @@ impl OracleOpts {
                 crate::child::Phase::Run => OracleKind::WasmtimeRun {
                     wasmtime: path.clone(),
                     args: flags,
-                    invoke: self.invoke.clone(),
+                    invoke: self.invoke_name().map(str::to_string),
+                    invoke_args: self.invoke_args().iter().map(OsString::from).collect(),
                 },
                 crate::child::Phase::Instantiate => {
                     bail!("--phase instantiate needs the built-in oracle (with --wasmtime use --phase run)")
@@ -197,11 +201,38 @@ impl OracleOpts {
             "--stubs".to_string(),
             name(&|| self.import_stubs.to_possible_value()),
         ];
-        if let Some(invoke) = &self.invoke {
+        if let Some(invoke) = self.invoke_name() {
             args.push("--invoke".to_string());
-            args.push(invoke.clone());
+            args.push(invoke.to_string());
+        }
+        for arg in self.invoke_args() {
+            args.push(format!("--arg={arg}"));
         }
         args
+    }
+
+    /// The export `--invoke` names.
+    pub fn invoke_name(&self) -> Option<&str> {
+        self.invoke.first().map(String::as_str)
+    }
+
+    /// The arguments given after `--invoke NAME`.
+    pub fn invoke_args(&self) -> &[String] {
+        self.invoke.get(1..).unwrap_or_default()
+    }
+
+    /// Refuse, before any run, `--invoke` arguments that do not fit the
+    /// export of the original.
+    pub fn check_invoke(&self, original: &[u8]) -> Result<()> {
+        if self.phase != crate::child::Phase::Run || self.predicate.is_some() {
+            return Ok(());
+        }
+        let module = whittle_module::Module::parse(original.to_vec())?;
+        crate::invoke::check(
+            self.invoke_name().unwrap_or("_start"),
+            self.invoke_args(),
+            &module,
+        )
     }
 
     /// A short name of the oracle for reports.

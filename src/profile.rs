@@ -21,7 +21,7 @@ use whittle_module::{apply, Edit, Module};
 /// subprocess), sorted, as a table or JSON.
 #[derive(clap::Args, Debug)]
 pub struct ProfileOpts {
-    /// The module (.wasm or .wat).
+    /// The module (.wasm or .wat; `-` reads it from stdin).
     pub input: PathBuf,
     #[command(flatten)]
     pub oracle: OracleOpts,

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 use whittle_oracle::Outcome;
 
-/// Re-run every repro of a corpus directory and report what changed.
+/// Re-run every repro of a corpus directory and report what changed. Exit
+/// 0 when every repro still fails the same way, 1 when any now passes or
+/// fails differently (so CI can gate on it).
 #[derive(clap::Args, Debug)]
 pub struct RecheckOpts {
     /// A directory written by `whittle corpus`.
@@ -69,6 +71,7 @@ impl RecheckOpts {
                 outcome,
             });
         }
+        let all_still_fail = results.iter().all(|r| r.status == "still-fails");
         let json = serde_json::to_string_pretty(&results)?;
         write_atomically(&self.corpus.join("recheck.json"), json.as_bytes())?;
         if self.json {
@@ -86,6 +89,6 @@ impl RecheckOpts {
                 self.oracle.oracle_name()
             );
         }
-        Ok(0)
+        Ok(if all_still_fail { 0 } else { 1 })
     }
 }

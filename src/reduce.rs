@@ -3,10 +3,10 @@
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::criterion::{Criterion, Judge, Measured};
-use crate::input::read_module;
+use crate::input::{is_stdin, read_module, shown};
 use crate::oracle_opts::OracleOpts;
 use crate::output::{sibling, write_atomically};
-use crate::progress::Progress;
+use crate::progress::{CandidateLog, Progress};
 use crate::report::{Metrics, Report};
 use crate::same_file::refuse_overwriting_input;
 use crate::units::parse_duration;
@@ -23,7 +23,7 @@ use whittle_reduce::{Event, Reducer, ReducerOptions};
 /// .report.json and .report.md.
 #[derive(clap::Args, Debug)]
 pub struct ReduceOpts {
-    /// The failing module (.wasm or .wat).
+    /// The failing module (.wasm or .wat; `-` reads it from stdin).
     #[arg(required_unless_present = "list_passes")]
     pub input: Option<PathBuf>,
 
@@ -48,7 +48,8 @@ pub struct ReduceOpts {
     #[arg(long)]
     pub list_passes: bool,
 
-    /// Stop with the best result so far after this long (e.g. 30m, 8h).
+    /// Stop with the best result so far after this long (e.g. 30m, 8h,
+    /// 1h30m, 2d).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub time_budget: Option<Duration>,
 
@@ -71,6 +72,11 @@ pub struct ReduceOpts {
     /// No progress lines on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// One line per candidate on stderr (pass, size, time, verdict,
+    /// outcome); `-vv` shows the whole outcome and the check's peak memory.
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
 }
 
 /// The empty module: if it "fails the same way", the predicate is broken.
@@ -97,6 +103,9 @@ impl ReduceOpts {
         let input = self.input.clone().expect("clap requires INPUT");
         let output = match &self.output {
             Some(path) => path.clone(),
+            None if is_stdin(&input) => {
+                bail!("the module comes from stdin: say where the result goes with -o OUTPUT")
+            }
             None => default_output(&input)?,
         };
         let written: Vec<PathBuf> = written_files(&output);
@@ -144,7 +153,7 @@ impl ReduceOpts {
         let judge = Judge::new(&self.oracle, criterion.clone(), timeout, jobs)?;
         self.say(format_args!(
             "whittle: {} ({} bytes): {}",
-            input.display(),
+            shown(&input),
             original_len,
             established.outcome.summary()
         ));
@@ -157,7 +166,7 @@ impl ReduceOpts {
         if let Some(why) = original_invalid {
             self.say(format_args!(
                 "whittle: note: {} does not validate ({why}); candidates invalid in the same way are still tried",
-                input.display()
+                shown(&input)
             ));
         }
         let t = Instant::now();
@@ -175,7 +184,15 @@ impl ReduceOpts {
         let existing = self.existing_repro(&output, &judge);
         checks_outside += t.elapsed();
         let stop = crate::interrupt::install();
-        let mut progress = Progress::new(self.quiet, original_len, started);
+        let mut progress = Progress::new(self.quiet, self.verbose, original_len, started);
+        // The pass running now, for `-v` lines (candidates are judged on
+        // worker threads; the pass comes from the driver's events).
+        // Before the first pass (the culprit stage) it has no name: `-`.
+        let current_pass = std::sync::Mutex::new("-".to_string());
+        let candidate_log = CandidateLog {
+            level: self.verbose,
+            started,
+        };
         let mut written = false;
         let mut state = checkpoint::State {
             whittle_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -195,7 +212,12 @@ impl ReduceOpts {
         let trace_dir = std::env::var_os("WHITTLE_TRACE_BESTS").map(PathBuf::from);
         let mut on_event = |event: Event<'_>| -> Result<()> {
             match event {
-                Event::PassStart { base, position, .. } => {
+                Event::PassStart {
+                    pass,
+                    base,
+                    position,
+                } => {
+                    *current_pass.lock().unwrap_or_else(|e| e.into_inner()) = pass.to_string();
                     state.position = position.clone();
                     checkpoint.pass_start(&state, &base.bytes)?;
                 }
@@ -221,7 +243,16 @@ impl ReduceOpts {
             Ok(())
         };
         let interesting = |bytes: &[u8]| -> Result<bool> {
-            match judge.interesting(bytes) {
+            let judged = if self.verbose > 0 {
+                let t = Instant::now();
+                let judged = judge.interesting_eval(bytes);
+                let pass = current_pass.lock().unwrap_or_else(|e| e.into_inner());
+                candidate_log.log(&pass, bytes.len(), t.elapsed(), &judged);
+                judged.map(|(answer, _)| answer)
+            } else {
+                judge.interesting(bytes)
+            };
+            match judged {
                 Ok(answer) => Ok(answer),
                 // A run cut short by Ctrl-C: the driver discards it.
                 Err(_) if whittle_oracle::cancelled() => Ok(false),
@@ -274,7 +305,7 @@ impl ReduceOpts {
         let mut report = Report {
             whittle_version: env!("CARGO_PKG_VERSION"),
             wasmtime_version: crate::WASMTIME_VERSION,
-            input: input.display().to_string(),
+            input: shown(&input),
             output: output.display().to_string(),
             oracle: self.oracle.oracle_name(),
             wasmtime_flags: self.oracle.flags.to_args(),
@@ -426,8 +457,9 @@ impl ReduceOpts {
 
     /// Run the original and derive the criterion to preserve.
     fn establish(&self, input: &Path, original: &Module) -> Result<Established> {
-        let (criterion, outcome, measured) = Judge::establish(&self.oracle, &original.bytes)
-            .with_context(|| format!("{}", input.display()))?;
+        let (criterion, outcome, measured) =
+            Judge::establish(&self.oracle, &original.bytes, &shown(input))
+                .with_context(|| shown(input))?;
         Ok(Established {
             criterion,
             outcome,

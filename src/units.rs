@@ -1,25 +1,49 @@
-//! Parsing of durations (`90s`, `10m`, `1.5h`, `250ms`) and sizes (`512M`, `4G`).
+//! Parsing of durations (`90s`, `10m`, `1.5h`, `2d`, `1h30m`, `250ms`) and
+//! sizes (`512M`, `4G`).
+//!
+//! A dozen lines of our own: `humantime` would add a dependency for the
+//! same five units, and its error does not say what a duration looks like.
 
 use anyhow::{bail, Result};
 use std::time::Duration;
 
+const DURATION_HELP: &str = "expected e.g. 30s, 10m, 1h30m, 2d, 500ms";
+
+/// A duration: one or more `<number><unit>` parts (`d`, `h`, `m`, `s`,
+/// `ms`), added up; a bare number is seconds.
 pub fn parse_duration(s: &str) -> Result<Duration> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let value: f64 = match num.parse() {
-        Ok(v) if v >= 0.0 => v,
-        _ => bail!("invalid duration `{s}` (expected e.g. 30s, 10m, 2h, 500ms)"),
-    };
-    let secs = match unit.trim() {
-        "" | "s" | "sec" | "secs" => value,
-        "ms" => value / 1000.0,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => bail!("invalid duration `{s}` (expected e.g. 30s, 10m, 2h, 500ms)"),
-    };
+    let mut rest = s;
+    let mut secs = 0.0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (num, tail) = rest.split_at(digits);
+        let letters = tail
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(letters);
+        let value: f64 = match num.parse() {
+            Ok(v) if v >= 0.0 => v,
+            _ => bail!("invalid duration `{s}` ({DURATION_HELP})"),
+        };
+        let scale = match unit {
+            // A bare number only on its own: `1h30` is ambiguous.
+            "" if rest.len() == s.len() && tail.is_empty() => 1.0,
+            "s" | "sec" | "secs" => 1.0,
+            "ms" => 0.001,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            _ => bail!("invalid duration `{s}` ({DURATION_HELP})"),
+        };
+        secs += value * scale;
+        rest = tail;
+    }
+    if s.is_empty() {
+        bail!("invalid duration `{s}` ({DURATION_HELP})");
+    }
     Ok(Duration::from_secs_f64(secs))
 }
 
@@ -59,6 +83,19 @@ mod tests {
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
         assert!(parse_duration("fast").is_err());
+        assert_eq!(parse_duration("2d").unwrap(), Duration::from_secs(172_800));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(
+            parse_duration("1d2h3m4s").unwrap(),
+            Duration::from_secs(93_784)
+        );
+        assert_eq!(
+            parse_duration("1m30s500ms").unwrap(),
+            Duration::from_millis(90_500)
+        );
+        for bad in ["", "1h30", "h", "1x", "-1s", "1..5m"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
         assert_eq!(parse_size("512M").unwrap(), 512 << 20);
         assert_eq!(parse_size("4GiB").unwrap(), 4 << 30);
         assert!(parse_size("lots").is_err());

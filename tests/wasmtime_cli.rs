@@ -186,3 +186,40 @@ fn two_builds_that_disagree_on_a_run() {
         "configurations disagree (returned vs returned)"
     );
 }
+
+/// `--invoke NAME ARGS...` reaches `wasmtime run` as `--invoke NAME
+/// module ARGS...`.
+#[test]
+fn invoke_arguments_reach_the_cli() {
+    let Some(wasmtime) = wasmtime_cli() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(
+        tmp.path(),
+        "load.wasm",
+        r#"(module
+             (memory 1)
+             (func (export "f") (param i32 i64) (result i32) local.get 0 i32.load))"#,
+    );
+    let check = |args: &[&str]| {
+        let mut all = vec![
+            "check",
+            "load.wasm",
+            "--json",
+            "--wasmtime",
+            wasmtime.to_str().unwrap(),
+            "--phase",
+            "run",
+            "--invoke",
+            "f",
+        ];
+        all.extend_from_slice(args);
+        let out = whittle(tmp.path(), &all);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["outcome"].clone()
+    };
+    assert_eq!(check(&["4", "0"])["kind"], "returned");
+    let trap = check(&["70000", "-1"]);
+    assert_eq!(trap["kind"], "trap", "{trap}");
+    assert_eq!(trap["message"], "wasm trap: out of bounds memory access");
+}

@@ -56,8 +56,13 @@ pub fn write_wasm(dir: &Path, name: &str, wat: &str) -> PathBuf {
     path
 }
 
-/// A module whose one SIMD function fails to compile with SIMD disabled
-/// (`-W simd=n,relaxed-simd=n`), beside a helper it calls.
+/// Assert a refusal: exit code 2 and exactly this on stderr.
+pub fn assert_refused(out: &Output, stderr: &str) {
+    assert_exit(out, 2);
+    assert_eq!(text(&out.stderr), stderr);
+}
+
+/// A module that fails to compile with SIMD disabled ([`NO_SIMD`]).
 pub const SIMD_FAILS: &str = r#"(module
   (func $helper (param i32) (result i32) local.get 0 i32.const 1 i32.add)
   (func $culprit (export "culprit") (param i32) (result i32)
@@ -75,3 +80,6 @@ pub fn listing(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Wasmtime flags that disable SIMD.
+pub const NO_SIMD: [&str; 2] = ["-W", "simd=n,relaxed-simd=n"];

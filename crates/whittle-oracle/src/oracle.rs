@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
+use crate::classify::{classify_builtin, classify_predicate, classify_wasmtime_cli, stderr_tail};
 use crate::outcome::Outcome;
-use crate::process::{run, RunLimits};
+use crate::process::{run_with_env, RunLimits};
 
 /// Which checker to run on a candidate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,12 +33,14 @@ pub enum OracleKind {
     },
     /// `argv[0] argv[1..] <candidate.wasm>`; exit 0 = interesting.
     Predicate { argv: Vec<OsString> },
-    /// `wasmtime run <args...> [--invoke NAME] <candidate.wasm>`: what the
-    /// export returns (stdout lines) or how it traps.
+    /// `wasmtime run <args...> [--invoke NAME] <candidate.wasm>
+    /// [invoke_args...]`: what the export returns (stdout lines) or how it
+    /// traps.
     WasmtimeRun {
         wasmtime: PathBuf,
         args: Vec<OsString>,
         invoke: Option<String>,
+        invoke_args: Vec<OsString>,
     },
 }
 
@@ -50,7 +52,49 @@ pub struct Evaluation {
     pub wall: Duration,
     /// Peak resident set size of the subprocess, in bytes.
     pub peak_rss_bytes: u64,
+    /// How the subprocess ended and the last lines of its output: what a
+    /// user needs to see when a verdict surprises them.
+    pub ending: Ending,
 }
+
+/// How a check's subprocess ended, in words, with the ends of its output.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ending {
+    /// `exit status 1`, `killed by signal 11 (SIGSEGV)`, `timed out`, ...
+    pub status: String,
+    /// The last lines of stdout and of stderr (see [`stderr_tail`]).
+    pub stdout_tail: String,
+    pub stderr_tail: String,
+}
+
+impl Ending {
+    fn of(result: &crate::process::RunResult) -> Ending {
+        use crate::process::Termination;
+        let status = match result.termination {
+            Termination::Exited(code) => format!("exit status {code}"),
+            Termination::Signaled(signal) => format!(
+                "killed by signal {signal} ({})",
+                crate::outcome::signal_name(signal)
+            ),
+            Termination::TimedOut => {
+                format!(
+                    "killed after the {:.1} s timeout",
+                    result.wall.as_secs_f64()
+                )
+            }
+            Termination::MemoryExceeded => "killed above the memory limit".to_string(),
+        };
+        Ending {
+            status,
+            stdout_tail: stderr_tail(&result.stdout_text()),
+            stderr_tail: stderr_tail(&result.stderr_text()),
+        }
+    }
+}
+
+/// The environment variable naming a predicate's private scratch directory
+/// (fresh for every candidate, removed afterwards; it holds the candidate).
+pub const WORKDIR_VAR: &str = "WHITTLE_WORKDIR";
 
 /// A checker plus the limits it runs under.
 #[derive(Clone, Debug)]
@@ -81,7 +125,14 @@ impl Oracle {
         std::fs::write(&candidate, wasm)
             .with_context(|| format!("failed to write {}", candidate.display()))?;
         let (program, args) = self.argv(candidate.as_os_str(), &dir.path().join(CWASM))?;
-        let result = run(Path::new(&program), &args, None, &self.limits)?;
+        // A predicate runs in the caller's directory (its arguments may be
+        // relative paths) and gets a private one for scratch files, so that
+        // checks running at once (`-j`) do not overwrite each other's.
+        let env: &[(&str, &Path)] = match self.kind {
+            OracleKind::Predicate { .. } => &[(WORKDIR_VAR, dir.path())],
+            _ => &[],
+        };
+        let result = run_with_env(Path::new(&program), &args, None, env, &self.limits)?;
         let outcome = match &self.kind {
             OracleKind::Builtin { .. } => classify_builtin(&result),
             OracleKind::WasmtimeCli { .. } => classify_wasmtime_cli(&result),
@@ -93,6 +144,7 @@ impl Oracle {
             outcome,
             wall: result.wall,
             peak_rss_bytes: result.peak_rss_bytes,
+            ending: Ending::of(&result),
         })
     }
 
@@ -122,6 +174,7 @@ impl Oracle {
                 wasmtime,
                 args,
                 invoke,
+                invoke_args,
             } => {
                 let mut a: Vec<OsString> = vec!["run".into()];
                 a.extend(args.iter().cloned());
@@ -130,6 +183,7 @@ impl Oracle {
                     a.push(name.into());
                 }
                 a.push(candidate.to_owned());
+                a.extend(invoke_args.iter().cloned());
                 (wasmtime.clone().into_os_string(), a)
             }
         })
@@ -456,6 +510,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn predicate_gets_a_private_workdir_holding_the_candidate() {
+        let oracle = Oracle::new(
+            OracleKind::Predicate {
+                argv: os(&[
+                    "/bin/sh",
+                    "-c",
+                    r#"[ "$(dirname "$0")" = "$WHITTLE_WORKDIR" ] && echo "$WHITTLE_WORKDIR" >&2"#,
+                ]),
+            },
+            RunLimits::default(),
+        );
+        let first = oracle.evaluate(b"").unwrap();
+        let second = oracle.evaluate(b"").unwrap();
+        match (&first.outcome, &second.outcome) {
+            (
+                Outcome::Exit {
+                    code: 0,
+                    stderr_tail: a,
+                },
+                Outcome::Exit {
+                    code: 0,
+                    stderr_tail: b,
+                },
+            ) => {
+                assert_ne!(a, b, "each candidate gets its own directory");
+                assert!(!Path::new(a).exists(), "and it is removed afterwards");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(first.ending.status, "exit status 0");
     }
 
     #[test]

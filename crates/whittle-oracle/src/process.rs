@@ -274,7 +274,19 @@ pub fn run(
     cwd: Option<&Path>,
     limits: &RunLimits,
 ) -> anyhow::Result<RunResult> {
+    run_with_env(program, args, cwd, &[], limits)
+}
+
+/// [`run`] with these variables added to the child's environment.
+pub fn run_with_env(
+    program: &Path,
+    args: &[OsString],
+    cwd: Option<&Path>,
+    env: &[(&str, &Path)],
+    limits: &RunLimits,
+) -> anyhow::Result<RunResult> {
     let mut cmd = Command::new(program);
+    cmd.envs(env.iter().copied());
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

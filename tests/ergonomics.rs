@@ -1,0 +1,521 @@
+//! What new users trip over, through the real binary: stdin input, long
+//! time budgets, `-v`, refusals that show the whole check, predicates
+//! written without `./` and their scratch files under `-j`, `--invoke`
+//! arguments, and the status line on a narrow terminal.
+
+mod util;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use util::*;
+
+/// What SIMD_FAILS reduces to under NO_SIMD.
+const SIMD_MINIMAL: &str = "(module
+  (type (;0;) (func))
+  (func (;0;) (type 0)
+    i32.const 0
+    i32x4.splat
+    unreachable
+  )
+)
+";
+
+fn with_stdin(cwd: &std::path::Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut child = Command::new(whittle_exe())
+        .args(args)
+        .current_dir(cwd)
+        .env("WHITTLE", whittle_exe())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A refusal may come before whittle reads its input: then the pipe is
+    // closed, and that is not this test's concern.
+    let _ = std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn args_with<'a>(head: &[&'a str], tail: &[&'a str]) -> Vec<&'a str> {
+    head.iter().chain(tail).copied().collect()
+}
+
+#[test]
+fn the_module_can_come_from_stdin_as_text_or_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = with_stdin(
+        tmp.path(),
+        &args_with(&["reduce", "-", "-o", "min.wasm"], &NO_SIMD),
+        SIMD_FAILS.as_bytes(),
+    );
+    assert_exit(&out, 0);
+    assert!(
+        text(&out.stderr).starts_with("whittle: stdin (84 bytes): error: "),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(wat_of(&tmp.path().join("min.wasm")), SIMD_MINIMAL);
+
+    let binary = wat::parse_str(SIMD_FAILS).unwrap();
+    let out = with_stdin(
+        tmp.path(),
+        &args_with(&["check", "-", "--quiet"], &NO_SIMD),
+        &binary,
+    );
+    assert_exit(&out, 0);
+
+    // Without -o there is no name to put the result next to.
+    let out = with_stdin(tmp.path(), &["reduce", "-"], &binary);
+    assert_refused(
+        &out,
+        "whittle: error: the module comes from stdin: say where the result goes with -o OUTPUT\n",
+    );
+    let out = with_stdin(tmp.path(), &["check", "-"], b"junk");
+    assert_refused(
+        &out,
+        "whittle: error: stdin: not a WebAssembly module (no `\\0asm` magic, and not WAT text)\n",
+    );
+}
+
+#[test]
+fn time_budgets_take_days_and_combinations() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let run = |budget: &str| {
+        whittle(
+            tmp.path(),
+            &args_with(
+                &[
+                    "reduce",
+                    "bug.wasm",
+                    "-o",
+                    "min.wasm",
+                    "--time-budget",
+                    budget,
+                ],
+                &NO_SIMD,
+            ),
+        )
+    };
+    // Zero in four units: stops at once, the input kept as the result.
+    let out = run("0d0h0m0s");
+    assert_exit(&out, 0);
+    assert!(
+        text(&out.stderr).contains("; time budget reached\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run("1h30m");
+    assert_exit(&out, 0);
+    assert!(!text(&out.stderr).contains("time budget reached"));
+    assert_eq!(wat_of(&tmp.path().join("min.wasm")), SIMD_MINIMAL);
+    let out = run("2d");
+    assert_exit(&out, 0);
+    let out = run("1h30");
+    assert_exit(&out, 2);
+    assert!(
+        text(&out.stderr).contains(
+            "invalid value '1h30' for '--time-budget <DURATION>': invalid duration `1h30` (expected e.g. 30s, 10m, 1h30m, 2d, 500ms)"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `[    0.1s] remove-functions   3189 bytes    0.03 s  not interesting  ok`
+fn candidate_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.contains(" s  interesting  ") || l.contains(" s  not interesting  "))
+        .collect()
+}
+
+#[test]
+fn verbose_prints_one_line_per_candidate() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    let out = whittle(
+        tmp.path(),
+        &args_with(&["reduce", "bug.wasm", "-o", "min.wasm", "-v"], &NO_SIMD),
+    );
+    assert_exit(&out, 0);
+    let stderr = text(&out.stderr);
+    let lines = candidate_lines(&stderr);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        lines.len() as u64,
+        report["oracle_calls"].as_u64().unwrap(),
+        "{stderr}"
+    );
+    let interesting = lines
+        .iter()
+        .filter(|l| l.contains(" s  interesting  "))
+        .count();
+    assert!(interesting > 0 && interesting < lines.len(), "{stderr}");
+    // Every line names a pass (`-` before the first one starts; the final
+    // stage is `wasm-mutate`).
+    let listed = text(&whittle(tmp.path(), &["reduce", "--list-passes"]).stdout);
+    let passes: Vec<&str> = listed
+        .lines()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    for line in &lines {
+        let pass = line[11..].split_whitespace().next().unwrap();
+        assert!(
+            ["-", "wasm-mutate"].contains(&pass) || passes.contains(&pass),
+            "{line}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(" not interesting  ok") && l.contains("remove-")),
+        "{stderr}"
+    );
+
+    // -vv: the whole outcome and the check's peak memory.
+    let out = whittle(
+        tmp.path(),
+        &args_with(&["reduce", "bug.wasm", "-o", "min2.wasm", "-vv"], &NO_SIMD),
+    );
+    assert_exit(&out, 0);
+    let stderr = text(&out.stderr);
+    let lines = candidate_lines(&stderr);
+    assert!(lines.iter().all(|l| l.contains("  peak RSS ")), "{stderr}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.len() > 200 && l.ends_with(": SIMD support is not enabled")),
+        "{stderr}"
+    );
+
+    let out = whittle(tmp.path(), &["reduce", "bug.wasm", "-q", "-v"]);
+    assert_exit(&out, 2);
+    assert!(text(&out.stderr).contains("cannot be used with"));
+}
+
+/// `whittle reduce bug.wasm -o min.wasm -q EXTRA...` gives SIMD_MINIMAL.
+fn reduces_to_simd_minimal(tmp: &tempfile::TempDir, extra: &[&str]) {
+    let out = whittle(
+        tmp.path(),
+        &args_with(&["reduce", "bug.wasm", "-o", "min.wasm", "-q"], extra),
+    );
+    assert_exit(&out, 0);
+    assert_eq!(wat_of(&tmp.path().join("min.wasm")), SIMD_MINIMAL);
+}
+
+fn script(dir: &std::path::Path, name: &str, body: &str) {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&path, perms).unwrap();
+}
+
+#[test]
+fn a_refused_original_is_shown_in_full() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    script(
+        tmp.path(),
+        "pred.sh",
+        "echo checking a module\necho 'line one' >&2\necho 'line two' >&2\nexit 3",
+    );
+    let out = whittle(
+        tmp.path(),
+        &["reduce", "bug.wasm", "--predicate", "./pred.sh"],
+    );
+    assert_exit(&out, 2);
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "whittle: error: bug.wasm: the predicate does not find the original interesting (exit code 3: line two)",
+            "  command: ./pred.sh bug.wasm",
+        ]
+    );
+    assert!(
+        lines[2].starts_with("  ended: exit status 3 after "),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[3..],
+        [
+            "  stderr (last lines):",
+            "    line one",
+            "    line two",
+            "  stdout (last lines):",
+            "    checking a module",
+        ]
+    );
+
+    // The built-in oracle: the module compiles without the flags.
+    let out = whittle(tmp.path(), &["reduce", "bug.wasm"]);
+    assert_exit(&out, 2);
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[0],
+        "whittle: error: bug.wasm: does not fail: built-in wasmtime 48.0.8 gives `ok` with these flags"
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "  command: {} __compile --phase compile --run-timeout-ms 2000 --stubs zero -- bug.wasm",
+            whittle_exe().display()
+        )
+    );
+    assert!(lines[2].starts_with("  ended: exit status 0 after "));
+    assert_eq!(
+        lines[3..],
+        [
+            "  stderr: (empty)",
+            "  stdout (last lines):",
+            "    {\"kind\":\"ok\"}"
+        ]
+    );
+}
+
+#[test]
+fn a_predicate_named_without_dot_slash_is_found_here() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    script(
+        tmp.path(),
+        "still-fails.sh",
+        "\"$WHITTLE\" check \"$1\" -W simd=n,relaxed-simd=n --quiet",
+    );
+    reduces_to_simd_minimal(&tmp, &["--predicate", "still-fails.sh"]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["reproduce"], "./still-fails.sh min.wasm");
+
+    std::fs::write(tmp.path().join("plain.sh"), "exit 0\n").unwrap();
+    for (predicate, message) in [
+        (
+            "plain.sh",
+            "whittle: error: bug.wasm: --predicate: ./plain.sh is not executable (`chmod +x ./plain.sh`, or name its interpreter: --predicate 'sh ./plain.sh')\n",
+        ),
+        (
+            "missing.sh",
+            "whittle: error: bug.wasm: --predicate: `missing.sh`: command not found (not on PATH, and no such file here)\n",
+        ),
+        (
+            "./missing.sh",
+            "whittle: error: bug.wasm: --predicate: ./missing.sh: no such file\n",
+        ),
+    ] {
+        let out = whittle(tmp.path(), &["reduce", "bug.wasm", "--predicate", predicate]);
+        assert_refused(&out, message);
+    }
+}
+
+/// A predicate that copies the candidate to a fixed scratch name: under
+/// `-j 4` the copies would overwrite each other in a shared directory;
+/// `$WHITTLE_WORKDIR` is private to each check.
+#[test]
+fn predicates_get_a_private_scratch_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
+    script(
+        tmp.path(),
+        "scratch.sh",
+        "cp \"$1\" \"$WHITTLE_WORKDIR/scratch.wasm\" || exit 9\n\
+         echo \"$WHITTLE_WORKDIR\" >> dirs.log\n\
+         sleep 0.05\n\
+         cmp -s \"$1\" \"$WHITTLE_WORKDIR/scratch.wasm\" || exit 8\n\
+         \"$WHITTLE\" check \"$WHITTLE_WORKDIR/scratch.wasm\" -W simd=n,relaxed-simd=n --quiet",
+    );
+    reduces_to_simd_minimal(&tmp, &["-j", "4", "--predicate", "./scratch.sh"]);
+    let log = std::fs::read_to_string(tmp.path().join("dirs.log")).unwrap();
+    let dirs: Vec<&str> = log.lines().collect();
+    let mut distinct = dirs.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(dirs.len() > 4, "{log}");
+    assert_eq!(distinct.len(), dirs.len(), "a directory was shared: {log}");
+    assert!(dirs.iter().all(|d| !std::path::Path::new(d).exists()));
+}
+
+#[test]
+fn invoke_takes_arguments_as_wasmtime_run_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("load.wat"),
+        r#"(module
+             (memory 1)
+             (func $load (param i32) (result i32) local.get 0 i32.load)
+             (func (export "f") (param i32 i64) (result i32)
+               local.get 0 call $load))"#,
+    )
+    .unwrap();
+    let check = |args: &[&str]| {
+        whittle(
+            tmp.path(),
+            &args_with(
+                &["check", "load.wat", "--phase", "run", "--invoke", "f"],
+                args,
+            ),
+        )
+    };
+    // Zeros by default; 70000 is past the 64 KiB memory; hex as wasmtime reads it.
+    let out = check(&[]);
+    assert_exit(&out, 1);
+    assert!(text(&out.stdout).starts_with("load.wat: returned [i32:0]\n"));
+    let out = check(&["70000", "-1"]);
+    assert_exit(&out, 0);
+    assert!(text(&out.stdout).starts_with("load.wat: trap MemoryOutOfBounds:"));
+    assert_exit(&check(&["0x11170", "0x10"]), 0);
+    for (args, message) in [
+        (
+            &["1"][..],
+            "whittle: error: --invoke f: `f` takes 2 arguments (i32 i64), 1 given\n",
+        ),
+        (
+            &["1", "2", "3"][..],
+            "whittle: error: --invoke f: `f` takes 2 arguments (i32 i64), 3 given\n",
+        ),
+        (
+            &["x", "2"][..],
+            "whittle: error: --invoke f: `x` is not an i32: invalid digit found in string\n",
+        ),
+        (
+            &["0xffffffff", "2"][..],
+            "whittle: error: --invoke f: `0xffffffff` is not an i32: number too large to fit in target type\n",
+        ),
+    ] {
+        let out = check(args);
+        assert_refused(&out, message);
+    }
+    let out = whittle(
+        tmp.path(),
+        &["check", "load.wat", "--phase", "run", "--invoke", "g"],
+    );
+    assert_refused(
+        &out,
+        "whittle: error: --invoke g: the module exports no function `g`\n",
+    );
+
+    // The reduction keeps the trap with these arguments.
+    let out = whittle(
+        tmp.path(),
+        &[
+            "reduce", "load.wat", "-o", "min.wasm", "-q", "--phase", "run", "--invoke", "f",
+            "70000", "-1",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        wat_of(&tmp.path().join("min.wasm")),
+        "(module
+  (type (;0;) (func (param i32 i64)))
+  (memory (;0;) 0)
+  (export \"f\" (func 0))
+  (func (;0;) (type 0) (param i32 i64)
+    i32.const 0
+    i32.load
+    drop
+  )
+)
+"
+    );
+
+    // The module written after --invoke is taken as an argument: say so.
+    let out = whittle(
+        tmp.path(),
+        &["check", "--phase", "run", "--invoke", "f", "load.wat"],
+    );
+    assert_exit(&out, 2);
+    assert!(text(&out.stderr).ends_with(
+        "note: --invoke takes NAME and the function's arguments: write the module before --invoke\n"
+    ));
+}
+
+/// Run whittle with stderr on a pseudo-terminal `columns` wide; what it
+/// drew there.
+fn on_terminal(cwd: &std::path::Path, args: &[&str], columns: u16) -> (i32, String) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: columns,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two descriptors, which we then own.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut child = Command::new(whittle_exe())
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut drawn = Vec::new();
+        let mut file = std::fs::File::from(master);
+        // Ends with EIO once the last holder of the terminal's other end exits.
+        let _ = file.read_to_end(&mut drawn);
+        drawn
+    });
+    let status = child.wait().unwrap();
+    drop(child);
+    let drawn = reader.join().unwrap();
+    (status.code().unwrap(), text(&drawn))
+}
+
+#[test]
+fn the_status_line_fits_a_narrow_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new("python3")
+        .arg(repo().join("corpora/simd-disabled/generate.py"))
+        .output()
+        .unwrap();
+    std::fs::write(tmp.path().join("bug.wat"), &out.stdout).unwrap();
+    let (code, drawn) = on_terminal(
+        tmp.path(),
+        &[
+            "reduce",
+            "bug.wat",
+            "-o",
+            "min.wasm",
+            "-j",
+            "1",
+            "-W",
+            "simd=n,relaxed-simd=n",
+        ],
+        50,
+    );
+    assert_eq!(code, 0, "{drawn}");
+    // Every status or new-best line (drawn after clearing the line) fits
+    // in 49 columns; the closing summary lines after them may wrap.
+    let drawn_lines: Vec<&str> = drawn
+        .split("\r\x1b[K")
+        .skip(1)
+        .map(|piece| piece.split(['\r', '\n']).next().unwrap())
+        .filter(|line| line.starts_with('['))
+        .collect();
+    assert!(drawn_lines.len() > 3, "{drawn:?}");
+    for line in &drawn_lines {
+        assert!(
+            line.chars().count() <= 49,
+            "{line:?} is wider than 49 columns"
+        );
+    }
+    assert!(drawn_lines.iter().all(|l| l.ends_with('…')), "{drawn:?}");
+}
