@@ -251,6 +251,7 @@ fn list_passes_and_unknown_pass() {
             "simplify-limits",
             "remove-custom-sections",
             "truncate-bodies",
+            "remove-statements",
             "unwrap-blocks",
             "simplify-branches",
             "remove-instructions",

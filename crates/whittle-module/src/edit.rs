@@ -5,6 +5,7 @@
 //! (`rewrite.rs`) does the renumbering and repairs every reference in one
 //! place. All indices in an `Edit` are in the *original* module's index space.
 
+use crate::ItemKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which parameters and results of a function type to keep.
@@ -76,5 +77,22 @@ pub struct Edit {
 impl Edit {
     pub fn is_empty(&self) -> bool {
         *self == Edit::default()
+    }
+
+    /// Remove the item of `kind` at absolute index `index` (an imported one
+    /// removes its import).
+    pub fn remove(&mut self, kind: ItemKind, index: u32) {
+        self.removals(kind).insert(index);
+    }
+
+    /// The items of `kind` this edit removes.
+    pub fn removals(&mut self, kind: ItemKind) -> &mut BTreeSet<u32> {
+        match kind {
+            ItemKind::Func => &mut self.remove_funcs,
+            ItemKind::Table => &mut self.remove_tables,
+            ItemKind::Memory => &mut self.remove_memories,
+            ItemKind::Global => &mut self.remove_globals,
+            ItemKind::Tag => &mut self.remove_tags,
+        }
     }
 }

@@ -294,6 +294,19 @@ impl Module {
         self.func_types.len() as u32
     }
 
+    /// Absolute indices of the items of `kind` the module defines itself
+    /// (after the imported ones).
+    pub fn defined(&self, kind: ItemKind) -> std::ops::Range<u32> {
+        let (imported, all) = match kind {
+            ItemKind::Func => (self.num_imported_funcs, self.func_types.len()),
+            ItemKind::Table => (self.num_imported_tables, self.table_types.len()),
+            ItemKind::Memory => (self.num_imported_memories, self.memory_types.len()),
+            ItemKind::Global => (self.num_imported_globals, self.globals.len()),
+            ItemKind::Tag => (self.num_imported_tags, self.tag_types.len()),
+        };
+        imported..all as u32
+    }
+
     /// Number of defined (non-imported) functions.
     pub fn num_defined_funcs(&self) -> u32 {
         self.bodies.len() as u32

@@ -9,11 +9,11 @@
 
 use crate::module::Module;
 use crate::types::{Heap, ValType};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::{
-    CompositeInnerType, FuncValidator, Parser, Payload, Validator, ValidatorResources,
-    WasmFeatures, WasmModuleResources,
+    CompositeInnerType, FuncValidator, FunctionBody, Parser, Payload, Validator,
+    ValidatorResources, WasmFeatures, WasmModuleResources,
 };
 
 /// The operand stack just before an instruction.
@@ -28,6 +28,30 @@ pub struct StackSnapshot {
     pub frame_base: usize,
 }
 
+/// One walk over `m`'s code: `visit` gets, for each defined function that
+/// `wanted` accepts, a validator ready for its body and the body itself.
+pub(crate) fn for_each_body(
+    m: &Module,
+    mut wanted: impl FnMut(u32) -> bool,
+    mut visit: impl FnMut(u32, FuncValidator<ValidatorResources>, &FunctionBody<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    let mut func = m.num_imported_funcs;
+    for payload in Parser::new(0).parse_all(&m.bytes) {
+        let payload = payload?;
+        if let Payload::CodeSectionEntry(entry) = &payload {
+            let to_validate = validator.code_section_entry(entry)?;
+            if wanted(func) {
+                visit(func, to_validate.into_validator(Default::default()), entry)?;
+            }
+            func += 1;
+        } else {
+            validator.payload(&payload)?;
+        }
+    }
+    Ok(())
+}
+
 /// Stack snapshots before the instructions at `positions` (indices into the
 /// body's operator list) of defined function `func`, whose body may be
 /// replaced by `body` (locals + code, as in the code section). Fails if the
@@ -38,70 +62,81 @@ pub fn stack_snapshots(
     body: Option<&[u8]>,
     positions: &BTreeSet<usize>,
 ) -> Result<BTreeMap<usize, StackSnapshot>> {
-    let mut validator = Validator::new_with_features(WasmFeatures::all());
-    let mut defined = m.num_imported_funcs;
-    for payload in Parser::new(0).parse_all(&m.bytes) {
-        let payload = payload?;
-        if let Payload::CodeSectionEntry(entry) = &payload {
-            let to_validate = validator.code_section_entry(entry)?;
-            if defined == func {
-                let fv = to_validate.into_validator(Default::default());
-                let owned;
-                let body = match body {
-                    Some(bytes) => {
-                        owned =
-                            wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(bytes, 0));
-                        &owned
-                    }
-                    None => entry,
-                };
-                return snapshots_of(fv, body, positions);
-            }
-            defined += 1;
-        } else {
-            validator.payload(&payload)?;
-        }
-    }
-    bail!("no defined function {func}")
+    let mut out = None;
+    for_each_body(
+        m,
+        |f| f == func,
+        |_, fv, entry| {
+            let owned;
+            let body = match body {
+                Some(bytes) => {
+                    owned = FunctionBody::new(wasmparser::BinaryReader::new(bytes, 0));
+                    &owned
+                }
+                None => entry,
+            };
+            out = Some(snapshots_of(fv, body, positions)?);
+            Ok(())
+        },
+    )?;
+    out.with_context(|| format!("no defined function {func}"))
+}
+
+/// The operand stack height before every instruction of every defined
+/// function (one entry per operator, the final `end` included, and one
+/// after it), by defined-function position; `None` for a body that does
+/// not validate. One walk over the module.
+pub fn all_stack_heights(m: &Module) -> Result<Vec<Option<Vec<u32>>>> {
+    let mut all = Vec::with_capacity(m.num_defined_funcs() as usize);
+    for_each_body(
+        m,
+        |_| true,
+        |_, mut fv, entry| {
+            all.push(heights_of(&mut fv, entry).ok());
+            Ok(())
+        },
+    )?;
+    Ok(all)
 }
 
 /// The operand stack height before every instruction of defined function
-/// `func` (one entry per operator, the final `end` included), and after the
-/// last one. Fails if the module does not validate.
+/// `func`, and after the last one. Fails if the function does not validate.
 pub fn stack_heights(m: &Module, func: u32) -> Result<Vec<usize>> {
-    let mut validator = Validator::new_with_features(WasmFeatures::all());
-    let mut defined = m.num_imported_funcs;
-    for payload in Parser::new(0).parse_all(&m.bytes) {
-        let payload = payload?;
-        if let Payload::CodeSectionEntry(entry) = &payload {
-            let to_validate = validator.code_section_entry(entry)?;
-            if defined == func {
-                let mut fv = to_validate.into_validator(Default::default());
-                for pair in entry.get_locals_reader()? {
-                    let (count, ty) = pair?;
-                    fv.define_locals(0, count, ty)?;
-                }
-                let mut heights = Vec::new();
-                let mut reader = entry.get_operators_reader()?;
-                while !reader.eof() {
-                    let (op, offset) = reader.read_with_offset()?;
-                    heights.push(fv.operand_stack_height() as usize);
-                    fv.op(offset, &op)?;
-                }
-                heights.push(fv.operand_stack_height() as usize);
-                return Ok(heights);
-            }
-            defined += 1;
-        } else {
-            validator.payload(&payload)?;
-        }
+    let mut out = None;
+    for_each_body(
+        m,
+        |f| f == func,
+        |_, mut fv, entry| {
+            out = Some(heights_of(&mut fv, entry)?);
+            Ok(())
+        },
+    )?;
+    let heights = out.with_context(|| format!("no defined function {func}"))?;
+    Ok(heights.into_iter().map(|h| h as usize).collect())
+}
+
+fn heights_of(
+    fv: &mut FuncValidator<ValidatorResources>,
+    entry: &FunctionBody<'_>,
+) -> Result<Vec<u32>> {
+    for pair in entry.get_locals_reader()? {
+        let (count, ty) = pair?;
+        fv.define_locals(0, count, ty)?;
     }
-    bail!("no defined function {func}")
+    let mut heights = Vec::new();
+    let mut reader = entry.get_operators_reader()?;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset()?;
+        heights.push(fv.operand_stack_height());
+        fv.op(offset, &op)?;
+    }
+    heights.push(fv.operand_stack_height());
+    Ok(heights)
 }
 
 fn snapshots_of(
     mut fv: FuncValidator<ValidatorResources>,
-    body: &wasmparser::FunctionBody<'_>,
+    body: &FunctionBody<'_>,
     positions: &BTreeSet<usize>,
 ) -> Result<BTreeMap<usize, StackSnapshot>> {
     for pair in body.get_locals_reader()? {
@@ -122,7 +157,7 @@ fn snapshots_of(
     Ok(out)
 }
 
-fn snapshot(fv: &FuncValidator<ValidatorResources>) -> Result<StackSnapshot> {
+pub(crate) fn snapshot(fv: &FuncValidator<ValidatorResources>) -> Result<StackSnapshot> {
     let height = fv.operand_stack_height() as usize;
     let mut types = Vec::with_capacity(height);
     for depth in (0..height).rev() {
@@ -135,6 +170,39 @@ fn snapshot(fv: &FuncValidator<ValidatorResources>) -> Result<StackSnapshot> {
         unreachable: frame.unreachable,
         frame_base: frame.height,
     })
+}
+
+/// Append the instructions that turn the operand stack `before` a removed
+/// run of code into the stack `after` it: drop what the run consumed, push a
+/// default value for what it produced (values the two share at the bottom
+/// stay). In unreachable code the polymorphic stack supplies whatever the
+/// code after the run pops, so only the frame's own values are dropped.
+/// Fails when a produced value has no default (a non-nullable reference) or
+/// an unknown type.
+pub fn repair(before: &StackSnapshot, after: &StackSnapshot, out: &mut Vec<u8>) -> Result<()> {
+    use wasm_encoder::{Encode, Instruction};
+    if before.unreachable {
+        for _ in before.frame_base..before.types.len() {
+            Instruction::Drop.encode(out);
+        }
+        return Ok(());
+    }
+    let shared = before
+        .types
+        .iter()
+        .zip(&after.types)
+        .take_while(|(x, y)| x == y)
+        .count();
+    for _ in shared..before.types.len() {
+        Instruction::Drop.encode(out);
+    }
+    for ty in &after.types[shared..] {
+        let ty = ty.context("cannot materialize a value of unknown type")?;
+        crate::types::default_instruction(ty)
+            .context("no default value for a non-nullable reference")?
+            .encode(out);
+    }
+    Ok(())
 }
 
 /// A validator type in our model. A concrete reference type canonicalized

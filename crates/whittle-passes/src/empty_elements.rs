@@ -2,27 +2,25 @@
 //! indices stay valid) but drop all its items, which often frees the
 //! functions they referenced for `remove-functions`.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 
 pub struct EmptyElements;
 
-fn targets(m: &Module) -> Vec<u32> {
-    (0..m.num_elements)
-        .filter(|&i| m.element_lengths.get(i as usize).is_some_and(|&n| n > 0))
-        .collect()
-}
+impl SubsetPass for EmptyElements {
+    /// An element segment with items.
+    type Target = u32;
 
-impl Pass for EmptyElements {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+    fn targets(&self, m: &Module) -> Vec<u32> {
+        (0..m.num_elements)
+            .filter(|&i| m.element_lengths.get(i as usize).is_some_and(|&n| n > 0))
+            .collect()
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, _m: &Module, chosen: &[&u32]) -> Result<Edit> {
         Ok(Edit {
-            empty_elements: choice.subset().iter().map(|&i| targets[i]).collect(),
+            empty_elements: chosen.iter().map(|&&i| i).collect(),
             ..Edit::default()
         })
     }
@@ -40,12 +38,12 @@ mod tests {
 
     #[test]
     fn offers_non_empty_segments() {
-        assert_eq!(EmptyElements.search(&module(WAT)), Search::Subsets(2));
+        assert_eq!(EmptyElements.targets(&module(WAT)).len(), 2);
     }
 
     #[test]
     fn empties_them_keeping_their_mode() {
-        let out = run(&EmptyElements, WAT, Choice::Subset(&[0, 1].into()));
+        let out = run(&EmptyElements, WAT, &[0, 1]);
         assert_wat(
             &out,
             r#"(module

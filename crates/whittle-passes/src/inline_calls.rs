@@ -4,10 +4,10 @@
 //! (`run` -> `$middle` -> `$load`) can then be left in one function, and
 //! `remove-functions` takes the rest.
 
-use crate::util::{collect_ops, group_by_func};
-use crate::{Choice, Pass, Search};
+use crate::util::collect_ops;
+use crate::SubsetPass;
 use anyhow::{bail, Context, Result};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{BlockType, Encode, Instruction};
 use wasmparser::Operator;
@@ -21,15 +21,6 @@ fn all_calls(m: &Module) -> Vec<(u32, usize, u32)> {
         Operator::Call { function_index } => Some(function_index),
         _ => None,
     })
-}
-
-/// Calls of defined functions other than the caller itself: (caller, op
-/// index, callee).
-fn targets(m: &Module) -> Vec<(u32, usize, u32)> {
-    all_calls(m)
-        .into_iter()
-        .filter(|&(caller, _, f)| f >= m.num_imported_funcs && f != caller)
-        .collect()
 }
 
 /// Functions referenced other than by `call`: exports, start, element
@@ -75,31 +66,59 @@ fn referenced_otherwise(m: &Module) -> Result<BTreeSet<u32>> {
     Ok(out)
 }
 
-impl Pass for InlineCalls {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+/// A call that can be inlined.
+pub struct Site {
+    caller: u32,
+    op: usize,
+    callee: u32,
+    /// How many calls the callee has, if nothing else refers to it: once
+    /// they are all inlined, the callee goes too.
+    callee_calls: Option<usize>,
+}
+
+impl SubsetPass for InlineCalls {
+    type Target = Site;
+
+    /// Calls of defined functions other than the caller itself.
+    fn targets(&self, m: &Module) -> Vec<Site> {
+        let calls = all_calls(m);
+        let referenced = referenced_otherwise(m).unwrap_or_default();
+        let mut count: BTreeMap<u32, usize> = BTreeMap::new();
+        for &(_, _, callee) in &calls {
+            *count.entry(callee).or_default() += 1;
+        }
+        calls
+            .into_iter()
+            .filter(|&(caller, _, callee)| callee >= m.num_imported_funcs && callee != caller)
+            .map(|(caller, op, callee)| Site {
+                caller,
+                op,
+                callee,
+                callee_calls: (!referenced.contains(&callee)).then(|| count[&callee]),
+            })
+            .collect()
     }
 
     /// Inline the chosen calls; a callee left with no call and no other
     /// reference (export, start, element, `ref.func`) is removed too, which
     /// is what makes inlining pay.
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, m: &Module, chosen: &[&Site]) -> Result<Edit> {
         let mut edit = Edit::default();
-        let mut inlined: std::collections::BTreeMap<u32, usize> = Default::default();
-        for &c in choice.subset() {
-            *inlined.entry(targets[c].2).or_default() += 1;
+        let mut sites: BTreeMap<u32, BTreeSet<usize>> = BTreeMap::new();
+        let mut inlined: BTreeMap<u32, (usize, Option<usize>)> = BTreeMap::new();
+        for site in chosen {
+            sites.entry(site.caller).or_default().insert(site.op);
+            inlined
+                .entry(site.callee)
+                .or_insert((0, site.callee_calls))
+                .0 += 1;
         }
-        let sites: Vec<(u32, usize)> = targets.iter().map(|&(f, i, _)| (f, i)).collect();
-        for (caller, chosen) in group_by_func(&sites, choice.subset()) {
-            edit.bodies.insert(caller, inline_into(m, caller, &chosen)?);
+        for (caller, ops) in sites {
+            edit.bodies.insert(caller, inline_into(m, caller, &ops)?);
         }
-        let referenced = referenced_otherwise(m)?;
-        let calls = all_calls(m);
-        for (f, n) in inlined {
-            let calls = calls.iter().filter(|t| t.2 == f).count();
-            if n == calls && !referenced.contains(&f) && !edit.bodies.contains_key(&f) {
-                edit.remove_funcs.insert(f);
+        for (callee, (n, calls)) in inlined {
+            if calls == Some(n) && !edit.bodies.contains_key(&callee) {
+                edit.remove_funcs.insert(callee);
             }
         }
         Ok(edit)
@@ -222,12 +241,12 @@ mod tests {
 
     #[test]
     fn offers_calls_of_defined_functions() {
-        assert_eq!(InlineCalls.search(&module(WAT)), Search::Subsets(1));
+        assert_eq!(InlineCalls.targets(&module(WAT)).len(), 1);
     }
 
     #[test]
     fn inlines_as_a_block_of_the_callee_type() {
-        let out = run(&InlineCalls, WAT, Choice::Subset(&[0].into()));
+        let out = run(&InlineCalls, WAT, &[0]);
         assert_wat(
             &out,
             r#"(module

@@ -1,15 +1,45 @@
 //! Reduction passes: each one names a kind of thing that can be taken out of
-//! a module (exports, functions, a body's tail, a type's results, ...).
+//! a module (exports, functions, statements, a type's results, ...).
 //!
-//! A pass never sees chunks or the oracle. It says how many targets a module
-//! offers ([`Search`]) and turns a choice of targets into an [`Edit`]; the
-//! driver (`whittle-reduce`) decides which choices to try, validates the
-//! result and asks the oracle. One pass per file, each with WAT tests.
-//! [`REGISTRY`] lists them in schedule order, coarse to fine.
+//! # The pass contract
+//!
+//! A pass never sees chunks, candidates or the oracle. Given a *base*
+//! module it lists its **targets** once, as a `Vec` of a type it defines
+//! (function indices, `(function, first op, last op)` extents, ...), and
+//! later turns a choice among those targets into an [`Edit`] of the same
+//! base. The driver (`whittle-reduce`) decides which choices to try,
+//! applies and validates the edit and asks the oracle; when it accepts a
+//! candidate it asks the pass for the targets of the new base.
+//!
+//! There are three kinds of pass, told apart by the trait they implement:
+//!
+//! - [`SubsetPass`]: independent targets, any subset of which can be taken
+//!   out together. The driver searches subsets by delta debugging: all at
+//!   once, then halves, quarters, ... single targets.
+//! - [`TreePass`]: like a subset pass, but its targets are the nodes of a
+//!   tree (statements inside blocks inside statements), offered one depth
+//!   at a time. The driver reduces depth 0 first, then the children of what
+//!   survived (hierarchical delta debugging, Misherghi & Su 2006): a whole
+//!   subtree goes in one candidate before anything inside it is tried.
+//! - [`LengthPass`]: targets with a length (a body's instruction count, a
+//!   data segment's bytes, the number of `br_table` targets, a constant's
+//!   magnitude). The driver bisects each length down to the smallest that
+//!   still fails: log2(n) candidates, where removing items one by one would
+//!   take n.
+//!
+//! Choices are always given in target order and never repeat a target. An
+//! edit may fail (`Err`) when the choice cannot be expressed (a branch into
+//! a removed label, a type that has no default value): the driver counts
+//! the candidate as unrepairable and moves on. Nothing here may panic on any
+//! valid module; `tests/` and `bench/fuzz.sh` feed random modules to every
+//! pass to keep it so.
+//!
+//! The registry ([`REGISTRY`]) lists the passes in schedule order, coarse to
+//! fine; registering a pass is one line in the `registry!` call below.
 
 use anyhow::Result;
-use std::collections::{BTreeMap, BTreeSet};
-use whittle_module::{Edit, Module};
+use trim_signatures::SigList;
+use whittle_module::{Edit, ItemKind, Module};
 
 mod empty_elements;
 mod inline_calls;
@@ -20,14 +50,12 @@ mod remove_dead_values;
 mod remove_elements;
 mod remove_exports;
 mod remove_functions;
-mod remove_globals;
 mod remove_imports;
 mod remove_instructions;
+mod remove_items;
 mod remove_locals;
-mod remove_memories;
 mod remove_start;
-mod remove_tables;
-mod remove_tags;
+mod remove_statements;
 mod remove_types;
 mod shrink_constants;
 mod shrink_limits;
@@ -36,8 +64,7 @@ mod simplify_constants;
 mod simplify_limits;
 mod simplify_memargs;
 mod trim_fields;
-mod trim_params;
-mod trim_results;
+mod trim_signatures;
 mod truncate_bodies;
 mod truncate_data;
 mod unreachable_bodies;
@@ -47,99 +74,197 @@ mod util;
 #[cfg(test)]
 mod testutil;
 
-/// How the driver should search a pass's targets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Search {
-    /// `n` independent targets; the driver tries removing subsets of them
-    /// (ddmin: all at once, then halves, quarters, ... single targets).
-    Subsets(usize),
-    /// One length per target (e.g. a body's instruction count); the driver
-    /// looks for the smallest length in `0..len` that still fails, by
-    /// bisection.
-    Lengths(Vec<usize>),
+/// A pass whose targets can be taken out in any combination.
+pub trait SubsetPass: Sync {
+    /// What the pass can take out of a module.
+    type Target: Sync;
+    /// Every target of `m`, in a fixed order (code order for code).
+    fn targets(&self, m: &Module) -> Vec<Self::Target>;
+    /// The edit of `m` that takes out `chosen` (targets of `m`, in order).
+    fn edit(&self, m: &Module, chosen: &[&Self::Target]) -> Result<Edit>;
 }
 
-/// The targets the driver picked.
-#[derive(Clone, Copy, Debug)]
-pub enum Choice<'a> {
-    /// Remove (or simplify) these targets.
-    Subset(&'a BTreeSet<usize>),
-    /// Shrink these targets to these lengths.
-    Lengths(&'a BTreeMap<usize, usize>),
+/// A subset pass whose targets form a tree, offered one depth at a time:
+/// its [`SubsetPass::targets`] are those at depth 0.
+pub trait TreePass: SubsetPass {
+    /// The targets of `m` at depth `level` (0: the outermost), in order;
+    /// empty when the tree is not that deep.
+    fn targets_at(&self, m: &Module, level: usize) -> Vec<Self::Target>;
 }
 
-impl Choice<'_> {
-    pub(crate) fn subset(&self) -> &BTreeSet<usize> {
-        match self {
-            Choice::Subset(s) => s,
-            Choice::Lengths(_) => panic!("this pass expects a subset choice"),
-        }
+/// A pass whose targets each have a length to shorten.
+pub trait LengthPass: Sync {
+    type Target: Sync;
+    /// Every target of `m` with its current length.
+    fn targets(&self, m: &Module) -> Vec<(Self::Target, usize)>;
+    /// The edit of `m` that shortens each chosen target to the length given
+    /// with it (always below its current length).
+    fn edit(&self, m: &Module, chosen: &[(&Self::Target, usize)]) -> Result<Edit>;
+}
+
+/// A pass as the driver sees it: whatever its kind, it offers a [`Plan`]
+/// for a base module and a level.
+pub trait Pass: Sync {
+    /// The targets of `m` at `level`, computed once; `None` once there are
+    /// none (subset and length passes have only level 0).
+    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>>;
+}
+
+/// The targets of one pass on one base module.
+pub enum Plan<'m> {
+    Subsets(Box<dyn SubsetPlan + 'm>),
+    Lengths(Box<dyn LengthPlan + 'm>),
+}
+
+/// Subset targets of one base, by position.
+pub trait SubsetPlan: Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The edit taking out the targets at these positions (ascending).
+    fn edit(&self, chosen: &[usize]) -> Result<Edit>;
+}
+
+/// Length targets of one base, by position.
+pub trait LengthPlan: Sync {
+    /// The current length of every target.
+    fn lengths(&self) -> Vec<usize>;
+    /// The edit shortening the targets at these positions (ascending) to
+    /// the lengths given with them.
+    fn edit(&self, chosen: &[(usize, usize)]) -> Result<Edit>;
+}
+
+/// Registers a [`SubsetPass`].
+pub struct Subsets<P>(pub P);
+/// Registers a [`TreePass`].
+pub struct Tree<P>(pub P);
+/// Registers a [`LengthPass`].
+pub struct Lengths<P>(pub P);
+
+struct Listed<'m, P, T> {
+    pass: &'m P,
+    module: &'m Module,
+    targets: Vec<T>,
+}
+
+impl<'m, P, T> Listed<'m, P, T> {
+    /// The plan of these targets, unless there are none.
+    fn of(pass: &'m P, module: &'m Module, targets: Vec<T>) -> Option<Box<Self>> {
+        (!targets.is_empty()).then(|| {
+            Box::new(Listed {
+                pass,
+                module,
+                targets,
+            })
+        })
+    }
+}
+
+/// The targets of a pass that has only level 0.
+fn level_zero<T>(level: usize, targets: impl FnOnce() -> Vec<T>) -> Vec<T> {
+    if level == 0 {
+        targets()
+    } else {
+        Vec::new()
+    }
+}
+
+impl<P: SubsetPass> Pass for Subsets<P> {
+    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
+        let targets = level_zero(level, || self.0.targets(m));
+        Listed::of(&self.0, m, targets).map(|p| Plan::Subsets(p))
+    }
+}
+
+impl<P: SubsetPass> SubsetPlan for Listed<'_, P, P::Target> {
+    fn len(&self) -> usize {
+        self.targets.len()
     }
 
-    pub(crate) fn lengths(&self) -> &BTreeMap<usize, usize> {
-        match self {
-            Choice::Lengths(l) => l,
-            Choice::Subset(_) => panic!("this pass expects a lengths choice"),
-        }
+    fn edit(&self, chosen: &[usize]) -> Result<Edit> {
+        let chosen: Vec<&P::Target> = chosen.iter().map(|&i| &self.targets[i]).collect();
+        self.pass.edit(self.module, &chosen)
     }
 }
 
-/// A reduction pass.
-pub trait Pass: Send + Sync {
-    /// How many targets `m` offers, and how to search them.
-    fn search(&self, m: &Module) -> Search;
-    /// The edit that applies `choice` to `m`.
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit>;
+impl<P: TreePass> Pass for Tree<P> {
+    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
+        let targets = self.0.targets_at(m, level);
+        Listed::of(&self.0, m, targets).map(|p| Plan::Subsets(p))
+    }
 }
 
-/// A registered pass: its name for `--passes`, what it does, and how to make it.
+impl<P: LengthPass> Pass for Lengths<P> {
+    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
+        let targets = level_zero(level, || self.0.targets(m));
+        Listed::of(&self.0, m, targets).map(|p| Plan::Lengths(p))
+    }
+}
+
+impl<P: LengthPass> LengthPlan for Listed<'_, P, (P::Target, usize)> {
+    fn lengths(&self) -> Vec<usize> {
+        self.targets.iter().map(|(_, len)| *len).collect()
+    }
+
+    fn edit(&self, chosen: &[(usize, usize)]) -> Result<Edit> {
+        let chosen: Vec<(&P::Target, usize)> = chosen
+            .iter()
+            .map(|&(i, len)| (&self.targets[i].0, len))
+            .collect();
+        self.pass.edit(self.module, &chosen)
+    }
+}
+
+/// A registered pass: its name for `--passes`, what it does, the pass.
 pub struct PassInfo {
     pub name: &'static str,
     pub description: &'static str,
-    pub make: fn() -> Box<dyn Pass>,
+    pub pass: &'static dyn Pass,
 }
 
 macro_rules! registry {
-    ($($name:literal => $module:ident::$ty:ident, $desc:literal;)*) => {
+    ($($name:literal => $pass:expr, $desc:literal;)*) => {
         /// Every pass, in schedule order (coarse to fine).
         pub static REGISTRY: &[PassInfo] = &[
-            $(PassInfo { name: $name, description: $desc, make: || Box::new($module::$ty) },)*
+            $(PassInfo { name: $name, description: $desc, pass: &$pass },)*
         ];
     };
 }
 
 registry! {
-    "remove-exports" => remove_exports::RemoveExports, "remove exports";
-    "remove-start" => remove_start::RemoveStart, "remove the start function declaration";
-    "remove-functions" => remove_functions::RemoveFunctions, "remove defined functions, repairing their call sites";
-    "unreachable-bodies" => unreachable_bodies::UnreachableBodies, "replace function bodies with `unreachable`";
-    "remove-imports" => remove_imports::RemoveImports, "remove imports of every kind, repairing their uses";
-    "remove-elements" => remove_elements::RemoveElements, "remove element segments";
-    "empty-elements" => empty_elements::EmptyElements, "drop all items of element segments";
-    "remove-data" => remove_data::RemoveData, "remove data segments";
-    "truncate-data" => truncate_data::TruncateData, "keep the shortest prefix of each data segment";
-    "remove-globals" => remove_globals::RemoveGlobals, "remove defined globals, reads become constants";
-    "remove-tables" => remove_tables::RemoveTables, "remove defined tables that nothing uses";
-    "remove-memories" => remove_memories::RemoveMemories, "remove defined memories that nothing uses";
-    "remove-tags" => remove_tags::RemoveTags, "remove defined exception tags that nothing uses";
-    "shrink-limits" => shrink_limits::ShrinkLimits, "shrink the initial size of memories and tables";
-    "simplify-limits" => simplify_limits::SimplifyLimits, "drop maximums, unshare memories, make 64-bit memories and tables 32-bit";
-    "remove-custom-sections" => remove_custom_sections::RemoveCustomSections, "remove custom sections (names, producers, debug info)";
-    "truncate-bodies" => truncate_bodies::TruncateBodies, "keep the shortest prefix of each body, ending in `unreachable`";
-    "unwrap-blocks" => unwrap_blocks::UnwrapBlocks, "unwrap block, loop and if (keeping one arm), renumbering branches";
-    "simplify-branches" => simplify_branches::SimplifyBranches, "turn br_if into drop, remove br_table targets";
-    "remove-instructions" => remove_instructions::RemoveInstructions, "remove instructions, blocks and statements anywhere, repairing the stack";
-    "remove-dead-values" => remove_dead_values::RemoveDeadValues, "remove constants and reads whose value nothing consumes";
-    "remove-locals" => remove_locals::RemoveLocals, "remove locals, reads become constants, and renumber the rest";
-    "simplify-constants" => simplify_constants::SimplifyConstants, "replace constants by zero";
-    "inline-calls" => inline_calls::InlineCalls, "inline calls of defined functions as blocks, removing callees left unused";
-    "shrink-constants" => shrink_constants::ShrinkConstants, "shrink integer constants toward zero, keeping the sign";
-    "simplify-memargs" => simplify_memargs::SimplifyMemargs, "zero the offsets of loads and stores";
-    "trim-results" => trim_results::TrimResults, "remove results from function types, rewriting bodies and callers";
-    "trim-params" => trim_params::TrimParams, "remove parameters from function types, rewriting bodies and callers";
-    "trim-fields" => trim_fields::TrimFields, "remove fields from struct types, renumbering accesses";
-    "merge-types" => merge_types::MergeTypes, "merge duplicate types into the first of them";
-    "remove-types" => remove_types::RemoveTypes, "remove unused types (whole recursion groups)";
+    "remove-exports" => Subsets(remove_exports::RemoveExports), "remove exports";
+    "remove-start" => Subsets(remove_start::RemoveStart), "remove the start function declaration";
+    "remove-functions" => Subsets(remove_functions::RemoveFunctions), "remove defined functions, repairing their call sites";
+    "unreachable-bodies" => Subsets(unreachable_bodies::UnreachableBodies), "replace function bodies with `unreachable`";
+    "remove-imports" => Subsets(remove_imports::RemoveImports), "remove imports of every kind, repairing their uses";
+    "remove-elements" => Subsets(remove_elements::RemoveElements), "remove element segments";
+    "empty-elements" => Subsets(empty_elements::EmptyElements), "drop all items of element segments";
+    "remove-data" => Subsets(remove_data::RemoveData), "remove data segments";
+    "truncate-data" => Lengths(truncate_data::TruncateData), "keep the shortest prefix of each data segment";
+    "remove-globals" => Subsets(remove_items::RemoveItems(ItemKind::Global)), "remove defined globals, reads become constants";
+    "remove-tables" => Subsets(remove_items::RemoveItems(ItemKind::Table)), "remove defined tables that nothing uses";
+    "remove-memories" => Subsets(remove_items::RemoveItems(ItemKind::Memory)), "remove defined memories that nothing uses";
+    "remove-tags" => Subsets(remove_items::RemoveItems(ItemKind::Tag)), "remove defined exception tags that nothing uses";
+    "shrink-limits" => Lengths(shrink_limits::ShrinkLimits), "shrink the initial size of memories and tables";
+    "simplify-limits" => Subsets(simplify_limits::SimplifyLimits), "drop maximums, unshare memories, make 64-bit memories and tables 32-bit";
+    "remove-custom-sections" => Subsets(remove_custom_sections::RemoveCustomSections), "remove custom sections (names, producers, debug info)";
+    "truncate-bodies" => Lengths(truncate_bodies::TruncateBodies), "keep the shortest prefix of each body, ending in `unreachable`";
+    "remove-statements" => Tree(remove_statements::RemoveStatements), "remove whole statements, outermost first, then those inside the blocks that stay";
+    "unwrap-blocks" => Subsets(unwrap_blocks::UnwrapBlocks), "unwrap block, loop and if (keeping one arm), renumbering branches";
+    "simplify-branches" => Subsets(simplify_branches::SimplifyBranches), "turn br_if into drop, remove br_table targets";
+    "remove-instructions" => Subsets(remove_instructions::RemoveInstructions), "remove instructions, blocks and statements anywhere, repairing the stack";
+    "remove-dead-values" => Subsets(remove_dead_values::RemoveDeadValues), "remove constants and reads whose value nothing consumes";
+    "remove-locals" => Subsets(remove_locals::RemoveLocals), "remove locals, reads become constants, and renumber the rest";
+    "simplify-constants" => Subsets(simplify_constants::SimplifyConstants), "replace constants by zero";
+    "inline-calls" => Subsets(inline_calls::InlineCalls), "inline calls of defined functions as blocks, removing callees left unused";
+    "shrink-constants" => Lengths(shrink_constants::ShrinkConstants), "shrink integer constants toward zero, keeping the sign";
+    "simplify-memargs" => Subsets(simplify_memargs::SimplifyMemargs), "zero the offsets of loads and stores";
+    "trim-results" => Subsets(trim_signatures::TrimSignature(SigList::Results)), "remove results from function types, rewriting bodies and callers";
+    "trim-params" => Subsets(trim_signatures::TrimSignature(SigList::Params)), "remove parameters from function types, rewriting bodies and callers";
+    "trim-fields" => Subsets(trim_fields::TrimFields), "remove fields from struct types, renumbering accesses";
+    "merge-types" => Subsets(merge_types::MergeTypes), "merge duplicate types into the first of them";
+    "remove-types" => Subsets(remove_types::RemoveTypes), "remove unused types (whole recursion groups)";
 }
 
 /// Look a pass up by name.

@@ -3,48 +3,44 @@
 //! Reductions leave such duplicates behind (`(type (func))` twice), and
 //! each is a line of noise in the result.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use std::collections::HashMap;
 use whittle_module::{Edit, Module};
 
 pub struct MergeTypes;
 
-/// (duplicate type, the earlier type it equals).
-fn targets(m: &Module) -> Vec<(u32, u32)> {
-    let mut first: HashMap<&whittle_module::types::SubType, u32> = HashMap::new();
-    let mut all = Vec::new();
-    for (i, (group, ty)) in m.types.iter().enumerate() {
-        let alone = m.rec_groups[*group].types.len() == 1 && !m.rec_groups[*group].explicit;
-        // Types that refer to other types would need those compared too.
-        let self_contained = format!("{ty:?}").find("Concrete").is_none()
-            && ty.supertype.is_none()
-            && ty.describes.is_none()
-            && ty.descriptor.is_none()
-            && !matches!(ty.composite, whittle_module::types::Composite::Cont(_));
-        if !alone || !self_contained {
-            continue;
-        }
-        match first.get(ty) {
-            Some(&earlier) => all.push((i as u32, earlier)),
-            None => {
-                first.insert(ty, i as u32);
+impl SubsetPass for MergeTypes {
+    /// (duplicate type, the earlier type it equals).
+    type Target = (u32, u32);
+
+    fn targets(&self, m: &Module) -> Vec<(u32, u32)> {
+        let mut first: HashMap<&whittle_module::types::SubType, u32> = HashMap::new();
+        let mut all = Vec::new();
+        for (i, (group, ty)) in m.types.iter().enumerate() {
+            let alone = m.rec_groups[*group].types.len() == 1 && !m.rec_groups[*group].explicit;
+            // Types that refer to other types would need those compared too.
+            let self_contained = format!("{ty:?}").find("Concrete").is_none()
+                && ty.supertype.is_none()
+                && ty.describes.is_none()
+                && ty.descriptor.is_none()
+                && !matches!(ty.composite, whittle_module::types::Composite::Cont(_));
+            if !alone || !self_contained {
+                continue;
+            }
+            match first.get(ty) {
+                Some(&earlier) => all.push((i as u32, earlier)),
+                None => {
+                    first.insert(ty, i as u32);
+                }
             }
         }
-    }
-    all
-}
-
-impl Pass for MergeTypes {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+        all
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, m: &Module, chosen: &[&(u32, u32)]) -> Result<Edit> {
         let mut edit = Edit::default();
-        for &i in choice.subset() {
-            let (dup, earlier) = targets[i];
+        for &&(dup, earlier) in chosen {
             edit.type_aliases.insert(dup, earlier);
             edit.remove_type_groups.insert(m.types[dup as usize].0);
         }
@@ -67,7 +63,7 @@ mod tests {
 
     #[test]
     fn finds_duplicates() {
-        assert_eq!(MergeTypes.search(&module(WAT)), Search::Subsets(1));
+        assert_eq!(MergeTypes.targets(&module(WAT)).len(), 1);
     }
 
     #[test]
@@ -75,7 +71,7 @@ mod tests {
         let out = run(
             &MergeTypes,
             &WAT.replace("(func (type $b)", "(table 1 funcref) (func (type $b)"),
-            Choice::Subset(&[0].into()),
+            &[0],
         );
         assert_wat(
             &out,

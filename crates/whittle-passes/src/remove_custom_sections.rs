@@ -1,20 +1,23 @@
 //! Remove custom sections: names, producers, DWARF, target features. They
 //! rarely matter to a compile failure and can be most of a module's bytes.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 
 pub struct RemoveCustomSections;
 
-impl Pass for RemoveCustomSections {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(m.custom_sections().count())
+impl SubsetPass for RemoveCustomSections {
+    /// A custom section's position among custom sections.
+    type Target = usize;
+
+    fn targets(&self, m: &Module) -> Vec<usize> {
+        (0..m.custom_sections().count()).collect()
     }
 
-    fn edit(&self, _m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, _m: &Module, chosen: &[&usize]) -> Result<Edit> {
         Ok(Edit {
-            remove_custom: choice.subset().clone(),
+            remove_custom: chosen.iter().map(|&&i| i).collect(),
             ..Edit::default()
         })
     }
@@ -30,7 +33,7 @@ mod tests {
         let out = run(
             &RemoveCustomSections,
             r#"(module (@custom "a" "1") (@custom "b" "2") (@custom "c" "3"))"#,
-            Choice::Subset(&[0, 2].into()),
+            &[0, 2],
         );
         assert_wat(&out, "(module\n(@custom \"b\" (before first) \"2\")\n)");
     }

@@ -1,20 +1,23 @@
 //! Remove data segments. `memory.init` of a removed segment becomes three
 //! drops and `data.drop` disappears, so passive segments go too.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 
 pub struct RemoveData;
 
-impl Pass for RemoveData {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(m.num_data as usize)
+impl SubsetPass for RemoveData {
+    /// A data segment's index.
+    type Target = u32;
+
+    fn targets(&self, m: &Module) -> Vec<u32> {
+        (0..m.num_data).collect()
     }
 
-    fn edit(&self, _m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, _m: &Module, chosen: &[&u32]) -> Result<Edit> {
         Ok(Edit {
-            remove_data: choice.subset().iter().map(|&i| i as u32).collect(),
+            remove_data: chosen.iter().map(|&&i| i).collect(),
             ..Edit::default()
         })
     }
@@ -34,7 +37,7 @@ mod tests {
                  (data $p "passive")
                  (data (i32.const 8) "kept")
                  (func i32.const 0 i32.const 0 i32.const 2 memory.init $p data.drop $p))"#,
-            Choice::Subset(&[0, 1].into()),
+            &[0, 1],
         );
         assert_wat(
             &out,

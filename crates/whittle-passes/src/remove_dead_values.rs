@@ -8,47 +8,38 @@
 //! gate: the instruction is simply deleted, and if the value was needed the
 //! candidate is invalid and skipped without an oracle call.
 
-use crate::util::{body_parts, find_ops};
-use crate::{Choice, Pass, Search};
+use crate::util::{body_parts, find_ops, group_by_func};
+use crate::SubsetPass;
 use anyhow::{Context, Result};
-use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};
 
 pub struct RemoveDeadValues;
 
-/// (function, op index) of every instruction that only pushes one value.
-fn targets(m: &Module) -> Vec<(u32, usize)> {
-    find_ops(m, |op| {
-        matches!(
-            op,
-            Operator::I32Const { .. }
-                | Operator::I64Const { .. }
-                | Operator::F32Const { .. }
-                | Operator::F64Const { .. }
-                | Operator::V128Const { .. }
-                | Operator::LocalGet { .. }
-                | Operator::GlobalGet { .. }
-                | Operator::RefNull { .. }
-                | Operator::RefFunc { .. }
-        )
-    })
-}
+impl SubsetPass for RemoveDeadValues {
+    /// (function, op index) of an instruction that only pushes one value.
+    type Target = (u32, usize);
 
-impl Pass for RemoveDeadValues {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+    fn targets(&self, m: &Module) -> Vec<(u32, usize)> {
+        find_ops(m, |op| {
+            matches!(
+                op,
+                Operator::I32Const { .. }
+                    | Operator::I64Const { .. }
+                    | Operator::F32Const { .. }
+                    | Operator::F64Const { .. }
+                    | Operator::V128Const { .. }
+                    | Operator::LocalGet { .. }
+                    | Operator::GlobalGet { .. }
+                    | Operator::RefNull { .. }
+                    | Operator::RefFunc { .. }
+            )
+        })
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
-        let mut by_func: BTreeMap<u32, BTreeSet<usize>> = BTreeMap::new();
-        for &i in choice.subset() {
-            let (f, op) = targets[i];
-            by_func.entry(f).or_default().insert(op);
-        }
+    fn edit(&self, m: &Module, chosen: &[&(u32, usize)]) -> Result<Edit> {
         let mut edit = Edit::default();
-        for (f, ops) in by_func {
+        for (f, ops) in group_by_func(chosen) {
             let parts = body_parts(m, f).context("body")?;
             let mut out = parts.locals.to_vec();
             for (i, &(start, end)) in parts.ops.iter().enumerate() {
@@ -65,7 +56,7 @@ impl Pass for RemoveDeadValues {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{assert_wat, module, run};
+    use crate::testutil::{assert_wat, edit_of, module, run};
     use whittle_module::{apply, validate, Validity};
 
     const WAT: &str = r#"(module (func (result i32)
@@ -77,8 +68,8 @@ mod tests {
 
     #[test]
     fn removes_a_value_left_for_unreachable() {
-        assert_eq!(RemoveDeadValues.search(&module(WAT)), Search::Subsets(3));
-        let out = run(&RemoveDeadValues, WAT, Choice::Subset(&[0].into()));
+        assert_eq!(RemoveDeadValues.targets(&module(WAT)).len(), 3);
+        let out = run(&RemoveDeadValues, WAT, &[0]);
         assert_wat(
             &out,
             r#"(module
@@ -96,9 +87,7 @@ mod tests {
     #[test]
     fn a_needed_value_makes_the_candidate_invalid() {
         let m = module(WAT);
-        let edit = RemoveDeadValues
-            .edit(&m, Choice::Subset(&[2].into()))
-            .unwrap();
+        let edit = edit_of(&RemoveDeadValues, &m, &[2]).unwrap();
         let out = apply(&m, &edit).unwrap();
         assert!(matches!(validate(&out), Validity::Invalid(_)));
     }

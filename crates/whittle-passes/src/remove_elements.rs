@@ -1,20 +1,23 @@
 //! Remove element segments (table initializers and `ref.func`
 //! declarations). `table.init` of a removed segment becomes drops.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 
 pub struct RemoveElements;
 
-impl Pass for RemoveElements {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(m.num_elements as usize)
+impl SubsetPass for RemoveElements {
+    /// An element segment's index.
+    type Target = u32;
+
+    fn targets(&self, m: &Module) -> Vec<u32> {
+        (0..m.num_elements).collect()
     }
 
-    fn edit(&self, _m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, _m: &Module, chosen: &[&u32]) -> Result<Edit> {
         Ok(Edit {
-            remove_elements: choice.subset().iter().map(|&i| i as u32).collect(),
+            remove_elements: chosen.iter().map(|&&i| i).collect(),
             ..Edit::default()
         })
     }
@@ -33,7 +36,7 @@ mod tests {
                  (elem (i32.const 0) $f)
                  (elem $p func $f)
                  (func i32.const 0 i32.const 0 i32.const 1 table.init $p elem.drop $p))"#,
-            Choice::Subset(&[0, 1].into()),
+            &[0, 1],
         );
         assert_wat(
             &out,

@@ -1,20 +1,23 @@
 //! Remove exports: an export keeps nothing alive for the compiler, and each
 //! one is a line of noise in the reduced test case.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 
 pub struct RemoveExports;
 
-impl Pass for RemoveExports {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(m.exports.len())
+impl SubsetPass for RemoveExports {
+    /// Position in the export section.
+    type Target = u32;
+
+    fn targets(&self, m: &Module) -> Vec<u32> {
+        (0..m.exports.len() as u32).collect()
     }
 
-    fn edit(&self, _m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, _m: &Module, chosen: &[&u32]) -> Result<Edit> {
         Ok(Edit {
-            remove_exports: choice.subset().iter().map(|&i| i as u32).collect(),
+            remove_exports: chosen.iter().map(|&&i| i).collect(),
             ..Edit::default()
         })
     }
@@ -31,7 +34,7 @@ mod tests {
             &RemoveExports,
             r#"(module (func $f) (memory 1)
                  (export "f" (func $f)) (export "m" (memory 0)) (export "g" (func $f)))"#,
-            Choice::Subset(&[0, 2].into()),
+            &[0, 2],
         );
         assert_wat(
             &out,

@@ -3,21 +3,23 @@
 //! `ref.null func`, table slots become null, exports and start go.
 //! This is the coarsest and most effective pass on big modules.
 
-use crate::util::defined;
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 
 pub struct RemoveFunctions;
 
-impl Pass for RemoveFunctions {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(m.num_defined_funcs() as usize)
+impl SubsetPass for RemoveFunctions {
+    /// A defined function's absolute index.
+    type Target = u32;
+
+    fn targets(&self, m: &Module) -> Vec<u32> {
+        (m.num_imported_funcs..m.num_funcs()).collect()
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, _m: &Module, chosen: &[&u32]) -> Result<Edit> {
         Ok(Edit {
-            remove_funcs: choice.subset().iter().map(|&i| defined(m, i)).collect(),
+            remove_funcs: chosen.iter().map(|&&f| f).collect(),
             ..Edit::default()
         })
     }
@@ -38,7 +40,7 @@ mod tests {
                  (func $b (result f64) call $a)
                  (func $c (param i32) local.get 0 call $log)
                  (export "b" (func $b)))"#,
-            Choice::Subset(&[0, 2].into()),
+            &[0, 2],
         );
         assert_wat(
             &out,

@@ -2,29 +2,24 @@
 //! functions, global imports like removed globals; a removed table, memory
 //! or tag that is still used makes the candidate unrepairable (skipped).
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, ItemKind, Module};
 
 pub struct RemoveImports;
 
-impl Pass for RemoveImports {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(m.imports.len())
+impl SubsetPass for RemoveImports {
+    /// The kind and absolute index of what an import defines.
+    type Target = (ItemKind, u32);
+
+    fn targets(&self, m: &Module) -> Vec<(ItemKind, u32)> {
+        m.imports.iter().map(|i| (i.kind, i.index)).collect()
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, _m: &Module, chosen: &[&(ItemKind, u32)]) -> Result<Edit> {
         let mut edit = Edit::default();
-        for &i in choice.subset() {
-            let import = &m.imports[i];
-            let set = match import.kind {
-                ItemKind::Func => &mut edit.remove_funcs,
-                ItemKind::Table => &mut edit.remove_tables,
-                ItemKind::Memory => &mut edit.remove_memories,
-                ItemKind::Global => &mut edit.remove_globals,
-                ItemKind::Tag => &mut edit.remove_tags,
-            };
-            set.insert(import.index);
+        for &&(kind, index) in chosen {
+            edit.remove(kind, index);
         }
         Ok(edit)
     }
@@ -44,7 +39,7 @@ mod tests {
                  (import "env" "g" (global $g i32))
                  (import "env" "m" (memory 1))
                  (func (result i32) global.get $g call $f))"#,
-            Choice::Subset(&[0, 1].into()),
+            &[0, 1],
         );
         assert_wat(
             &out,

@@ -9,32 +9,48 @@
 //! `ref.null`). So `local.get 0 local.get 1 i32.add` minus the `i32.add`
 //! becomes `local.get 0 local.get 1 drop`: the first value still flows on.
 
-use crate::util::{body_parts, defined, units};
-use crate::{Choice, Pass, Search};
-use anyhow::{Context, Result};
+use crate::util::{body_parts, units};
+use crate::SubsetPass;
+use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
-use wasm_encoder::{Encode, Instruction};
-use whittle_module::types::default_instruction;
 use whittle_module::{
-    stack_heights, stack_snapshots, validate, Edit, Module, StackSnapshot, Validity,
+    all_stack_heights, repair, stack_snapshots, validate, Edit, Module, Validity,
 };
 
 pub struct RemoveInstructions;
 
-impl Pass for RemoveInstructions {
-    fn search(&self, m: &Module) -> Search {
-        // Stack repair needs a valid module to ask the validator about.
+impl SubsetPass for RemoveInstructions {
+    /// (function, first op, last op) of a unit, statement or expression.
+    type Target = (u32, usize, usize);
+
+    /// Every unit and statement of every defined function, in code order
+    /// (outer extents before the ones they hold). Stack repair needs a
+    /// valid module to ask the validator about: an invalid one offers none.
+    fn targets(&self, m: &Module) -> Vec<(u32, usize, usize)> {
         if validate(&m.bytes) != Validity::Valid {
-            return Search::Subsets(0);
+            return Vec::new();
         }
-        Search::Subsets(targets(m).len())
+        let heights = all_stack_heights(m).unwrap_or_default();
+        let mut all = Vec::new();
+        for (i, f) in (m.num_imported_funcs..m.num_funcs()).enumerate() {
+            let Ok(units) = units(m, f) else { continue };
+            let mut extents: BTreeSet<(usize, std::cmp::Reverse<usize>)> = units
+                .iter()
+                .map(|&(a, b)| (a, std::cmp::Reverse(b)))
+                .collect();
+            if let Some(Some(heights)) = heights.get(i) {
+                for (a, b) in statements(&units, heights) {
+                    extents.insert((a, std::cmp::Reverse(b)));
+                }
+            }
+            all.extend(extents.into_iter().map(|(a, b)| (f, a, b.0)));
+        }
+        all
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let units = targets(m);
+    fn edit(&self, m: &Module, chosen: &[&(u32, usize, usize)]) -> Result<Edit> {
         let mut by_func: BTreeMap<u32, Vec<(usize, usize)>> = BTreeMap::new();
-        for &i in choice.subset() {
-            let (f, a, b) = units[i];
+        for &&(f, a, b) in chosen {
             by_func.entry(f).or_default().push((a, b));
         }
         let mut edit = Edit::default();
@@ -45,32 +61,11 @@ impl Pass for RemoveInstructions {
     }
 }
 
-/// Every unit and statement of every defined function, as (function, first
-/// op, last op), in code order (outer extents before the ones they hold).
-fn targets(m: &Module) -> Vec<(u32, usize, usize)> {
-    let mut all = Vec::new();
-    for i in 0..m.num_defined_funcs() as usize {
-        let f = defined(m, i);
-        let Ok(units) = units(m, f) else { continue };
-        let mut extents: BTreeSet<(usize, std::cmp::Reverse<usize>)> = units
-            .iter()
-            .map(|&(a, b)| (a, std::cmp::Reverse(b)))
-            .collect();
-        if let Ok(heights) = stack_heights(m, f) {
-            for (a, b) in statements(&units, &heights) {
-                extents.insert((a, std::cmp::Reverse(b)));
-            }
-        }
-        all.extend(extents.into_iter().map(|(a, b)| (f, a, b.0)));
-    }
-    all
-}
-
 /// Runs of at least two sibling units that end at the stack height they
 /// started at (statements) or one higher (expressions: removing one
 /// replaces it by a constant of its type), never going below their start
 /// height before any of their instructions.
-fn statements(units: &[(usize, usize)], heights: &[usize]) -> Vec<(usize, usize)> {
+fn statements(units: &[(usize, usize)], heights: &[u32]) -> Vec<(usize, usize)> {
     // Siblings: units grouped by their enclosing block unit (or the body).
     let mut levels: BTreeMap<Option<usize>, Vec<(usize, usize)>> = BTreeMap::new();
     let mut open: Vec<(usize, usize)> = Vec::new();
@@ -134,7 +129,9 @@ fn remove_runs(m: &Module, func: u32, extents: Vec<(usize, usize)>) -> Result<Ve
         out.extend_from_slice(&parts.code[copied..parts.ops[a].0]);
         // Before an `unreachable`, nothing the run produced is needed.
         let next_is_unreachable = parts.code.get(parts.ops[b + 1].0) == Some(&UNREACHABLE_OPCODE);
-        repair(&snaps[&a], &snaps[&(b + 1)], next_is_unreachable, &mut out)?;
+        if !next_is_unreachable {
+            repair(&snaps[&a], &snaps[&(b + 1)], &mut out)?;
+        }
         copied = parts.ops[b].1;
     }
     out.extend_from_slice(&parts.code[copied..]);
@@ -142,43 +139,6 @@ fn remove_runs(m: &Module, func: u32, extents: Vec<(usize, usize)>) -> Result<Ve
 }
 
 const UNREACHABLE_OPCODE: u8 = 0x00;
-
-/// Turn the stack `before` the run into the stack `after` it.
-fn repair(
-    before: &StackSnapshot,
-    after: &StackSnapshot,
-    next_is_unreachable: bool,
-    out: &mut Vec<u8>,
-) -> Result<()> {
-    if next_is_unreachable {
-        // `unreachable` accepts any stack: keep what is there.
-        return Ok(());
-    }
-    if before.unreachable {
-        // Dead code: with the frame's own values dropped, the polymorphic
-        // stack supplies whatever the code after the run pops.
-        for _ in before.frame_base..before.types.len() {
-            Instruction::Drop.encode(out);
-        }
-        return Ok(());
-    }
-    let shared = before
-        .types
-        .iter()
-        .zip(&after.types)
-        .take_while(|(x, y)| x == y)
-        .count();
-    for _ in shared..before.types.len() {
-        Instruction::Drop.encode(out);
-    }
-    for ty in &after.types[shared..] {
-        let ty = ty.context("cannot materialize a value of unknown type")?;
-        default_instruction(ty)
-            .context("no default value for a non-nullable reference")?
-            .encode(out);
-    }
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {
@@ -197,8 +157,8 @@ mod tests {
           i32.mul))"#;
 
     /// The target indices of these (first op, last op) extents of function 0.
-    fn pick(wat: &str, extents: &[(usize, usize)]) -> BTreeSet<usize> {
-        let targets = targets(&module(wat));
+    fn pick(wat: &str, extents: &[(usize, usize)]) -> Vec<usize> {
+        let targets = RemoveInstructions.targets(&module(wat));
         extents
             .iter()
             .map(|&(a, b)| {
@@ -207,6 +167,8 @@ mod tests {
                     .position(|&t| t == (0, a, b))
                     .unwrap_or_else(|| panic!("no target {a}..={b} in {targets:?}"))
             })
+            .collect::<BTreeSet<usize>>()
+            .into_iter()
             .collect()
     }
 
@@ -216,7 +178,7 @@ mod tests {
         // (back at their start height); and the expressions starting at a
         // height one below where they end.
         assert_eq!(
-            targets(&module(WAT)),
+            RemoveInstructions.targets(&module(WAT)),
             [
                 (0, 0, 7),
                 (0, 0, 2),
@@ -240,11 +202,7 @@ mod tests {
         let wat = r#"(module (memory 1) (func (param i32)
                  i32.const 4 drop
                  i32.const 0 local.get 0 i32.const 3 memory.fill))"#;
-        let out = run(
-            &RemoveInstructions,
-            wat,
-            Choice::Subset(&pick(wat, &[(0, 1), (2, 5)])),
-        );
+        let out = run(&RemoveInstructions, wat, &pick(wat, &[(0, 1), (2, 5)]));
         assert_wat(
             &out,
             r#"(module
@@ -257,11 +215,7 @@ mod tests {
 
     #[test]
     fn an_expression_becomes_a_constant() {
-        let out = run(
-            &RemoveInstructions,
-            WAT,
-            Choice::Subset(&pick(WAT, &[(0, 2)])),
-        );
+        let out = run(&RemoveInstructions, WAT, &pick(WAT, &[(0, 2)]));
         assert_wat(
             &out,
             r#"(module
@@ -280,11 +234,7 @@ mod tests {
 
     #[test]
     fn removing_an_instruction_keeps_the_values_that_still_fit() {
-        let out = run(
-            &RemoveInstructions,
-            WAT,
-            Choice::Subset(&pick(WAT, &[(2, 2)])),
-        );
+        let out = run(&RemoveInstructions, WAT, &pick(WAT, &[(2, 2)]));
         assert_wat(
             &out,
             r#"(module
@@ -306,7 +256,7 @@ mod tests {
     #[test]
     fn removing_a_block_and_its_consumer_keeps_what_fits() {
         let chosen = pick(WAT, &[(3, 5), (6, 6), (7, 7)]);
-        let out = run(&RemoveInstructions, WAT, Choice::Subset(&chosen));
+        let out = run(&RemoveInstructions, WAT, &chosen);
         assert_wat(
             &out,
             r#"(module
@@ -322,8 +272,8 @@ mod tests {
 
     #[test]
     fn removing_everything_leaves_default_results() {
-        let all: BTreeSet<usize> = (0..targets(&module(WAT)).len()).collect();
-        let out = run(&RemoveInstructions, WAT, Choice::Subset(&all));
+        let all: Vec<usize> = (0..RemoveInstructions.targets(&module(WAT)).len()).collect();
+        let out = run(&RemoveInstructions, WAT, &all);
         assert!(out.contains("(result i32)\n    i32.const 0\n  )"), "{out}");
     }
 
@@ -334,7 +284,7 @@ mod tests {
                  unreachable
                  f32.neg))"#;
         let chosen = pick(wat, &[(0, 0), (1, 1), (2, 2), (4, 4)]);
-        let out = run(&RemoveInstructions, wat, Choice::Subset(&chosen));
+        let out = run(&RemoveInstructions, wat, &chosen);
         assert_wat(
             &out,
             r#"(module

@@ -5,7 +5,7 @@
 //! without a default value (non-nullable reference) is not offered.
 
 use crate::util::defined;
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
@@ -15,23 +15,6 @@ use whittle_module::types::{self, default_instruction, ValType};
 use whittle_module::{Edit, Module};
 
 pub struct RemoveLocals;
-
-/// (function, local index) of every declared local with a default value.
-fn targets(m: &Module) -> Vec<(u32, u32)> {
-    let mut all = Vec::new();
-    for i in 0..m.num_defined_funcs() as usize {
-        let f = defined(m, i);
-        if let Ok(locals) = declared_locals(m, f) {
-            all.extend(
-                locals
-                    .into_iter()
-                    .filter(|(_, ty)| default_instruction(*ty).is_some())
-                    .map(|(l, _)| (f, l)),
-            );
-        }
-    }
-    all
-}
 
 /// Index and type of each declared (non-parameter) local.
 fn declared_locals(m: &Module, f: u32) -> Result<Vec<(u32, ValType)>> {
@@ -48,16 +31,29 @@ fn declared_locals(m: &Module, f: u32) -> Result<Vec<(u32, ValType)>> {
     Ok(out)
 }
 
-impl Pass for RemoveLocals {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+impl SubsetPass for RemoveLocals {
+    /// (function, local index) of a declared local with a default value.
+    type Target = (u32, u32);
+
+    fn targets(&self, m: &Module) -> Vec<(u32, u32)> {
+        let mut all = Vec::new();
+        for i in 0..m.num_defined_funcs() as usize {
+            let f = defined(m, i);
+            if let Ok(locals) = declared_locals(m, f) {
+                all.extend(
+                    locals
+                        .into_iter()
+                        .filter(|(_, ty)| default_instruction(*ty).is_some())
+                        .map(|(l, _)| (f, l)),
+                );
+            }
+        }
+        all
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, m: &Module, chosen: &[&(u32, u32)]) -> Result<Edit> {
         let mut by_func: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
-        for &i in choice.subset() {
-            let (f, l) = targets[i];
+        for &&(f, l) in chosen {
             by_func.entry(f).or_default().insert(l);
         }
         let mut edit = Edit::default();
@@ -133,9 +129,9 @@ mod tests {
 
     #[test]
     fn offers_every_declared_local_with_a_default() {
-        assert_eq!(RemoveLocals.search(&module(WAT)), Search::Subsets(4));
+        assert_eq!(RemoveLocals.targets(&module(WAT)).len(), 4);
         let non_null = module("(module (type $s (struct)) (func (local (ref $s)) (local i32)))");
-        assert_eq!(RemoveLocals.search(&non_null), Search::Subsets(1));
+        assert_eq!(RemoveLocals.targets(&non_null).len(), 1);
     }
 
     #[test]
@@ -146,7 +142,7 @@ mod tests {
                  f64.const 2 local.tee 0 local.set 0
                  i32.const 1 local.set 1
                  local.get 0))"#,
-            Choice::Subset(&[0].into()),
+            &[0],
         );
         assert_wat(
             &out,
@@ -166,7 +162,7 @@ mod tests {
 
     #[test]
     fn removes_and_renumbers() {
-        let out = run(&RemoveLocals, WAT, Choice::Subset(&[0, 1, 3].into()));
+        let out = run(&RemoveLocals, WAT, &[0, 1, 3]);
         assert_wat(
             &out,
             r#"(module

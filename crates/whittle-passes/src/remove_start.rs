@@ -1,20 +1,23 @@
 //! Remove the start section: the function stays, it just is no longer run
 //! at instantiation.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 
 pub struct RemoveStart;
 
-impl Pass for RemoveStart {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(usize::from(m.start.is_some()))
+impl SubsetPass for RemoveStart {
+    /// The start function's index.
+    type Target = u32;
+
+    fn targets(&self, m: &Module) -> Vec<u32> {
+        m.start.into_iter().collect()
     }
 
-    fn edit(&self, _m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, _m: &Module, chosen: &[&u32]) -> Result<Edit> {
         Ok(Edit {
-            remove_start: !choice.subset().is_empty(),
+            remove_start: !chosen.is_empty(),
             ..Edit::default()
         })
     }
@@ -28,8 +31,8 @@ mod tests {
     #[test]
     fn removes_the_start_section() {
         let wat = "(module (func $s) (start $s))";
-        assert_eq!(RemoveStart.search(&module(wat)), Search::Subsets(1));
-        let out = run(&RemoveStart, wat, Choice::Subset(&[0].into()));
+        assert_eq!(RemoveStart.targets(&module(wat)).len(), 1);
+        let out = run(&RemoveStart, wat, &[0]);
         assert_wat(
             &out,
             "(module\n(type (;0;) (func))\n(func $s (;0;) (type 0))\n)",

@@ -3,33 +3,30 @@
 //! Only groups nothing else refers to are offered; a group freed by an
 //! earlier removal is found on the next round.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{used_types, Edit, Module};
 
 pub struct RemoveTypes;
 
-fn targets(m: &Module) -> Vec<usize> {
-    let used = used_types(m).unwrap_or_default();
-    (0..m.rec_groups.len())
-        .filter(|&g| {
-            !m.types
-                .iter()
-                .enumerate()
-                .any(|(i, (tg, _))| *tg == g && used.contains(&(i as u32)))
-        })
-        .collect()
-}
+impl SubsetPass for RemoveTypes {
+    /// A recursion group none of whose types is used.
+    type Target = usize;
 
-impl Pass for RemoveTypes {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+    fn targets(&self, m: &Module) -> Vec<usize> {
+        let used = used_types(m).unwrap_or_default();
+        let mut group_used = vec![false; m.rec_groups.len()];
+        for (i, (group, _)) in m.types.iter().enumerate() {
+            group_used[*group] |= used.contains(&(i as u32));
+        }
+        (0..m.rec_groups.len())
+            .filter(|&g| !group_used[g])
+            .collect()
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, _m: &Module, chosen: &[&usize]) -> Result<Edit> {
         Ok(Edit {
-            remove_type_groups: choice.subset().iter().map(|&i| targets[i]).collect(),
+            remove_type_groups: chosen.iter().map(|&&g| g).collect(),
             ..Edit::default()
         })
     }
@@ -48,12 +45,12 @@ mod tests {
 
     #[test]
     fn offers_only_unreferenced_groups() {
-        assert_eq!(RemoveTypes.search(&module(WAT)), Search::Subsets(2));
+        assert_eq!(RemoveTypes.targets(&module(WAT)).len(), 2);
     }
 
     #[test]
     fn removes_whole_groups() {
-        let out = run(&RemoveTypes, WAT, Choice::Subset(&[0, 1].into()));
+        let out = run(&RemoveTypes, WAT, &[0, 1]);
         assert_wat(
             &out,
             r#"(module

@@ -4,8 +4,8 @@
 //! shows the threshold (`i32.const 65520`, `i32.const -1`) instead of
 //! whatever value the program happened to compute.
 
-use crate::util::{collect_ops, encoded, find_ops, replace_ops};
-use crate::{Choice, Pass, Search};
+use crate::util::{collect_ops, encoded, replace_ops};
+use crate::LengthPass;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use wasm_encoder::Instruction;
@@ -32,17 +32,21 @@ fn magnitude(op: &Operator<'_>) -> usize {
     }
 }
 
-impl Pass for ShrinkConstants {
-    fn search(&self, m: &Module) -> Search {
-        let magnitudes = collect_ops(m, |op| is_big_int(op).then(|| magnitude(op)));
-        Search::Lengths(magnitudes.into_iter().map(|(_, _, len)| len).collect())
+impl LengthPass for ShrinkConstants {
+    /// (function, op index) of an integer constant beyond ±1; its length is
+    /// its magnitude.
+    type Target = (u32, usize);
+
+    fn targets(&self, m: &Module) -> Vec<((u32, usize), usize)> {
+        collect_ops(m, |op| is_big_int(op).then(|| magnitude(op)))
+            .into_iter()
+            .map(|(f, i, len)| ((f, i), len))
+            .collect()
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = find_ops(m, is_big_int);
+    fn edit(&self, m: &Module, chosen: &[(&(u32, usize), usize)]) -> Result<Edit> {
         let mut by_func: BTreeMap<u32, BTreeMap<usize, usize>> = BTreeMap::new();
-        for (&t, &value) in choice.lengths() {
-            let (f, op) = targets[t];
+        for &(&(f, op), value) in chosen {
             by_func.entry(f).or_default().insert(op, value);
         }
         let mut edit = Edit::default();
@@ -73,7 +77,7 @@ impl Pass for ShrinkConstants {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{assert_wat, module, run};
+    use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
 
     const WAT: &str = r#"(module (func (result i64)
         i32.const 1 drop
@@ -83,15 +87,14 @@ mod tests {
     #[test]
     fn lengths_are_magnitudes() {
         assert_eq!(
-            ShrinkConstants.search(&module(WAT)),
-            Search::Lengths(vec![70000, 123456])
+            lengths_of(&ShrinkConstants, &module(WAT)),
+            vec![70000, 123456]
         );
     }
 
     #[test]
     fn shrinks_keeping_the_sign() {
-        let lengths = BTreeMap::from([(0, 1), (1, 42)]);
-        let out = run(&ShrinkConstants, WAT, Choice::Lengths(&lengths));
+        let out = run_lengths(&ShrinkConstants, WAT, &[(0, 1), (1, 42)]);
         assert_wat(
             &out,
             r#"(module

@@ -1,32 +1,40 @@
 //! Shrink the initial size of memories and tables to the smallest that
 //! still fails, by bisection (a memory of 65536 pages is rarely the bug).
 
-use crate::{Choice, Pass, Search};
+use crate::LengthPass;
 use anyhow::Result;
-use whittle_module::{Edit, Module};
+use whittle_module::{Edit, ItemKind, Module};
 
 pub struct ShrinkLimits;
 
-impl Pass for ShrinkLimits {
-    /// Targets: every memory, then every table; length = initial size.
-    fn search(&self, m: &Module) -> Search {
-        let memories = m.memory_types.iter().map(|t| t.initial as usize);
-        let tables = m.table_types.iter().map(|t| t.initial as usize);
-        Search::Lengths(memories.chain(tables).collect())
+impl LengthPass for ShrinkLimits {
+    /// A memory or a table (absolute index); its length is its initial size.
+    type Target = (ItemKind, u32);
+
+    fn targets(&self, m: &Module) -> Vec<((ItemKind, u32), usize)> {
+        let memories = (0..)
+            .zip(&m.memory_types)
+            .map(|(i, t)| ((ItemKind::Memory, i), t.initial));
+        let tables = (0..)
+            .zip(&m.table_types)
+            .map(|(i, t)| ((ItemKind::Table, i), t.initial));
+        memories
+            .chain(tables)
+            .map(|(target, initial)| (target, usize::try_from(initial).unwrap_or(usize::MAX)))
+            .collect()
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, m: &Module, chosen: &[(&(ItemKind, u32), usize)]) -> Result<Edit> {
         let mut edit = Edit::default();
-        let memories = m.memory_types.len();
-        for (&i, &initial) in choice.lengths() {
-            if i < memories {
-                let mut ty = m.memory_types[i];
+        for &(&(kind, i), initial) in chosen {
+            if kind == ItemKind::Memory {
+                let mut ty = m.memory_types[i as usize];
                 ty.initial = initial as u64;
-                edit.memory_types.insert(i as u32, ty);
+                edit.memory_types.insert(i, ty);
             } else {
-                let mut ty = m.table_types[i - memories];
+                let mut ty = m.table_types[i as usize];
                 ty.initial = initial as u64;
-                edit.table_types.insert((i - memories) as u32, ty);
+                edit.table_types.insert(i, ty);
             }
         }
         Ok(edit)
@@ -36,8 +44,7 @@ impl Pass for ShrinkLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{assert_wat, module, run};
-    use std::collections::BTreeMap;
+    use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
 
     const WAT: &str = r#"(module
         (import "env" "m" (memory 3 10))
@@ -46,16 +53,12 @@ mod tests {
 
     #[test]
     fn lengths_are_initial_sizes() {
-        assert_eq!(
-            ShrinkLimits.search(&module(WAT)),
-            Search::Lengths(vec![3, 7, 5])
-        );
+        assert_eq!(lengths_of(&ShrinkLimits, &module(WAT)), vec![3, 7, 5]);
     }
 
     #[test]
     fn sets_initial_sizes() {
-        let lengths = BTreeMap::from([(0, 1), (1, 0), (2, 2)]);
-        let out = run(&ShrinkLimits, WAT, Choice::Lengths(&lengths));
+        let out = run_lengths(&ShrinkLimits, WAT, &[(0, 1), (1, 0), (2, 2)]);
         assert_wat(
             &out,
             r#"(module

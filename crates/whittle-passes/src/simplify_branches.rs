@@ -2,55 +2,48 @@
 //! condition), and `br_table` loses targets (their indices then go to the
 //! default). Fewer edges, and often a block that `unwrap-blocks` can take.
 
-use crate::util::{collect_ops, encoded, group_by_func, replace_ops};
-use crate::{Choice, Pass, Search};
+use crate::util::{collect_ops, encoded, replace_ops};
+use crate::SubsetPass;
 use anyhow::Result;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::Instruction;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};
 
 pub struct SimplifyBranches;
 
-/// A target: a `br_if` (`None`) or one entry of a `br_table` (`Some(k)`).
-fn targets(m: &Module) -> Vec<(u32, usize, Option<u32>)> {
-    let ops = collect_ops(m, |op| match op {
-        Operator::BrIf { .. } => Some(None),
-        Operator::BrTable { targets } => Some(Some(targets.len())),
-        _ => None,
-    });
-    let mut all = Vec::new();
-    for (f, i, entries) in ops {
-        match entries {
-            None => all.push((f, i, None)),
-            Some(n) => all.extend((0..n).map(|e| (f, i, Some(e)))),
+impl SubsetPass for SimplifyBranches {
+    /// (function, op index, entry): a `br_if` (`None`) or one entry of a
+    /// `br_table` (`Some(k)`).
+    type Target = (u32, usize, Option<u32>);
+
+    fn targets(&self, m: &Module) -> Vec<(u32, usize, Option<u32>)> {
+        let ops = collect_ops(m, |op| match op {
+            Operator::BrIf { .. } => Some(None),
+            Operator::BrTable { targets } => Some(Some(targets.len())),
+            _ => None,
+        });
+        let mut all = Vec::new();
+        for (f, i, entries) in ops {
+            match entries {
+                None => all.push((f, i, None)),
+                Some(n) => all.extend((0..n).map(|e| (f, i, Some(e)))),
+            }
         }
-    }
-    all
-}
-
-impl Pass for SimplifyBranches {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+        all
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, m: &Module, chosen: &[&(u32, usize, Option<u32>)]) -> Result<Edit> {
         let mut entries: BTreeMap<(u32, usize), Vec<u32>> = BTreeMap::new();
-        let ops: Vec<(u32, usize)> = choice
-            .subset()
-            .iter()
-            .map(|&c| {
-                let (f, i, e) = targets[c];
-                if let Some(e) = e {
-                    entries.entry((f, i)).or_default().push(e);
-                }
-                (f, i)
-            })
-            .collect();
-        let all: std::collections::BTreeSet<usize> = (0..ops.len()).collect();
+        let mut ops: BTreeMap<u32, BTreeSet<usize>> = BTreeMap::new();
+        for &&(f, i, e) in chosen {
+            if let Some(e) = e {
+                entries.entry((f, i)).or_default().push(e);
+            }
+            ops.entry(f).or_default().insert(i);
+        }
         let mut edit = Edit::default();
-        for (f, chosen) in group_by_func(&ops, &all) {
+        for (f, chosen) in ops {
             let body = replace_ops(m, f, |i, op| {
                 if !chosen.contains(&i) {
                     return Ok(None);
@@ -61,7 +54,7 @@ impl Pass for SimplifyBranches {
                         let kept: Vec<u32> = targets
                             .targets()
                             .enumerate()
-                            .filter(|(k, _)| !removed.contains(&(*k as u32)))
+                            .filter(|(k, _)| removed.binary_search(&(*k as u32)).is_err())
                             .map(|(_, t)| t)
                             .collect::<Result<_, _>>()?;
                         Instruction::BrTable(kept.into(), targets.default())
@@ -93,12 +86,12 @@ mod tests {
 
     #[test]
     fn offers_each_br_if_and_table_entry() {
-        assert_eq!(SimplifyBranches.search(&module(WAT)), Search::Subsets(4));
+        assert_eq!(SimplifyBranches.targets(&module(WAT)).len(), 4);
     }
 
     #[test]
     fn drops_entries_and_conditions() {
-        let out = run(&SimplifyBranches, WAT, Choice::Subset(&[0, 2, 3].into()));
+        let out = run(&SimplifyBranches, WAT, &[0, 2, 3]);
         assert_wat(
             &out,
             r#"(module

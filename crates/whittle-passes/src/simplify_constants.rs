@@ -3,7 +3,7 @@
 //! which values matter.
 
 use crate::util::{encoded, find_ops, group_by_func, replace_ops};
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use wasm_encoder::Instruction;
 use wasmparser::Operator;
@@ -22,15 +22,17 @@ fn is_nonzero_const(op: &Operator<'_>) -> bool {
     }
 }
 
-impl Pass for SimplifyConstants {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(find_ops(m, is_nonzero_const).len())
+impl SubsetPass for SimplifyConstants {
+    /// (function, op index) of a non-zero constant.
+    type Target = (u32, usize);
+
+    fn targets(&self, m: &Module) -> Vec<(u32, usize)> {
+        find_ops(m, is_nonzero_const)
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = find_ops(m, is_nonzero_const);
+    fn edit(&self, m: &Module, chosen: &[&(u32, usize)]) -> Result<Edit> {
         let mut edit = Edit::default();
-        for (f, ops) in group_by_func(&targets, choice.subset()) {
+        for (f, ops) in group_by_func(chosen) {
             let body = replace_ops(m, f, |i, op| {
                 if !ops.contains(&i) {
                     return Ok(None);
@@ -62,12 +64,12 @@ mod tests {
 
     #[test]
     fn offers_nonzero_constants() {
-        assert_eq!(SimplifyConstants.search(&module(WAT)), Search::Subsets(2));
+        assert_eq!(SimplifyConstants.targets(&module(WAT)).len(), 2);
     }
 
     #[test]
     fn replaces_them_with_zero() {
-        let out = run(&SimplifyConstants, WAT, Choice::Subset(&[0, 1].into()));
+        let out = run(&SimplifyConstants, WAT, &[0, 1]);
         assert_wat(
             &out,
             r#"(module

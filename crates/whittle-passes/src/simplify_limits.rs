@@ -3,14 +3,14 @@
 //! own; a change that invalidates a use (an `i64` address, `memory.atomic.
 //! wait` needing a shared memory) is skipped by validation.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 
 pub struct SimplifyLimits;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Change {
+pub enum Change {
     MemoryNoMaximum(usize),
     MemoryUnshared(usize),
     Memory32(usize),
@@ -18,46 +18,43 @@ enum Change {
     Table32(usize),
 }
 
-fn targets(m: &Module) -> Vec<Change> {
-    let mut all = Vec::new();
-    for (i, t) in m.memory_types.iter().enumerate() {
-        if t.maximum.is_some() && !t.shared {
-            all.push(Change::MemoryNoMaximum(i));
-        }
-        if t.shared {
-            all.push(Change::MemoryUnshared(i));
-        }
-        if t.memory64 {
-            all.push(Change::Memory32(i));
-        }
-    }
-    for (i, t) in m.table_types.iter().enumerate() {
-        if t.maximum.is_some() {
-            all.push(Change::TableNoMaximum(i));
-        }
-        if t.table64 {
-            all.push(Change::Table32(i));
-        }
-    }
-    all
-}
+impl SubsetPass for SimplifyLimits {
+    type Target = Change;
 
-impl Pass for SimplifyLimits {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+    fn targets(&self, m: &Module) -> Vec<Change> {
+        let mut all = Vec::new();
+        for (i, t) in m.memory_types.iter().enumerate() {
+            if t.maximum.is_some() && !t.shared {
+                all.push(Change::MemoryNoMaximum(i));
+            }
+            if t.shared {
+                all.push(Change::MemoryUnshared(i));
+            }
+            if t.memory64 {
+                all.push(Change::Memory32(i));
+            }
+        }
+        for (i, t) in m.table_types.iter().enumerate() {
+            if t.maximum.is_some() {
+                all.push(Change::TableNoMaximum(i));
+            }
+            if t.table64 {
+                all.push(Change::Table32(i));
+            }
+        }
+        all
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, m: &Module, chosen: &[&Change]) -> Result<Edit> {
         let mut edit = Edit::default();
-        for &i in choice.subset() {
-            match targets[i] {
+        for &&change in chosen {
+            match change {
                 Change::MemoryNoMaximum(j) | Change::MemoryUnshared(j) | Change::Memory32(j) => {
                     let ty = edit
                         .memory_types
                         .entry(j as u32)
                         .or_insert(m.memory_types[j]);
-                    match targets[i] {
+                    match change {
                         Change::MemoryNoMaximum(_) => ty.maximum = None,
                         Change::MemoryUnshared(_) => ty.shared = false,
                         _ => ty.memory64 = false,
@@ -65,7 +62,7 @@ impl Pass for SimplifyLimits {
                 }
                 Change::TableNoMaximum(j) | Change::Table32(j) => {
                     let ty = edit.table_types.entry(j as u32).or_insert(m.table_types[j]);
-                    match targets[i] {
+                    match change {
                         Change::TableNoMaximum(_) => ty.maximum = None,
                         _ => ty.table64 = false,
                     }
@@ -88,12 +85,12 @@ mod tests {
 
     #[test]
     fn offers_each_simplification() {
-        assert_eq!(SimplifyLimits.search(&module(WAT)), Search::Subsets(4));
+        assert_eq!(SimplifyLimits.targets(&module(WAT)).len(), 4);
     }
 
     #[test]
     fn applies_them_together() {
-        let out = run(&SimplifyLimits, WAT, Choice::Subset(&[0, 1, 2, 3].into()));
+        let out = run(&SimplifyLimits, WAT, &[0, 1, 2, 3]);
         assert_wat(
             &out,
             r#"(module

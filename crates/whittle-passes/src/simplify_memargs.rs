@@ -2,7 +2,7 @@
 //! becomes `i32.load`) when the failure does not depend on it.
 
 use crate::util::{encoded, find_ops, group_by_func, has_offset, replace_ops};
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use wasm_encoder::reencode::{utils, Error, Reencode};
 use whittle_module::{Edit, Module};
@@ -25,15 +25,17 @@ impl Reencode for ZeroOffset {
     }
 }
 
-impl Pass for SimplifyMemargs {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(find_ops(m, has_offset).len())
+impl SubsetPass for SimplifyMemargs {
+    /// (function, op index) of a memory access with an offset.
+    type Target = (u32, usize);
+
+    fn targets(&self, m: &Module) -> Vec<(u32, usize)> {
+        find_ops(m, has_offset)
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = find_ops(m, has_offset);
+    fn edit(&self, m: &Module, chosen: &[&(u32, usize)]) -> Result<Edit> {
         let mut edit = Edit::default();
-        for (f, ops) in group_by_func(&targets, choice.subset()) {
+        for (f, ops) in group_by_func(chosen) {
             let body = replace_ops(m, f, |i, op| {
                 if !ops.contains(&i) {
                     return Ok(None);
@@ -61,12 +63,12 @@ mod tests {
 
     #[test]
     fn offers_accesses_with_offsets() {
-        assert_eq!(SimplifyMemargs.search(&module(WAT)), Search::Subsets(2));
+        assert_eq!(SimplifyMemargs.targets(&module(WAT)).len(), 2);
     }
 
     #[test]
     fn zeroes_offsets() {
-        let out = run(&SimplifyMemargs, WAT, Choice::Subset(&[1].into()));
+        let out = run(&SimplifyMemargs, WAT, &[1]);
         assert_wat(
             &out,
             r#"(module

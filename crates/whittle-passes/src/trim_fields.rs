@@ -4,34 +4,30 @@
 //! or written is skipped as unrepairable, and subtyping that breaks is
 //! caught by validation.
 
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::types::Composite;
 use whittle_module::{Edit, Module};
 
 pub struct TrimFields;
 
-/// (struct type, field index) of every field of every struct type.
-fn targets(m: &Module) -> Vec<(u32, u32)> {
-    let mut all = Vec::new();
-    for (t, (_, ty)) in m.types.iter().enumerate() {
-        if let Composite::Struct(fields) = &ty.composite {
-            all.extend((0..fields.len() as u32).map(|f| (t as u32, f)));
+impl SubsetPass for TrimFields {
+    /// (struct type, field index).
+    type Target = (u32, u32);
+
+    fn targets(&self, m: &Module) -> Vec<(u32, u32)> {
+        let mut all = Vec::new();
+        for (t, (_, ty)) in m.types.iter().enumerate() {
+            if let Composite::Struct(fields) = &ty.composite {
+                all.extend((0..fields.len() as u32).map(|f| (t as u32, f)));
+            }
         }
-    }
-    all
-}
-
-impl Pass for TrimFields {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+        all
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, _m: &Module, chosen: &[&(u32, u32)]) -> Result<Edit> {
         let mut edit = Edit::default();
-        for &i in choice.subset() {
-            let (t, f) = targets[i];
+        for &&(t, f) in chosen {
             edit.remove_fields.entry(t).or_default().insert(f);
         }
         Ok(edit)
@@ -41,7 +37,7 @@ impl Pass for TrimFields {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{assert_wat, module, run};
+    use crate::testutil::{assert_wat, edit_of, module, run};
     use whittle_module::apply;
 
     const WAT: &str = r#"(module
@@ -55,12 +51,12 @@ mod tests {
 
     #[test]
     fn offers_every_field() {
-        assert_eq!(TrimFields.search(&module(WAT)), Search::Subsets(3));
+        assert_eq!(TrimFields.targets(&module(WAT)).len(), 3);
     }
 
     #[test]
     fn renumbers_accesses_to_kept_fields() {
-        let out = run(&TrimFields, WAT, Choice::Subset(&[0].into()));
+        let out = run(&TrimFields, WAT, &[0]);
         assert_wat(
             &out,
             r#"(module
@@ -80,7 +76,7 @@ mod tests {
     #[test]
     fn a_removed_field_still_used_is_unrepairable() {
         let m = module(WAT);
-        let edit = TrimFields.edit(&m, Choice::Subset(&[1].into())).unwrap();
+        let edit = edit_of(&TrimFields, &m, &[1]).unwrap();
         assert!(apply(&m, &edit).is_err());
     }
 }

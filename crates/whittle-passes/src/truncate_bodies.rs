@@ -7,7 +7,7 @@
 //! value-producing `if` stays valid.
 
 use crate::util::{body_parts, defined};
-use crate::{Choice, Pass, Search};
+use crate::LengthPass;
 use anyhow::Result;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};
@@ -25,22 +25,24 @@ const UNREACHABLE: u8 = 0x00;
 const ELSE: u8 = 0x05;
 const END: u8 = 0x0b;
 
-impl Pass for TruncateBodies {
-    fn search(&self, m: &Module) -> Search {
-        let lengths = (0..m.num_defined_funcs() as usize)
+impl LengthPass for TruncateBodies {
+    /// A defined function; its length is its instruction count before the
+    /// final `end`.
+    type Target = u32;
+
+    fn targets(&self, m: &Module) -> Vec<(u32, usize)> {
+        (0..m.num_defined_funcs() as usize)
             .map(|i| {
-                body_parts(m, defined(m, i))
-                    .map(|p| p.ops.len().saturating_sub(1))
-                    .unwrap_or(0)
+                let f = defined(m, i);
+                let len = body_parts(m, f).map_or(0, |p| p.ops.len().saturating_sub(1));
+                (f, len)
             })
-            .collect();
-        Search::Lengths(lengths)
+            .collect()
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, m: &Module, chosen: &[(&u32, usize)]) -> Result<Edit> {
         let mut edit = Edit::default();
-        for (&i, &keep) in choice.lengths() {
-            let func = defined(m, i);
+        for &(&func, keep) in chosen {
             edit.bodies.insert(func, truncated(m, func, keep)?);
         }
         Ok(edit)
@@ -88,8 +90,7 @@ fn truncated(m: &Module, func: u32, keep: usize) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{assert_wat, module, run};
-    use std::collections::BTreeMap;
+    use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
 
     const WAT: &str = r#"(module
         (func $f (param i32) (result i32) (local i64)
@@ -106,16 +107,12 @@ mod tests {
 
     #[test]
     fn counts_instructions_before_the_final_end() {
-        assert_eq!(
-            TruncateBodies.search(&module(WAT)),
-            Search::Lengths(vec![10])
-        );
+        assert_eq!(lengths_of(&TruncateBodies, &module(WAT)), vec![10]);
     }
 
     #[test]
     fn closes_open_blocks_inside_a_then_arm() {
-        let lengths = BTreeMap::from([(0, 4)]);
-        let out = run(&TruncateBodies, WAT, Choice::Lengths(&lengths));
+        let out = run_lengths(&TruncateBodies, WAT, &[(0, 4)]);
         assert_wat(
             &out,
             r#"(module
@@ -140,8 +137,7 @@ mod tests {
 
     #[test]
     fn keeping_nothing_leaves_unreachable_and_locals() {
-        let lengths = BTreeMap::from([(0, 0)]);
-        let out = run(&TruncateBodies, WAT, Choice::Lengths(&lengths));
+        let out = run_lengths(&TruncateBodies, WAT, &[(0, 0)]);
         assert!(out.contains("(local i64)\n    unreachable\n  )"), "{out}");
     }
 }

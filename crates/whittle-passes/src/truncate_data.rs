@@ -1,19 +1,24 @@
 //! Truncate data segments to the shortest prefix that still fails, by
 //! bisection; most reduced test cases need none of their data.
 
-use crate::{Choice, Pass, Search};
+use crate::LengthPass;
 use anyhow::{Context, Result};
 use wasmparser::{Parser, Payload};
 use whittle_module::{Edit, Module};
 
 pub struct TruncateData;
 
-impl Pass for TruncateData {
-    fn search(&self, m: &Module) -> Search {
-        Search::Lengths(m.data_lengths.clone())
+impl LengthPass for TruncateData {
+    /// A data segment's index; its length is its size in bytes.
+    type Target = u32;
+
+    fn targets(&self, m: &Module) -> Vec<(u32, usize)> {
+        (0..m.num_data)
+            .zip(m.data_lengths.iter().copied())
+            .collect()
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
+    fn edit(&self, m: &Module, chosen: &[(&u32, usize)]) -> Result<Edit> {
         let mut contents = Vec::new();
         for payload in Parser::new(0).parse_all(&m.bytes) {
             if let Payload::DataSection(s) = payload? {
@@ -23,10 +28,10 @@ impl Pass for TruncateData {
             }
         }
         let mut edit = Edit::default();
-        for (&i, &len) in choice.lengths() {
-            let data = contents.get(i).context("no such data segment")?;
+        for &(&i, len) in chosen {
+            let data = contents.get(i as usize).context("no such data segment")?;
             edit.data_contents
-                .insert(i as u32, data[..len.min(data.len())].to_vec());
+                .insert(i, data[..len.min(data.len())].to_vec());
         }
         Ok(edit)
     }
@@ -35,8 +40,7 @@ impl Pass for TruncateData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{assert_wat, module, run};
-    use std::collections::BTreeMap;
+    use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
 
     const WAT: &str = r#"(module (memory 1)
         (data (i32.const 8) "hello")
@@ -44,16 +48,12 @@ mod tests {
 
     #[test]
     fn lengths_are_byte_counts() {
-        assert_eq!(
-            TruncateData.search(&module(WAT)),
-            Search::Lengths(vec![5, 8])
-        );
+        assert_eq!(lengths_of(&TruncateData, &module(WAT)), vec![5, 8]);
     }
 
     #[test]
     fn keeps_a_prefix_and_the_mode() {
-        let lengths = BTreeMap::from([(0, 2), (1, 0)]);
-        let out = run(&TruncateData, WAT, Choice::Lengths(&lengths));
+        let out = run_lengths(&TruncateData, WAT, &[(0, 2), (1, 0)]);
         assert_wat(
             &out,
             r#"(module

@@ -3,32 +3,28 @@
 //! Cheaper to try than truncation and often enough to isolate the culprit.
 
 use crate::util::{defined, UNREACHABLE_BODY};
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 
 pub struct UnreachableBodies;
 
-/// Defined functions whose body is not already just `unreachable`.
-fn targets(m: &Module) -> Vec<u32> {
-    (0..m.num_defined_funcs() as usize)
-        .map(|i| defined(m, i))
-        .filter(|&f| m.body(f) != Some(UNREACHABLE_BODY))
-        .collect()
-}
+impl SubsetPass for UnreachableBodies {
+    /// A defined function whose body is not already just `unreachable`.
+    type Target = u32;
 
-impl Pass for UnreachableBodies {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+    fn targets(&self, m: &Module) -> Vec<u32> {
+        (0..m.num_defined_funcs() as usize)
+            .map(|i| defined(m, i))
+            .filter(|&f| m.body(f) != Some(UNREACHABLE_BODY))
+            .collect()
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, _m: &Module, chosen: &[&u32]) -> Result<Edit> {
         Ok(Edit {
-            bodies: choice
-                .subset()
+            bodies: chosen
                 .iter()
-                .map(|&i| (targets[i], UNREACHABLE_BODY.to_vec()))
+                .map(|&&f| (f, UNREACHABLE_BODY.to_vec()))
                 .collect(),
             ..Edit::default()
         })
@@ -45,8 +41,8 @@ mod tests {
         let wat = r#"(module
             (func $a unreachable)
             (func $b (param i32) (result i32) (local i64) local.get 0 i32.const 1 i32.add))"#;
-        assert_eq!(UnreachableBodies.search(&module(wat)), Search::Subsets(1));
-        let out = run(&UnreachableBodies, wat, Choice::Subset(&[0].into()));
+        assert_eq!(UnreachableBodies.targets(&module(wat)).len(), 1);
+        let out = run(&UnreachableBodies, wat, &[0]);
         assert_wat(
             &out,
             r#"(module

@@ -11,7 +11,7 @@
 //! the `else` arm (if both are chosen, `then` wins).
 
 use crate::util::{body_parts, defined};
-use crate::{Choice, Pass, Search};
+use crate::SubsetPass;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
@@ -23,7 +23,7 @@ pub struct UnwrapBlocks;
 
 /// How a construct is unwrapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Keep {
+pub enum Keep {
     /// `block`/`loop` body, or an `if`'s `then` arm.
     Body,
     /// An `if`'s `else` arm.
@@ -78,16 +78,17 @@ fn targets(m: &Module) -> Vec<(u32, usize, Keep)> {
     all
 }
 
-impl Pass for UnwrapBlocks {
-    fn search(&self, m: &Module) -> Search {
-        Search::Subsets(targets(m).len())
+impl SubsetPass for UnwrapBlocks {
+    /// (function, op index of the construct, what to keep).
+    type Target = (u32, usize, Keep);
+
+    fn targets(&self, m: &Module) -> Vec<(u32, usize, Keep)> {
+        targets(m)
     }
 
-    fn edit(&self, m: &Module, choice: Choice<'_>) -> Result<Edit> {
-        let targets = targets(m);
+    fn edit(&self, m: &Module, chosen: &[&(u32, usize, Keep)]) -> Result<Edit> {
         let mut by_func: BTreeMap<u32, BTreeMap<usize, Keep>> = BTreeMap::new();
-        for &i in choice.subset() {
-            let (f, at, keep) = targets[i];
+        for &&(f, at, keep) in chosen {
             let entry = by_func.entry(f).or_default().entry(at).or_insert(keep);
             *entry = (*entry).min(keep);
         }
@@ -256,7 +257,7 @@ fn translate<'a>(frames: &[Frame], op: Operator<'a>) -> Result<Instruction<'a>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{assert_wat, module, run};
+    use crate::testutil::{assert_wat, edit_of, module, run};
 
     const WAT: &str = r#"(module
         (func (param i32) (result i32)
@@ -291,7 +292,7 @@ mod tests {
 
     #[test]
     fn unwraps_a_loop_renumbering_branches_past_it() {
-        let out = run(&UnwrapBlocks, WAT, Choice::Subset(&[1].into()));
+        let out = run(&UnwrapBlocks, WAT, &[1]);
         assert_wat(
             &out,
             r#"(module
@@ -316,12 +317,12 @@ mod tests {
 
     #[test]
     fn keeps_either_arm_of_an_if() {
-        let then_arm = run(&UnwrapBlocks, WAT, Choice::Subset(&[2].into()));
+        let then_arm = run(&UnwrapBlocks, WAT, &[2]);
         assert!(
             then_arm.contains("local.get 0\n      drop\n      i32.const 1\n    end"),
             "{then_arm}"
         );
-        let else_arm = run(&UnwrapBlocks, WAT, Choice::Subset(&[3].into()));
+        let else_arm = run(&UnwrapBlocks, WAT, &[3]);
         assert!(
             else_arm.contains("local.get 0\n      drop\n      i32.const 2\n    end"),
             "{else_arm}"
@@ -344,7 +345,7 @@ mod tests {
               end))"#;
         // Targets: block, block, try_table, try_table; unwrap $mid's block
         // and the inner try_table.
-        let out = run(&UnwrapBlocks, wat, Choice::Subset(&[1, 3].into()));
+        let out = run(&UnwrapBlocks, wat, &[1, 3]);
         assert!(out.contains("try_table (catch $e 0 (;@1;))"), "{out}");
         assert!(!out.contains("catch_all"), "{out}");
     }
@@ -352,6 +353,6 @@ mod tests {
     #[test]
     fn a_branch_to_the_unwrapped_label_is_unrepairable() {
         let m = module(WAT);
-        assert!(UnwrapBlocks.edit(&m, Choice::Subset(&[0].into())).is_err());
+        assert!(edit_of(&UnwrapBlocks, &m, &[0]).is_err());
     }
 }

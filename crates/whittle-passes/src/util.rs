@@ -1,6 +1,7 @@
 //! Small helpers shared by passes.
 
 use anyhow::{Context, Result};
+use std::collections::{BTreeMap, BTreeSet};
 use whittle_module::Module;
 
 /// The raw bytes of a defined function's locals declaration and the
@@ -37,59 +38,6 @@ pub const UNREACHABLE_BODY: &[u8] = &[0x00, 0x00, 0x0b];
 /// Index of the `i`th defined function.
 pub fn defined(m: &Module, i: usize) -> u32 {
     m.num_imported_funcs + i as u32
-}
-
-/// Which list of a function type a signature pass trims.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum SigList {
-    Params,
-    Results,
-}
-
-/// Every (function type, position) in the chosen list, for function types
-/// not used by tags (a tag's signature is not repairable).
-pub fn signature_targets(m: &Module, list: SigList) -> Vec<(u32, usize)> {
-    let mut targets = Vec::new();
-    for t in 0..m.types.len() as u32 {
-        if m.tag_types.contains(&t) {
-            continue;
-        }
-        if let Some((params, results)) = m.func_type(t) {
-            let n = if list == SigList::Params {
-                params.len()
-            } else {
-                results.len()
-            };
-            targets.extend((0..n).map(|i| (t, i)));
-        }
-    }
-    targets
-}
-
-/// The `Retype`s that drop the chosen (type, position) targets.
-pub fn signature_edit(
-    m: &Module,
-    list: SigList,
-    chosen: &std::collections::BTreeSet<usize>,
-) -> whittle_module::Edit {
-    let targets = signature_targets(m, list);
-    let mut edit = whittle_module::Edit::default();
-    for &i in chosen {
-        let (t, pos) = targets[i];
-        let (params, results) = m.func_type(t).expect("function type");
-        let retype = edit
-            .retype
-            .entry(t)
-            .or_insert_with(|| whittle_module::Retype {
-                keep_params: vec![true; params.len()],
-                keep_results: vec![true; results.len()],
-            });
-        match list {
-            SigList::Params => retype.keep_params[pos] = false,
-            SigList::Results => retype.keep_results[pos] = false,
-        }
-    }
-    edit
 }
 
 /// The removable units of a body, as inclusive operator index ranges: each
@@ -201,14 +149,9 @@ pub fn encoded(insn: &wasm_encoder::Instruction<'_>) -> Vec<u8> {
 }
 
 /// The chosen (function, op) targets grouped by function.
-pub fn group_by_func(
-    targets: &[(u32, usize)],
-    chosen: &std::collections::BTreeSet<usize>,
-) -> std::collections::BTreeMap<u32, std::collections::BTreeSet<usize>> {
-    let mut by_func: std::collections::BTreeMap<u32, std::collections::BTreeSet<usize>> =
-        Default::default();
-    for &i in chosen {
-        let (f, op) = targets[i];
+pub fn group_by_func(chosen: &[&(u32, usize)]) -> BTreeMap<u32, BTreeSet<usize>> {
+    let mut by_func: BTreeMap<u32, BTreeSet<usize>> = BTreeMap::new();
+    for &&(f, op) in chosen {
         by_func.entry(f).or_default().insert(op);
     }
     by_func

@@ -1,12 +1,13 @@
 //! The reduction loop.
 //!
-//! For each pass in schedule order the driver fixes a *base* module, asks
-//! the pass how to search it, and tries choices against that base:
-//! - `Subsets(n)`: remove all targets at once, then chunks of n/2, n/4, ...,
-//!   down to single targets; every accepted chunk stays removed while the
-//!   later chunks are tried (ddmin as llvm-reduce does it).
-//! - `Lengths(lens)`: per target, bisect the smallest length that still
-//!   fails.
+//! For each pass in schedule order the driver fixes a *base* module (the
+//! best so far), asks the pass for its plan on it (its targets, listed
+//! once) and searches the plan: delta debugging over subsets
+//! (`ddmin.rs`), bisection over lengths (`bisect.rs`). A tree pass offers
+//! one level of its tree at a time, outermost first. Whenever the search
+//! has taken out enough to matter it *re-bases*: the best becomes the base
+//! and the pass lists its targets again, so the driver's own work stays
+//! proportional to what is left, not to what was there.
 //!
 //! Rounds repeat until one changes nothing, so the result is 1-minimal for
 //! the pass set: no single target of any pass can be removed. Each accepted
@@ -20,16 +21,17 @@
 //! so the result does not depend on `jobs` or timing; work past the first
 //! success is wasted but its answers stay in the cache.
 
+use crate::bisect::Progress;
 use crate::cost::{complexity, cost};
-use crate::gate::{Gate, GateDecision};
+use crate::ddmin::Sweep;
+use crate::gate::Gate;
 use crate::stats::Stats;
 use anyhow::Result;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 use whittle_module::{apply, Edit, Module};
-use whittle_passes::{Choice, Pass, PassInfo, Search};
+use whittle_passes::{Pass, PassInfo, Plan};
 
 pub struct ReducerOptions {
     pub passes: Vec<&'static PassInfo>,
@@ -94,16 +96,18 @@ pub type Interesting<'a> = dyn Fn(&[u8]) -> Result<bool> + Sync + 'a;
 pub type OnEvent<'a> = dyn FnMut(Event<'_>) -> Result<()> + 'a;
 
 pub struct Reducer<'a> {
-    opts: ReducerOptions,
-    interesting: &'a Interesting<'a>,
-    on_event: &'a mut OnEvent<'a>,
-    gate: Gate,
+    pub(crate) opts: ReducerOptions,
+    pub(crate) interesting: &'a Interesting<'a>,
+    pub(crate) on_event: &'a mut OnEvent<'a>,
+    pub(crate) gate: Gate,
     /// Shared with the base of the running pass until something is
     /// accepted: one copy of a big module, not two.
-    best: Arc<Module>,
-    best_cost: usize,
+    pub(crate) best: Arc<Module>,
+    pub(crate) best_cost: usize,
     /// Computed only when a candidate ties on cost.
-    best_complexity: Option<usize>,
+    pub(crate) best_complexity: Option<usize>,
+    /// The round in progress (1 for the first).
+    pub(crate) round: u64,
     pub stats: Stats,
     /// Set when the deadline passed or a stop was requested: the search
     /// stops where it is.
@@ -111,11 +115,21 @@ pub struct Reducer<'a> {
 }
 
 /// A built candidate and what was decided about it.
-struct Judged {
-    module: Option<Module>,
-    cost: usize,
-    complexity: Option<usize>,
-    interesting: bool,
+pub(crate) struct Judged {
+    pub(crate) module: Option<Module>,
+    pub(crate) cost: usize,
+    pub(crate) complexity: Option<usize>,
+    pub(crate) interesting: bool,
+}
+
+/// How a search over one plan ended.
+pub(crate) enum Step {
+    /// Enough was taken out: search again on a plan of the current best.
+    Rebase,
+    /// This plan (this level of the pass) is exhausted.
+    Done,
+    /// A stop was requested or the deadline passed.
+    Stopped,
 }
 
 impl<'a> Reducer<'a> {
@@ -145,6 +159,7 @@ impl<'a> Reducer<'a> {
             best_cost: cost(&original),
             best_complexity: None,
             best: Arc::new(original),
+            round: 1,
             stats: Stats::default(),
             out_of_time: false,
         }
@@ -154,7 +169,7 @@ impl<'a> Reducer<'a> {
         &self.best
     }
 
-    fn should_stop(&mut self) -> bool {
+    pub(crate) fn should_stop(&mut self) -> bool {
         let stop = self.opts.deadline.is_some_and(|d| Instant::now() >= d)
             || self
                 .opts
@@ -185,6 +200,7 @@ impl<'a> Reducer<'a> {
             while position.pass_index < n {
                 let info = self.opts.passes[position.pass_index];
                 self.stats.rounds = position.round;
+                self.round = position.round;
                 // Announced even when stopping now, so a checkpoint exists.
                 (self.on_event)(Event::PassStart {
                     pass: info.name,
@@ -194,8 +210,7 @@ impl<'a> Reducer<'a> {
                 if self.should_stop() {
                     return Ok(&self.best);
                 }
-                let pass = (info.make)();
-                self.run_pass(info.name, pass.as_ref())?;
+                self.run_pass(info.name, info.pass)?;
                 if self.out_of_time {
                     return Ok(&self.best);
                 }
@@ -245,244 +260,44 @@ impl<'a> Reducer<'a> {
         Ok(())
     }
 
+    /// Search the pass's plans, level by level, re-basing as the search
+    /// asks, until every level is exhausted or a stop is requested.
     fn run_pass(&mut self, name: &'static str, pass: &dyn Pass) -> Result<()> {
-        let base = Arc::clone(&self.best);
         self.stats.per_pass.entry(name.to_string()).or_default();
-        match pass.search(&base) {
-            Search::Subsets(n) => self.ddmin(name, pass, &base, n),
-            Search::Lengths(lengths) => self.bisect(name, pass, &base, &lengths),
-        }
-    }
-
-    fn ddmin(
-        &mut self,
-        name: &'static str,
-        pass: &dyn Pass,
-        base: &Module,
-        n: usize,
-    ) -> Result<()> {
-        let jobs = self.opts.jobs.max(1);
-        let mut removed = BTreeSet::new();
-        let mut chunk = n;
-        while chunk > 0 {
-            let mut start = 0;
-            while start < n {
-                // The next `jobs` candidates, assuming none of them succeeds.
-                let mut batch: Vec<(usize, BTreeSet<usize>)> = Vec::new();
-                let mut s = start;
-                while s < n && batch.len() < jobs {
-                    let e = (s + chunk).min(n);
-                    let mut candidate = removed.clone();
-                    let before = candidate.len();
-                    candidate.extend(s..e);
-                    if candidate.len() > before {
-                        batch.push((e, candidate));
-                    }
-                    s = e;
-                }
-                if batch.is_empty() {
-                    break;
-                }
-                if self.should_stop() {
-                    return Ok(());
-                }
-                let choices: Vec<Choice<'_>> =
-                    batch.iter().map(|(_, c)| Choice::Subset(c)).collect();
-                let judged = self.build_and_judge(name, pass, base, &choices)?;
-                match self.accept_first(name, judged)? {
-                    Some(k) => {
-                        start = batch[k].0;
-                        removed = batch.swap_remove(k).1;
-                    }
-                    None => start = batch.last().map_or(n, |b| b.0),
-                }
-            }
-            if chunk == 1 {
-                break;
-            }
-            chunk = chunk.div_ceil(2);
-        }
-        Ok(())
-    }
-
-    fn bisect(
-        &mut self,
-        name: &'static str,
-        pass: &dyn Pass,
-        base: &Module,
-        lengths: &[usize],
-    ) -> Result<()> {
-        // Probes per batch: the top levels of the binary search tree.
-        let depth = (usize::BITS - self.opts.jobs.max(1).leading_zeros()) as usize;
-        let mut accepted: BTreeMap<usize, usize> = BTreeMap::new();
-        for (target, &len) in lengths.iter().enumerate() {
-            // `len` itself is the unchanged body, known to be interesting.
-            let (mut lo, mut hi) = (0, len);
-            while lo < hi {
-                if self.should_stop() {
-                    return Ok(());
-                }
-                let probes = probe_tree(lo, hi, depth);
-                let candidates: Vec<BTreeMap<usize, usize>> = probes
-                    .iter()
-                    .map(|&p| {
-                        let mut c = accepted.clone();
-                        c.insert(target, p);
-                        c
-                    })
-                    .collect();
-                let choices: Vec<Choice<'_>> = candidates.iter().map(Choice::Lengths).collect();
-                let judged = self.build_and_judge(name, pass, base, &choices)?;
-                let mut answers: HashMap<usize, Judged> = probes.into_iter().zip(judged).collect();
-                // Walk the tree as the sequential search would.
-                for _ in 0..depth {
-                    if lo >= hi {
-                        break;
-                    }
-                    let mid = lo + (hi - lo) / 2;
-                    let Some(j) = answers.remove(&mid) else { break };
-                    if self.accept_first(name, vec![j])?.is_some() {
-                        hi = mid;
-                        accepted.insert(target, mid);
-                    } else {
-                        lo = mid + 1;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Build the candidates (in parallel) and judge them.
-    fn build_and_judge(
-        &mut self,
-        name: &'static str,
-        pass: &dyn Pass,
-        base: &Module,
-        choices: &[Choice<'_>],
-    ) -> Result<Vec<Judged>> {
-        let best_cost = self.best_cost;
-        let built = parallel_map(self.opts.jobs, choices, |&choice| {
-            pass.edit(base, choice)
-                .and_then(|edit| apply(base, &edit))
-                .and_then(Module::parse)
-                .map(|m| {
-                    // Validate here, in parallel, unless it cannot be accepted.
-                    let validity =
-                        (cost(&m) <= best_cost).then(|| whittle_module::validate(&m.bytes));
-                    (m, validity)
-                })
-        });
-        self.judge(name, built)
-    }
-
-    /// Cost-check, gate and run (in parallel) built candidates, against the
-    /// current best; nothing is accepted here.
-    fn judge(
-        &mut self,
-        name: &'static str,
-        built: Vec<Result<(Module, Option<whittle_module::Validity>)>>,
-    ) -> Result<Vec<Judged>> {
-        let mut judged = Vec::with_capacity(built.len());
-        let mut to_run: Vec<usize> = Vec::new();
-        let mut first_of_key: HashMap<(u64, usize), usize> = HashMap::new();
-        let mut duplicate_of: HashMap<usize, usize> = HashMap::new();
-        for candidate in built {
-            self.pass_stats(name).candidates += 1;
-            let mut j = Judged {
-                module: None,
-                cost: 0,
-                complexity: None,
-                interesting: false,
-            };
-            let Ok((candidate, validity)) = candidate else {
-                self.stats.unrepairable_skipped += 1;
-                judged.push(j);
-                continue;
-            };
-            j.cost = cost(&candidate);
-            if j.cost == self.best_cost {
-                let best = *self
-                    .best_complexity
-                    .get_or_insert_with(|| complexity(&self.best));
-                let c = complexity(&candidate);
-                if c >= best {
-                    self.stats.not_smaller_skipped += 1;
-                    judged.push(j);
-                    continue;
-                }
-                j.complexity = Some(c);
-            } else if j.cost > self.best_cost {
-                self.stats.not_smaller_skipped += 1;
-                judged.push(j);
-                continue;
-            }
-            match self.gate.decide_validated(&candidate.bytes, validity) {
-                GateDecision::Cached(answer) => {
-                    self.stats.cache_hits += 1;
-                    j.interesting = answer;
-                }
-                GateDecision::Invalid => self.stats.invalid_skipped += 1,
-                GateDecision::Run => {
-                    let key = Gate::key(&candidate.bytes);
-                    match first_of_key.get(&key) {
-                        Some(&first) => {
-                            self.stats.cache_hits += 1;
-                            duplicate_of.insert(judged.len(), first);
-                        }
-                        None => {
-                            first_of_key.insert(key, judged.len());
-                            to_run.push(judged.len());
-                        }
-                    }
-                }
-            }
-            j.module = Some(candidate);
-            judged.push(j);
-        }
-        if !to_run.is_empty() {
-            let start = Instant::now();
-            let inputs: Vec<&[u8]> = to_run
-                .iter()
-                .map(|&i| judged[i].module.as_ref().expect("built").bytes.as_slice())
-                .collect();
-            let interesting = self.interesting;
-            let answers = parallel_map(self.opts.jobs, &inputs, |bytes| interesting(bytes));
-            self.stats.oracle_time += start.elapsed();
+        let mut level = 0;
+        let mut sweep = Sweep::default();
+        let mut progress = Progress::default();
+        loop {
             if self.should_stop() {
-                // Runs cut short by a stop request say nothing: remember
-                // none of their answers (a checkpoint must not either).
-                for j in &mut judged {
-                    j.interesting = false;
+                return Ok(());
+            }
+            let base = Arc::clone(&self.best);
+            let Some(plan) = pass.plan(&base, level) else {
+                return Ok(());
+            };
+            let step = match plan {
+                Plan::Subsets(plan) => self.ddmin(name, &base, plan.as_ref(), &mut sweep)?,
+                Plan::Lengths(plan) => self.bisect(name, &base, plan.as_ref(), &mut progress)?,
+            };
+            match step {
+                Step::Rebase => {}
+                Step::Done => {
+                    level += 1;
+                    sweep = Sweep::default();
+                    progress = Progress::default();
                 }
-                return Ok(judged);
-            }
-            for (&i, answer) in to_run.iter().zip(answers) {
-                let answer = answer?;
-                self.stats.oracle_calls += 1;
-                self.pass_stats(name).oracle_calls += 1;
-                let key = Gate::key(&judged[i].module.as_ref().expect("built").bytes);
-                self.gate.remember_key(key, answer);
-                (self.on_event)(Event::Answer {
-                    key,
-                    interesting: answer,
-                })?;
-                judged[i].interesting = answer;
-            }
-            for (dup, first) in duplicate_of {
-                judged[dup].interesting = judged[first].interesting;
+                Step::Stopped => return Ok(()),
             }
         }
-        (self.on_event)(Event::Tick {
-            pass: name,
-            stats: &self.stats,
-        })?;
-        Ok(judged)
     }
 
     /// Accept the first interesting candidate that is still cheaper than
     /// the best (the best may have moved since it was judged); its index.
-    fn accept_first(&mut self, name: &'static str, judged: Vec<Judged>) -> Result<Option<usize>> {
+    pub(crate) fn accept_first(
+        &mut self,
+        name: &'static str,
+        judged: Vec<Judged>,
+    ) -> Result<Option<usize>> {
         for (k, j) in judged.into_iter().enumerate() {
             if !j.interesting {
                 continue;
@@ -515,104 +330,15 @@ impl<'a> Reducer<'a> {
         Ok(None)
     }
 
-    /// The finishing stage: `wasm-mutate` in reduction mode, with fixed
-    /// seeds (so runs are reproducible) and a budget of candidates. It finds
-    /// shrinking rewrites no pass here knows (peephole rules, code motion).
-    /// Returns whether it found a smaller module.
-    fn mutate(&mut self) -> Result<bool> {
-        const NAME: &str = "wasm-mutate";
-        const PER_SEED: usize = 4;
-        let mut tried = 0;
-        let mut seed = 0u64;
-        self.stats.per_pass.entry(NAME.to_string()).or_default();
-        while tried < self.opts.mutate_budget && !self.should_stop() {
-            seed += 1;
-            if seed > 4 * self.opts.mutate_budget as u64 + 16 {
-                break;
-            }
-            let input = self.best.bytes.clone();
-            let mutants: Vec<Vec<u8>> = std::panic::catch_unwind(|| {
-                let mut wm = wasm_mutate::WasmMutate::default();
-                wm.seed(seed)
-                    .fuel(1000)
-                    .reduce(true)
-                    .preserve_semantics(false);
-                let mutants = match wm.run(&input) {
-                    Ok(iter) => iter.take(PER_SEED).filter_map(Result::ok).collect(),
-                    Err(_) => Vec::new(),
-                };
-                mutants
-            })
-            .unwrap_or_default();
-            let mutants: Vec<Result<(Module, Option<whittle_module::Validity>)>> = mutants
-                .into_iter()
-                .take(self.opts.mutate_budget - tried)
-                .map(|b| Module::parse(b).map(|m| (m, None)))
-                .collect();
-            tried += mutants.len();
-            let judged = self.judge(NAME, mutants)?;
-            if self.accept_first(NAME, judged)?.is_some() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    fn pass_stats(&mut self, name: &str) -> &mut crate::stats::PassStats {
+    pub(crate) fn pass_stats(&mut self, name: &str) -> &mut crate::stats::PassStats {
         self.stats.per_pass.entry(name.to_string()).or_default()
     }
-}
-
-/// The probes of the binary search on `[lo, hi)` down to `depth` levels,
-/// in breadth-first order: exactly the probes a sequential search may ask.
-fn probe_tree(lo: usize, hi: usize, depth: usize) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut level = vec![(lo, hi)];
-    for _ in 0..depth {
-        let mut next = Vec::new();
-        for (lo, hi) in level {
-            if lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                out.push(mid);
-                next.push((lo, mid));
-                next.push((mid + 1, hi));
-            }
-        }
-        level = next;
-    }
-    out
-}
-
-/// `f` over `items` on up to `jobs` threads, results in order.
-fn parallel_map<T: Sync, R: Send>(jobs: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    if jobs <= 1 || items.len() <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(items.len()) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= items.len() {
-                    break;
-                }
-                let r = f(&items[i]);
-                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|r| r.expect("every item mapped"))
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicUsize;
 
     const WAT: &str = r#"(module
         (import "env" "bug" (func $bug (param i32)))
@@ -702,14 +428,6 @@ mod tests {
         for (pass, s) in &stats_one.per_pass {
             assert_eq!(s.accepted, stats_four.per_pass[pass].accepted, "{pass}");
         }
-    }
-
-    #[test]
-    fn probe_trees_are_the_sequential_probes() {
-        assert_eq!(probe_tree(0, 10, 1), [5]);
-        assert_eq!(probe_tree(0, 10, 2), [5, 2, 8]);
-        assert_eq!(probe_tree(0, 3, 3), [1, 0, 2]);
-        assert!(probe_tree(4, 4, 3).is_empty());
     }
 
     /// With no passes at all, the seeded `wasm-mutate` stage alone still

@@ -2,18 +2,24 @@
 //!
 //! It owns everything between the passes and the oracle: the schedule
 //! (passes from coarse to fine, repeated until a whole round changes
-//! nothing), the search over each pass's targets (ddmin over subsets,
-//! bisection over lengths), the validation gate that keeps invalid
-//! candidates away from the oracle, the cache that keeps any candidate from
-//! running twice, the cost that every accepted candidate must lower, and the
-//! statistics that end up in the report.
+//! nothing), the search over each pass's plan (ddmin over subsets,
+//! bisection over lengths, a tree pass level by level), the validation gate
+//! that keeps invalid candidates away from the oracle, the cache that keeps
+//! any candidate from running twice, the cost that every accepted candidate
+//! must lower, and the statistics that end up in the report.
 
+mod bisect;
 mod cost;
+mod ddmin;
 mod driver;
 mod gate;
+mod judge;
+mod mutate;
+mod parallel;
 mod stats;
 
 pub use cost::{complexity, cost};
 pub use driver::{Event, Interesting, OnEvent, Position, Reducer, ReducerOptions};
 pub use gate::{Gate, GateDecision};
+pub use parallel::parallel_map;
 pub use stats::{PassStats, Stats};

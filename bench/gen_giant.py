@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""One giant generated function, for the giant-function benchmark (bench/giant.sh).
+
+Prints WebAssembly text on stdout: a module whose only function holds N
+straight-line statements
+
+    local.get 0  i32.const K  i32.add  local.set 0
+
+(the shape of a generated initializer), with the failure placed in it:
+
+  --variant one   one culprit statement in the middle, `i32.const 0 v128.load
+                  drop`: with `-W simd=n,relaxed-simd=n` Wasmtime rejects the
+                  module because of it and nothing else.
+  --variant two   the failure needs two distant statements: at a quarter of
+                  the body `i32.const 16 i32.const 7 i32.store`, at three
+                  quarters `i32.const 16 i32.load i32.const 7 i32.eq if
+                  unreachable end`. Run with `--phase run --invoke run`, the
+                  module traps with `unreachable` only when both are there.
+  --nested D      wraps every run of 64 statements in D nested blocks
+                  (`block ... end`), so the body is a tree, not a list.
+
+Deterministic for given arguments. Usage:
+    gen_giant.py --statements N [--variant one|two] [--nested D] > giant.wat
+"""
+import argparse
+import sys
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--statements", type=int, required=True)
+    ap.add_argument("--variant", choices=("one", "two"), default="one")
+    ap.add_argument("--nested", type=int, default=0)
+    args = ap.parse_args()
+    n = args.statements
+    special = {}
+    if args.variant == "one":
+        special[n // 2] = "i32.const 0 v128.load drop"
+    else:
+        special[n // 4] = "i32.const 16 i32.const 7 i32.store"
+        special[3 * n // 4] = "i32.const 16 i32.load i32.const 7 i32.eq if unreachable end"
+    out = sys.stdout
+    out.write("(module\n  (memory 1)\n")
+    out.write('  (func (export "run") (local i32)\n')
+    for i in range(n):
+        if args.nested and i % 64 == 0:
+            out.write("    " + "block " * args.nested + "\n")
+        if i in special:
+            out.write("    " + special[i] + "\n")
+        out.write(f"    local.get 0 i32.const {(i * 7919) % 100003 + 1} i32.add local.set 0\n")
+        if args.nested and (i % 64 == 63 or i == n - 1):
+            out.write("    " + "end " * args.nested + "\n")
+    out.write("  )\n)\n")
+
+
+if __name__ == "__main__":
+    main()

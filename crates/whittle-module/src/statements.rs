@@ -1,0 +1,284 @@
+//! The statements of function bodies: the tree that body reduction works on.
+//!
+//! A body is a sequence of statements, and so is each arm of a block,
+//! loop, if, try or try_table. A statement is a minimal run of one
+//! sequence's instructions that starts with the sequence's operand stack at
+//! its base height and ends back there: `local.get 0 i32.const 1 i32.add
+//! local.set 0` is one, and so is a whole `block ... end` at the level it
+//! sits in. The last run of a sequence may instead leave the sequence's
+//! results. Statements are the nodes of the tree; the statements inside a
+//! construct's arms are its children, one level deeper.
+//!
+//! Taking statements out of a sequence never unbalances their neighbours,
+//! so a reducer can remove any subset of one level in one candidate. The
+//! few statements that leave values (or sit in unreachable code) come with
+//! their repair, the default constants or drops that stand in for them,
+//! computed here once from `wasmparser`'s validator rather than for every
+//! candidate.
+
+use crate::module::Module;
+use crate::stack::{for_each_body, repair, snapshot, StackSnapshot};
+use anyhow::Result;
+use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
+
+/// One statement of a defined function's body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    /// Absolute function index.
+    pub func: u32,
+    /// First and last operator index, inclusive (the whole of any construct
+    /// it holds).
+    pub first: usize,
+    pub last: usize,
+    /// Constructs around it: 0 at the body's top level.
+    pub depth: usize,
+    /// What stands in for the statement when it is taken out (drops and
+    /// default constants); empty for a balanced statement.
+    pub repair: Vec<u8>,
+}
+
+/// Every statement of every defined function whose body validates, ordered
+/// by where they end (so the statements of one depth are in code order). A
+/// statement whose removal cannot be repaired (it leaves a non-nullable
+/// reference) is left out.
+pub fn statements(m: &Module) -> Result<Vec<Statement>> {
+    let mut all = Vec::new();
+    for_each_body(
+        m,
+        |_| true,
+        |func, fv, body| {
+            // A body that does not validate offers nothing.
+            if let Ok(found) = body_statements(func, fv, body) {
+                all.extend(found);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(all)
+}
+
+/// One instruction sequence being scanned: a body or an arm.
+struct Sequence {
+    /// Operand stack height where its statements start and end.
+    base: u32,
+    /// The stack at its start, shared by every statement that starts at the
+    /// base height in reachable code.
+    at_base: StackSnapshot,
+    /// The statement being scanned: its first op and, unless it started at
+    /// the base in reachable code, the stack before it.
+    open: Option<(usize, Option<StackSnapshot>)>,
+}
+
+/// The scan of one body: the validator, the sequences open around the
+/// current instruction (the body first), the statements found.
+struct Scan {
+    func: u32,
+    fv: FuncValidator<ValidatorResources>,
+    sequences: Vec<Sequence>,
+    found: Vec<Statement>,
+}
+
+fn body_statements(
+    func: u32,
+    mut fv: FuncValidator<ValidatorResources>,
+    body: &FunctionBody<'_>,
+) -> Result<Vec<Statement>> {
+    for pair in body.get_locals_reader()? {
+        let (count, ty) = pair?;
+        fv.define_locals(0, count, ty)?;
+    }
+    let mut scan = Scan {
+        func,
+        fv,
+        sequences: Vec::new(),
+        found: Vec::new(),
+    };
+    scan.enter()?;
+    let mut reader = body.get_operators_reader()?;
+    let mut i: usize = 0;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset()?;
+        let closes = matches!(
+            op,
+            Operator::Else
+                | Operator::Catch { .. }
+                | Operator::CatchAll
+                | Operator::End
+                | Operator::Delegate { .. }
+        );
+        if closes {
+            // The sequence ends: its last statement leaves what it leaves.
+            scan.close(i.saturating_sub(1))?;
+        } else {
+            scan.open(i)?;
+        }
+        scan.fv.op(offset, &op)?;
+        match op {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Try { .. }
+            | Operator::TryTable { .. } => scan.enter()?,
+            Operator::Else | Operator::Catch { .. } | Operator::CatchAll => {
+                scan.sequences.pop();
+                scan.enter()?;
+            }
+            Operator::End | Operator::Delegate { .. } => {
+                // The construct may end a statement of the outer sequence.
+                scan.sequences.pop();
+                scan.close_if_balanced(i)?;
+            }
+            _ => scan.close_if_balanced(i)?,
+        }
+        i += 1;
+    }
+    Ok(scan.found)
+}
+
+impl Scan {
+    /// A sequence starts here (after the op that opens it).
+    fn enter(&mut self) -> Result<()> {
+        self.sequences.push(Sequence {
+            base: self.fv.operand_stack_height(),
+            at_base: snapshot(&self.fv)?,
+            open: None,
+        });
+        Ok(())
+    }
+
+    fn unreachable(&self) -> bool {
+        self.fv.get_control_frame(0).is_some_and(|f| f.unreachable)
+    }
+
+    /// Op `i` of the innermost sequence: it starts a statement unless one
+    /// is open.
+    fn open(&mut self, i: usize) -> Result<()> {
+        let unreachable = self.unreachable();
+        let height = self.fv.operand_stack_height();
+        let Some(seq) = self.sequences.last_mut() else {
+            return Ok(());
+        };
+        if seq.open.is_none() {
+            let regular = height == seq.base && !unreachable;
+            let before = if regular {
+                None
+            } else {
+                Some(snapshot(&self.fv)?)
+            };
+            seq.open = Some((i, before));
+        }
+        Ok(())
+    }
+
+    /// After op `last`: end the open statement if the stack is back at the
+    /// innermost sequence's base.
+    fn close_if_balanced(&mut self, last: usize) -> Result<()> {
+        let height = self.fv.operand_stack_height();
+        match self.sequences.last() {
+            Some(seq) if seq.open.is_some() && height == seq.base => self.close(last),
+            _ => Ok(()),
+        }
+    }
+
+    /// End the innermost sequence's open statement (if any) after op
+    /// `last`, with the stack as the validator has it now.
+    fn close(&mut self, last: usize) -> Result<()> {
+        let unreachable = self.unreachable();
+        let height = self.fv.operand_stack_height();
+        let depth = self.sequences.len().saturating_sub(1);
+        let Some(seq) = self.sequences.last_mut() else {
+            return Ok(());
+        };
+        let Some((first, before)) = seq.open.take() else {
+            return Ok(());
+        };
+        let balanced = height == seq.base && !unreachable;
+        let mut bytes = Vec::new();
+        if before.is_some() || !balanced {
+            let before = before.as_ref().unwrap_or(&seq.at_base);
+            if repair(before, &snapshot(&self.fv)?, &mut bytes).is_err() {
+                // Leaves a value with no default: not a target.
+                return Ok(());
+            }
+        }
+        self.found.push(Statement {
+            func: self.func,
+            first,
+            last,
+            depth,
+            repair: bytes,
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(wat: &str) -> Vec<(usize, usize, usize, Vec<u8>)> {
+        let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        statements(&m)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.first, s.last, s.depth, s.repair))
+            .collect()
+    }
+
+    #[test]
+    fn splits_a_body_where_the_stack_is_back_at_its_base() {
+        let found = of(r#"(module (func (param i32) (result i32)
+            local.get 0 i32.const 1 i32.add local.set 0   ;; 0..=3
+            block                                         ;; 4
+              i32.const 2 drop                            ;; 5..=6
+              nop                                         ;; 7
+            end                                           ;; 8
+            local.get 0))                                 ;; 9"#);
+        assert_eq!(
+            found,
+            [
+                (0, 3, 0, vec![]),
+                (5, 6, 1, vec![]),
+                (7, 7, 1, vec![]),
+                (4, 8, 0, vec![]),
+                // Leaves the result: an `i32.const 0` stands in for it.
+                (9, 9, 0, vec![0x41, 0x00]),
+            ]
+        );
+    }
+
+    #[test]
+    fn if_arms_are_sequences_of_their_own() {
+        let found = of(r#"(module (func (param i32) (result i64)
+            local.get 0                  ;; 0
+            if (result i64)              ;; 1
+              i64.const 1                ;; 2
+            else                         ;; 3
+              nop                        ;; 4
+              i64.const 2                ;; 5
+            end))                        ;; 6"#);
+        assert_eq!(
+            found,
+            [
+                (2, 2, 1, vec![0x42, 0x00]),
+                (4, 4, 1, vec![]),
+                (5, 5, 1, vec![0x42, 0x00]),
+                (0, 6, 0, vec![0x42, 0x00]),
+            ]
+        );
+    }
+
+    #[test]
+    fn code_after_a_branch_is_a_statement_too() {
+        let found = of(r#"(module (func (result i32)
+            i32.const 7                  ;; 0
+            return                       ;; 1
+            i32.const 1                  ;; 2
+            i32.add))                    ;; 3"#);
+        // `i32.const 7 return` leaves the frame unreachable at its base;
+        // the dead `i32.const 1 i32.add` pops from the polymorphic stack.
+        assert_eq!(found[0].0..=found[0].1, 0..=1);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[1].0, found[1].1), (2, 3));
+    }
+}

@@ -1,0 +1,130 @@
+//! Remove whole statements, one nesting level at a time.
+//!
+//! This is the tree-aware body reduction (hierarchical delta debugging): a
+//! body's top-level statements are the targets of level 0, and a `block`
+//! or `if` with everything in it is one of them. Only the constructs that
+//! survive level 0 offer their inner statements at level 1, and so on. A
+//! giant generated function with one statement that matters is cut down in
+//! a number of candidates logarithmic in its size, and nested code goes a
+//! subtree at a time before `remove-instructions` looks at single
+//! instructions. Statements and their repairs come from
+//! [`whittle_module::statements`].
+
+use crate::util::body_parts;
+use crate::{SubsetPass, TreePass};
+use anyhow::Result;
+use std::collections::BTreeMap;
+use whittle_module::{statements, Edit, Module, Statement};
+
+pub struct RemoveStatements;
+
+impl SubsetPass for RemoveStatements {
+    type Target = Statement;
+
+    fn targets(&self, m: &Module) -> Vec<Statement> {
+        self.targets_at(m, 0)
+    }
+
+    fn edit(&self, m: &Module, chosen: &[&Statement]) -> Result<Edit> {
+        let mut by_func: BTreeMap<u32, Vec<&Statement>> = BTreeMap::new();
+        for &s in chosen {
+            by_func.entry(s.func).or_default().push(s);
+        }
+        let mut edit = Edit::default();
+        for (func, mut gone) in by_func {
+            gone.sort_by_key(|s| s.first);
+            let parts = body_parts(m, func)?;
+            let mut out = parts.locals.to_vec();
+            let mut copied = 0;
+            for s in gone {
+                // Statements of one level never overlap; an outer one that
+                // holds an inner one (a choice across levels) wins.
+                if parts.ops[s.first].0 < copied {
+                    continue;
+                }
+                out.extend_from_slice(&parts.code[copied..parts.ops[s.first].0]);
+                out.extend_from_slice(&s.repair);
+                copied = parts.ops[s.last].1;
+            }
+            out.extend_from_slice(&parts.code[copied..]);
+            edit.bodies.insert(func, out);
+        }
+        Ok(edit)
+    }
+}
+
+impl TreePass for RemoveStatements {
+    fn targets_at(&self, m: &Module, level: usize) -> Vec<Statement> {
+        let mut all = statements(m).unwrap_or_default();
+        all.retain(|s| s.depth == level);
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, module, run};
+
+    const WAT: &str = r#"(module
+        (memory 1)
+        (func (param i32) (result i32)
+          local.get 0 i32.const 1 i32.add local.set 0
+          block
+            i32.const 0 i32.const 0 i32.store
+            local.get 0 drop
+          end
+          local.get 0))"#;
+
+    #[test]
+    fn level_zero_is_the_top_level_statements() {
+        let m = module(WAT);
+        let top: Vec<_> = RemoveStatements
+            .targets_at(&m, 0)
+            .iter()
+            .map(|s| (s.first, s.last))
+            .collect();
+        assert_eq!(top, [(0, 3), (4, 10), (11, 11)]);
+        let inner: Vec<_> = RemoveStatements
+            .targets_at(&m, 1)
+            .iter()
+            .map(|s| (s.first, s.last))
+            .collect();
+        assert_eq!(inner, [(5, 7), (8, 9)]);
+        assert!(RemoveStatements.targets_at(&m, 2).is_empty());
+    }
+
+    #[test]
+    fn a_block_goes_with_everything_in_it() {
+        let out = run(&RemoveStatements, WAT, &[1]);
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32) (result i32)))
+              (memory (;0;) 1)
+              (func (;0;) (type 0) (param i32) (result i32)
+                local.get 0
+                i32.const 1
+                i32.add
+                local.set 0
+                local.get 0
+              )
+            )"#,
+        );
+    }
+
+    #[test]
+    fn the_result_statement_becomes_a_default() {
+        let out = run(&RemoveStatements, WAT, &[0, 1, 2]);
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32) (result i32)))
+              (memory (;0;) 1)
+              (func (;0;) (type 0) (param i32) (result i32)
+                i32.const 0
+              )
+            )"#,
+        );
+    }
+}

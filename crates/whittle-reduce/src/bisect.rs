@@ -1,0 +1,174 @@
+//! Bisection over a length plan: for each target, the smallest length that
+//! still fails, in log2(length) candidates (a 70,000-entry `br_table` needs
+//! 17, where removing entries one by one would take 70,000).
+//!
+//! Targets are taken in order; every accepted length stays while the later
+//! targets are bisected, and after every [`REBASE_EVERY`] targets that
+//! changed the search re-bases on the current best, so a candidate never
+//! carries more than that many earlier decisions. From the second round on,
+//! a target is first probed one below its length: a length already minimal
+//! (the common case once a round has run) then costs one candidate.
+
+use crate::driver::{Reducer, Step};
+use anyhow::Result;
+use std::collections::HashMap;
+use whittle_module::Module;
+use whittle_passes::LengthPlan;
+
+/// Shortened targets carried before the search re-bases.
+const REBASE_EVERY: usize = 64;
+
+/// Where a bisection over one pass stands, carried across re-bases.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Progress {
+    /// The next target to bisect.
+    next: usize,
+    /// How many targets the plan had when the search last re-based (0: it
+    /// has not): targets that vanish with a re-base (a constant shrunk to
+    /// 0) are ones already bisected, so `next` moves back by as many.
+    targets_before: usize,
+}
+
+impl Reducer<'_> {
+    pub(crate) fn bisect(
+        &mut self,
+        name: &'static str,
+        base: &Module,
+        plan: &dyn LengthPlan,
+        progress: &mut Progress,
+    ) -> Result<Step> {
+        let lengths = plan.lengths();
+        if progress.targets_before > lengths.len() {
+            progress.next = progress
+                .next
+                .saturating_sub(progress.targets_before - lengths.len());
+        }
+        // Probes per batch: the top levels of the binary search tree.
+        let depth = (usize::BITS - self.opts.jobs.max(1).leading_zeros()) as usize;
+        let mut accepted: Vec<(usize, usize)> = Vec::new();
+        while progress.next < lengths.len() {
+            let target = progress.next;
+            // `len` itself is the unchanged target, known to be interesting.
+            let (mut lo, mut hi) = (0, lengths[target]);
+            if self.round > 1 && hi > 0 {
+                // Most lengths are already minimal after a round: ask that
+                // first.
+                if self.should_stop() {
+                    return Ok(Step::Stopped);
+                }
+                if self.probe(name, base, plan, &accepted, target, hi - 1)? {
+                    hi -= 1;
+                    set(&mut accepted, target, hi);
+                } else {
+                    lo = hi;
+                }
+            }
+            while lo < hi {
+                if self.should_stop() {
+                    return Ok(Step::Stopped);
+                }
+                let probes = probe_tree(lo, hi, depth);
+                let choices: Vec<Vec<(usize, usize)>> =
+                    probes.iter().map(|&p| with(&accepted, target, p)).collect();
+                let judged = self.build_and_judge(name, base, &choices, |c| plan.edit(c))?;
+                let mut answers: HashMap<usize, _> = probes.into_iter().zip(judged).collect();
+                // Walk the tree as the sequential search would.
+                for _ in 0..depth {
+                    if lo >= hi {
+                        break;
+                    }
+                    let mid = lo + (hi - lo) / 2;
+                    let Some(j) = answers.remove(&mid) else { break };
+                    if self.accept_first(name, vec![j])?.is_some() {
+                        hi = mid;
+                        set(&mut accepted, target, mid);
+                    } else {
+                        lo = mid + 1;
+                    }
+                }
+            }
+            progress.next += 1;
+            if accepted.len() >= REBASE_EVERY {
+                progress.targets_before = lengths.len();
+                return Ok(Step::Rebase);
+            }
+        }
+        Ok(Step::Done)
+    }
+
+    /// One candidate: the accepted lengths and `target` at `length`.
+    /// Whether it was accepted.
+    fn probe(
+        &mut self,
+        name: &'static str,
+        base: &Module,
+        plan: &dyn LengthPlan,
+        accepted: &[(usize, usize)],
+        target: usize,
+        length: usize,
+    ) -> Result<bool> {
+        let choice = [with(accepted, target, length)];
+        let judged = self.build_and_judge(name, base, &choice, |c| plan.edit(c))?;
+        Ok(self.accept_first(name, judged)?.is_some())
+    }
+}
+
+/// `accepted` (ascending by target, all before `target`) with `target` at
+/// `length`.
+fn with(accepted: &[(usize, usize)], target: usize, length: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(accepted.len() + 1);
+    out.extend(accepted.iter().copied().filter(|&(t, _)| t != target));
+    out.push((target, length));
+    out
+}
+
+/// Record that `target` is now at `length` (it is the last entry, if any).
+fn set(accepted: &mut Vec<(usize, usize)>, target: usize, length: usize) {
+    match accepted.last_mut() {
+        Some(last) if last.0 == target => last.1 = length,
+        _ => accepted.push((target, length)),
+    }
+}
+
+/// The probes of the binary search on `[lo, hi)` down to `depth` levels,
+/// in breadth-first order: exactly the probes a sequential search may ask.
+fn probe_tree(lo: usize, hi: usize, depth: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut level = vec![(lo, hi)];
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for (lo, hi) in level {
+            if lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                out.push(mid);
+                next.push((lo, mid));
+                next.push((mid + 1, hi));
+            }
+        }
+        level = next;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_trees_are_the_sequential_probes() {
+        assert_eq!(probe_tree(0, 10, 1), [5]);
+        assert_eq!(probe_tree(0, 10, 2), [5, 2, 8]);
+        assert_eq!(probe_tree(0, 3, 3), [1, 0, 2]);
+        assert!(probe_tree(4, 4, 3).is_empty());
+    }
+
+    #[test]
+    fn accepted_lengths_stay_in_target_order() {
+        let mut accepted = vec![(0, 3)];
+        set(&mut accepted, 2, 5);
+        set(&mut accepted, 2, 1);
+        assert_eq!(accepted, [(0, 3), (2, 1)]);
+        assert_eq!(with(&accepted, 2, 0), [(0, 3), (2, 0)]);
+        assert_eq!(with(&accepted, 4, 7), [(0, 3), (2, 1), (4, 7)]);
+    }
+}

@@ -1,0 +1,143 @@
+//! Judging candidates: build them (in parallel), refuse what cannot win
+//! without an oracle call (not cheaper than the best, answered before by
+//! the cache, invalid where the original was not), and run the rest through
+//! the oracle in parallel. Nothing is accepted here: the caller takes the
+//! first success in its own order, so decisions do not depend on timing.
+
+use crate::cost::{complexity, cost};
+use crate::driver::{Event, Judged, Reducer};
+use crate::gate::{Gate, GateDecision};
+use crate::parallel::parallel_map;
+use anyhow::Result;
+use std::collections::HashMap;
+use std::time::Instant;
+use whittle_module::{apply, Edit, Module, Validity};
+
+impl Reducer<'_> {
+    /// Build the candidates (in parallel) and judge them.
+    pub(crate) fn build_and_judge<C: Sync>(
+        &mut self,
+        name: &'static str,
+        base: &Module,
+        choices: &[C],
+        edit: impl Fn(&C) -> Result<Edit> + Sync,
+    ) -> Result<Vec<Judged>> {
+        let best_cost = self.best_cost;
+        let built = parallel_map(self.opts.jobs, choices, |choice| {
+            edit(choice)
+                .and_then(|edit| apply(base, &edit))
+                .and_then(Module::parse)
+                .map(|m| {
+                    // Validate here, in parallel, unless it cannot be accepted.
+                    let validity =
+                        (cost(&m) <= best_cost).then(|| whittle_module::validate(&m.bytes));
+                    (m, validity)
+                })
+        });
+        self.judge(name, built)
+    }
+
+    /// Cost-check, gate and run (in parallel) built candidates, against the
+    /// current best; nothing is accepted here.
+    pub(crate) fn judge(
+        &mut self,
+        name: &'static str,
+        built: Vec<Result<(Module, Option<Validity>)>>,
+    ) -> Result<Vec<Judged>> {
+        let mut judged = Vec::with_capacity(built.len());
+        let mut to_run: Vec<usize> = Vec::new();
+        let mut first_of_key: HashMap<(u64, usize), usize> = HashMap::new();
+        let mut duplicate_of: HashMap<usize, usize> = HashMap::new();
+        for candidate in built {
+            self.pass_stats(name).candidates += 1;
+            let mut j = Judged {
+                module: None,
+                cost: 0,
+                complexity: None,
+                interesting: false,
+            };
+            let Ok((candidate, validity)) = candidate else {
+                self.stats.unrepairable_skipped += 1;
+                judged.push(j);
+                continue;
+            };
+            j.cost = cost(&candidate);
+            if j.cost == self.best_cost {
+                let best = *self
+                    .best_complexity
+                    .get_or_insert_with(|| complexity(&self.best));
+                let c = complexity(&candidate);
+                if c >= best {
+                    self.stats.not_smaller_skipped += 1;
+                    judged.push(j);
+                    continue;
+                }
+                j.complexity = Some(c);
+            } else if j.cost > self.best_cost {
+                self.stats.not_smaller_skipped += 1;
+                judged.push(j);
+                continue;
+            }
+            match self.gate.decide_validated(&candidate.bytes, validity) {
+                GateDecision::Cached(answer) => {
+                    self.stats.cache_hits += 1;
+                    j.interesting = answer;
+                }
+                GateDecision::Invalid => self.stats.invalid_skipped += 1,
+                GateDecision::Run => {
+                    let key = Gate::key(&candidate.bytes);
+                    match first_of_key.get(&key) {
+                        Some(&first) => {
+                            self.stats.cache_hits += 1;
+                            duplicate_of.insert(judged.len(), first);
+                        }
+                        None => {
+                            first_of_key.insert(key, judged.len());
+                            to_run.push(judged.len());
+                        }
+                    }
+                }
+            }
+            j.module = Some(candidate);
+            judged.push(j);
+        }
+        if !to_run.is_empty() {
+            let start = Instant::now();
+            let inputs: Vec<&[u8]> = to_run
+                .iter()
+                .map(|&i| judged[i].module.as_ref().expect("built").bytes.as_slice())
+                .collect();
+            let interesting = self.interesting;
+            let answers = parallel_map(self.opts.jobs, &inputs, |bytes| interesting(bytes));
+            self.stats.oracle_time += start.elapsed();
+            if self.should_stop() {
+                // Runs cut short by a stop request say nothing: remember
+                // none of their answers (a checkpoint must not either).
+                for j in &mut judged {
+                    j.interesting = false;
+                }
+                return Ok(judged);
+            }
+            for (&i, answer) in to_run.iter().zip(answers) {
+                let answer = answer?;
+                self.stats.oracle_calls += 1;
+                self.pass_stats(name).oracle_calls += 1;
+                let key = Gate::key(&judged[i].module.as_ref().expect("built").bytes);
+                self.gate.remember_key(key, answer);
+                (self.on_event)(Event::Answer {
+                    key,
+                    interesting: answer,
+                })?;
+                judged[i].interesting = answer;
+            }
+            for (dup, first) in duplicate_of {
+                judged[dup].interesting = judged[first].interesting;
+            }
+        }
+        (self.on_event)(Event::Tick {
+            pass: name,
+            stats: &self.stats,
+        })?;
+        Ok(judged)
+    }
+}
