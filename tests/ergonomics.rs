@@ -416,7 +416,7 @@ fn invoke_takes_arguments_as_wasmtime_run_does() {
   (memory (;0;) 0)
   (export \"f\" (func 0))
   (func (;0;) (type 0) (param i32 i64)
-    i32.const 0
+    local.get 0
     i32.load
     drop
   )
