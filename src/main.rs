@@ -70,6 +70,12 @@ fn main() {
         }
         std::process::exit(e.exit_code())
     });
+    if !matches!(cli.command, Command::Child(_) | Command::Convert(_)) {
+        // Still single-threaded here, as the watchdog's fork requires.
+        if let Err(e) = whittle_oracle::reaper::start() {
+            eprintln!("whittle: warning: cannot guard against leftover processes ({e}): a killed whittle may leave its checks running");
+        }
+    }
     let code = match cli.command {
         Command::Child(opts) => child::run(opts),
         Command::Check(opts) => report_error(opts.run()),
@@ -79,6 +85,7 @@ fn main() {
         Command::Profile(opts) => report_error(opts.run()),
         Command::Convert(opts) => report_error(opts.run()),
     };
+    whittle_oracle::reaper::finish();
     std::process::exit(code);
 }
 

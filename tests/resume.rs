@@ -27,12 +27,7 @@ fn reduce_cmd(dir: &std::path::Path, output: &str, resume: bool) -> Command {
 fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let input = Command::new("python3")
-        .arg(repo().join("corpora/simd-disabled/generate.py"))
-        .output()
-        .unwrap();
-    assert!(input.status.success());
-    std::fs::write(dir.join("input.wat"), &input.stdout).unwrap();
+    std::fs::write(dir.join("input.wat"), generate("simd-disabled", &[])).unwrap();
 
     // The reference: one uninterrupted run.
     let out = reduce_cmd(dir, "ref.wasm", false).output().unwrap();
@@ -171,13 +166,8 @@ fn ctrl_c_writes_the_best_so_far_and_a_resumable_checkpoint() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     // Big enough that the reduction is still running when the signal comes.
-    let input = Command::new("python3")
-        .arg(repo().join("corpora/simd-disabled/generate.py"))
-        .args(["--functions", "1500"])
-        .output()
-        .unwrap();
-    assert!(input.status.success());
-    std::fs::write(dir.join("input.wat"), &input.stdout).unwrap();
+    let input = generate("simd-disabled", &["--functions", "1500"]);
+    std::fs::write(dir.join("input.wat"), input).unwrap();
     let child = reduce_cmd(dir, "out.wasm", false).spawn().unwrap();
     // Interrupt once the reduction has made progress (a first new best).
     let start = std::time::Instant::now();

@@ -83,3 +83,14 @@ pub fn listing(dir: &Path) -> Vec<String> {
 
 /// Wasmtime flags that disable SIMD.
 pub const NO_SIMD: [&str; 2] = ["-W", "simd=n,relaxed-simd=n"];
+
+/// The input `corpora/<case>/generate.py ARGS` prints.
+pub fn generate(case: &str, args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("python3")
+        .arg(repo().join("corpora").join(case).join("generate.py"))
+        .args(args)
+        .output()
+        .expect("run python3");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out.stdout
+}

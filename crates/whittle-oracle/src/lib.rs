@@ -19,12 +19,16 @@
 //! legitimately change as the module shrinks.
 //!
 //! [`Oracle`] ([`oracle`]) ties it together: write the candidate to a private
-//! temporary directory, run, classify.
+//! temporary directory, run, classify. [`reaper`] makes sure nothing a check
+//! starts outlives it or `whittle`, and [`scratch`] that no candidate folder
+//! outlives its run for long.
 
 pub mod classify;
 pub mod oracle;
 pub mod outcome;
 pub mod process;
+pub mod reaper;
+pub mod scratch;
 pub mod signature;
 
 pub use classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};

@@ -117,10 +117,7 @@ impl Oracle {
     /// directory (removed afterwards), run the checker on it and classify
     /// the result. Fails only if the checker cannot be run at all.
     pub fn evaluate(&self, wasm: &[u8]) -> anyhow::Result<Evaluation> {
-        let dir = tempfile::Builder::new()
-            .prefix("whittle-")
-            .tempdir()
-            .context("failed to create a temporary directory for the candidate")?;
+        let dir = crate::scratch::candidate_dir()?;
         let candidate = dir.path().join(CANDIDATE);
         std::fs::write(&candidate, wasm)
             .with_context(|| format!("failed to write {}", candidate.display()))?;

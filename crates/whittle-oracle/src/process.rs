@@ -13,7 +13,8 @@
 //! * enforces a wall-clock timeout and an optional RSS limit (sampled from
 //!   `/proc/<pid>/statm` on each poll) by killing the whole process group;
 //! * always kills the process group once the child is done, so grandchildren
-//!   cannot linger (or keep the pipes open).
+//!   cannot linger (or keep the pipes open); descendants that left the group,
+//!   and a whittle killed mid-check, are handled by [`crate::reaper`].
 //!
 //! Exit is detected with `waitid(…, WNOWAIT)` so that the group is killed
 //! *before* the leader is reaped: while the zombie leader exists its pid (the
@@ -295,9 +296,10 @@ pub fn run_with_env(
     if let Some(dir) = cwd {
         cmd.current_dir(dir);
     }
+    let mut tracked = crate::reaper::prepare(&mut cmd);
     let start = Instant::now();
-    let mut child = cmd
-        .spawn()
+    let mut child = tracked
+        .spawn(&mut cmd)
         .with_context(|| format!("failed to run `{}`", program.display()))?;
     let pid = child.id() as libc::pid_t;
 
@@ -369,6 +371,9 @@ pub fn run_with_env(
     kill_group(pid);
     let (status, usage) =
         reap(pid).with_context(|| format!("failed to reap `{}`", program.display()))?;
+    // Descendants that left the group die now, before the pipes they may
+    // hold are waited for.
+    tracked.end();
     if cancelled {
         anyhow::bail!(
             "cancelled: `{}` was stopped by a stop request",
