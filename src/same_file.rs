@@ -24,7 +24,15 @@ pub fn refuse_overwriting_input(
     outputs: &[&Path],
     scratch: Option<&Path>,
 ) -> Result<()> {
-    let Some(input_id) = identity(input) else {
+    let input_id = if crate::input::is_stdin(input) {
+        // `whittle reduce - -o x.wasm < x.wasm`: stdin is the file itself.
+        // SAFETY: fstat writes only into the struct we own.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        (unsafe { libc::fstat(0, &mut st) } == 0).then_some((st.st_dev, st.st_ino))
+    } else {
+        identity(input)
+    };
+    let Some(input_id) = input_id else {
         // Unreadable: reading it reports the error.
         return Ok(());
     };
@@ -35,13 +43,13 @@ pub fn refuse_overwriting_input(
         if i == 0 {
             bail!(
                 "{}: the output {} is the input itself; choose another -o",
-                input.display(),
+                crate::input::shown(input),
                 path.display()
             );
         }
         bail!(
             "{}: {}, written beside the output {}, is the input itself; choose another -o",
-            input.display(),
+            crate::input::shown(input),
             path.display(),
             outputs[0].display()
         );
@@ -56,7 +64,7 @@ pub fn refuse_overwriting_input(
         if inside(dir) {
             bail!(
                 "{}: the input is inside the checkpoint folder {}, which a run clears; move it out first",
-                input.display(),
+                crate::input::shown(input),
                 dir.display()
             );
         }

@@ -13,8 +13,6 @@ use util::*;
 const REDUCED: &str =
     "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n";
 
-const NO_SIMD: [&str; 2] = ["-W", "simd=n,relaxed-simd=n"];
-
 /// `whittle ARGS -W simd=n,relaxed-simd=n` in `dir` with `env` added;
 /// a run still going after 60 s is killed and fails the test.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -64,6 +62,19 @@ fn an_output_that_is_the_input_is_refused_by_any_name() {
         assert_eq!(std::fs::read(&input).unwrap(), original);
         assert_eq!(listing(dir), ["hard.wasm", "link.wasm", "self.wasm"]);
     }
+    // Standard input redirected from the output.
+    let out = Command::new(whittle_exe())
+        .args(["reduce", "-", "-o", "self.wasm", "-q"])
+        .args(NO_SIMD)
+        .current_dir(dir)
+        .stdin(std::fs::File::open(&input).unwrap())
+        .output()
+        .unwrap();
+    assert_refused(
+        &out,
+        "whittle: error: stdin: the output self.wasm is the input itself; choose another -o\n",
+    );
+    assert_eq!(std::fs::read(&input).unwrap(), original);
     // The same refusal from `convert`.
     let out = whittle(dir, &["convert", "self.wasm", "-o", "./link.wasm"]);
     assert_refused(
