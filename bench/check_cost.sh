@@ -50,9 +50,9 @@ for bin in "${binaries[@]}"; do
 import sys
 bin, pred, calls, start, end, left = sys.argv[1:]
 wall = float(end) - float(start)
-# The reduction's calls plus the original, the empty module, and the two at
-# the end.
-total = int(calls) + 4
+# The reduction's calls plus the original's three runs, the empty module,
+# and the two at the end.
+total = int(calls) + 6
 print(f"| {bin} | {pred} | {total} | {wall:.2f} | {1000 * wall / total:.1f} | {left} |")
 EOF
     if [ "$pred" = leaver ]; then

@@ -10,8 +10,10 @@
 //! - `state.json`: the run's identity (input hash, arguments, version),
 //!   signature and position; rewritten atomically at each pass start.
 //! - `base.wasm`: the module the current pass started from.
-//! - `answers.log`: one line per oracle answer, appended as they come; a
-//!   torn last line (a kill mid-write) is ignored.
+//! - `answers.log`: one line per oracle answer (`<hash> <length> <answer>`,
+//!   the answer 0 for no, 1 for yes, 2 for a yes that `--confirm` turned
+//!   into a no), appended as they come; a torn last line (a kill mid-write)
+//!   is ignored.
 
 use crate::output::write_atomically;
 use anyhow::{bail, Context, Result};
@@ -40,6 +42,8 @@ pub struct Checkpoint {
     dir: PathBuf,
     /// Not yet on disk (see [`Checkpoint::create`]).
     fresh: bool,
+    /// Answers the confirmation turned from yes to no, when opened.
+    rejected_on_confirmation: u64,
     answers: Option<std::fs::File>,
 }
 
@@ -56,6 +60,7 @@ impl Checkpoint {
         Checkpoint {
             dir: Self::dir_for(output),
             fresh: true,
+            rejected_on_confirmation: 0,
             answers: None,
         }
     }
@@ -97,6 +102,7 @@ impl Checkpoint {
         let base = std::fs::read(dir.join("base.wasm"))
             .with_context(|| format!("{}: checkpoint has no base module", dir.display()))?;
         let log = std::fs::read_to_string(dir.join("answers.log")).unwrap_or_default();
+        let mut rejected_on_confirmation = 0;
         for line in log.lines() {
             let parts: Vec<&str> = line.split(' ').collect();
             if let [hash, len, answer] = parts[..] {
@@ -106,12 +112,14 @@ impl Checkpoint {
                     answer.parse::<u8>(),
                 ) {
                     state.position.answers.push(((h, l), a == 1));
+                    rejected_on_confirmation += u64::from(a == 2);
                 }
             }
         }
         let checkpoint = Checkpoint {
             dir,
             fresh: false,
+            rejected_on_confirmation,
             answers: None,
         };
         Ok(Some((checkpoint, state, base)))
@@ -151,7 +159,9 @@ impl Checkpoint {
         )
     }
 
-    pub fn answer(&mut self, key: (u64, usize), interesting: bool) -> Result<()> {
+    /// Record an answer; `rejected` when it is a no only because a
+    /// confirmation run said no.
+    pub fn answer(&mut self, key: (u64, usize), interesting: bool, rejected: bool) -> Result<()> {
         self.ensure_created()?;
         if self.answers.is_none() {
             self.answers = Some(
@@ -162,7 +172,8 @@ impl Checkpoint {
             );
         }
         let file = self.answers.as_mut().expect("opened");
-        writeln!(file, "{:x} {} {}", key.0, key.1, u8::from(interesting))?;
+        let answer = if rejected { 2 } else { u8::from(interesting) };
+        writeln!(file, "{:x} {} {answer}", key.0, key.1)?;
         Ok(())
     }
 
@@ -173,6 +184,11 @@ impl Checkpoint {
         }
         std::fs::remove_dir_all(&self.dir)
             .with_context(|| format!("{}: cannot remove the checkpoint", self.dir.display()))
+    }
+
+    /// How many answers of the opened checkpoint a confirmation rejected.
+    pub fn rejected_on_confirmation(&self) -> u64 {
+        self.rejected_on_confirmation
     }
 
     pub fn path(&self) -> &Path {

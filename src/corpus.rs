@@ -294,6 +294,8 @@ impl CorpusOpts {
             resume,
             quiet: true,
             verbose: 0,
+            original_runs: 3,
+            confirm: 1,
         };
         let code = opts.run()?;
         if code == 130 {

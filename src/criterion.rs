@@ -224,8 +224,14 @@ impl Judge {
     /// Does the criterion hold for `bytes` (a resource bound without the
     /// margin)? For the final re-check of a result.
     pub fn holds(&self, bytes: &[u8]) -> Result<bool> {
+        Ok(self.holds_eval(bytes)?.0)
+    }
+
+    /// [`Judge::holds`] with the (first) evaluation it judged, for saying
+    /// how a repeated run of the original differed.
+    pub fn holds_eval(&self, bytes: &[u8]) -> Result<(bool, Evaluation)> {
         let first = self.oracle.evaluate(bytes)?;
-        self.judge_eval(bytes, first, false)
+        Ok((self.judge_eval(bytes, first.clone(), false)?, first))
     }
 
     /// Given a first evaluation of `bytes`, is it interesting (measuring

@@ -13,6 +13,7 @@ mod criterion;
 mod deadline_read;
 mod explain;
 mod flags;
+mod flaky;
 mod input;
 mod interrupt;
 mod invoke;

@@ -3,6 +3,7 @@
 
 use crate::checkpoint::{self, Checkpoint};
 use crate::criterion::{Criterion, Judge, Measured};
+use crate::flaky::{self, Confirmer};
 use crate::input::{is_stdin, read_module, shown};
 use crate::oracle_opts::OracleOpts;
 use crate::output::{sibling, write_atomically};
@@ -12,6 +13,7 @@ use crate::same_file::refuse_overwriting_input;
 use crate::units::parse_duration;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use whittle_module::Module;
 use whittle_oracle::Oracle;
@@ -72,6 +74,17 @@ pub struct ReduceOpts {
     /// No progress lines on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Run the original this many times at the start: when the answers
+    /// differ, the oracle is flaky and whittle stops (exit code 3).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub original_runs: u32,
+
+    /// Accept a candidate only when it is interesting N times in a row (for
+    /// an oracle that sometimes says yes by mistake); the report counts the
+    /// candidates a confirmation rejected.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub confirm: u32,
 
     /// One line per candidate on stderr (pass, size, time, verdict,
     /// outcome); `-vv` shows the whole outcome and the check's peak memory.
@@ -169,6 +182,16 @@ impl ReduceOpts {
                 shown(&input)
             ));
         }
+        if resume.is_none() {
+            let t = Instant::now();
+            let flaky = flaky::check_original(&judge, &start_module.bytes, self.original_runs)?;
+            checks_outside += t.elapsed();
+            if let Some(why) = flaky {
+                eprintln!("whittle: error: {}: {why}", shown(&input));
+                return Ok(3);
+            }
+        }
+        let confirmer = Confirmer::new(self.confirm, checkpoint.rejected_on_confirmation());
         let t = Instant::now();
         let empty_matches = resume.is_none() && judge.interesting(EMPTY_MODULE)?;
         checks_outside += t.elapsed();
@@ -221,7 +244,9 @@ impl ReduceOpts {
                     state.position = position.clone();
                     checkpoint.pass_start(&state, &base.bytes)?;
                 }
-                Event::Answer { key, interesting } => checkpoint.answer(key, interesting)?,
+                Event::Answer { key, interesting } => {
+                    checkpoint.answer(key, interesting, confirmer.take_rejected(key))?
+                }
                 Event::NewBest {
                     module,
                     pass,
@@ -252,6 +277,8 @@ impl ReduceOpts {
             } else {
                 judge.interesting(bytes)
             };
+            let judged = judged
+                .and_then(|first| confirmer.confirm(bytes, first, || judge.interesting(bytes)));
             match judged {
                 Ok(answer) => Ok(answer),
                 // A run cut short by Ctrl-C: the driver discards it.
@@ -331,6 +358,10 @@ impl ReduceOpts {
             overhead_share: 0.0,
             reducer_peak_rss_bytes: own_peak_rss(),
             jobs,
+            original_runs: self.original_runs,
+            confirm: self.confirm,
+            confirmation_runs: confirmer.extra_runs.load(Ordering::Relaxed),
+            confirmation_rejected: confirmer.rejected.load(Ordering::Relaxed),
             stopped_early,
             passes: passes.iter().map(|p| p.name.to_string()).collect(),
             per_pass: Default::default(),
@@ -349,7 +380,7 @@ impl ReduceOpts {
             )?;
         }
         self.say(format_args!(
-            "whittle: {} -> {} bytes, {} -> {} functions in {:.1} s ({} oracle calls, {} cached, {} invalid skipped){}",
+            "whittle: {} -> {} bytes, {} -> {} functions in {:.1} s ({} oracle calls, {} cached, {} invalid skipped{}){}",
             report.before.bytes,
             report.after.bytes,
             report.before.functions,
@@ -358,6 +389,14 @@ impl ReduceOpts {
             stats.oracle_calls,
             stats.cache_hits,
             stats.invalid_skipped,
+            if self.confirm > 1 {
+                format!(
+                    "; {} accepted then rejected on confirmation",
+                    report.confirmation_rejected
+                )
+            } else {
+                String::new()
+            },
             if interrupted {
                 "; interrupted"
             } else if stopped_early {
@@ -496,6 +535,9 @@ impl ReduceOpts {
             passes.iter().map(|p| p.name).collect::<Vec<_>>().join(",")
         ));
         args.push(format!("--mutate-budget={}", self.mutate_budget));
+        if self.confirm > 1 {
+            args.push(format!("--confirm={}", self.confirm));
+        }
         args
     }
 

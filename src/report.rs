@@ -63,6 +63,14 @@ pub struct Report {
     pub reducer_peak_rss_bytes: u64,
     /// Candidates checked at once.
     pub jobs: usize,
+    /// Runs of the original at the start (their answers must agree).
+    pub original_runs: u32,
+    /// Runs an accepted candidate needs, all interesting (`--confirm`).
+    pub confirm: u32,
+    /// Oracle runs made to confirm, beyond `oracle_calls`.
+    pub confirmation_runs: u64,
+    /// Candidates interesting once but not on confirmation.
+    pub confirmation_rejected: u64,
     /// The time budget ran out (or Ctrl-C) before a fixpoint was reached.
     pub stopped_early: bool,
     pub passes: Vec<String>,

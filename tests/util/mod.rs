@@ -94,3 +94,13 @@ pub fn generate(case: &str, args: &[&str]) -> Vec<u8> {
     assert!(out.status.success(), "{}", text(&out.stderr));
     out.stdout
 }
+
+/// Write the executable shell script `dir/name` (`#!/bin/sh` and `body`).
+pub fn write_script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&path, perms).unwrap();
+    path
+}

@@ -1,0 +1,140 @@
+//! Flaky oracles are caught: the original is run several times at the
+//! start, and `--confirm N` turns down candidates a lying predicate accepts.
+
+mod util;
+
+use std::path::Path;
+use util::*;
+
+/// Write the executable shell script `dir/name`; it counts its calls in
+/// `dir/count` (`$n` is this call's number, from 1).
+fn counting_script(dir: &Path, name: &str, body: &str) {
+    let count = "n=$(( $(cat count 2>/dev/null || echo 0) + 1 ))\necho $n > count\n";
+    write_script(dir, name, &format!("{count}{body}"));
+}
+
+/// `whittle reduce bug.wat -o min.wasm -q EXTRA` in `dir`.
+fn reduce_bug(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["reduce", "bug.wat", "-o", "min.wasm", "-q"];
+    args.extend_from_slice(extra);
+    whittle(dir, &args)
+}
+
+#[test]
+fn an_original_whose_runs_disagree_stops_the_run_with_exit_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
+    // Yes on odd calls: the original's second run says no.
+    counting_script(dir, "odd.sh", "[ $((n % 2)) -eq 1 ]\n");
+    let out = reduce_bug(dir, &["--predicate", "./odd.sh"]);
+    assert_exit(&out, 3);
+    assert_eq!(
+        text(&out.stderr),
+        "whittle: error: bug.wat: the oracle is flaky: the original met exit code 0 in 2 of 3 runs (run 2: `exit code 1`); fix the oracle, or reduce anyway with --original-runs 1 and --confirm N\n"
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("count")).unwrap(), "3\n");
+    assert_eq!(listing(dir), ["bug.wat", "count", "odd.sh"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("bug.wat")).unwrap(),
+        SIMD_FAILS
+    );
+
+    // More runs are asked for: the same answer after five.
+    std::fs::remove_file(dir.join("count")).unwrap();
+    let out = reduce_bug(dir, &["--original-runs", "5", "--predicate", "./odd.sh"]);
+    assert_exit(&out, 3);
+    assert!(
+        text(&out.stderr).contains(
+            "met exit code 0 in 3 of 5 runs (run 2: `exit code 1`, run 4: `exit code 1`)"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("count")).unwrap(), "5\n");
+}
+
+/// The honest answer: the candidate still fails to compile without SIMD.
+const HONEST: &str = "\"$WHITTLE\" check \"$1\" -q -W simd=n,relaxed-simd=n && exit 0\n";
+
+/// Says yes the first time it is asked about a candidate whose checksum is
+/// a multiple of 3, whatever the candidate (after the original's three runs
+/// and the empty module), and notes each such lie in `lies`.
+const LIAR: &str = "sum=$(cksum < \"$1\" | cut -d' ' -f1)\n\
+    seen=no; grep -qx \"$sum\" seen 2>/dev/null && seen=yes; echo \"$sum\" >> seen\n\
+    \"$WHITTLE\" check \"$1\" -q -W simd=n,relaxed-simd=n && exit 0\n\
+    if [ $n -gt 4 ] && [ $seen = no ] && [ $((sum % 3)) -eq 0 ]; then echo $n >> lies; exit 0; fi\n\
+    exit 1\n";
+
+#[test]
+fn confirm_turns_down_what_a_lying_predicate_accepts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
+    counting_script(dir, "honest.sh", &format!("{HONEST}exit 1\n"));
+    counting_script(dir, "liar.sh", LIAR);
+    let reduce = |predicate: &str, output: &str, extra: &[&str]| {
+        let _ = std::fs::remove_file(dir.join("count"));
+        let mut args = vec![
+            "reduce",
+            "bug.wat",
+            "-o",
+            output,
+            "-j",
+            "1",
+            "--predicate",
+            predicate,
+        ];
+        args.extend_from_slice(extra);
+        whittle(dir, &args)
+    };
+    let out = reduce("./honest.sh", "honest.wasm", &["-q"]);
+    assert_exit(&out, 0);
+    let honest = std::fs::read(dir.join("honest.wasm")).unwrap();
+
+    // Believed once, the liar spoils the result: the final re-check says so.
+    let out = reduce("./liar.sh", "fooled.wasm", &["-q"]);
+    assert_exit(&out, 3);
+    assert!(
+        text(&out.stderr).contains("the oracle is flaky"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_ne!(std::fs::read(dir.join("fooled.wasm")).unwrap(), honest);
+
+    // Asked twice, each lie is followed by an honest no: the result is the
+    // honest one, and every lie is counted.
+    std::fs::remove_file(dir.join("lies")).unwrap();
+    std::fs::remove_file(dir.join("seen")).unwrap();
+    let out = reduce("./liar.sh", "confirmed.wasm", &["--confirm", "2"]);
+    assert_exit(&out, 0);
+    assert_eq!(std::fs::read(dir.join("confirmed.wasm")).unwrap(), honest);
+    let lies = std::fs::read_to_string(dir.join("lies"))
+        .unwrap()
+        .lines()
+        .count() as u64;
+    assert!(lies >= 1, "{lies}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("confirmed.report.json")).unwrap()).unwrap();
+    assert_eq!(report["confirm"], 2);
+    assert_eq!(report["original_runs"], 3);
+    assert_eq!(report["confirmation_rejected"], lies);
+    // Every yes of the reduction was asked once more.
+    let calls: u64 = std::fs::read_to_string(dir.join("count"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let counted =
+        report["oracle_calls"].as_u64().unwrap() + report["confirmation_runs"].as_u64().unwrap();
+    // The original's three runs, the empty module, the two at the end.
+    assert_eq!(calls, counted + 6);
+    let stderr = text(&out.stderr);
+    let last = stderr.lines().rev().nth(1).unwrap();
+    assert!(
+        last.contains(&format!(
+            " invalid skipped; {lies} accepted then rejected on confirmation)"
+        )),
+        "{stderr}"
+    );
+}
