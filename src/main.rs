@@ -25,16 +25,18 @@ mod progress;
 mod recheck;
 mod reduce;
 mod report;
+mod reproduce;
 mod same_file;
 mod units;
+mod version;
 
 use clap::{Parser, Subcommand};
 
 /// The version of the `wasmtime` crate the built-in oracle compiles with.
-pub const WASMTIME_VERSION: &str = "48.0.8";
+pub const WASMTIME_VERSION: &str = version::WASMTIME;
 
 #[derive(Parser, Debug)]
-#[command(name = "whittle", version, about, long_about = None)]
+#[command(name = "whittle", version = version::LINE, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

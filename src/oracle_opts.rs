@@ -211,6 +211,62 @@ impl OracleOpts {
         args
     }
 
+    /// These options as `whittle check` arguments (defaults left out).
+    pub fn to_args(&self) -> Vec<String> {
+        use clap::ValueEnum;
+        let value = |v: Option<clap::builder::PossibleValue>| {
+            v.map(|p| p.get_name().to_string()).unwrap_or_default()
+        };
+        let ms = |d: &Duration| format!("{}ms", d.as_millis());
+        let mut args = self.flags.to_args();
+        for w in &self.wasmtime {
+            args.extend(["--wasmtime".to_string(), w.display().to_string()]);
+        }
+        let mut push = |flag: &str, v: String| args.extend([flag.to_string(), v]);
+        if let Some(p) = &self.predicate {
+            push("--predicate", p.clone());
+        }
+        if let Some(e) = &self.expect {
+            push("--expect", e.clone());
+        }
+        if let Some(k) = self.expect_kind {
+            push("--expect-kind", k.to_string());
+        }
+        if let Some(t) = &self.timeout {
+            push("--timeout", ms(t));
+        }
+        if self.phase != crate::child::Phase::Compile {
+            push("--phase", value(self.phase.to_possible_value()));
+        }
+        if self.run_timeout != Duration::from_secs(2) {
+            push("--run-timeout", ms(&self.run_timeout));
+        }
+        if self.import_stubs != crate::child::Stubs::Zero {
+            push(
+                "--import-stubs",
+                value(self.import_stubs.to_possible_value()),
+            );
+        }
+        if let Some(b) = self.peak_rss_above {
+            push("--peak-rss-above", b.to_string());
+        }
+        if let Some(t) = &self.compile_time_above {
+            push("--compile-time-above", ms(t));
+        }
+        if let Some(m) = self.memory_limit {
+            push("--memory-limit", m.to_string());
+        }
+        if let Some([a, b]) = self.differential.as_deref() {
+            args.extend(["--differential".to_string(), a.clone(), b.clone()]);
+        }
+        // Last: every word after NAME is an argument.
+        if !self.invoke.is_empty() {
+            args.push("--invoke".to_string());
+            args.extend(self.invoke.iter().cloned());
+        }
+        args
+    }
+
     /// The export `--invoke` names.
     pub fn invoke_name(&self) -> Option<&str> {
         self.invoke.first().map(String::as_str)

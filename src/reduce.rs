@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use whittle_module::Module;
-use whittle_oracle::Oracle;
 use whittle_passes::{PassInfo, REGISTRY};
 use whittle_reduce::{Event, Reducer, ReducerOptions};
 
@@ -329,20 +328,38 @@ impl ReduceOpts {
         }
         let wat = whittle_module::to_wat(&best.bytes);
         let wall = started.elapsed().as_secs_f64();
+        let final_outcome = last
+            .as_ref()
+            .map_or(established.outcome.clone(), |l| l.0.clone());
+        let reproduction = crate::reproduce::Case {
+            opts: &self.oracle,
+            criterion: &criterion,
+            outcome: &final_outcome,
+            module: &best,
+            file: &output.display().to_string(),
+        }
+        .reproduction();
         let mut report = Report {
             whittle_version: env!("CARGO_PKG_VERSION"),
             wasmtime_version: crate::WASMTIME_VERSION,
+            wasmtime_debug_assertions: crate::version::WASMTIME_DEBUG_ASSERTIONS,
+            wasmtime_cli_versions: self
+                .oracle
+                .wasmtime
+                .iter()
+                .map(|w| crate::version::of_cli(w))
+                .collect(),
             input: shown(&input),
             output: output.display().to_string(),
             oracle: self.oracle.oracle_name(),
             wasmtime_flags: self.oracle.flags.to_args(),
-            reproduce: reproduce_command(&self.oracle.oracle(timeout)?, &self.oracle, &output),
+            reproduce: reproduction.commands.join("\n"),
+            reproduce_expect: reproduction.expect,
+            reproduce_stock_cli: reproduction.stock_cli,
             signature: criterion.signature().cloned(),
             criterion: criterion.describe(),
             original_outcome: established.outcome.clone(),
-            final_outcome: last
-                .as_ref()
-                .map_or(established.outcome.clone(), |l| l.0.clone()),
+            final_outcome,
             original_measured: established.measured.clone(),
             final_measured: last.map(|l| l.1).unwrap_or_default(),
             before,
@@ -602,24 +619,6 @@ fn written_files(output: &Path) -> Vec<PathBuf> {
     let mut files = vec![output.to_path_buf()];
     files.extend(["wat", "report.json", "report.md"].map(|ext| sibling(output, ext)));
     files
-}
-
-/// The command a user runs to see the failure of the reduced module.
-fn reproduce_command(oracle: &Oracle, opts: &OracleOpts, output: &Path) -> String {
-    let file = output.display().to_string();
-    match (&opts.predicate, opts.wasmtime.first()) {
-        (Some(_), _) | (_, Some(_)) => oracle.command_line(&file),
-        _ => {
-            let mut words = vec!["wasmtime".to_string(), "compile".to_string()];
-            words.extend(opts.flags.to_args());
-            words.push(file);
-            words
-                .iter()
-                .map(|w| whittle_oracle::shell_quote(std::ffi::OsStr::new(w)))
-                .collect::<Vec<_>>()
-                .join(" ")
-        }
-    }
 }
 
 /// The function a failure names (`wasm[0]::function[12]`), if any.

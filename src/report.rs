@@ -30,13 +30,24 @@ impl Metrics {
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub whittle_version: &'static str,
+    /// The Wasmtime the built-in oracle embeds, and whether its debug
+    /// assertions are compiled in.
     pub wasmtime_version: &'static str,
+    pub wasmtime_debug_assertions: bool,
+    /// `wasmtime --version` of each `--wasmtime PATH` build.
+    pub wasmtime_cli_versions: Vec<String>,
     pub input: String,
     pub output: String,
     pub oracle: String,
     pub wasmtime_flags: Vec<String>,
-    /// A command that checks the reduced module the same way.
+    /// Commands (one per line) that show the reduced module's failure,
+    /// with the stock `wasmtime` CLI whenever it can.
     pub reproduce: String,
+    /// What those commands show.
+    pub reproduce_expect: crate::reproduce::Expect,
+    /// For a resource bound: the stock CLI under `/usr/bin/time`, to
+    /// compare with.
+    pub reproduce_stock_cli: Option<String>,
     /// The failure preserved (absent for resource and differential criteria).
     pub signature: Option<Signature>,
     /// What made candidates interesting, in words.
@@ -109,19 +120,42 @@ impl Report {
                 self.output.replace(".wasm", ".wat")
             )
         };
+        let wasmtime = if self.wasmtime_cli_versions.is_empty() {
+            format!(
+                "{} (built-in, debug assertions {})",
+                self.wasmtime_version,
+                if self.wasmtime_debug_assertions {
+                    "on"
+                } else {
+                    "off"
+                }
+            )
+        } else {
+            format!(
+                "{} ({})",
+                self.wasmtime_cli_versions.join(" vs "),
+                self.oracle
+            )
+        };
+        let reproduce: Vec<String> = self.reproduce.lines().map(|c| format!("`{c}`")).collect();
         format!(
             "# Reduced test case\n\n\
-             - Wasmtime: {wasmtime} ({oracle})\n\
+             - Wasmtime: {wasmtime}\n\
              - Flags: {flags}\n\
              - Failure: {kind}: {message}\n\
-             - Reproduce: `{reproduce}`\n\
+             - Reproduce: {reproduce} ({expect})\n\
+             {stock_cli}\
              - Size: {before} bytes -> {after} bytes ({funcs_before} -> {funcs_after} functions), \
              reduced by wasm-whittle {version} in {calls} oracle calls, {wall:.1} s\n\n\
              {shown_wat}",
-            wasmtime = self.wasmtime_version,
-            oracle = self.oracle,
             kind = self.final_outcome.kind(),
-            reproduce = self.reproduce,
+            reproduce = reproduce.join(" and "),
+            expect = self.reproduce_expect.describe(),
+            stock_cli = self.reproduce_stock_cli.as_ref().map_or(String::new(), |c| format!(
+                "- With the stock CLI, to compare: `{c}` (one check here measured {} KiB peak RSS, {:.2} s)\n",
+                self.final_measured.peak_rss_bytes / 1024,
+                self.final_measured.wall_seconds
+            )),
             before = self.before.bytes,
             after = self.after.bytes,
             funcs_before = self.before.functions,

@@ -162,9 +162,40 @@ fn reduces_and_writes_all_companions() {
         report["reproduce"],
         "wasmtime compile -W simd=n,relaxed-simd=n min.wasm"
     );
+    assert_eq!(
+        report["reproduce_expect"],
+        serde_json::json!({"shows": "fails", "stderr_contains": "SIMD support is not enabled"})
+    );
+    assert_eq!(report["wasmtime_version"], "48.0.8");
+    assert_eq!(report["wasmtime_debug_assertions"], cfg!(debug_assertions));
     let md = std::fs::read_to_string(tmp.path().join("min.report.md")).unwrap();
     assert!(md.contains("- Flags: `-W simd=n,relaxed-simd=n`"), "{md}");
     assert!(md.contains("i32x4.splat"), "{md}");
+    let assertions = if cfg!(debug_assertions) { "on" } else { "off" };
+    assert!(
+        md.contains(&format!(
+            "- Wasmtime: 48.0.8 (built-in, debug assertions {assertions})\n"
+        )),
+        "{md}"
+    );
+    assert!(md.contains("- Reproduce: `wasmtime compile -W simd=n,relaxed-simd=n min.wasm` (fails with `SIMD support is not enabled` on stderr)\n"), "{md}");
+}
+
+/// The test binary is built with the same profile as `whittle`, so its own
+/// `cfg!(debug_assertions)` says what whittle's Wasmtime has.
+#[test]
+fn version_names_the_embedded_wasmtime_and_its_debug_assertions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = whittle(tmp.path(), &["--version"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "whittle {} (wasmtime 48.0.8, debug assertions {})\n",
+            env!("CARGO_PKG_VERSION"),
+            if cfg!(debug_assertions) { "on" } else { "off" }
+        )
+    );
 }
 
 #[test]

@@ -101,6 +101,7 @@ fn run_case(name: &str) {
         );
     }
     assert!(report["oracle_calls"].as_u64().unwrap() > 0);
+    check_reproduction(tmp.path(), &report);
     if noisy.is_object() {
         // A measurement near the bound can come out either side on a rerun:
         // 1-minimality is only asserted where the oracle is deterministic.
@@ -131,6 +132,112 @@ fn run_case(name: &str) {
     check.extend(args.iter().map(String::as_str));
     let out = whittle(tmp.path(), &check);
     assert_exit(&out, 0);
+}
+
+/// Run the report's `reproduce` commands as a user would (a shell, the
+/// stock `wasmtime` CLI and `whittle` on PATH, in the output's directory)
+/// and check that they show what `reproduce_expect` says.
+fn check_reproduction(dir: &Path, report: &Value) {
+    let Some(wasmtime) = wasmtime_cli() else {
+        return;
+    };
+    let commands: Vec<&str> = report["reproduce"].as_str().unwrap().lines().collect();
+    let expect = &report["reproduce_expect"];
+    let whittle_exe = whittle_exe();
+    let bins = [wasmtime.parent().unwrap(), whittle_exe.parent().unwrap()];
+    let path = std::env::join_paths(
+        bins.iter()
+            .map(|p| p.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let runs: Vec<std::process::Output> = commands
+        .iter()
+        .map(|c| {
+            Command::new("sh")
+                .args(["-c", c])
+                .current_dir(dir)
+                .env("PATH", &path)
+                .env("WHITTLE", &whittle_exe)
+                .output()
+                .unwrap()
+        })
+        .collect();
+    let shown = || {
+        runs.iter()
+            .zip(&commands)
+            .map(|(o, c)| {
+                format!(
+                    "$ {c}\n{:?}\n{}{}",
+                    o.status,
+                    text(&o.stdout),
+                    text(&o.stderr)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let stderr = text(&runs[0].stderr);
+    let shows = expect["shows"].as_str().unwrap();
+    assert_eq!(
+        commands.len(),
+        if shows == "differ" { 2 } else { 1 },
+        "{}",
+        shown()
+    );
+    match shows {
+        "fails" => {
+            assert!(!runs[0].status.success(), "{}", shown());
+            let needle = expect["stderr_contains"].as_str().unwrap();
+            assert!(stderr.contains(needle), "no `{needle}` in:\n{}", shown());
+            assert!(commands[0].starts_with("wasmtime "), "{}", shown());
+        }
+        "exits-zero" => {
+            assert!(runs[0].status.success(), "{}", shown());
+            // Only a predicate, or what the stock CLI cannot show.
+            let predicate = report["oracle"].as_str().unwrap().starts_with("predicate");
+            assert!(
+                predicate || commands[0].starts_with("whittle check min.wasm "),
+                "{}",
+                shown()
+            );
+        }
+        "differ" => {
+            let outcome = |o: &std::process::Output| (o.status.code(), o.stdout.clone());
+            assert_ne!(outcome(&runs[0]), outcome(&runs[1]), "{}", shown());
+            assert!(commands.iter().all(|c| c.starts_with("wasmtime run ")));
+        }
+        "peak-rss-above" => {
+            // `/usr/bin/time -f '%M KiB peak RSS, %e s'` prints last.
+            let kib: u64 = stderr
+                .lines()
+                .last()
+                .and_then(|l| l.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no peak RSS line:\n{}", shown()));
+            assert!(kib > expect["kib"].as_u64().unwrap(), "{}", shown());
+        }
+        other => panic!(
+            "{other}: no corpus case expects this; add a check\n{}",
+            shown()
+        ),
+    }
+    if let Some(stock) = report["reproduce_stock_cli"].as_str() {
+        // A resource bound: the stock CLI under /usr/bin/time, for
+        // comparison; it must run and print its figures.
+        let out = Command::new("sh")
+            .args(["-c", stock])
+            .current_dir(dir)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        let last = text(&out.stderr).lines().last().unwrap_or("").to_string();
+        assert!(out.status.success(), "{stock}: {out:?}");
+        assert!(
+            stock.starts_with("/usr/bin/time ") && last.contains(" KiB peak RSS, "),
+            "{stock}: {last}"
+        );
+    }
 }
 
 /// The result must be `expected.wat` exactly.

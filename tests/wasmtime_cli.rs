@@ -7,25 +7,8 @@
 
 mod util;
 
-use std::path::PathBuf;
 use std::process::Command;
 use util::*;
-
-fn wasmtime_cli() -> Option<PathBuf> {
-    let candidate = std::env::var_os("WHITTLE_WASMTIME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("wasmtime"));
-    let version = Command::new(&candidate).arg("--version").output().ok();
-    let found = version.is_some_and(|v| text(&v.stdout).starts_with("wasmtime 48.0.8"));
-    if found {
-        return Some(candidate);
-    }
-    if std::env::var_os("WHITTLE_REQUIRE_WASMTIME_CLI").is_some() {
-        panic!("WHITTLE_REQUIRE_WASMTIME_CLI is set but no wasmtime 48.0.8 CLI at {candidate:?}");
-    }
-    eprintln!("skipped: no wasmtime 48.0.8 CLI (set WHITTLE_WASMTIME)");
-    None
-}
 
 const WINCH_ARGS: [&str; 6] = [
     "-C",

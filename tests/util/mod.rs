@@ -104,3 +104,23 @@ pub fn write_script(dir: &Path, name: &str, body: &str) -> PathBuf {
     std::fs::set_permissions(&path, perms).unwrap();
     path
 }
+
+/// A Wasmtime 48.0.8 CLI: `$WHITTLE_WASMTIME`, else `wasmtime` on PATH.
+/// `.ci/run` installs one and sets `WHITTLE_REQUIRE_WASMTIME_CLI=1`, so in
+/// CI a test needing it cannot pass by skipping; elsewhere it says so on
+/// stderr and the caller skips.
+pub fn wasmtime_cli() -> Option<PathBuf> {
+    let candidate = std::env::var_os("WHITTLE_WASMTIME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("wasmtime"));
+    let version = Command::new(&candidate).arg("--version").output().ok();
+    let found = version.is_some_and(|v| text(&v.stdout).starts_with("wasmtime 48.0.8"));
+    if found {
+        return Some(candidate);
+    }
+    if std::env::var_os("WHITTLE_REQUIRE_WASMTIME_CLI").is_some() {
+        panic!("WHITTLE_REQUIRE_WASMTIME_CLI is set but no wasmtime 48.0.8 CLI at {candidate:?}");
+    }
+    eprintln!("skipped: no wasmtime 48.0.8 CLI (set WHITTLE_WASMTIME)");
+    None
+}
