@@ -206,19 +206,11 @@ fn reduces_to_simd_minimal(tmp: &tempfile::TempDir, extra: &[&str]) {
     assert_eq!(wat_of(&tmp.path().join("min.wasm")), SIMD_MINIMAL);
 }
 
-fn script(dir: &std::path::Path, name: &str, body: &str) {
-    let path = dir.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    let mut perms = std::fs::metadata(&path).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-    std::fs::set_permissions(&path, perms).unwrap();
-}
-
 #[test]
 fn a_refused_original_is_shown_in_full() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    script(
+    write_script(
         tmp.path(),
         "pred.sh",
         "echo checking a module\necho 'line one' >&2\necho 'line two' >&2\nexit 3",
@@ -283,7 +275,7 @@ fn a_refused_original_is_shown_in_full() {
 fn a_predicate_named_without_dot_slash_is_found_here() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    script(
+    write_script(
         tmp.path(),
         "still-fails.sh",
         "\"$WHITTLE\" check \"$1\" -W simd=n,relaxed-simd=n --quiet",
@@ -321,7 +313,7 @@ fn a_predicate_named_without_dot_slash_is_found_here() {
 fn predicates_get_a_private_scratch_directory() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    script(
+    write_script(
         tmp.path(),
         "scratch.sh",
         "cp \"$1\" \"$WHITTLE_WORKDIR/scratch.wasm\" || exit 9\n\
