@@ -75,7 +75,9 @@ impl CheckOpts {
         }
         self.oracle.check_invoke(&module.bytes)?;
         let timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(60));
-        let oracle = self.oracle.oracle(timeout)?;
+        let mut oracle = self.oracle.oracle(timeout)?;
+        // One check: the exact peak is worth the spawner's start.
+        crate::oracle_opts::measure_memory_alone(&mut oracle)?;
         let eval = oracle.evaluate(&module.bytes)?;
         let signature = if let Some(path) = &self.signature {
             let text = std::fs::read_to_string(path)

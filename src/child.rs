@@ -1,6 +1,6 @@
 //! The built-in oracle's child: compile (and, with `--phase`, instantiate
 //! and run) one module with the `wasmtime` crate and print the outcome as
-//! one JSON line.
+//! one JSON line, after one with its own peak memory.
 //!
 //! It runs in its own process (the parent re-executes `whittle`), so a
 //! panic is caught here and reported with its message and location, while
@@ -23,6 +23,7 @@ use wasmtime::{
     Engine, ExternType, Func, Global, Linker, Memory, Module, Ref, Store, StoreLimits,
     StoreLimitsBuilder, Table, Tag, Val,
 };
+use whittle_oracle::classify::ChildPeak;
 use whittle_oracle::Outcome;
 
 /// How far the oracle goes with a candidate.
@@ -99,8 +100,14 @@ pub fn run(opts: ChildOpts) -> i32 {
             }
         }
     };
+    // Our own high-water mark, now that the work is done: the parent cannot
+    // tell it apart from its own (see `whittle_oracle::memory`).
+    let peak = ChildPeak {
+        peak_rss_bytes: whittle_oracle::memory::own_peak(),
+    };
     println!(
-        "{}",
+        "{}\n{}",
+        serde_json::to_string(&peak).expect("peak serializes"),
         serde_json::to_string(&outcome).expect("outcome serializes")
     );
     0

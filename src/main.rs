@@ -56,6 +56,15 @@ enum Command {
 }
 
 fn main() {
+    // The spawner that starts external checks (see whittle_oracle::spawner)
+    // must stay small: it acts before anything else is set up.
+    let mut args = std::env::args_os();
+    if args
+        .nth(1)
+        .is_some_and(|a| a == whittle_oracle::SPAWN_COMMAND)
+    {
+        std::process::exit(whittle_oracle::spawner::main(args));
+    }
     // Like other Unix tools, die quietly when a reader closes the pipe
     // (`whittle check x.wasm | head -1`) instead of panicking in println!.
     // SAFETY: restoring the default disposition of a signal at startup,

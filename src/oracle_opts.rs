@@ -137,14 +137,18 @@ impl OracleOpts {
             args.extend(flags);
             OracleKind::Builtin { exe, args }
         };
-        Ok(Oracle::new(
+        let mut oracle = Oracle::new(
             kind,
             RunLimits {
                 timeout,
                 memory_limit: self.memory_limit,
                 ..RunLimits::default()
             },
-        ))
+        );
+        if self.peak_rss_above.is_some() || self.memory_limit.is_some() {
+            measure_memory_alone(&mut oracle)?;
+        }
+        Ok(oracle)
     }
 
     /// The oracle for candidate checks when `jobs` run at once: then
@@ -306,4 +310,18 @@ impl OracleOpts {
             format!("built-in wasmtime {}", crate::WASMTIME_VERSION)
         }
     }
+}
+
+/// Make `oracle` read the peak memory of a program other than the built-in
+/// child exactly: through whittle's spawner (see `whittle_oracle::memory`).
+/// It costs about 2 ms per check (a start of whittle), so it is done where
+/// memory decides something: a memory bound or limit, or a profile. (Without
+/// it, a figure is still the program's own, but only a sampled lower bound
+/// when it stays below whittle's own peak.)
+pub fn measure_memory_alone(oracle: &mut Oracle) -> Result<()> {
+    if !matches!(oracle.kind, OracleKind::Builtin { .. }) {
+        let exe = std::env::current_exe().context("cannot find the whittle executable")?;
+        oracle.limits.spawner = Some(exe);
+    }
+    Ok(())
 }

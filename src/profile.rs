@@ -112,7 +112,8 @@ impl ProfileOpts {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(600));
-        let oracle = self.oracle.oracle_for_jobs(timeout, jobs)?;
+        let mut oracle = self.oracle.oracle_for_jobs(timeout, jobs)?;
+        crate::oracle_opts::measure_memory_alone(&mut oracle)?;
         let mut rows = Vec::new();
         for f in m.num_imported_funcs..m.num_funcs() {
             let (body_bytes, instructions, locals) = sizes(&m, f)?;

@@ -3,7 +3,8 @@
 //! Three kinds of child are run, and each reports differently:
 //!
 //! * the **built-in** oracle child (this program re-executed) prints exactly
-//!   one JSON line holding a serialized [`Outcome`] on stdout;
+//!   one JSON line holding a serialized [`Outcome`] on stdout, after a line
+//!   with its own peak memory ([`ChildPeak`]);
 //! * the **`wasmtime compile`** CLI reports errors the way `anyhow` formats
 //!   them for `main` (`Error: …` plus a `Caused by:` block) and panics the way
 //!   the Rust runtime prints them;
@@ -26,6 +27,24 @@ use crate::signature::normalize_location;
 const TAIL_LINES: usize = 20;
 /// Characters kept in an `Exit` outcome's `stderr_tail`.
 const TAIL_CHARS: usize = 2000;
+
+/// The built-in child's own peak resident memory (`VmHWM` after the
+/// check), printed as a JSON line before its outcome: exact, where the
+/// reducer's view of a child's peak is not (see [`crate::memory`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChildPeak {
+    pub peak_rss_bytes: u64,
+}
+
+impl ChildPeak {
+    /// The last such line a built-in child printed, if any.
+    pub fn find(result: &RunResult) -> Option<ChildPeak> {
+        String::from_utf8_lossy(&result.stdout)
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str::<ChildPeak>(l.trim()).ok())
+    }
+}
 
 /// Classify a run of the built-in oracle child.
 ///

@@ -18,21 +18,28 @@
 //! "fails the same way", comparing messages after masking numbers that
 //! legitimately change as the module shrinks.
 //!
+//! A check's peak memory is the checked program's own ([`memory`]): the
+//! built-in child reports it, other programs are started by a small
+//! [`spawner`] so that the reducer's own memory does not count.
+//!
 //! [`Oracle`] ([`oracle`]) ties it together: write the candidate to a private
 //! temporary directory, run, classify. [`reaper`] makes sure nothing a check
 //! starts outlives it or `whittle`, and [`scratch`] that no candidate folder
 //! outlives its run for long.
 
 pub mod classify;
+pub mod memory;
 pub mod oracle;
 pub mod outcome;
 pub mod process;
 pub mod reaper;
 pub mod scratch;
 pub mod signature;
+pub mod spawner;
 
 pub use classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
 pub use oracle::{shell_quote, split_command, Ending, Evaluation, Oracle, OracleKind, WORKDIR_VAR};
 pub use outcome::{signal_name, Kind, Outcome};
 pub use process::{cancel_all, cancelled, run, run_with_env, RunLimits, RunResult, Termination};
 pub use signature::{normalize_location, normalize_message, Signature};
+pub use spawner::SPAWN_COMMAND;

@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::classify::{classify_builtin, classify_predicate, classify_wasmtime_cli, stderr_tail};
+use crate::classify::{
+    classify_builtin, classify_predicate, classify_wasmtime_cli, stderr_tail, ChildPeak,
+};
 use crate::outcome::Outcome;
 use crate::process::{run_with_env, RunLimits};
 
@@ -50,7 +52,8 @@ pub struct Evaluation {
     pub outcome: Outcome,
     /// Wall-clock time of the subprocess.
     pub wall: Duration,
-    /// Peak resident set size of the subprocess, in bytes.
+    /// Peak resident set size of the check (the program itself, not the
+    /// reducer: see [`crate::memory`]), in bytes.
     pub peak_rss_bytes: u64,
     /// How the subprocess ended and the last lines of its output: what a
     /// user needs to see when a verdict surprises them.
@@ -136,11 +139,22 @@ impl Oracle {
             OracleKind::Predicate { .. } => classify_predicate(&result),
             OracleKind::WasmtimeRun { .. } => crate::classify::classify_wasmtime_run(&result),
         };
+        // The built-in child reports its own peak: exact, where the run's
+        // figure may only be a sample.
+        let own = match &self.kind {
+            OracleKind::Builtin { .. } => ChildPeak::find(&result).map_or(0, |p| p.peak_rss_bytes),
+            _ => 0,
+        };
+        let peak_rss_bytes = own.max(result.peak_rss_bytes);
+        let outcome = match self.limits.memory_limit {
+            Some(limit) if peak_rss_bytes > limit => Outcome::OutOfMemory,
+            _ => outcome,
+        };
         drop(dir);
         Ok(Evaluation {
             outcome,
             wall: result.wall,
-            peak_rss_bytes: result.peak_rss_bytes,
+            peak_rss_bytes,
             ending: Ending::of(&result),
         })
     }

@@ -8,10 +8,13 @@
 //! * drains stdout and stderr on reader threads into **bounded** buffers that
 //!   keep the first and the last `capture_limit / 2` bytes of each stream, so a
 //!   child printing gigabytes costs a fixed amount of memory;
-//! * reaps the child itself with `wait4`, polling (1 ms backing off to 10 ms),
-//!   which also yields `ru_maxrss`, the peak resident set size;
+//! * reaps the child itself with `wait4`, polling (1 ms backing off to 10 ms);
+//! * reads the peak resident memory of the *checked program alone*, not
+//!   inflated by the reducer's own (see [`crate::memory`]): through the
+//!   [`spawner`](crate::spawner) when [`RunLimits::spawner`] is set, else
+//!   from `wait4` where that is provably the child's own, else from samples;
 //! * enforces a wall-clock timeout and an optional RSS limit (sampled from
-//!   `/proc/<pid>/statm` on each poll) by killing the whole process group;
+//!   `/proc/<pid>/status` on each poll) by killing the whole process group;
 //! * always kills the process group once the child is done, so grandchildren
 //!   cannot linger (or keep the pipes open); descendants that left the group,
 //!   and a whittle killed mid-check, are handled by [`crate::reaper`].
@@ -24,13 +27,16 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+
+use crate::memory;
+use crate::spawner::{self, SPAWN_COMMAND};
 
 /// Limits for one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +47,9 @@ pub struct RunLimits {
     pub memory_limit: Option<u64>,
     /// Bytes of each output stream kept (first half and last half).
     pub capture_limit: usize,
+    /// Start the program through this spawner (whittle's own executable,
+    /// see [`crate::spawner`]), so that its peak memory is its own.
+    pub spawner: Option<PathBuf>,
 }
 
 impl Default for RunLimits {
@@ -49,6 +58,7 @@ impl Default for RunLimits {
             timeout: Duration::from_secs(60),
             memory_limit: None,
             capture_limit: 64 * 1024,
+            spawner: None,
         }
     }
 }
@@ -91,7 +101,9 @@ pub struct RunResult {
     pub stderr: Vec<u8>,
     /// Wall-clock time from spawn to reap.
     pub wall: Duration,
-    /// Peak resident set size of the child, in bytes.
+    /// Peak resident set size of the checked program alone, in bytes: exact
+    /// through a spawner, else when it exceeds the reducer's own peak, else
+    /// the highest sample (a lower bound; 0 if it ended before the first).
     pub peak_rss_bytes: u64,
 }
 
@@ -187,26 +199,6 @@ fn spawn_reader<R: Read + Send + 'static>(
         })
 }
 
-fn page_size() -> u64 {
-    static PAGE: OnceLock<u64> = OnceLock::new();
-    *PAGE.get_or_init(|| {
-        // SAFETY: sysconf has no preconditions.
-        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        if n > 0 {
-            n as u64
-        } else {
-            4096
-        }
-    })
-}
-
-/// Current resident set size of `pid` in bytes, from `/proc/<pid>/statm`.
-fn current_rss(pid: libc::pid_t) -> Option<u64> {
-    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * page_size())
-}
-
 /// Whether `pid` has exited, without reaping it.
 fn has_exited(pid: libc::pid_t) -> std::io::Result<bool> {
     loop {
@@ -234,7 +226,7 @@ fn has_exited(pid: libc::pid_t) -> std::io::Result<bool> {
 }
 
 /// Reap `pid` (blocking), returning its wait status and resource usage.
-fn reap(pid: libc::pid_t) -> std::io::Result<(libc::c_int, libc::rusage)> {
+pub(crate) fn reap(pid: libc::pid_t) -> std::io::Result<(libc::c_int, libc::rusage)> {
     loop {
         let mut status: libc::c_int = 0;
         // SAFETY: an all-zero rusage is a valid value.
@@ -286,11 +278,22 @@ pub fn run_with_env(
     env: &[(&str, &Path)],
     limits: &RunLimits,
 ) -> anyhow::Result<RunResult> {
-    let mut cmd = Command::new(program);
+    // Through a spawner, stdin is its report pipe (the program gets /dev/null).
+    let (mut cmd, report_pipe) = match &limits.spawner {
+        Some(exe) => {
+            let (reader, writer) = std::io::pipe().context("failed to create a pipe")?;
+            let mut cmd = Command::new(exe);
+            cmd.arg(SPAWN_COMMAND).arg(program).args(args).stdin(writer);
+            (cmd, Some(reader))
+        }
+        None => {
+            let mut cmd = Command::new(program);
+            cmd.args(args).stdin(Stdio::null());
+            (cmd, None)
+        }
+    };
     cmd.envs(env.iter().copied());
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+    cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
     if let Some(dir) = cwd {
@@ -301,6 +304,9 @@ pub fn run_with_env(
     let mut child = tracked
         .spawn(&mut cmd)
         .with_context(|| format!("failed to run `{}`", program.display()))?;
+    // Our copy of the report pipe's write end: the reader sees its end
+    // once the spawner is gone.
+    drop(cmd);
     let pid = child.id() as libc::pid_t;
 
     let out_cap: SharedCapture = Arc::new(Mutex::new(Capture::new(limits.capture_limit)));
@@ -319,6 +325,14 @@ pub fn run_with_env(
             Err(e) => reader_error = Some(e),
         }
     }
+    let report_cap: Option<SharedCapture> = report_pipe.map(|pipe| {
+        let cap = Arc::new(Mutex::new(Capture::new(4096)));
+        match spawn_reader(pipe, cap.clone(), "spawner") {
+            Ok(h) => readers.push(h),
+            Err(e) => reader_error = Some(e),
+        }
+        cap
+    });
     if let Some(e) = reader_error {
         kill_group(pid);
         let _ = reap(pid);
@@ -328,6 +342,8 @@ pub fn run_with_env(
     let deadline = start.checked_add(limits.timeout);
     let mut nap = Duration::from_millis(1);
     let mut sampled_peak = 0u64;
+    // The checked program: the child, or the one the spawner started.
+    let mut watched = report_cap.is_none().then_some(pid);
     let mut killed_for = None;
     let mut cancelled = false;
     loop {
@@ -345,13 +361,19 @@ pub fn run_with_env(
                     .context(format!("failed to wait for `{}`", program.display())));
             }
         }
-        if let Some(limit) = limits.memory_limit {
-            if let Some(rss) = current_rss(pid) {
-                sampled_peak = sampled_peak.max(rss);
-                if rss > limit {
-                    killed_for = Some(Termination::MemoryExceeded);
-                    break;
-                }
+        if let (None, Some(cap)) = (watched, &report_cap) {
+            watched = spawner::Report::parse(&lock(cap).contents()).pid;
+        }
+        // (Checking the group guards against a pid reused after the
+        // spawner reaped the program.)
+        let sample = watched
+            .and_then(memory::status_of)
+            .filter(|s| s.pgid.is_none_or(|g| g == pid));
+        if let Some(sample) = sample {
+            sampled_peak = sampled_peak.max(sample.hwm);
+            if limits.memory_limit.is_some_and(|limit| sample.hwm > limit) {
+                killed_for = Some(Termination::MemoryExceeded);
+                break;
             }
         }
         let now = Instant::now();
@@ -383,8 +405,44 @@ pub fn run_with_env(
     let wall = start.elapsed();
     drop(child);
 
-    let maxrss = (usage.ru_maxrss.max(0) as u64).saturating_mul(1024);
-    let peak_rss_bytes = maxrss.max(sampled_peak);
+    let grace_end = Instant::now() + READER_GRACE;
+    for handle in readers {
+        while !handle.is_finished() && Instant::now() < grace_end {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        if handle.is_finished() {
+            let _ = handle.join();
+        }
+    }
+    let stdout = lock(&out_cap).contents();
+    let stderr = lock(&err_cap).contents();
+
+    // How the program ended, and its own peak.
+    let (status, peak_rss_bytes) = match &report_cap {
+        Some(cap) => {
+            let report = spawner::Report::parse(&lock(cap).contents());
+            match (report.error, report.exit) {
+                (Some(error), _) if killed_for.is_none() => {
+                    return Err(anyhow::anyhow!("{error}")
+                        .context(format!("failed to run `{}`", program.display())))
+                }
+                (_, Some((status, maxrss))) => (status, maxrss.max(sampled_peak)),
+                // Killed before it could report.
+                _ => (status, sampled_peak),
+            }
+        }
+        None => {
+            // `ru_maxrss` is the larger of the child's own peak and ours
+            // (see `crate::memory`): above ours, it can only be its own.
+            let maxrss = (usage.ru_maxrss.max(0) as u64).saturating_mul(1024);
+            let own = if maxrss > memory::own_peak() {
+                maxrss
+            } else {
+                0
+            };
+            (status, own.max(sampled_peak))
+        }
+    };
     let termination = match killed_for {
         Some(t) => t,
         None => {
@@ -401,18 +459,6 @@ pub fn run_with_env(
             }
         }
     };
-
-    let grace_end = Instant::now() + READER_GRACE;
-    for handle in readers {
-        while !handle.is_finished() && Instant::now() < grace_end {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        if handle.is_finished() {
-            let _ = handle.join();
-        }
-    }
-    let stdout = lock(&out_cap).contents();
-    let stderr = lock(&err_cap).contents();
 
     Ok(RunResult {
         termination,
@@ -642,10 +688,14 @@ mod tests {
     }
 
     #[test]
-    fn peak_rss_reported() {
-        let r = sh("exit 0", &RunLimits::default());
+    fn peak_rss_is_the_childs_own() {
+        // A parent with 256 MB resident: `wait4` alone would say the child
+        // peaked at 256 MB too (see `crate::memory`).
+        let block = vec![1u8; 256 << 20];
+        let r = sh("sleep 0.1", &RunLimits::default());
         assert!(r.peak_rss_bytes > 0);
-        assert!(r.peak_rss_bytes < 1024 * 1024 * 1024);
+        assert!(r.peak_rss_bytes < 64 << 20, "{}", r.peak_rss_bytes);
+        drop(block);
     }
 
     #[test]
