@@ -53,9 +53,9 @@ impl CheckOpts {
                                 outcome.summary()
                             );
                             println!(
-                                "  measured: {:.2} s, peak RSS {} MiB",
+                                "  measured: {:.2} s, peak RSS {}",
                                 measured.wall_seconds,
-                                measured.peak_rss_bytes >> 20
+                                crate::criterion::mib(measured.peak_rss_bytes)
                             );
                             println!("  criterion met: {}", criterion.describe());
                         }
@@ -112,10 +112,10 @@ impl CheckOpts {
                 eval.outcome.summary()
             );
             println!(
-                "  oracle: {} ({:.2} s, peak RSS {} MiB)",
+                "  oracle: {} ({:.2} s, peak RSS {})",
                 self.oracle.oracle_name(),
                 eval.wall.as_secs_f64(),
-                eval.peak_rss_bytes >> 20
+                crate::criterion::mib(eval.peak_rss_bytes)
             );
             match &signature {
                 Ok(s) => println!("  signature: {}", s.describe()),

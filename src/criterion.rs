@@ -7,6 +7,9 @@
 //! smallest reading counts, and a candidate must clear the bound by a small
 //! margin (2% of memory, 5% of time). The margin is hysteresis: the result
 //! then still holds, without it, when checked again at the end.
+//!
+//! A [`Verdict`] carries the reading it rests on, and that reading is what
+//! messages and reports show: never a reading that says otherwise.
 
 use crate::oracle_opts::OracleOpts;
 use anyhow::{bail, Result};
@@ -33,6 +36,34 @@ pub enum Criterion {
 pub struct Measured {
     pub wall_seconds: f64,
     pub peak_rss_bytes: u64,
+}
+
+impl Measured {
+    fn of(e: &Evaluation) -> Measured {
+        Measured {
+            wall_seconds: e.wall.as_secs_f64(),
+            peak_rss_bytes: e.peak_rss_bytes,
+        }
+    }
+}
+
+/// Whether a module meets the criterion, with the check the verdict rests
+/// on: for a resource bound, the lowest of the readings taken.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub holds: bool,
+    pub outcome: Outcome,
+    pub measured: Measured,
+}
+
+/// Bytes as MiB for people: whole when whole, else to a tenth (a reading
+/// of 70.6 MiB must not print as the bound of 70 MiB it is above).
+pub fn mib(bytes: u64) -> String {
+    if bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
+    }
 }
 
 /// The criterion with the oracle(s) it needs.
@@ -64,11 +95,23 @@ impl Criterion {
     pub fn describe(&self) -> String {
         match self {
             Criterion::Failure { signature } => signature.describe(),
-            Criterion::PeakRssAbove { bytes } => format!("peak RSS above {} MiB", bytes >> 20),
+            Criterion::PeakRssAbove { bytes } => format!("peak RSS above {}", mib(*bytes)),
             Criterion::CompileTimeAbove { seconds } => format!("check time above {seconds:.2} s"),
             Criterion::Differential { shape } => {
                 format!("configurations disagree ({} vs {})", shape.0, shape.1)
             }
+        }
+    }
+
+    /// What a check gave, in the terms of this criterion: the reading for a
+    /// resource bound, else the outcome.
+    pub fn reading(&self, outcome: &Outcome, measured: &Measured) -> String {
+        match self {
+            Criterion::PeakRssAbove { .. } => {
+                format!("a peak RSS of {}", mib(measured.peak_rss_bytes))
+            }
+            Criterion::CompileTimeAbove { .. } => format!("{:.2} s", measured.wall_seconds),
+            _ => format!("`{}`", outcome.summary()),
         }
     }
 
@@ -122,8 +165,9 @@ impl Judge {
     }
 
     /// The criterion a fresh run establishes from the original (checked to
-    /// hold), with the original's outcome and measurement. A refusal tells
-    /// the check in full, with `shown` as the module's name.
+    /// hold), with the original's outcome and the measurement the verdict
+    /// rests on. A refusal tells the check in full, with `shown` as the
+    /// module's name.
     pub fn establish(
         opts: &OracleOpts,
         original: &[u8],
@@ -134,40 +178,37 @@ impl Judge {
         let probe = Judge::new(opts, Criterion::PeakRssAbove { bytes: 0 }, timeout, 1)?;
         let first = probe.oracle.evaluate(original)?;
         let in_full = || crate::explain::in_full(&probe.oracle, shown, &first);
-        let measured = Measured {
-            wall_seconds: first.wall.as_secs_f64(),
-            peak_rss_bytes: first.peak_rss_bytes,
-        };
         if let Some(bytes) = opts.peak_rss_above {
             let c = Criterion::PeakRssAbove { bytes };
-            if !probe
+            let verdict = probe
                 .with(c.clone())
-                .judge_eval(original, first.clone(), false)?
-            {
+                .judge_eval(original, first.clone(), false)?;
+            if !verdict.holds {
                 bail!(
-                    "the original's peak RSS ({} MiB) is not above {} MiB",
-                    first.peak_rss_bytes >> 20,
-                    bytes >> 20
+                    "the original's peak RSS ({}) is not above {}",
+                    mib(verdict.measured.peak_rss_bytes),
+                    mib(bytes)
                 );
             }
-            return Ok((c, first.outcome, measured));
+            return Ok((c, verdict.outcome, verdict.measured));
         }
         if let Some(d) = opts.compile_time_above {
             let c = Criterion::CompileTimeAbove {
                 seconds: d.as_secs_f64(),
             };
-            if !probe
+            let verdict = probe
                 .with(c.clone())
-                .judge_eval(original, first.clone(), false)?
-            {
+                .judge_eval(original, first.clone(), false)?;
+            if !verdict.holds {
                 bail!(
                     "the original's check time ({:.2} s) is not reliably above {:.2} s",
-                    first.wall.as_secs_f64(),
+                    verdict.measured.wall_seconds,
                     d.as_secs_f64()
                 );
             }
-            return Ok((c, first.outcome, measured));
+            return Ok((c, verdict.outcome, verdict.measured));
         }
+        let measured = Measured::of(&first);
         if let Some(other) = &probe.other {
             let second = other.evaluate(original)?;
             let Some(shape) = disagreement(&first.outcome, &second.outcome) else {
@@ -211,75 +252,87 @@ impl Judge {
     /// Is `bytes` interesting (clearing a resource bound by the margin)?
     pub fn interesting(&self, bytes: &[u8]) -> Result<bool> {
         let first = self.oracle.evaluate(bytes)?;
-        self.judge_eval(bytes, first, true)
+        Ok(self.judge_eval(bytes, first, true)?.holds)
     }
 
     /// [`Judge::interesting`] with the (first) evaluation it judged, for
     /// `-v` lines.
     pub fn interesting_eval(&self, bytes: &[u8]) -> Result<(bool, Evaluation)> {
         let first = self.oracle.evaluate(bytes)?;
-        Ok((self.judge_eval(bytes, first.clone(), true)?, first))
+        Ok((self.judge_eval(bytes, first.clone(), true)?.holds, first))
     }
 
     /// Does the criterion hold for `bytes` (a resource bound without the
-    /// margin)? For the final re-check of a result.
-    pub fn holds(&self, bytes: &[u8]) -> Result<bool> {
-        Ok(self.holds_eval(bytes)?.0)
+    /// margin)? For the final re-check of a result: the verdict's reading
+    /// is the one to report.
+    pub fn recheck(&self, bytes: &[u8]) -> Result<Verdict> {
+        let first = self.oracle.evaluate(bytes)?;
+        self.judge_eval(bytes, first, false)
     }
 
-    /// [`Judge::holds`] with the (first) evaluation it judged, for saying
-    /// how a repeated run of the original differed.
+    /// [`Judge::recheck`]'s answer with the (first) evaluation it judged,
+    /// for saying how a repeated run of the original differed.
     pub fn holds_eval(&self, bytes: &[u8]) -> Result<(bool, Evaluation)> {
         let first = self.oracle.evaluate(bytes)?;
-        Ok((self.judge_eval(bytes, first.clone(), false)?, first))
+        Ok((self.judge_eval(bytes, first.clone(), false)?.holds, first))
     }
 
     /// Given a first evaluation of `bytes`, is it interesting (measuring
     /// again when a resource reading is close to its bound; with `margin`,
     /// a resource bound must be cleared by the hysteresis margin)?
-    fn judge_eval(&self, bytes: &[u8], first: Evaluation, margin: bool) -> Result<bool> {
+    fn judge_eval(&self, bytes: &[u8], first: Evaluation, margin: bool) -> Result<Verdict> {
+        let verdict = |holds: bool, used: Evaluation| Verdict {
+            holds,
+            measured: Measured::of(&used),
+            outcome: used.outcome,
+        };
         Ok(match &self.criterion {
-            Criterion::Failure { signature } => signature.matches(&first.outcome),
+            Criterion::Failure { signature } => verdict(signature.matches(&first.outcome), first),
             Criterion::PeakRssAbove { bytes: bound } => {
                 let bound = if margin { bound + bound / 50 } else { *bound };
-                let mut low = first.peak_rss_bytes;
-                for _ in 0..2 {
-                    if low <= bound || low >= bound + bound / 4 {
-                        break;
-                    }
-                    low = low.min(self.oracle.evaluate(bytes)?.peak_rss_bytes);
-                }
-                low > bound
+                let far = bound + bound / 4;
+                let low = self.lowest(
+                    bytes,
+                    first,
+                    |e| e.peak_rss_bytes,
+                    |p| p <= bound || p >= far,
+                )?;
+                verdict(low.peak_rss_bytes > bound, low)
             }
             Criterion::CompileTimeAbove { seconds } => {
-                let bound = if margin { seconds * 1.05 } else { *seconds };
-                let mut low = first.wall.as_secs_f64();
-                for _ in 0..2 {
-                    if low <= bound {
-                        break;
-                    }
-                    low = low.min(self.oracle.evaluate(bytes)?.wall.as_secs_f64());
-                }
-                low > bound
+                let bound = Duration::from_secs_f64(if margin { seconds * 1.05 } else { *seconds });
+                let low = self.lowest(bytes, first, |e| e.wall, |w| w <= bound)?;
+                verdict(low.wall > bound, low)
             }
             Criterion::Differential { shape } => {
                 let other = self.other.as_ref().expect("differential has two oracles");
                 let second = other.evaluate(bytes)?;
-                disagreement(&first.outcome, &second.outcome).as_ref() == Some(shape)
+                let holds = disagreement(&first.outcome, &second.outcome).as_ref() == Some(shape);
+                verdict(holds, first)
             }
         })
     }
 
-    /// Outcome and measurement of `bytes` (for the final report).
-    pub fn measure(&self, bytes: &[u8]) -> Result<(Outcome, Measured)> {
-        let e = self.oracle.evaluate(bytes)?;
-        Ok((
-            e.outcome,
-            Measured {
-                wall_seconds: e.wall.as_secs_f64(),
-                peak_rss_bytes: e.peak_rss_bytes,
-            },
-        ))
+    /// The evaluation with the lowest `reading` among `first` and up to two
+    /// more, stopping as soon as one is `settled` (clearly on one side).
+    fn lowest<R: PartialOrd + Copy>(
+        &self,
+        bytes: &[u8],
+        first: Evaluation,
+        reading: impl Fn(&Evaluation) -> R,
+        settled: impl Fn(R) -> bool,
+    ) -> Result<Evaluation> {
+        let mut low = first;
+        for _ in 0..2 {
+            if settled(reading(&low)) {
+                break;
+            }
+            let again = self.oracle.evaluate(bytes)?;
+            if reading(&again) < reading(&low) {
+                low = again;
+            }
+        }
+        Ok(low)
     }
 }
 

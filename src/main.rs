@@ -12,6 +12,7 @@ mod corpus;
 mod criterion;
 mod deadline_read;
 mod explain;
+mod final_check;
 mod flags;
 mod flaky;
 mod input;
