@@ -10,6 +10,7 @@ mod child;
 mod convert;
 mod corpus;
 mod criterion;
+mod culprit;
 mod deadline_read;
 mod explain;
 mod final_check;

@@ -287,6 +287,7 @@ impl ReduceOpts {
                 Err(e) => Err(e),
             }
         };
+        let culprit = crate::culprit::culprit(&criterion, &established.outcome, &start_module);
         let mut reducer = Reducer::new(
             start_module,
             ReducerOptions {
@@ -296,7 +297,7 @@ impl ReduceOpts {
                 mutate_budget: self.mutate_budget,
                 jobs,
                 stop: Some(stop),
-                culprit: culprit(&established.outcome),
+                culprit,
                 // On resume the reducer starts from the checkpoint's base:
                 // the gate's rule comes from the input all the same.
                 original_validity: Some(original_validity),
@@ -646,20 +647,8 @@ fn written_files(output: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The function a failure names (`wasm[0]::function[12]`), if any.
-fn culprit(outcome: &whittle_oracle::Outcome) -> Option<u32> {
-    let message = outcome.message()?;
-    let re = regex::Regex::new(r"wasm\[\d+\]::function\[(\d+)\]").expect("valid regex");
-    re.captures(message)?.get(1)?.as_str().parse().ok()
-}
-
-/// This process's own peak resident memory, from the OS.
+/// This process's own peak resident memory (`VmHWM`: not inflated by
+/// whatever started whittle, as `getrusage` would be).
 fn own_peak_rss() -> u64 {
-    // SAFETY: getrusage only writes the struct we pass.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
-        (usage.ru_maxrss.max(0) as u64) * 1024
-    } else {
-        0
-    }
+    whittle_oracle::memory::own_peak()
 }
