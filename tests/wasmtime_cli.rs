@@ -1,9 +1,6 @@
 //! `--wasmtime PATH`: the same reductions through a real `wasmtime` CLI.
 //!
-//! Needs a Wasmtime 48.0.8 CLI: `$WHITTLE_WASMTIME`, else `wasmtime` on
-//! PATH. `.ci/run` installs one and sets `WHITTLE_REQUIRE_WASMTIME_CLI=1`,
-//! so in CI these tests cannot pass by skipping; on a machine without the
-//! CLI they say so on stderr and pass.
+//! Needs a Wasmtime 48.0.8 CLI (see `util::wasmtime_cli`).
 
 mod util;
 
