@@ -1,6 +1,6 @@
 //! The built-in oracle's child: compile (and, with `--phase`, instantiate
 //! and run) one module with the `wasmtime` crate and print the outcome as
-//! one JSON line, after one with its own peak memory.
+//! one JSON line, with its own peak memory.
 //!
 //! It runs in its own process (the parent re-executes `whittle`), so a
 //! panic is caught here and reported with its message and location, while
@@ -100,16 +100,10 @@ pub fn run(opts: ChildOpts) -> i32 {
             }
         }
     };
-    // Our own high-water mark, now that the work is done: the parent cannot
-    // tell it apart from its own (see `whittle_oracle::memory`).
-    let peak = ChildPeak {
-        peak_rss_bytes: whittle_oracle::memory::own_peak(),
-    };
-    println!(
-        "{}\n{}",
-        serde_json::to_string(&peak).expect("peak serializes"),
-        serde_json::to_string(&outcome).expect("outcome serializes")
-    );
+    // With our own high-water mark, now that the work is done: the parent
+    // cannot tell it apart from its own (see `whittle_oracle::memory`).
+    let line = ChildPeak::report(&outcome, whittle_oracle::memory::own_peak());
+    println!("{line}");
     0
 }
 

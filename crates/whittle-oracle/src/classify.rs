@@ -3,8 +3,8 @@
 //! Three kinds of child are run, and each reports differently:
 //!
 //! * the **built-in** oracle child (this program re-executed) prints exactly
-//!   one JSON line holding a serialized [`Outcome`] on stdout, after a line
-//!   with its own peak memory ([`ChildPeak`]);
+//!   one JSON line holding a serialized [`Outcome`] on stdout, with its own
+//!   peak memory as one more field ([`ChildPeak`]);
 //! * the **`wasmtime compile`** CLI reports errors the way `anyhow` formats
 //!   them for `main` (`Error: …` plus a `Caused by:` block) and panics the way
 //!   the Rust runtime prints them;
@@ -29,15 +29,22 @@ const TAIL_LINES: usize = 20;
 const TAIL_CHARS: usize = 2000;
 
 /// The built-in child's own peak resident memory (`VmHWM` after the
-/// check), printed as a JSON line before its outcome: exact, where the
-/// reducer's view of a child's peak is not (see [`crate::memory`]).
+/// check), a field of its outcome line: exact, where the reducer's view of
+/// a child's peak is not (see [`crate::memory`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChildPeak {
     pub peak_rss_bytes: u64,
 }
 
 impl ChildPeak {
-    /// The last such line a built-in child printed, if any.
+    /// The line the built-in child prints: `outcome` with the peak added.
+    pub fn report(outcome: &Outcome, peak_rss_bytes: u64) -> String {
+        let mut json = serde_json::to_value(outcome).expect("outcome serializes");
+        json["peak_rss_bytes"] = peak_rss_bytes.into();
+        json.to_string()
+    }
+
+    /// The peak in the last line of a built-in child's stdout that has one.
     pub fn find(result: &RunResult) -> Option<ChildPeak> {
         String::from_utf8_lossy(&result.stdout)
             .lines()
@@ -295,6 +302,27 @@ mod tests {
             wall: Duration::from_millis(5),
             peak_rss_bytes: 1,
         }
+    }
+
+    #[test]
+    fn the_built_in_child_reports_its_peak_with_its_outcome() {
+        for outcome in [
+            Outcome::Ok,
+            Outcome::Error {
+                message: "bad".into(),
+            },
+        ] {
+            let line = ChildPeak::report(&outcome, 12345);
+            let r = result(Termination::Exited(0), &format!("log\n{line}\n"), "");
+            assert_eq!(classify_builtin(&r), outcome);
+            assert_eq!(ChildPeak::find(&r).unwrap().peak_rss_bytes, 12345);
+        }
+        assert_eq!(
+            ChildPeak::report(&Outcome::Ok, 7),
+            r#"{"kind":"ok","peak_rss_bytes":7}"#
+        );
+        let r = result(Termination::Exited(0), "{\"kind\":\"ok\"}\n", "");
+        assert_eq!(ChildPeak::find(&r), None);
     }
 
     const NEW_PANIC: &str = "\

@@ -142,10 +142,10 @@ impl Oracle {
         // The built-in child reports its own peak: exact, where the run's
         // figure may only be a sample.
         let own = match &self.kind {
-            OracleKind::Builtin { .. } => ChildPeak::find(&result).map_or(0, |p| p.peak_rss_bytes),
-            _ => 0,
+            OracleKind::Builtin { .. } => ChildPeak::find(&result).map(|p| p.peak_rss_bytes),
+            _ => None,
         };
-        let peak_rss_bytes = own.max(result.peak_rss_bytes);
+        let peak_rss_bytes = own.unwrap_or(result.peak_rss_bytes);
         let outcome = match self.limits.memory_limit {
             Some(limit) if peak_rss_bytes > limit => Outcome::OutOfMemory,
             _ => outcome,

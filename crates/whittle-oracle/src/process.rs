@@ -102,8 +102,9 @@ pub struct RunResult {
     /// Wall-clock time from spawn to reap.
     pub wall: Duration,
     /// Peak resident set size of the checked program alone, in bytes: exact
-    /// through a spawner, else when it exceeds the reducer's own peak, else
-    /// the highest sample (a lower bound; 0 if it ended before the first).
+    /// through a spawner, else when it exceeds the reducer's own peak by a
+    /// few MiB, else the highest sample (a lower bound; 0 if it ended before
+    /// the first).
     pub peak_rss_bytes: u64,
 }
 
@@ -250,6 +251,10 @@ fn kill_group(pid: libc::pid_t) {
         libc::killpg(pid, libc::SIGKILL);
     }
 }
+
+/// More than the error of the kernel's approximate RSS counters, so that
+/// a child's `ru_maxrss` above our own peak by this much is its own.
+const COUNTER_SLACK: u64 = 4 << 20;
 
 /// How long to wait for the pipe readers after the group was killed. Only a
 /// process that escaped the group (e.g. via `setsid`) can keep a pipe open
@@ -434,8 +439,10 @@ pub fn run_with_env(
         None => {
             // `ru_maxrss` is the larger of the child's own peak and ours
             // (see `crate::memory`): above ours, it can only be its own.
+            // (With a slack: the kernel's RSS counters are per-CPU and
+            // read approximately, to a few hundred KiB.)
             let maxrss = (usage.ru_maxrss.max(0) as u64).saturating_mul(1024);
-            let own = if maxrss > memory::own_peak() {
+            let own = if maxrss > memory::own_peak() + COUNTER_SLACK {
                 maxrss
             } else {
                 0
