@@ -7,9 +7,13 @@
 //! every oracle answer so far: on resume the pass restarts from its base,
 //! replays its earlier candidates from the answers (no oracle calls) and
 //! continues exactly as the interrupted run would have.
-//! - `state.json`: the run's identity (input hash, arguments, version),
-//!   signature and position; rewritten atomically at each pass start.
-//! - `base.wasm`: the module the current pass started from.
+//! - `state.json`: the checkpoint's format ([`FORMAT`]), the run's identity
+//!   (input hash, arguments, version), signature, position and the name of
+//!   its base file; rewritten atomically at each pass start.
+//! - `base-<hash>-<length>.wasm`: the module the current pass started from.
+//!   Named by its cache key and written before `state.json` names it, so a
+//!   kill between the two writes leaves the older state with its own base;
+//!   bases no state names any more are removed after the state is written.
 //! - `answers.log`: one line per oracle answer (`<hash> <length> <answer>`,
 //!   the answer 0 for no, 1 for yes, 2 for a yes that `--confirm` turned
 //!   into a no), appended as they come; a torn last line (a kill mid-write)
@@ -22,7 +26,38 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use whittle_oracle::Outcome;
-use whittle_reduce::Position;
+use whittle_reduce::{Gate, Position};
+
+/// The layout and meaning of the files above; a checkpoint in any other
+/// format is refused, never misread. Format 1 (no `format` field) keyed
+/// answers with the standard library's `DefaultHasher`, whose values change
+/// from one build of whittle to another; format 2 keys them with XXH64
+/// ([`Gate::key`]), names the base file in the state and marks answers
+/// that `--confirm` rejected.
+pub const FORMAT: u64 = 2;
+
+/// `state.json` as written: the state with the format and its base file.
+#[derive(Serialize)]
+struct StateOut<'a> {
+    format: u64,
+    base: String,
+    #[serde(flatten)]
+    state: &'a State,
+}
+
+/// `state.json` as read (once the format is known to be [`FORMAT`]).
+#[derive(Deserialize)]
+struct StateIn {
+    base: String,
+    #[serde(flatten)]
+    state: State,
+}
+
+/// The file name of a base module: its cache key.
+fn base_name(base: &[u8]) -> String {
+    let (hash, len) = Gate::key(base);
+    format!("base-{hash:016x}-{len}.wasm")
+}
 
 #[derive(Serialize, Deserialize)]
 pub struct State {
@@ -97,10 +132,33 @@ impl Checkpoint {
                 )))
             }
         };
-        let mut state: State = serde_json::from_str(&text)
-            .with_context(|| format!("{}: unreadable checkpoint", state_path.display()))?;
-        let base = std::fs::read(dir.join("base.wasm"))
+        let unreadable = || format!("{}: unreadable checkpoint", state_path.display());
+        let value: serde_json::Value = serde_json::from_str(&text).with_context(unreadable)?;
+        let format = value
+            .get("format")
+            .map_or(Some(1), serde_json::Value::as_u64);
+        if format != Some(FORMAT) {
+            let format = format.map_or("unknown".into(), |f| f.to_string());
+            let writer = if format.parse::<u64>().is_ok_and(|f| f > FORMAT) {
+                "a newer"
+            } else {
+                "an older"
+            };
+            bail!(
+                "{}: the checkpoint is in format {format}, written by {writer} whittle; this one reads format {FORMAT}: run without --resume to start over",
+                dir.display()
+            );
+        }
+        let StateIn { base, mut state } = serde_json::from_value(value).with_context(unreadable)?;
+        let base_path = dir.join(&base);
+        let base_bytes = std::fs::read(&base_path)
             .with_context(|| format!("{}: checkpoint has no base module", dir.display()))?;
+        if base_name(&base_bytes) != base {
+            bail!(
+                "{}: damaged checkpoint: the base module does not match its name",
+                base_path.display()
+            );
+        }
         let log = std::fs::read_to_string(dir.join("answers.log")).unwrap_or_default();
         let mut rejected_on_confirmation = 0;
         for line in log.lines() {
@@ -122,7 +180,7 @@ impl Checkpoint {
             rejected_on_confirmation,
             answers: None,
         };
-        Ok(Some((checkpoint, state, base)))
+        Ok(Some((checkpoint, state, base_bytes)))
     }
 
     pub fn check_same_run(
@@ -152,11 +210,28 @@ impl Checkpoint {
     /// A pass starts: record where, and its base.
     pub fn pass_start(&mut self, state: &State, base: &[u8]) -> Result<()> {
         self.ensure_created()?;
-        write_atomically(&self.dir.join("base.wasm"), base)?;
+        let name = base_name(base);
+        let path = self.dir.join(&name);
+        if !path.exists() {
+            write_atomically(&path, base)?;
+        }
+        let out = StateOut {
+            format: FORMAT,
+            base: name.clone(),
+            state,
+        };
         write_atomically(
             &self.dir.join("state.json"),
-            serde_json::to_string_pretty(state)?.as_bytes(),
-        )
+            serde_json::to_string_pretty(&out)?.as_bytes(),
+        )?;
+        for entry in std::fs::read_dir(&self.dir)?.flatten() {
+            let file = entry.file_name();
+            let file = file.to_string_lossy();
+            if file.starts_with("base-") && file != name {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
     }
 
     /// Record an answer; `rejected` when it is a no only because a
@@ -164,16 +239,24 @@ impl Checkpoint {
     pub fn answer(&mut self, key: (u64, usize), interesting: bool, rejected: bool) -> Result<()> {
         self.ensure_created()?;
         if self.answers.is_none() {
-            self.answers = Some(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(self.dir.join("answers.log"))?,
-            );
+            let path = self.dir.join("answers.log");
+            let mut file = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .read(true)
+                .open(&path)
+                .with_context(|| format!("{}: cannot open", path.display()))?;
+            // A line torn by a kill must not run into the next one.
+            if ends_without_newline(&mut file)? {
+                file.write_all(b"\n")?;
+            }
+            self.answers = Some(file);
         }
         let file = self.answers.as_mut().expect("opened");
         let answer = if rejected { 2 } else { u8::from(interesting) };
-        writeln!(file, "{:x} {} {answer}", key.0, key.1)?;
+        // One write per line: a kill tears at most the last one.
+        file.write_all(format!("{:x} {} {answer}\n", key.0, key.1).as_bytes())
+            .with_context(|| format!("{}: cannot write", self.dir.join("answers.log").display()))?;
         Ok(())
     }
 
@@ -194,4 +277,16 @@ impl Checkpoint {
     pub fn path(&self) -> &Path {
         &self.dir
     }
+}
+
+/// Whether a non-empty file's last byte is not a newline.
+fn ends_without_newline(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
 }

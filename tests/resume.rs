@@ -267,3 +267,52 @@ fn a_refused_run_leaves_nothing_and_keeps_an_old_checkpoint() {
         state
     );
 }
+
+#[test]
+fn checkpoints_are_versioned_and_keyed_by_a_hash_stable_across_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("input.wat"), SMALL_SIMD).unwrap();
+    leave_a_checkpoint(dir);
+    let folder = dir.join("out.wasm.whittle");
+    let state_path = folder.join("state.json");
+    let written = std::fs::read_to_string(&state_path).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&written).unwrap();
+    // XXH64 of the 58-byte input, as an independent implementation of the
+    // published function computes it: no build of whittle can change it.
+    assert_eq!(state["format"], 2);
+    assert_eq!(
+        state["input_key"],
+        serde_json::json!([17706611937060001658u64, 58])
+    );
+    assert_eq!(
+        listing(&folder),
+        ["base-f5ba85be3c27177a-58.wasm", "state.json"]
+    );
+
+    // Another format is refused, and the checkpoint left as it is.
+    for (format, writer) in [
+        (None, "format 1, written by an older"),
+        (Some(3), "format 3, written by a newer"),
+    ] {
+        let mut other = state.clone();
+        match format {
+            None => drop(other.as_object_mut().unwrap().remove("format")),
+            Some(f) => other["format"] = serde_json::json!(f),
+        }
+        let other = serde_json::to_string_pretty(&other).unwrap();
+        std::fs::write(&state_path, &other).unwrap();
+        let out = reduce_to_out(dir, &["-q", "--resume"]);
+        assert_exit(&out, 2);
+        assert_eq!(
+            text(&out.stderr),
+            format!("whittle: error: out.wasm.whittle: the checkpoint is in {writer} whittle; this one reads format 2: run without --resume to start over\n")
+        );
+        assert_eq!(std::fs::read_to_string(&state_path).unwrap(), other);
+    }
+    // Its own format resumes and finishes.
+    std::fs::write(&state_path, &written).unwrap();
+    let out = reduce_to_out(dir, &["-q", "--resume"]);
+    assert_exit(&out, 0);
+    assert!(!folder.exists());
+}
