@@ -2,7 +2,10 @@
 //!
 //! Every write goes to a temporary file in the destination's directory and
 //! is renamed over the destination, so a reducer killed at any moment leaves
-//! either the previous best or the new one, never a torn file.
+//! either the previous best or the new one, never a torn file. The file is
+//! flushed to disk before the rename and the directory after it, so a write
+//! reported done survives a power loss too. A write that fails (a full
+//! disk) removes its temporary file and leaves the destination as it was.
 
 use anyhow::{Context, Result};
 use std::io::Write;
@@ -23,7 +26,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let mode = std::fs::metadata(path).map_or(0o644, |m| {
         std::os::unix::fs::PermissionsExt::mode(&m.permissions())
     });
-    tmp.write_all(bytes)
+    // Through the plain file: its errors keep the OS's code and message.
+    tmp.as_file_mut()
+        .write_all(bytes)
         .and_then(|_| {
             tmp.as_file()
                 .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
@@ -32,7 +37,22 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("{}: cannot write", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("{}: cannot replace", path.display()))?;
-    Ok(())
+    // The rename is durable once the directory entry is on disk.
+    match std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+        // Some file systems cannot sync a directory; nothing more to do.
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(()),
+        other => other.with_context(|| format!("{}: cannot sync", dir.display())),
+    }
+}
+
+/// Whether `error` comes from a full disk or an exhausted quota.
+pub fn is_disk_full(error: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::{QuotaExceeded, StorageFull};
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| matches!(e.kind(), StorageFull | QuotaExceeded))
+    })
 }
 
 /// `min.wasm` -> `min.wat`, `min.report.json`, ...

@@ -306,7 +306,14 @@ impl ReduceOpts {
             &interesting,
             &mut on_event,
         );
-        let mut best = reducer.run()?.clone();
+        let mut best = match reducer.run().cloned() {
+            Ok(best) => best,
+            Err(e) => {
+                drop(reducer);
+                progress.finish();
+                return Err(explain_full_disk(e, &output, written));
+            }
+        };
         let stats = reducer.stats.clone();
         let stopped_early = reducer.out_of_time;
         drop(reducer);
@@ -638,6 +645,23 @@ fn default_output(input: &Path) -> Result<PathBuf> {
     }
     let stem = input.file_stem().unwrap_or_default().to_string_lossy();
     Ok(input.with_file_name(format!("{stem}.reduced.wasm")))
+}
+
+/// A write that failed for want of space says what was kept and how to go
+/// on; any other error is left as it is.
+fn explain_full_disk(error: anyhow::Error, output: &Path, written: bool) -> anyhow::Error {
+    if !crate::output::is_disk_full(&error) {
+        return error;
+    }
+    anyhow::anyhow!(
+        "{error:#}; {} {}: free space, then continue with --resume",
+        output.display(),
+        if written {
+            "keeps the previous best"
+        } else {
+            "is unchanged"
+        }
+    )
 }
 
 /// Every file a run writes beside the checkpoint: the output first.

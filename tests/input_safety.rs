@@ -9,10 +9,6 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 use util::*;
 
-/// What the reduction of `SIMD_FAILS` gives.
-const REDUCED: &str =
-    "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n";
-
 /// `whittle ARGS -W simd=n,relaxed-simd=n` in `dir` with `env` added;
 /// a run still going after 60 s is killed and fails the test.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -121,7 +117,7 @@ fn a_companion_of_the_output_that_is_the_input_is_refused() {
     // Another name is fine, and the input is untouched.
     let out = run(dir, &["reduce", "bug.wat", "-o", "min.wasm", "-q"], &[]);
     assert_exit(&out, 0);
-    assert_eq!(wat_of(&dir.join("min.wasm")), REDUCED);
+    assert_eq!(wat_of(&dir.join("min.wasm")), SIMD_REDUCED);
     assert_eq!(
         std::fs::read_to_string(dir.join("bug.wat")).unwrap(),
         SIMD_FAILS
@@ -162,7 +158,7 @@ fn a_fifo_without_a_writer_is_an_error_after_the_deadline() {
     );
     writer.join().unwrap();
     assert_exit(&out, 0);
-    assert_eq!(wat_of(&dir.join("min.wasm")), REDUCED);
+    assert_eq!(wat_of(&dir.join("min.wasm")), SIMD_REDUCED);
 
     // Endless bytes that cannot be a module are refused at once.
     assert_refused(
@@ -186,7 +182,7 @@ fn process_substitution_keeps_working() {
     };
     let out = bash(r#""$WHITTLE" reduce <(cat bug.wasm) -o min.wasm -q -W simd=n,relaxed-simd=n"#);
     assert_exit(&out, 0);
-    assert_eq!(wat_of(&dir.join("min.wasm")), REDUCED);
+    assert_eq!(wat_of(&dir.join("min.wasm")), SIMD_REDUCED);
     // Nothing can be written beside /dev/fd/N: the output must be named.
     let out = bash(r#""$WHITTLE" reduce <(cat bug.wasm) -q -W simd=n,relaxed-simd=n"#);
     assert_exit(&out, 2);

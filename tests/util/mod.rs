@@ -71,6 +71,10 @@ pub const SIMD_FAILS: &str = r#"(module
     i32x4.extract_lane 0
     call $helper))"#;
 
+/// What `SIMD_FAILS` reduces to with SIMD disabled.
+pub const SIMD_REDUCED: &str =
+    "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n";
+
 /// The sorted names of the entries of `dir`.
 pub fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
