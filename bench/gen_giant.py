@@ -12,10 +12,11 @@ straight-line statements
                   drop`: with `-W simd=n,relaxed-simd=n` Wasmtime rejects the
                   module because of it and nothing else.
   --variant two   the failure needs two distant statements: at a quarter of
-                  the body `i32.const 16 i32.const 7 i32.store`, at three
-                  quarters `i32.const 16 i32.load i32.const 7 i32.eq if
-                  unreachable end`. Run with `--phase run --invoke run`, the
-                  module traps with `unreachable` only when both are there.
+                  the body `i32.const 16 i32.const 0x7fff0000 i32.store`
+                  puts an address far out of bounds into memory, at three
+                  quarters `i32.const 16 i32.load i32.load drop` loads from
+                  it. Run with `--phase run --invoke run`: the module traps
+                  (out-of-bounds load) only when both are there.
   --nested D      wraps every run of 64 statements in D nested blocks
                   (`block ... end`), so the body is a tree, not a list.
 
@@ -37,8 +38,8 @@ def main():
     if args.variant == "one":
         special[n // 2] = "i32.const 0 v128.load drop"
     else:
-        special[n // 4] = "i32.const 16 i32.const 7 i32.store"
-        special[3 * n // 4] = "i32.const 16 i32.load i32.const 7 i32.eq if unreachable end"
+        special[n // 4] = "i32.const 16 i32.const 0x7fff0000 i32.store"
+        special[3 * n // 4] = "i32.const 16 i32.load i32.load drop"
     out = sys.stdout
     out.write("(module\n  (memory 1)\n")
     out.write('  (func (export "run") (local i32)\n')

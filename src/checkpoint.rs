@@ -19,7 +19,7 @@
 //!   into a no), appended as they come; a torn last line (a kill mid-write)
 //!   is ignored.
 
-use crate::output::write_atomically;
+use crate::output::{replace_unsynced, write_atomically};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::fs::OpenOptions;
@@ -212,7 +212,13 @@ impl Checkpoint {
         self.ensure_created()?;
         let name = base_name(base);
         let path = self.dir.join(&name);
-        if !path.exists() {
+        // Progress (a new base) is written durably. Most passes start from
+        // the base the one before them had: then only the pass index
+        // changes, and an fsync at every pass start would cost more than
+        // many passes (a kill loses nothing without it: the page cache
+        // outlives the process).
+        let new_base = !path.exists();
+        if new_base {
             write_atomically(&path, base)?;
         }
         let out = StateOut {
@@ -220,10 +226,13 @@ impl Checkpoint {
             base: name.clone(),
             state,
         };
-        write_atomically(
-            &self.dir.join("state.json"),
-            serde_json::to_string_pretty(&out)?.as_bytes(),
-        )?;
+        let json = serde_json::to_string_pretty(&out)?;
+        let state_path = self.dir.join("state.json");
+        if new_base {
+            write_atomically(&state_path, json.as_bytes())?;
+        } else {
+            replace_unsynced(&state_path, json.as_bytes())?;
+        }
         for entry in std::fs::read_dir(&self.dir)?.flatten() {
             let file = entry.file_name();
             let file = file.to_string_lossy();

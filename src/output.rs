@@ -11,7 +11,22 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::Path;
 
+/// Replace `path` by `bytes` atomically and durably: the data is on disk
+/// before the new file takes the old one's place (results, new bests).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, true)
+}
+
+/// Replace `path` by `bytes` atomically, leaving it to the OS when the data
+/// reaches the disk: for bookkeeping rewritten at every pass (the
+/// checkpoint's state), where a kill loses nothing (the page cache
+/// survives the process) and an fsync each time would cost more than the
+/// pass.
+pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, false)
+}
+
+fn replace(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -33,7 +48,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             tmp.as_file()
                 .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))
         })
-        .and_then(|_| tmp.as_file().sync_all())
+        .and_then(|_| {
+            if sync {
+                tmp.as_file().sync_all()
+            } else {
+                Ok(())
+            }
+        })
         .with_context(|| format!("{}: cannot write", path.display()))?;
     tmp.persist(path)
         .with_context(|| format!("{}: cannot replace", path.display()))?;

@@ -212,6 +212,13 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
                     continue;
                 }
                 let function = match edit.bodies.get(&f) {
+                    // Written against the original index space, which
+                    // stays: copied as it is (a body pass on a giant
+                    // function must not decode and encode it again).
+                    Some(bytes) if indices_unchanged => {
+                        code.raw(bytes);
+                        continue;
+                    }
                     Some(bytes) => {
                         let reader = wasmparser::BinaryReader::new(bytes, 0);
                         rewrite_body(remap, f, &wasmparser::FunctionBody::new(reader))?

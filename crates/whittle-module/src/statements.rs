@@ -30,6 +30,8 @@ pub struct Statement {
     /// it holds).
     pub first: usize,
     pub last: usize,
+    /// Its bytes, relative to the start of the body (locals included).
+    pub bytes: std::ops::Range<usize>,
     /// Constructs around it: 0 at the body's top level.
     pub depth: usize,
     /// What stands in for the statement when it is taken out (drops and
@@ -64,15 +66,18 @@ struct Sequence {
     /// The stack at its start, shared by every statement that starts at the
     /// base height in reachable code.
     at_base: StackSnapshot,
-    /// The statement being scanned: its first op and, unless it started at
-    /// the base in reachable code, the stack before it.
-    open: Option<(usize, Option<StackSnapshot>)>,
+    /// The statement being scanned: its first op, where that op starts
+    /// and, unless it started at the base in reachable code, the stack
+    /// before it.
+    open: Option<(usize, usize, Option<StackSnapshot>)>,
 }
 
 /// The scan of one body: the validator, the sequences open around the
 /// current instruction (the body first), the statements found.
 struct Scan {
     func: u32,
+    /// Where the body starts in the module.
+    body_start: usize,
     fv: FuncValidator<ValidatorResources>,
     sequences: Vec<Sequence>,
     found: Vec<Statement>,
@@ -89,6 +94,7 @@ fn body_statements(
     }
     let mut scan = Scan {
         func,
+        body_start: body.range().start,
         fv,
         sequences: Vec::new(),
         found: Vec::new(),
@@ -98,6 +104,7 @@ fn body_statements(
     let mut i: usize = 0;
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset()?;
+        let end = reader.original_position();
         let closes = matches!(
             op,
             Operator::Else
@@ -108,9 +115,9 @@ fn body_statements(
         );
         if closes {
             // The sequence ends: its last statement leaves what it leaves.
-            scan.close(i.saturating_sub(1))?;
+            scan.close(i.saturating_sub(1), offset)?;
         } else {
-            scan.open(i)?;
+            scan.open(i, offset)?;
         }
         scan.fv.op(offset, &op)?;
         match op {
@@ -126,9 +133,9 @@ fn body_statements(
             Operator::End | Operator::Delegate { .. } => {
                 // The construct may end a statement of the outer sequence.
                 scan.sequences.pop();
-                scan.close_if_balanced(i)?;
+                scan.close_if_balanced(i, end)?;
             }
-            _ => scan.close_if_balanced(i)?,
+            _ => scan.close_if_balanced(i, end)?,
         }
         i += 1;
     }
@@ -150,9 +157,9 @@ impl Scan {
         self.fv.get_control_frame(0).is_some_and(|f| f.unreachable)
     }
 
-    /// Op `i` of the innermost sequence: it starts a statement unless one
-    /// is open.
-    fn open(&mut self, i: usize) -> Result<()> {
+    /// Op `i` (at byte `offset`) of the innermost sequence: it starts a
+    /// statement unless one is open.
+    fn open(&mut self, i: usize, offset: usize) -> Result<()> {
         let unreachable = self.unreachable();
         let height = self.fv.operand_stack_height();
         let Some(seq) = self.sequences.last_mut() else {
@@ -165,31 +172,32 @@ impl Scan {
             } else {
                 Some(snapshot(&self.fv)?)
             };
-            seq.open = Some((i, before));
+            seq.open = Some((i, offset, before));
         }
         Ok(())
     }
 
-    /// After op `last`: end the open statement if the stack is back at the
-    /// innermost sequence's base.
-    fn close_if_balanced(&mut self, last: usize) -> Result<()> {
+    /// After op `last` (ending at byte `end`): end the open statement if
+    /// the stack is back at the innermost sequence's base.
+    fn close_if_balanced(&mut self, last: usize, end: usize) -> Result<()> {
         let height = self.fv.operand_stack_height();
         match self.sequences.last() {
-            Some(seq) if seq.open.is_some() && height == seq.base => self.close(last),
+            Some(seq) if seq.open.is_some() && height == seq.base => self.close(last, end),
             _ => Ok(()),
         }
     }
 
     /// End the innermost sequence's open statement (if any) after op
-    /// `last`, with the stack as the validator has it now.
-    fn close(&mut self, last: usize) -> Result<()> {
+    /// `last` (ending at byte `end`), with the stack as the validator has
+    /// it now.
+    fn close(&mut self, last: usize, end: usize) -> Result<()> {
         let unreachable = self.unreachable();
         let height = self.fv.operand_stack_height();
         let depth = self.sequences.len().saturating_sub(1);
         let Some(seq) = self.sequences.last_mut() else {
             return Ok(());
         };
-        let Some((first, before)) = seq.open.take() else {
+        let Some((first, start, before)) = seq.open.take() else {
             return Ok(());
         };
         let balanced = height == seq.base && !unreachable;
@@ -205,6 +213,7 @@ impl Scan {
             func: self.func,
             first,
             last,
+            bytes: start - self.body_start..end - self.body_start,
             depth,
             repair: bytes,
         });

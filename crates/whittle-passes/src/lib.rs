@@ -249,8 +249,8 @@ registry! {
     "shrink-limits" => Lengths(shrink_limits::ShrinkLimits), "shrink the initial size of memories and tables";
     "simplify-limits" => Subsets(simplify_limits::SimplifyLimits), "drop maximums, unshare memories, make 64-bit memories and tables 32-bit";
     "remove-custom-sections" => Subsets(remove_custom_sections::RemoveCustomSections), "remove custom sections (names, producers, debug info)";
-    "truncate-bodies" => Lengths(truncate_bodies::TruncateBodies), "keep the shortest prefix of each body, ending in `unreachable`";
     "remove-statements" => Tree(remove_statements::RemoveStatements), "remove whole statements, outermost first, then those inside the blocks that stay";
+    "truncate-bodies" => Lengths(truncate_bodies::TruncateBodies), "keep the shortest prefix of each body, ending in `unreachable`";
     "unwrap-blocks" => Subsets(unwrap_blocks::UnwrapBlocks), "unwrap block, loop and if (keeping one arm), renumbering branches";
     "simplify-branches" => Subsets(simplify_branches::SimplifyBranches), "turn br_if into drop, remove br_table targets";
     "remove-instructions" => Subsets(remove_instructions::RemoveInstructions), "remove instructions, blocks and statements anywhere, repairing the stack";

@@ -10,9 +10,8 @@
 //! instructions. Statements and their repairs come from
 //! [`whittle_module::statements`].
 
-use crate::util::body_parts;
 use crate::{SubsetPass, TreePass};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use whittle_module::{statements, Edit, Module, Statement};
 
@@ -33,20 +32,20 @@ impl SubsetPass for RemoveStatements {
         let mut edit = Edit::default();
         for (func, mut gone) in by_func {
             gone.sort_by_key(|s| s.first);
-            let parts = body_parts(m, func)?;
-            let mut out = parts.locals.to_vec();
+            let body = m.body(func).context("no such function body")?;
+            let mut out = Vec::with_capacity(body.len());
             let mut copied = 0;
             for s in gone {
                 // Statements of one level never overlap; an outer one that
                 // holds an inner one (a choice across levels) wins.
-                if parts.ops[s.first].0 < copied {
+                if s.bytes.start < copied {
                     continue;
                 }
-                out.extend_from_slice(&parts.code[copied..parts.ops[s.first].0]);
+                out.extend_from_slice(&body[copied..s.bytes.start]);
                 out.extend_from_slice(&s.repair);
-                copied = parts.ops[s.last].1;
+                copied = s.bytes.end;
             }
-            out.extend_from_slice(&parts.code[copied..]);
+            out.extend_from_slice(&body[copied..]);
             edit.bodies.insert(func, out);
         }
         Ok(edit)
