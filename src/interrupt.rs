@@ -1,6 +1,7 @@
-//! Ctrl-C: the first one asks the reduction to stop where it is (the best
-//! so far and the report are still written, the checkpoint kept for
-//! `--resume`); a second one exits at once.
+//! What stops a reduction early. Ctrl-C (or SIGTERM): the first one asks
+//! the reduction to stop where it is (the best so far and the report are
+//! still written, the checkpoint kept for `--resume`); a second one exits
+//! at once. The time budget: [`BudgetWatch`].
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -45,4 +46,46 @@ fn install_once() -> Arc<AtomicBool> {
 /// Whether a stop was requested.
 pub fn requested() -> bool {
     STOP.load(Ordering::SeqCst)
+}
+
+/// The time budget: when it runs out, the checks in progress are stopped
+/// too (a compile may take minutes), so `--time-budget` is honoured within
+/// a second whatever the oracle is doing. The driver sees the deadline
+/// itself and discards the answers of the stopped checks; later checks
+/// (the report's) run normally.
+pub struct BudgetWatch {
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BudgetWatch {
+    pub fn start(deadline: std::time::Instant) -> BudgetWatch {
+        let done = Arc::new(AtomicBool::new(false));
+        let watching = Arc::clone(&done);
+        let thread = std::thread::spawn(move || {
+            while !watching.load(Ordering::SeqCst) {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    whittle_oracle::cancel_running();
+                    return;
+                }
+                std::thread::sleep((deadline - now).min(std::time::Duration::from_millis(50)));
+            }
+        });
+        BudgetWatch {
+            done,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for BudgetWatch {
+    /// The reduction is over: stop watching (the report's checks must not
+    /// be cancelled).
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

@@ -91,6 +91,11 @@ pub struct ReduceOpts {
     pub verbose: u8,
 }
 
+/// The largest result printed as WAT when a run is stopped early (Ctrl-C,
+/// time budget): printing takes about 0.1 s per MB, and a stop must be
+/// honoured within a second.
+const WAT_WHEN_STOPPED_LIMIT: usize = 1 << 20;
+
 /// The empty module: if it "fails the same way", the predicate is broken.
 const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
@@ -110,7 +115,33 @@ impl ReduceOpts {
             }
             return Ok(0);
         }
+        // From the start, so that Ctrl-C while the original is checked
+        // ends the run cleanly (its checks stopped, nothing half-written).
+        let stop = crate::interrupt::install();
         let started = Instant::now();
+        let deadline = self.time_budget.map(|b| started + b);
+        let budget_watch = deadline.map(crate::interrupt::BudgetWatch::start);
+        let budget = self.time_budget;
+        match self.reduce(stop, started, deadline, budget_watch) {
+            Err(_) if crate::interrupt::requested() => {
+                eprintln!("whittle: interrupted before a first result: nothing written");
+                Ok(130)
+            }
+            Err(e) if deadline.is_some_and(|d| Instant::now() >= d) => Err(e.context(format!(
+                "the time budget ({:?}) ran out before a first result",
+                budget.unwrap_or_default()
+            ))),
+            result => result,
+        }
+    }
+
+    fn reduce(
+        self,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        started: Instant,
+        deadline: Option<Instant>,
+        budget_watch: Option<crate::interrupt::BudgetWatch>,
+    ) -> Result<i32> {
         let passes = self.selected_passes()?;
         let input = self.input.clone().expect("clap requires INPUT");
         let output = match &self.output {
@@ -205,7 +236,6 @@ impl ReduceOpts {
         let t = Instant::now();
         let existing = self.existing_repro(&output, &judge);
         checks_outside += t.elapsed();
-        let stop = crate::interrupt::install();
         let mut progress = Progress::new(self.quiet, self.verbose, original_len, started);
         // The pass running now, for `-v` lines (candidates are judged on
         // worker threads; the pass comes from the driver's events).
@@ -292,7 +322,7 @@ impl ReduceOpts {
             start_module,
             ReducerOptions {
                 passes: passes.clone(),
-                deadline: self.time_budget.map(|b| started + b),
+                deadline,
                 max_rounds: None,
                 mutate_budget: self.mutate_budget,
                 jobs,
@@ -317,10 +347,13 @@ impl ReduceOpts {
         let stats = reducer.stats.clone();
         let stopped_early = reducer.out_of_time;
         drop(reducer);
+        drop(budget_watch);
         progress.finish();
         let interrupted = crate::interrupt::requested();
 
-        // Re-verify (unless interrupted), then write the companions.
+        // Re-verify (unless interrupted: Ctrl-C is honoured at once; the
+        // best was judged by the oracle when it was accepted), then write
+        // the companions.
         let t = Instant::now();
         let verdict = if interrupted {
             None
@@ -351,7 +384,17 @@ impl ReduceOpts {
             write_atomically(&output, &best.bytes)?;
             written = true;
         }
-        let wat = whittle_module::to_wat(&best.bytes);
+        // Printing a big module takes seconds: not when stopped early.
+        let wat = if stopped_early && best.bytes.len() > WAT_WHEN_STOPPED_LIMIT {
+            format!(
+                ";; not printed: a stopped run leaves a {} byte module (whittle convert {} -o {})\n",
+                best.bytes.len(),
+                output.display(),
+                sibling(&output, "wat").display()
+            )
+        } else {
+            whittle_module::to_wat(&best.bytes)
+        };
         let wall = started.elapsed().as_secs_f64();
         let final_outcome = verdict
             .as_ref()

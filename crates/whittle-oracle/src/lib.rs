@@ -40,6 +40,8 @@ pub mod spawner;
 pub use classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
 pub use oracle::{shell_quote, split_command, Ending, Evaluation, Oracle, OracleKind, WORKDIR_VAR};
 pub use outcome::{signal_name, Kind, Outcome};
-pub use process::{cancel_all, cancelled, run, run_with_env, RunLimits, RunResult, Termination};
+pub use process::{
+    cancel_all, cancel_running, cancelled, run, run_with_env, RunLimits, RunResult, Termination,
+};
 pub use signature::{normalize_location, normalize_message, Signature};
 pub use spawner::SPAWN_COMMAND;

@@ -78,6 +78,16 @@ pub fn cancelled() -> bool {
     CANCELLED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
+/// Bumped by [`cancel_running`]: a run that started under an older
+/// generation is stopped.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Stop the runs in progress, but not later ones (a time budget ran out:
+/// the final re-check must still run). They fail with a "cancelled" error.
+pub fn cancel_running() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// How the child ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Termination {
@@ -345,6 +355,7 @@ pub fn run_with_env(
     }
 
     let deadline = start.checked_add(limits.timeout);
+    let generation = GENERATION.load(std::sync::atomic::Ordering::SeqCst);
     let mut nap = Duration::from_millis(1);
     let mut sampled_peak = 0u64;
     // The checked program: the child, or the one the spawner started.
@@ -352,7 +363,9 @@ pub fn run_with_env(
     let mut killed_for = None;
     let mut cancelled = false;
     loop {
-        if CANCELLED.load(std::sync::atomic::Ordering::SeqCst) {
+        if CANCELLED.load(std::sync::atomic::Ordering::SeqCst)
+            || GENERATION.load(std::sync::atomic::Ordering::SeqCst) != generation
+        {
             cancelled = true;
             break;
         }

@@ -1,0 +1,228 @@
+//! One giant generated function: the reducer's own cost, tree-aware body
+//! reduction, and stopping at once (issue 8). The inputs are the shapes of
+//! `bench/gen_giant.py`, generated small here (the benchmark runs them at
+//! full size).
+
+mod util;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use util::*;
+
+/// One function of `n` straight-line statements `local.get 0 i32.const K
+/// i32.add local.set 0`, with `special` statements inserted before the
+/// statement of the same index.
+fn giant(n: usize, special: &[(usize, &str)]) -> String {
+    let mut wat = String::from("(module\n  (memory 1)\n  (func (export \"run\") (local i32)\n");
+    for i in 0..n {
+        for (at, s) in special {
+            if *at == i {
+                wat.push_str(&format!("    {s}\n"));
+            }
+        }
+        wat.push_str(&format!(
+            "    local.get 0 i32.const {} i32.add local.set 0\n",
+            (i * 7919) % 100003 + 1
+        ));
+    }
+    wat.push_str("  )\n)\n");
+    wat
+}
+
+fn report(dir: &std::path::Path, name: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
+}
+
+/// One culprit statement in the middle of 20,000: the whole reduction
+/// takes a number of oracle calls logarithmic in the function's size.
+#[test]
+fn one_culprit_statement_in_a_giant_function() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 20_000;
+    write_wasm(
+        tmp.path(),
+        "giant.wasm",
+        &giant(n, &[(n / 2, "i32.const 0 v128.load drop")]),
+    );
+    let mut args = vec!["reduce", "giant.wasm", "-o", "min.wasm", "-q", "-j", "1"];
+    args.extend(NO_SIMD);
+    args.extend(["--mutate-budget", "0"]);
+    let out = whittle(tmp.path(), &args);
+    assert_exit(&out, 0);
+    assert_eq!(
+        wat_of(&tmp.path().join("min.wasm")),
+        "(module
+  (type (;0;) (func))
+  (memory (;0;) 0)
+  (func (;0;) (type 0)
+    i32.const 0
+    v128.load
+    drop
+  )
+)
+"
+    );
+    let r = report(tmp.path(), "min.report.json");
+    let calls = r["oracle_calls"].as_u64().unwrap();
+    // About 2 log2(n) for the statements, a few for everything else.
+    assert!(calls <= 40, "{calls} oracle calls");
+    assert!(
+        r["per_pass"]["remove-statements"]["oracle_calls"]
+            .as_u64()
+            .unwrap()
+            <= 2 * 15,
+        "{}",
+        r["per_pass"]
+    );
+}
+
+/// Two statements a half-function apart are both needed for the trap (a
+/// store of an out-of-bounds address, a load through it): level-by-level
+/// statement removal keeps exactly those two, in a number of oracle calls
+/// logarithmic in the function's size.
+#[test]
+fn two_distant_statements_are_found_by_statement_removal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 8_000;
+    write_wasm(
+        tmp.path(),
+        "giant.wasm",
+        &giant(
+            n,
+            &[
+                (n / 4, "i32.const 16 i32.const 0x7fff0000 i32.store"),
+                (3 * n / 4, "i32.const 16 i32.load i32.load drop"),
+            ],
+        ),
+    );
+    let out = whittle(
+        tmp.path(),
+        &[
+            "reduce",
+            "giant.wasm",
+            "-o",
+            "min.wasm",
+            "-q",
+            "-j",
+            "1",
+            "--phase",
+            "run",
+            "--invoke",
+            "run",
+            "--passes",
+            "remove-statements",
+            "--mutate-budget",
+            "0",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        wat_of(&tmp.path().join("min.wasm")),
+        "(module
+  (type (;0;) (func))
+  (memory (;0;) 1)
+  (export \"run\" (func 0))
+  (func (;0;) (type 0)
+    (local i32)
+    i32.const 16
+    i32.const 2147418112
+    i32.store
+    i32.const 16
+    i32.load
+    i32.load
+    drop
+  )
+)
+"
+    );
+    let calls = report(tmp.path(), "min.report.json")["oracle_calls"]
+        .as_u64()
+        .unwrap();
+    // ddmin finds two needed targets among n in about 4 log2(n) candidates.
+    assert!(calls <= 4 * 13 + 10, "{calls} oracle calls");
+}
+
+/// SIGTERM in the middle of a long pass over a large function (a predicate
+/// that takes 0.3 s a call): whittle stops within a second or two (not
+/// after the pass), with the best so far and its report written, and exit
+/// status 130; the same for a time budget that ends while a check runs.
+#[test]
+fn stops_at_once_in_a_long_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 4_000;
+    write_wasm(
+        tmp.path(),
+        "giant.wasm",
+        &giant(n, &[(n / 2, "i32.const 0 v128.load drop")]),
+    );
+    write_script(
+        tmp.path(),
+        "slow.sh",
+        "sleep 0.3\n\"$WHITTLE\" convert \"$1\" -o \"$1.wat\" && grep -q v128.load \"$1.wat\"\n",
+    );
+    let reduce = |extra: &[&str]| {
+        let mut cmd = Command::new(whittle_exe());
+        cmd.args([
+            "reduce",
+            "giant.wasm",
+            "-o",
+            "min.wasm",
+            "-j",
+            "1",
+            "--predicate",
+            "./slow.sh",
+        ])
+        .args(extra)
+        .current_dir(tmp.path())
+        .env("WHITTLE", whittle_exe())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+        cmd
+    };
+
+    // Wait for the first new best (a progress line), then SIGTERM.
+    let mut child = reduce(&[]).spawn().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "ended early:\n{seen}"
+        );
+        seen.push_str(&line);
+        if line.contains("remove-statements") {
+            break;
+        }
+    }
+    let signalled = Instant::now();
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    let took = signalled.elapsed();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}{rest}");
+    assert!(took < Duration::from_secs(5), "stopped after {took:?}");
+    assert!(rest.contains("interrupted"), "{rest}");
+    let best = std::fs::read(tmp.path().join("min.wasm")).unwrap();
+    assert!(best.len() < std::fs::read(tmp.path().join("giant.wasm")).unwrap().len());
+    assert!(wat_of(&tmp.path().join("min.wasm")).contains("v128.load"));
+    let r = report(tmp.path(), "min.report.json");
+    assert_eq!(r["stopped_early"], true);
+    assert_eq!(r["after"]["bytes"].as_u64().unwrap() as usize, best.len());
+
+    // A time budget that ends while a 0.3 s check runs.
+    std::fs::remove_file(tmp.path().join("min.wasm")).unwrap();
+    std::fs::remove_dir_all(tmp.path().join("min.wasm.whittle")).unwrap();
+    let started = Instant::now();
+    let out = reduce(&["--time-budget", "2s"]).output().unwrap();
+    let took = started.elapsed();
+    assert_exit(&out, 0);
+    assert!(took < Duration::from_secs(5), "stopped after {took:?}");
+    assert!(text(&out.stderr).contains("time budget reached"));
+    assert!(wat_of(&tmp.path().join("min.wasm")).contains("v128.load"));
+    assert_eq!(report(tmp.path(), "min.report.json")["stopped_early"], true);
+}
