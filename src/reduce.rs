@@ -50,7 +50,8 @@ pub struct ReduceOpts {
     pub list_passes: bool,
 
     /// Stop with the best result so far after this long (e.g. 30m, 8h,
-    /// 1h30m, 2d).
+    /// 1h30m, 2d), counted from the start; checks running then are stopped
+    /// too. Checking the original is never cut short.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub time_budget: Option<Duration>,
 
@@ -118,30 +119,17 @@ impl ReduceOpts {
         // From the start, so that Ctrl-C while the original is checked
         // ends the run cleanly (its checks stopped, nothing half-written).
         let stop = crate::interrupt::install();
-        let started = Instant::now();
-        let deadline = self.time_budget.map(|b| started + b);
-        let budget_watch = deadline.map(crate::interrupt::BudgetWatch::start);
-        let budget = self.time_budget;
-        match self.reduce(stop, started, deadline, budget_watch) {
+        match self.reduce(stop) {
             Err(_) if crate::interrupt::requested() => {
                 eprintln!("whittle: interrupted before a first result: nothing written");
                 Ok(130)
             }
-            Err(e) if deadline.is_some_and(|d| Instant::now() >= d) => Err(e.context(format!(
-                "the time budget ({:?}) ran out before a first result",
-                budget.unwrap_or_default()
-            ))),
             result => result,
         }
     }
 
-    fn reduce(
-        self,
-        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-        started: Instant,
-        deadline: Option<Instant>,
-        budget_watch: Option<crate::interrupt::BudgetWatch>,
-    ) -> Result<i32> {
+    fn reduce(self, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Result<i32> {
+        let started = Instant::now();
         let passes = self.selected_passes()?;
         let input = self.input.clone().expect("clap requires INPUT");
         let output = match &self.output {
@@ -318,6 +306,11 @@ impl ReduceOpts {
             }
         };
         let culprit = crate::culprit::culprit(&criterion, &established.outcome, &start_module);
+        // The budget counts from the start, but checking the original is
+        // never cut short (without it there is nothing to preserve): the
+        // watch starts with the reduction proper.
+        let deadline = self.time_budget.map(|b| started + b);
+        let budget_watch = deadline.map(crate::interrupt::BudgetWatch::start);
         let mut reducer = Reducer::new(
             start_module,
             ReducerOptions {
