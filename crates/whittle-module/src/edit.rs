@@ -65,6 +65,9 @@ pub struct Edit {
     pub data_contents: BTreeMap<u32, Vec<u8>>,
     /// Element segments whose items are all dropped (the segment stays).
     pub empty_elements: BTreeSet<u32>,
+    /// Element segments cut to their first `k` items (mode and element
+    /// type stay), by segment index.
+    pub truncate_elements: BTreeMap<u32, usize>,
     /// Fields removed from struct types, by type index. `struct.get`/`set`
     /// of the other fields are renumbered; one of a removed field, or a
     /// `struct.new` of the type, makes the candidate unrepairable.

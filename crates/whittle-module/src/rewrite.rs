@@ -171,12 +171,12 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
                     if remap.element_removed(i as u32) {
                         continue;
                     }
-                    let e = e?;
-                    if edit.empty_elements.contains(&(i as u32)) {
-                        write_empty_element(remap, &mut section, e)?;
-                    } else {
-                        write_element(remap, &mut section, e)?;
-                    }
+                    let i = i as u32;
+                    let keep = match edit.empty_elements.contains(&i) {
+                        true => Some(0),
+                        false => edit.truncate_elements.get(&i).copied(),
+                    };
+                    write_element(remap, &mut section, e?, keep)?;
                 }
                 if !section.is_empty() {
                     out.section(&section);
@@ -361,51 +361,61 @@ fn keep<T: Copy>(items: &[T], keep: &[bool]) -> Vec<T> {
         .collect()
 }
 
+/// Write element segment `e`, only its first `keep` items if given.
 fn write_element(
     remap: &mut Remap<'_>,
     section: &mut wasm_encoder::ElementSection,
     e: wasmparser::Element<'_>,
+    keep: Option<usize>,
 ) -> RResult<()> {
+    let limit = keep.unwrap_or(usize::MAX);
     let any_removed = match &e.items {
         ElementItems::Functions(funcs) => {
             let mut any = false;
-            for f in funcs.clone() {
+            for f in funcs.clone().into_iter().take(limit) {
                 any |= remap.func_removed(f?);
             }
             any
         }
         ElementItems::Expressions(..) => false,
     };
-    if !any_removed {
+    if !any_removed && keep.is_none() {
         return remap.parse_element(section, e);
     }
-    let ElementItems::Functions(funcs) = e.items else {
-        unreachable!()
-    };
     let mut offset = None;
     let mode = element_mode(remap, e.kind, &mut offset)?;
-    let elements = if matches!(mode, ElementMode::Declared) {
+    let elements = match e.items {
         // Declarations only make `ref.func` legal: drop the removed ones.
-        let mut kept = Vec::new();
-        for f in funcs {
-            let f = f?;
-            if !remap.func_removed(f) {
-                kept.push(remap.function_index(f)?);
+        ElementItems::Functions(funcs) if !any_removed || matches!(mode, ElementMode::Declared) => {
+            let mut kept = Vec::new();
+            for f in funcs.into_iter().take(limit) {
+                let f = f?;
+                if !remap.func_removed(f) {
+                    kept.push(remap.function_index(f)?);
+                }
             }
+            Elements::Functions(Cow::Owned(kept))
         }
-        Elements::Functions(Cow::Owned(kept))
-    } else {
         // Keep the table layout: a removed function's slot becomes null.
-        let mut exprs = Vec::new();
-        for f in funcs {
-            let f = f?;
-            exprs.push(if remap.func_removed(f) {
-                ConstExpr::ref_null(wasm_encoder::HeapType::FUNC)
-            } else {
-                ConstExpr::ref_func(remap.function_index(f)?)
-            });
+        ElementItems::Functions(funcs) => {
+            let mut exprs = Vec::new();
+            for f in funcs.into_iter().take(limit) {
+                let f = f?;
+                exprs.push(if remap.func_removed(f) {
+                    ConstExpr::ref_null(wasm_encoder::HeapType::FUNC)
+                } else {
+                    ConstExpr::ref_func(remap.function_index(f)?)
+                });
+            }
+            Elements::Expressions(RefType::FUNCREF, Cow::Owned(exprs))
         }
-        Elements::Expressions(RefType::FUNCREF, Cow::Owned(exprs))
+        ElementItems::Expressions(ty, items) => {
+            let mut exprs = Vec::new();
+            for expr in items.into_iter().take(limit) {
+                exprs.push(remap.const_expr(expr?)?);
+            }
+            Elements::Expressions(remap.ref_type(ty)?, Cow::Owned(exprs))
+        }
     };
     section.segment(ElementSegment { mode, elements });
     Ok(())
@@ -435,24 +445,6 @@ fn write_data(
         mode,
         data: contents.iter().copied(),
     });
-    Ok(())
-}
-
-/// The segment with the same mode and element type, and no items.
-fn write_empty_element(
-    remap: &mut Remap<'_>,
-    section: &mut wasm_encoder::ElementSection,
-    e: wasmparser::Element<'_>,
-) -> RResult<()> {
-    let mut offset = None;
-    let mode = element_mode(remap, e.kind, &mut offset)?;
-    let elements = match e.items {
-        ElementItems::Functions(_) => Elements::Functions(Cow::Borrowed(&[])),
-        ElementItems::Expressions(ty, _) => {
-            Elements::Expressions(remap.ref_type(ty)?, Cow::Borrowed(&[]))
-        }
-    };
-    section.segment(ElementSegment { mode, elements });
     Ok(())
 }
 
