@@ -4,18 +4,84 @@
 //! its limits (more than 1000 results). A reduced test case for exactly that
 //! failure is a module holding such a type, and the user still wants to read
 //! it: when `wasmprinter` fails on a module whose only non-custom section is
-//! the type section, the types are printed from our own model.
+//! the type section, the types are printed from our own model. Likewise
+//! `wasmprinter` refuses a function of more than 50,000 locals (what a
+//! reduced "too many locals" failure holds): such a module is printed with
+//! those locals left out and their declarations put back in the text.
 
+use crate::edit::Edit;
 use crate::module::Module;
-use crate::types::{Composite, Heap, SubType, ValType};
+use crate::types::{self, Composite, Heap, SubType, ValType};
+use std::collections::BTreeMap;
 
 /// The module as WAT text (ending in a newline).
 pub fn to_wat(bytes: &[u8]) -> String {
     match wasmprinter::print_bytes(bytes) {
         Ok(text) => text,
         Err(e) => types_only(bytes)
+            .or_else(|| with_many_locals(bytes))
             .unwrap_or_else(|| format!(";; wasmprinter cannot print this module: {e}\n")),
     }
+}
+
+/// The most locals `wasmprinter` prints in one function.
+const PRINTABLE_LOCALS: u64 = 50_000;
+/// The most locals printed here: beyond that the text is no use to anyone.
+const MOST_LOCALS: u64 = 10_000_000;
+
+fn with_many_locals(bytes: &[u8]) -> Option<String> {
+    let m = Module::parse(bytes.to_vec()).ok()?;
+    let mut edit = Edit::default();
+    let mut declarations: BTreeMap<u32, String> = BTreeMap::new();
+    for f in m.num_imported_funcs..m.num_funcs() {
+        let body = m.function_body(f)?;
+        let mut locals = Vec::new();
+        let mut total = 0u64;
+        for pair in body.get_locals_reader().ok()? {
+            let (count, ty) = pair.ok()?;
+            total += u64::from(count);
+            locals.push((count, types::from_wasmparser(ty)));
+        }
+        if total <= PRINTABLE_LOCALS {
+            continue;
+        }
+        if total > MOST_LOCALS {
+            return None;
+        }
+        let mut declaration = String::from("    (local");
+        for (count, ty) in locals {
+            let ty = format!(" {}", val(ty));
+            declaration.push_str(&ty.repeat(count as usize));
+        }
+        declarations.insert(f, declaration + ")");
+        let code_start = body.get_operators_reader().ok()?.original_position() - body.range().start;
+        let mut stripped = vec![0];
+        stripped.extend_from_slice(&m.body(f)?[code_start..]);
+        edit.bodies.insert(f, stripped);
+    }
+    if declarations.is_empty() {
+        return None;
+    }
+    let text = wasmprinter::print_bytes(crate::apply(&m, &edit).ok()?).ok()?;
+    let mut out =
+        String::with_capacity(text.len() + declarations.values().map(String::len).sum::<usize>());
+    for line in text.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if let Some(declaration) = func_index(line).and_then(|f| declarations.get(&f)) {
+            out.push_str(declaration);
+            out.push('\n');
+        }
+    }
+    Some(out)
+}
+
+/// The function index a `wasmprinter` function header line gives, as in
+/// `  (func $name (;7;) (type 2) (param i32)`.
+fn func_index(line: &str) -> Option<u32> {
+    let rest = line.trim_start().strip_prefix("(func ")?;
+    let (_, after) = rest.split_once("(;")?;
+    after.split_once(";)")?.0.parse().ok()
 }
 
 fn types_only(bytes: &[u8]) -> Option<String> {
@@ -150,6 +216,32 @@ mod tests {
             wat::parse_str(&text).unwrap(),
             wat::parse_str(&wat).unwrap()
         );
+    }
+
+    #[test]
+    fn prints_functions_over_the_printer_locals_limit() {
+        let wat = format!(
+            "(module (func $f (param i64) (local{}) (local f32) local.get 50002 drop))",
+            " i32".repeat(50_001)
+        );
+        let wasm = wat::parse_str(&wat).unwrap();
+        let text = to_wat(&wasm);
+        assert_eq!(
+            text,
+            format!(
+                "(module
+  (type (;0;) (func (param i64)))
+  (func $f (;0;) (type 0) (param i64)
+    (local{} f32)
+    local.get 50002
+    drop
+  )
+)
+",
+                " i32".repeat(50_001)
+            )
+        );
+        assert_eq!(wat::parse_str(&text).unwrap(), wasm);
     }
 
     #[test]
