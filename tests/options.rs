@@ -201,7 +201,7 @@ fn skip_passes_and_jobs() {
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    assert_eq!(passes.len(), 30);
+    assert_eq!(passes.len(), 38);
     assert!(!passes.contains(&"remove-functions") && !passes.contains(&"inline-calls"));
     assert!(report["per_pass"].get("remove-functions").is_none());
     assert_eq!(report["per_pass"]["wasm-mutate"]["candidates"], 0);

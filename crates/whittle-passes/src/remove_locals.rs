@@ -1,13 +1,18 @@
 //! Remove declared locals and renumber the rest. Reads of a removed local
 //! become its default value (`i32.const 0`), writes become `drop`, and
 //! `local.tee` disappears (its value stays on the stack). A reduced body
-//! often keeps a long `(local ...)` list whose uses are now noise; a local
-//! without a default value (non-nullable reference) is not offered.
+//! often keeps a long `(local ...)` list whose uses are now noise; a used
+//! local without a default value (non-nullable reference) is not offered.
+//! A run of alike locals (unused, of one type: see `shorten-locals`) is
+//! one target, so 60,000 unused `i32`s go in one candidate or not at all.
 
+use crate::runs::Removed;
+use crate::shorten_locals::local_runs;
 use crate::util::defined;
 use crate::SubsetPass;
 use anyhow::{Context, Result};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::ops::Range;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Encode, Instruction};
 use wasmparser::Operator;
@@ -16,89 +21,115 @@ use whittle_module::{Edit, Module};
 
 pub struct RemoveLocals;
 
-/// Index and type of each declared (non-parameter) local.
-fn declared_locals(m: &Module, f: u32) -> Result<Vec<(u32, ValType)>> {
+/// The declared (non-parameter) locals of `f` as declared: a range of
+/// local indices and their type per entry. Kept as ranges, never one by
+/// one: one entry may declare four billion locals.
+pub(crate) fn declared_locals(m: &Module, f: u32) -> Result<Vec<(Range<u32>, ValType)>> {
     let body = m.function_body(f).context("body")?;
     let mut index = m.func_sig(f).context("signature")?.0.len() as u32;
     let mut out = Vec::new();
     for pair in body.get_locals_reader()? {
         let (count, ty) = pair?;
-        for _ in 0..count {
-            out.push((index, types::from_wasmparser(ty)));
-            index += 1;
-        }
+        let end = index.checked_add(count).context("too many locals")?;
+        out.push((index..end, types::from_wasmparser(ty)));
+        index = end;
     }
     Ok(out)
 }
 
-impl SubsetPass for RemoveLocals {
-    /// (function, local index) of a declared local with a default value.
-    type Target = (u32, u32);
+/// The type of local `l` among `declared` (sorted ranges).
+fn local_type(declared: &[(Range<u32>, ValType)], l: u32) -> Option<ValType> {
+    let k = declared.partition_point(|(r, _)| r.end <= l);
+    declared
+        .get(k)
+        .filter(|(r, _)| r.start <= l)
+        .map(|(_, ty)| *ty)
+}
 
-    fn targets(&self, m: &Module) -> Vec<(u32, u32)> {
+impl SubsetPass for RemoveLocals {
+    /// (function, local indices): a run of alike locals (see
+    /// `shorten-locals`), or one used local with a default value.
+    type Target = (u32, Range<u32>);
+
+    fn targets(&self, m: &Module) -> Vec<(u32, Range<u32>)> {
         let mut all = Vec::new();
         for i in 0..m.num_defined_funcs() as usize {
             let f = defined(m, i);
-            if let Ok(locals) = declared_locals(m, f) {
-                all.extend(
-                    locals
-                        .into_iter()
-                        .filter(|(_, ty)| default_instruction(*ty).is_some())
-                        .map(|(l, _)| (f, l)),
-                );
-            }
+            let (Ok(runs), Ok(declared)) = (local_runs(m, f), declared_locals(m, f)) else {
+                continue;
+            };
+            all.extend(
+                runs.into_iter()
+                    .filter(|r| {
+                        r.key.is_some()
+                            || local_type(&declared, r.range.start)
+                                .is_some_and(|ty| default_instruction(ty).is_some())
+                    })
+                    .map(|r| (f, r.range)),
+            );
         }
         all
     }
 
-    fn edit(&self, m: &Module, chosen: &[&(u32, u32)]) -> Result<Edit> {
-        let mut by_func: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
-        for &&(f, l) in chosen {
-            by_func.entry(f).or_default().insert(l);
+    fn edit(&self, m: &Module, chosen: &[&(u32, Range<u32>)]) -> Result<Edit> {
+        let mut by_func: BTreeMap<u32, Vec<Range<u32>>> = BTreeMap::new();
+        for (f, locals) in chosen {
+            by_func.entry(*f).or_default().push(locals.clone());
         }
-        let mut edit = Edit::default();
-        for (f, removed) in by_func {
-            edit.bodies.insert(f, without_locals(m, f, &removed)?);
-        }
-        Ok(edit)
+        without_locals_in(m, by_func)
     }
 }
 
-fn without_locals(m: &Module, f: u32, removed: &BTreeSet<u32>) -> Result<Vec<u8>> {
+/// The edit taking these locals (by function) out.
+pub(crate) fn without_locals_in(
+    m: &Module,
+    by_func: BTreeMap<u32, Vec<Range<u32>>>,
+) -> Result<Edit> {
+    let mut edit = Edit::default();
+    for (f, removed) in by_func {
+        edit.bodies
+            .insert(f, without_locals(m, f, &Removed::new(removed))?);
+    }
+    Ok(edit)
+}
+
+fn without_locals(m: &Module, f: u32, removed: &Removed) -> Result<Vec<u8>> {
     let body = m.function_body(f).context("body")?;
-    let params = m.func_sig(f).context("signature")?.0.len() as u32;
+    let declared = declared_locals(m, f)?;
     let mut locals: Vec<(u32, wasm_encoder::ValType)> = Vec::new();
-    let mut index = params;
-    for pair in body.get_locals_reader()? {
-        let (count, ty) = pair?;
-        let ty = RoundtripReencoder.val_type(ty)?;
-        for _ in 0..count {
-            if !removed.contains(&index) {
-                match locals.last_mut() {
-                    Some((n, t)) if *t == ty => *n += 1,
-                    _ => locals.push((1, ty)),
-                }
-            }
-            index += 1;
+    for (pair, (range, _)) in body.get_locals_reader()?.into_iter().zip(&declared) {
+        let ty = RoundtripReencoder.val_type(pair?.1)?;
+        let gone = removed.count_below(range.end) - removed.count_below(range.start);
+        let kept = range.end - range.start - gone;
+        match locals.last_mut() {
+            _ if kept == 0 => {}
+            Some((n, t)) if *t == ty => *n += kept,
+            _ => locals.push((kept, ty)),
         }
     }
-    let types: BTreeMap<u32, ValType> = declared_locals(m, f)?.into_iter().collect();
-    let map = |l: u32| l - removed.range(..l).count() as u32;
     let mut f = wasm_encoder::Function::new(locals);
     let mut code = Vec::new();
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
         let insn = match ops.read()? {
-            Operator::LocalGet { local_index } if removed.contains(&local_index) => {
-                Some(default_instruction(types[&local_index]).context("no default value")?)
-            }
-            Operator::LocalSet { local_index } if removed.contains(&local_index) => {
+            Operator::LocalGet { local_index } if removed.contains(local_index) => Some(
+                local_type(&declared, local_index)
+                    .and_then(default_instruction)
+                    .context("no default value")?,
+            ),
+            Operator::LocalSet { local_index } if removed.contains(local_index) => {
                 Some(Instruction::Drop)
             }
-            Operator::LocalTee { local_index } if removed.contains(&local_index) => None,
-            Operator::LocalGet { local_index } => Some(Instruction::LocalGet(map(local_index))),
-            Operator::LocalSet { local_index } => Some(Instruction::LocalSet(map(local_index))),
-            Operator::LocalTee { local_index } => Some(Instruction::LocalTee(map(local_index))),
+            Operator::LocalTee { local_index } if removed.contains(local_index) => None,
+            Operator::LocalGet { local_index } => {
+                Some(Instruction::LocalGet(removed.renumber(local_index)))
+            }
+            Operator::LocalSet { local_index } => {
+                Some(Instruction::LocalSet(removed.renumber(local_index)))
+            }
+            Operator::LocalTee { local_index } => {
+                Some(Instruction::LocalTee(removed.renumber(local_index)))
+            }
             op => Some(RoundtripReencoder.instruction(op)?),
         };
         if let Some(insn) = insn {
@@ -130,8 +161,29 @@ mod tests {
     #[test]
     fn offers_every_declared_local_with_a_default() {
         assert_eq!(RemoveLocals.targets(&module(WAT)).len(), 4);
-        let non_null = module("(module (type $s (struct)) (func (local (ref $s)) (local i32)))");
-        assert_eq!(RemoveLocals.targets(&non_null).len(), 1);
+        let non_null = module(
+            "(module (type $s (struct))
+               (func (param (ref $s)) (local (ref $s)) (local i32) local.get 0 local.set 1))",
+        );
+        assert_eq!(RemoveLocals.targets(&non_null), [(0, 2..3)]);
+    }
+
+    #[test]
+    fn a_run_of_unused_locals_is_one_target() {
+        let m = module(
+            "(module (func (param i32) (local i32 i32 i32 i64 i64) (local i64 f32)
+               local.get 2 drop))",
+        );
+        assert_eq!(
+            RemoveLocals.targets(&m),
+            [(0, 1..2), (0, 2..3), (0, 3..4), (0, 4..7), (0, 7..8)]
+        );
+        let out = run(
+            &RemoveLocals,
+            "(module (func (local i32 i32 i32 i64) (local i64) local.get 3 drop))",
+            &[0],
+        );
+        assert!(out.contains("(local i64 i64)\n    local.get 0\n"), "{out}");
     }
 
     #[test]

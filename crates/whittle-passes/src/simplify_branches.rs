@@ -1,7 +1,12 @@
 //! Simplify branches: a `br_if` that is never taken becomes `drop` (of its
 //! condition), and `br_table` loses targets (their indices then go to the
 //! default). Fewer edges, and often a block that `unwrap-blocks` can take.
+//!
+//! A run of equal labels is one target (`truncate-br-tables` says why they
+//! are alike): a generated table of 70,000 entries into a few blocks is a
+//! few targets, not 70,000.
 
+use crate::runs::{item_runs, Removed};
 use crate::util::{collect_ops, encoded, replace_ops};
 use crate::SubsetPass;
 use anyhow::Result;
@@ -13,32 +18,40 @@ use whittle_module::{Edit, Module};
 pub struct SimplifyBranches;
 
 impl SubsetPass for SimplifyBranches {
-    /// (function, op index, entry): a `br_if` (`None`) or one entry of a
-    /// `br_table` (`Some(k)`).
-    type Target = (u32, usize, Option<u32>);
+    /// (function, op index, entries): a `br_if` (`None`) or a run of
+    /// entries of a `br_table` with equal labels (`Some((first, end))`).
+    type Target = (u32, usize, Option<(u32, u32)>);
 
-    fn targets(&self, m: &Module) -> Vec<(u32, usize, Option<u32>)> {
+    fn targets(&self, m: &Module) -> Vec<(u32, usize, Option<(u32, u32)>)> {
         let ops = collect_ops(m, |op| match op {
             Operator::BrIf { .. } => Some(None),
-            Operator::BrTable { targets } => Some(Some(targets.len())),
+            Operator::BrTable { targets } => targets
+                .targets()
+                .collect::<Result<Vec<u32>, _>>()
+                .ok()
+                .map(Some),
             _ => None,
         });
         let mut all = Vec::new();
-        for (f, i, entries) in ops {
-            match entries {
+        for (f, i, labels) in ops {
+            match labels {
                 None => all.push((f, i, None)),
-                Some(n) => all.extend((0..n).map(|e| (f, i, Some(e)))),
+                Some(labels) => all.extend(
+                    item_runs(labels.into_iter().map(Some))
+                        .into_iter()
+                        .map(|r| (f, i, Some((r.range.start, r.range.end)))),
+                ),
             }
         }
         all
     }
 
-    fn edit(&self, m: &Module, chosen: &[&(u32, usize, Option<u32>)]) -> Result<Edit> {
-        let mut entries: BTreeMap<(u32, usize), Vec<u32>> = BTreeMap::new();
+    fn edit(&self, m: &Module, chosen: &[&(u32, usize, Option<(u32, u32)>)]) -> Result<Edit> {
+        let mut entries: BTreeMap<(u32, usize), Vec<std::ops::Range<u32>>> = BTreeMap::new();
         let mut ops: BTreeMap<u32, BTreeSet<usize>> = BTreeMap::new();
         for &&(f, i, e) in chosen {
-            if let Some(e) = e {
-                entries.entry((f, i)).or_default().push(e);
+            if let Some((first, end)) = e {
+                entries.entry((f, i)).or_default().push(first..end);
             }
             ops.entry(f).or_default().insert(i);
         }
@@ -50,12 +63,12 @@ impl SubsetPass for SimplifyBranches {
                 }
                 let insn = match op {
                     Operator::BrTable { targets } => {
-                        let removed = &entries[&(f, i)];
+                        let removed = Removed::new(entries[&(f, i)].clone());
                         let kept: Vec<u32> = targets
                             .targets()
-                            .enumerate()
-                            .filter(|(k, _)| removed.binary_search(&(*k as u32)).is_err())
-                            .map(|(_, t)| t)
+                            .zip(0u32..)
+                            .filter(|(_, k)| !removed.contains(*k))
+                            .map(|(t, _)| t)
                             .collect::<Result<_, _>>()?;
                         Instruction::BrTable(kept.into(), targets.default())
                     }
@@ -85,8 +98,34 @@ mod tests {
         end))"#;
 
     #[test]
-    fn offers_each_br_if_and_table_entry() {
+    fn offers_each_br_if_and_run_of_equal_labels() {
         assert_eq!(SimplifyBranches.targets(&module(WAT)).len(), 4);
+        let runs = module(
+            r#"(module (func (param i32)
+                 block block local.get 0 br_table 0 0 0 1 1 0 1 end end))"#,
+        );
+        assert_eq!(
+            SimplifyBranches.targets(&runs),
+            [
+                (0, 3, Some((0, 3))),
+                (0, 3, Some((3, 5))),
+                (0, 3, Some((5, 6)))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_run_goes_as_a_whole() {
+        let out = run(
+            &SimplifyBranches,
+            r#"(module (func (param i32)
+                 block block local.get 0 br_table 0 0 0 1 1 0 1 end end))"#,
+            &[0],
+        );
+        assert!(
+            out.contains("br_table 1 (;@1;) 1 (;@1;) 0 (;@2;) 1 (;@1;)\n"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -1,43 +1,49 @@
 //! Remove fields from struct types. Accesses to the remaining fields are
-//! renumbered; a type whose instances are built with `struct.new` (which
-//! would need its arguments dropped) or whose removed field is still read
-//! or written is skipped as unrepairable, and subtyping that breaks is
+//! renumbered. Only fields nothing reads or writes, of types never built
+//! with `struct.new` (which would need its arguments dropped), are offered
+//! (the rewriter refuses the others as unrepairable), each run of alike
+//! ones as one target (see `shorten-fields`); subtyping that breaks is
 //! caught by validation.
 
+use crate::shorten_fields::field_runs;
 use crate::SubsetPass;
 use anyhow::Result;
-use whittle_module::types::Composite;
+use std::ops::Range;
 use whittle_module::{Edit, Module};
 
 pub struct TrimFields;
 
-impl SubsetPass for TrimFields {
-    /// (struct type, field index).
-    type Target = (u32, u32);
+/// The edit removing these fields (by struct type).
+pub(crate) fn fields_edit(chosen: impl IntoIterator<Item = (u32, Range<u32>)>) -> Edit {
+    let mut edit = Edit::default();
+    for (t, fields) in chosen {
+        edit.remove_fields.entry(t).or_default().extend(fields);
+    }
+    edit
+}
 
-    fn targets(&self, m: &Module) -> Vec<(u32, u32)> {
-        let mut all = Vec::new();
-        for (t, (_, ty)) in m.types.iter().enumerate() {
-            if let Composite::Struct(fields) = &ty.composite {
-                all.extend((0..fields.len() as u32).map(|f| (t as u32, f)));
-            }
-        }
-        all
+impl SubsetPass for TrimFields {
+    /// (struct type, field indices) of a run of alike fields (see
+    /// `shorten-fields`); fields that cannot go are not offered.
+    type Target = (u32, Range<u32>);
+
+    fn targets(&self, m: &Module) -> Vec<(u32, Range<u32>)> {
+        field_runs(m)
+            .into_iter()
+            .filter(|(_, run)| run.key.is_some())
+            .map(|(t, run)| (t, run.range))
+            .collect()
     }
 
-    fn edit(&self, _m: &Module, chosen: &[&(u32, u32)]) -> Result<Edit> {
-        let mut edit = Edit::default();
-        for &&(t, f) in chosen {
-            edit.remove_fields.entry(t).or_default().insert(f);
-        }
-        Ok(edit)
+    fn edit(&self, _m: &Module, chosen: &[&(u32, Range<u32>)]) -> Result<Edit> {
+        Ok(fields_edit(chosen.iter().map(|(t, r)| (*t, r.clone()))))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{assert_wat, edit_of, module, run};
+    use crate::testutil::{assert_wat, module, run};
     use whittle_module::apply;
 
     const WAT: &str = r#"(module
@@ -50,8 +56,13 @@ mod tests {
           struct.get $p $z))"#;
 
     #[test]
-    fn offers_every_field() {
-        assert_eq!(TrimFields.targets(&module(WAT)).len(), 3);
+    fn offers_the_fields_nothing_accesses() {
+        assert_eq!(TrimFields.targets(&module(WAT)), [(0, 0..1)]);
+        let built = module(
+            "(module (type $s (struct (field i32)))
+               (func (result (ref $s)) i32.const 0 struct.new $s))",
+        );
+        assert!(TrimFields.targets(&built).is_empty());
     }
 
     #[test]
@@ -76,7 +87,7 @@ mod tests {
     #[test]
     fn a_removed_field_still_used_is_unrepairable() {
         let m = module(WAT);
-        let edit = edit_of(&TrimFields, &m, &[1]).unwrap();
+        let edit = fields_edit([(0, 1..2)]);
         assert!(apply(&m, &edit).is_err());
     }
 }

@@ -7,10 +7,14 @@
 //! returns, and every call site pushes a default in its place (a function
 //! returning 300 `i32`s down to the 254 that still trigger the bug). Types
 //! used as block types, or by tags, are not offered or skipped as
-//! unrepairable.
+//! unrepairable. A run of interchangeable entries (see `shorten-params`)
+//! is one target: a type's 1,003 `i32` results that no code returns are
+//! one target, not 1,003.
 
+use crate::shorten_signatures::signature_runs;
 use crate::SubsetPass;
 use anyhow::Result;
+use std::ops::Range;
 use whittle_module::{Edit, Module, Retype};
 
 /// `trim-params` or `trim-results`.
@@ -23,30 +27,15 @@ pub enum SigList {
     Results,
 }
 
-/// Every (function type, position) in the chosen list, for function types
-/// not used by tags (a tag's signature is not repairable).
-fn signature_targets(m: &Module, list: SigList) -> Vec<(u32, usize)> {
-    let mut targets = Vec::new();
-    for t in 0..m.types.len() as u32 {
-        if m.tag_types.contains(&t) {
-            continue;
-        }
-        if let Some((params, results)) = m.func_type(t) {
-            let n = if list == SigList::Params {
-                params.len()
-            } else {
-                results.len()
-            };
-            targets.extend((0..n).map(|i| (t, i)));
-        }
-    }
-    targets
-}
-
-/// The `Retype`s that drop the chosen (type, position) targets.
-fn signature_edit(m: &Module, list: SigList, chosen: &[&(u32, usize)]) -> Edit {
+/// The `Retype`s that drop the chosen positions of the chosen function
+/// types.
+pub(crate) fn signature_edit(
+    m: &Module,
+    list: SigList,
+    chosen: impl IntoIterator<Item = (u32, Range<u32>)>,
+) -> Edit {
     let mut edit = Edit::default();
-    for &&(t, pos) in chosen {
+    for (t, positions) in chosen {
         let Some((params, results)) = m.func_type(t) else {
             continue;
         };
@@ -54,31 +43,44 @@ fn signature_edit(m: &Module, list: SigList, chosen: &[&(u32, usize)]) -> Edit {
             keep_params: vec![true; params.len()],
             keep_results: vec![true; results.len()],
         });
-        match list {
-            SigList::Params => retype.keep_params[pos] = false,
-            SigList::Results => retype.keep_results[pos] = false,
+        let keep = match list {
+            SigList::Params => &mut retype.keep_params,
+            SigList::Results => &mut retype.keep_results,
+        };
+        for k in positions {
+            if let Some(k) = keep.get_mut(k as usize) {
+                *k = false;
+            }
         }
     }
     edit
 }
 
 impl SubsetPass for TrimSignature {
-    /// (function type, position in its parameters or results).
-    type Target = (u32, usize);
+    /// (function type, positions in its parameters or results): a run of
+    /// interchangeable entries (see `shorten-params`), or one entry.
+    type Target = (u32, Range<u32>);
 
-    fn targets(&self, m: &Module) -> Vec<(u32, usize)> {
-        signature_targets(m, self.0)
+    fn targets(&self, m: &Module) -> Vec<(u32, Range<u32>)> {
+        signature_runs(m, self.0)
+            .into_iter()
+            .map(|(t, run)| (t, run.range))
+            .collect()
     }
 
-    fn edit(&self, m: &Module, chosen: &[&(u32, usize)]) -> Result<Edit> {
-        Ok(signature_edit(m, self.0, chosen))
+    fn edit(&self, m: &Module, chosen: &[&(u32, Range<u32>)]) -> Result<Edit> {
+        Ok(signature_edit(
+            m,
+            self.0,
+            chosen.iter().map(|(t, r)| (*t, r.clone())),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{assert_wat, edit_of, module, run};
+    use crate::testutil::{assert_wat, module, run};
 
     const TRIM_PARAMS: &TrimSignature = &TrimSignature(SigList::Params);
     const TRIM_RESULTS: &TrimSignature = &TrimSignature(SigList::Results);
@@ -131,22 +133,28 @@ mod tests {
         (func $caller (result i32) call $many i32.add i32.add))"#;
 
     #[test]
-    fn targets_every_result_of_every_function_type() {
-        assert_eq!(TRIM_RESULTS.targets(&module(WAT)).len(), 4);
+    fn results_some_code_returns_are_targets_one_by_one() {
+        assert_eq!(
+            TRIM_RESULTS.targets(&module(WAT)),
+            [(0, 0..1), (0, 1..2), (0, 2..3), (1, 0..1)]
+        );
+        let alone = module("(module (type (func (result i32 i32 i32 f64))))");
+        assert_eq!(TRIM_RESULTS.targets(&alone), [(0, 0..3), (0, 3..4)]);
     }
 
     #[test]
-    fn drops_trailing_results_and_restores_them_at_call_sites() {
-        let out = run(TRIM_RESULTS, WAT, &[1, 2]);
+    fn drops_results_and_restores_them_at_call_sites() {
+        let out = run(TRIM_RESULTS, WAT, &[0, 1, 2]);
         assert_wat(
             &out,
             r#"(module
-              (type $t (;0;) (func (result i32)))
+              (type $t (;0;) (func))
               (type (;1;) (func (result i32)))
-              (func $many (;0;) (type $t) (result i32)
+              (func $many (;0;) (type $t)
                 i32.const 1
                 i32.const 2
                 i32.const 3
+                drop
                 drop
                 drop
               )
@@ -154,24 +162,11 @@ mod tests {
                 call $many
                 i32.const 0
                 i32.const 0
+                i32.const 0
                 i32.add
                 i32.add
               )
             )"#,
         );
-    }
-
-    #[test]
-    fn keeps_types_over_the_parser_limit_reducible() {
-        let results = " i32".repeat(1003);
-        let m = whittle_module::Module::parse(
-            wat::parse_str(format!("(module (type (func (result{results}))))")).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(TRIM_RESULTS.targets(&m).len(), 1003);
-        let edit = edit_of(TRIM_RESULTS, &m, &[0, 1]).unwrap();
-        let out = whittle_module::apply(&m, &edit).unwrap();
-        let m = whittle_module::Module::parse(out).unwrap();
-        assert_eq!(m.func_type(0).unwrap().1.len(), 1001);
     }
 }

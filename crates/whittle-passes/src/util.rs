@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
-use whittle_module::Module;
+use whittle_module::{Edit, Module};
 
 /// The raw bytes of a defined function's locals declaration and the
 /// operators of its code, each with its byte range in the body.
@@ -101,6 +101,32 @@ pub fn replace_ops(
     Ok(out)
 }
 
+/// The edit rewriting the chosen operators (by (function, op index), each
+/// with what the pass decided for it) into what `with` makes of them
+/// (`None` keeps one as it is).
+pub fn edit_ops<T>(
+    m: &Module,
+    chosen: impl IntoIterator<Item = ((u32, usize), T)>,
+    mut with: impl FnMut(
+        wasmparser::Operator<'_>,
+        &T,
+    ) -> Result<Option<wasm_encoder::Instruction<'static>>>,
+) -> Result<Edit> {
+    let mut by_func: BTreeMap<u32, BTreeMap<usize, T>> = BTreeMap::new();
+    for ((f, op), value) in chosen {
+        by_func.entry(f).or_default().insert(op, value);
+    }
+    let mut edit = Edit::default();
+    for (f, ops) in by_func {
+        let body = replace_ops(m, f, |i, op| match ops.get(&i) {
+            Some(value) => Ok(with(op, value)?.map(|insn| encoded(&insn))),
+            None => Ok(None),
+        })?;
+        edit.bodies.insert(f, body);
+    }
+    Ok(edit)
+}
+
 /// (function, op index) of every operator `pick` accepts, in every defined
 /// function, in code order.
 pub fn find_ops(
@@ -138,6 +164,18 @@ pub fn collect_ops<T>(
         }
     }
     all
+}
+
+/// The targets of a length pass over operators: (function, op index) of
+/// every operator `length` gives a length, with that length.
+pub fn op_lengths(
+    m: &Module,
+    length: impl FnMut(&wasmparser::Operator<'_>) -> Option<usize>,
+) -> Vec<((u32, usize), usize)> {
+    collect_ops(m, length)
+        .into_iter()
+        .map(|(f, i, len)| ((f, i), len))
+        .collect()
 }
 
 /// The bytes of one instruction.

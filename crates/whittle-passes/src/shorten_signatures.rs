@@ -1,0 +1,282 @@
+//! Shorten runs of parameters or results of function types by bisection:
+//! keep the first `k` of each run (`shorten-params`, `shorten-results`).
+//!
+//! For their count, consecutive entries of one type are alike: how many
+//! results a function returns is what Wasmtime limits (1,000 parameters
+//! or results) and what register allocation bugs hinge on (a call
+//! returning 254 values), whichever of them go. So this pass shortens each
+//! such run, keeping its first entries.
+//!
+//! `trim-params`/`trim-results` take entries out one by one, except runs of
+//! entries that are alike in every respect, where removing any one gives
+//! the same behaviour: parameters that no function of the type reads or
+//! writes (callers still evaluate the argument, then drop it), and results
+//! of a type that no code returns or receives (no defined function has it,
+//! no call reaches one). A run of those is one target. Results a program
+//! computes and uses are not interchangeable: of `(result i32 i32)`, a
+//! miscompile may need the second and not the first.
+
+use crate::runs::{item_runs, tail, Run};
+use crate::shorten_locals::used_locals;
+use crate::trim_signatures::{signature_edit, SigList};
+use crate::util::{collect_ops, defined};
+use crate::LengthPass;
+use anyhow::Result;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use wasmparser::Operator;
+use whittle_module::types::ValType;
+use whittle_module::{Edit, Module};
+
+/// `shorten-params` or `shorten-results`.
+pub struct ShortenSignature(pub SigList);
+
+/// For each function type, the parameters whose values some code may
+/// observe: those a defined function of the type reads or writes (all of
+/// them when its body cannot be read), and all of an imported function's.
+fn used_params(m: &Module) -> BTreeMap<u32, BTreeSet<u32>> {
+    let mut used: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+    for f in 0..m.num_funcs() {
+        let t = m.func_types[f as usize];
+        let n = m.func_type(t).map_or(0, |(params, _)| params.len() as u32);
+        if n < 2 {
+            continue;
+        }
+        let set = used.entry(t).or_default();
+        match used_locals(m, f) {
+            Ok(locals) if f >= m.num_imported_funcs => set.extend(locals.range(..n)),
+            _ => set.extend(0..n),
+        }
+    }
+    used
+}
+
+/// The function types whose results some code returns or receives: those
+/// of defined functions, and those that calls go through.
+fn types_with_results_in_code(m: &Module) -> BTreeSet<u32> {
+    let mut types: BTreeSet<u32> = (0..m.num_defined_funcs() as usize)
+        .map(|i| m.func_types[defined(m, i) as usize])
+        .collect();
+    let called = collect_ops(m, |op| match *op {
+        Operator::Call { function_index } | Operator::ReturnCall { function_index } => {
+            m.func_types.get(function_index as usize).copied()
+        }
+        Operator::CallIndirect { type_index, .. }
+        | Operator::ReturnCallIndirect { type_index, .. }
+        | Operator::CallRef { type_index }
+        | Operator::ReturnCallRef { type_index } => Some(type_index),
+        _ => None,
+    });
+    types.extend(called.into_iter().map(|(_, _, t)| t));
+    types
+}
+
+/// Every function type not used by a tag (a tag's signature cannot be
+/// repaired) with the runs of its parameters or results, in type order:
+/// runs of entries of one type for which `alike(type, position)` holds,
+/// every other entry alone.
+fn runs_where(
+    m: &Module,
+    list: SigList,
+    alike: impl Fn(u32, u32) -> bool,
+) -> Vec<(u32, Run<ValType>)> {
+    let tag_types: BTreeSet<u32> = m.tag_types.iter().copied().collect();
+    let mut out = Vec::new();
+    for t in 0..m.types.len() as u32 {
+        let Some((params, results)) = m.func_type(t).filter(|_| !tag_types.contains(&t)) else {
+            continue;
+        };
+        let entries = match list {
+            SigList::Params => params,
+            SigList::Results => results,
+        };
+        let keys = (0u32..)
+            .zip(entries)
+            .map(|(i, ty)| alike(t, i).then_some(*ty));
+        out.extend(item_runs(keys).into_iter().map(|run| (t, run)));
+    }
+    out
+}
+
+/// The runs `trim-params`/`trim-results` offer as one target each: runs of
+/// interchangeable entries, and every other entry alone.
+pub(crate) fn signature_runs(m: &Module, list: SigList) -> Vec<(u32, Run<ValType>)> {
+    match list {
+        SigList::Params => {
+            let used = used_params(m);
+            runs_where(m, list, |t, i| {
+                !used.get(&t).is_some_and(|u| u.contains(&i))
+            })
+        }
+        SigList::Results => {
+            let in_code = types_with_results_in_code(m);
+            runs_where(m, list, |t, _| !in_code.contains(&t))
+        }
+    }
+}
+
+impl LengthPass for ShortenSignature {
+    /// (function type, positions) of a run of at least two entries of one
+    /// type.
+    type Target = (u32, Range<u32>);
+
+    fn targets(&self, m: &Module) -> Vec<((u32, Range<u32>), usize)> {
+        runs_where(m, self.0, |_, _| true)
+            .into_iter()
+            .filter(|(_, run)| run.is_long())
+            .map(|(t, run)| ((t, run.range.clone()), run.len() as usize))
+            .collect()
+    }
+
+    fn edit(&self, m: &Module, chosen: &[(&(u32, Range<u32>), usize)]) -> Result<Edit> {
+        Ok(signature_edit(
+            m,
+            self.0,
+            chosen.iter().map(|&((t, run), keep)| (*t, tail(run, keep))),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
+
+    const SHORTEN_PARAMS: &ShortenSignature = &ShortenSignature(SigList::Params);
+    const SHORTEN_RESULTS: &ShortenSignature = &ShortenSignature(SigList::Results);
+
+    #[test]
+    fn parameters_are_interchangeable_when_no_function_uses_them() {
+        let m = module(
+            r#"(module
+                 (type $t (func (param i32 i32 i32 i32 f32 f32)))
+                 (func (type $t) local.get 1 drop)
+                 (func (type $t))
+                 (func (param i64 i64 i64)))"#,
+        );
+        let runs: Vec<(u32, Range<u32>, bool)> = signature_runs(&m, SigList::Params)
+            .into_iter()
+            .map(|(t, r)| (t, r.range, r.key.is_some()))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                (0, 0..1, true),
+                (0, 1..2, false),
+                (0, 2..4, true),
+                (0, 4..6, true),
+                (1, 0..3, true)
+            ]
+        );
+        // For the count, every run of one type is shortened.
+        assert_eq!(lengths_of(SHORTEN_PARAMS, &m), vec![4, 2, 3]);
+    }
+
+    #[test]
+    fn results_are_interchangeable_when_no_code_returns_or_receives_them() {
+        let m = module(
+            r#"(module
+                 (type $called (func (result i32 i32)))
+                 (type $alone (func (result i32 i32 f32)))
+                 (import "env" "f" (func $f (type $called)))
+                 (func $g (result i64 i64) call $f drop drop i64.const 0 i64.const 1))"#,
+        );
+        let runs: Vec<(u32, Range<u32>, bool)> = signature_runs(&m, SigList::Results)
+            .into_iter()
+            .map(|(t, r)| (t, r.range, r.key.is_some()))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                (0, 0..1, false),
+                (0, 1..2, false),
+                (1, 0..2, true),
+                (1, 2..3, true),
+                (2, 0..1, false),
+                (2, 1..2, false)
+            ]
+        );
+        assert_eq!(lengths_of(SHORTEN_RESULTS, &m), vec![2, 2, 2]);
+    }
+
+    #[test]
+    fn keeps_the_first_parameters_of_a_run() {
+        let out = run_lengths(
+            SHORTEN_PARAMS,
+            r#"(module
+                 (func $f (param i32 i64 i64 i64) local.get 0 drop)
+                 (func i32.const 1 i64.const 2 i64.const 3 i64.const 4 call $f))"#,
+            &[(0, 1)],
+        );
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32 i64)))
+              (type (;1;) (func))
+              (func $f (;0;) (type 0) (param i32 i64)
+                (local i64 i64)
+                local.get 0
+                drop
+              )
+              (func (;1;) (type 1)
+                i32.const 1
+                i64.const 2
+                i64.const 3
+                i64.const 4
+                drop
+                drop
+                call $f
+              )
+            )"#,
+        );
+    }
+
+    const WAT: &str = r#"(module
+        (type $t (func (result f32 i32 i32 i32)))
+        (func $many (type $t) f32.const 0 i32.const 1 i32.const 2 i32.const 3)
+        (func $caller (result i32) call $many i32.add i32.add drop i32.trunc_f32_s))"#;
+
+    #[test]
+    fn drops_trailing_results_of_a_run_and_restores_them_at_call_sites() {
+        assert_eq!(lengths_of(SHORTEN_RESULTS, &module(WAT)), vec![3]);
+        let out = run_lengths(SHORTEN_RESULTS, WAT, &[(0, 1)]);
+        assert_wat(
+            &out,
+            r#"(module
+              (type $t (;0;) (func (result f32 i32)))
+              (type (;1;) (func (result i32)))
+              (func $many (;0;) (type $t) (result f32 i32)
+                f32.const 0x0p+0 (;=0;)
+                i32.const 1
+                i32.const 2
+                i32.const 3
+                drop
+                drop
+              )
+              (func $caller (;1;) (type 1) (result i32)
+                call $many
+                i32.const 0
+                i32.const 0
+                i32.add
+                i32.add
+                drop
+                i32.trunc_f32_s
+              )
+            )"#,
+        );
+    }
+
+    #[test]
+    fn keeps_types_over_the_parser_limit_reducible() {
+        let results = " i32".repeat(1003);
+        let m = whittle_module::Module::parse(
+            wat::parse_str(format!("(module (type (func (result{results}))))")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(lengths_of(SHORTEN_RESULTS, &m), vec![1003]);
+        let edit = SHORTEN_RESULTS.edit(&m, &[(&(0, 0..1003), 1001)]).unwrap();
+        let out = whittle_module::apply(&m, &edit).unwrap();
+        let m = whittle_module::Module::parse(out).unwrap();
+        assert_eq!(m.func_type(0).unwrap().1.len(), 1001);
+    }
+}

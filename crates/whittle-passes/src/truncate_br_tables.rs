@@ -1,0 +1,93 @@
+//! Truncate `br_table`s: keep the first `k` entries of each (the default
+//! stays), with `k` found by bisection.
+//!
+//! For this count, all entries of one table are alike. A failure that
+//! depends on the table's size (Cranelift refuses more than 65,520
+//! entries; a jump-table lowering bug needs a big one) fails whatever
+//! labels the kept entries have, and cutting from the end keeps every index
+//! below the cut branching where it did, so a failure that needs some label
+//! keeps the prefix that holds it. A 70,000-entry table reaches its
+//! smallest failing size in 17 candidates, where `simplify-branches` alone
+//! would take out entries one run at a time. Entries alike in what they do
+//! as well (equal labels) are one target each of `simplify-branches`,
+//! which runs after this pass.
+
+use crate::util::{edit_ops, op_lengths};
+use crate::LengthPass;
+use anyhow::Result;
+use wasm_encoder::Instruction;
+use wasmparser::Operator;
+use whittle_module::{Edit, Module};
+
+pub struct TruncateBrTables;
+
+impl LengthPass for TruncateBrTables {
+    /// (function, op index) of a `br_table` with at least two entries
+    /// besides its default; its length is that number of entries.
+    type Target = (u32, usize);
+
+    fn targets(&self, m: &Module) -> Vec<((u32, usize), usize)> {
+        op_lengths(m, |op| match op {
+            Operator::BrTable { targets } if targets.len() >= 2 => Some(targets.len() as usize),
+            _ => None,
+        })
+    }
+
+    fn edit(&self, m: &Module, chosen: &[(&(u32, usize), usize)]) -> Result<Edit> {
+        edit_ops(
+            m,
+            chosen.iter().map(|&(&op, keep)| (op, keep)),
+            |op, &keep| {
+                let Operator::BrTable { targets } = op else {
+                    return Ok(None);
+                };
+                let kept: Vec<u32> = targets.targets().take(keep).collect::<Result<_, _>>()?;
+                Ok(Some(Instruction::BrTable(kept.into(), targets.default())))
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
+
+    const WAT: &str = r#"(module (func (param i32)
+        block
+          block
+            local.get 0
+            br_table 0 1 1 0 1
+          end
+          local.get 0
+          br_table 0 1
+        end))"#;
+
+    #[test]
+    fn lengths_are_entries_besides_the_default() {
+        assert_eq!(lengths_of(&TruncateBrTables, &module(WAT)), vec![4]);
+    }
+
+    #[test]
+    fn keeps_a_prefix_and_the_default() {
+        let out = run_lengths(&TruncateBrTables, WAT, &[(0, 1)]);
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32)))
+              (func (;0;) (type 0) (param i32)
+                block ;; label = @1
+                  block ;; label = @2
+                    local.get 0
+                    br_table 0 (;@2;) 1 (;@1;)
+                  end
+                  local.get 0
+                  br_table 0 (;@1;) 1
+                end
+              )
+            )"#,
+        );
+        let none = run_lengths(&TruncateBrTables, WAT, &[(0, 0)]);
+        assert!(none.contains("br_table 1 (;@1;)\n"), "{none}");
+    }
+}
