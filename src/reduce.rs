@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use whittle_module::Module;
 use whittle_passes::{PassInfo, REGISTRY};
-use whittle_reduce::{Event, Reducer, ReducerOptions};
+use whittle_reduce::{Event, Opening, Reducer, ReducerOptions};
 
 /// Reduce a module on which Wasmtime fails to the smallest module that still
 /// fails the same way. Writes OUTPUT (.wasm), and beside it .wat,
@@ -305,7 +305,11 @@ impl ReduceOpts {
                 Err(e) => Err(e),
             }
         };
-        let culprit = crate::culprit::culprit(&criterion, &established.outcome, &start_module);
+        let openings: Vec<Opening> =
+            crate::culprit::culprit(&criterion, &established.outcome, &start_module)
+                .and_then(|f| Opening::keep_only(&start_module, f))
+                .into_iter()
+                .collect();
         // The budget counts from the start, but checking the original is
         // never cut short (without it there is nothing to preserve): the
         // watch starts with the reduction proper.
@@ -320,7 +324,7 @@ impl ReduceOpts {
                 mutate_budget: self.mutate_budget,
                 jobs,
                 stop: Some(stop),
-                culprit,
+                openings,
                 // On resume the reducer starts from the checkpoint's base:
                 // the gate's rule comes from the input all the same.
                 original_validity: Some(original_validity),

@@ -45,12 +45,45 @@ pub struct ReducerOptions {
     pub jobs: usize,
     /// Set from outside (Ctrl-C) to stop where the search is.
     pub stop: Option<Arc<AtomicBool>>,
-    /// A defined function the failure names: first try keeping only it.
-    pub culprit: Option<u32>,
+    /// Candidates tried once, in order, before the passes: guesses from
+    /// outside the search (keep only the function the failure names; cut
+    /// what the failing run never executed). Each is an edit of the best
+    /// so far when its turn comes; the oracle judges it like any other.
+    pub openings: Vec<Opening>,
     /// Continue an interrupted run from here.
     pub resume: Option<Position>,
     /// The original's validity, if the caller already knows it.
     pub original_validity: Option<whittle_module::Validity>,
+}
+
+/// A guess tried before the passes (see [`ReducerOptions::openings`]).
+pub struct Opening {
+    /// Its name in the statistics (`isolate-culprit`).
+    pub name: &'static str,
+    /// The edit, against the module the reduction starts from. An opening
+    /// that changes indices (removes functions) must come after those that
+    /// refer to them.
+    pub edit: Edit,
+}
+
+impl Opening {
+    /// Keep only defined function `f` of `m` (the function a failure
+    /// names, or the one a resource blow-up most likely comes from).
+    /// `None` when there is nothing to gain.
+    pub fn keep_only(m: &Module, f: u32) -> Option<Opening> {
+        if f < m.num_imported_funcs || f >= m.num_funcs() || m.num_defined_funcs() < 2 {
+            return None;
+        }
+        Some(Opening {
+            name: "isolate-culprit",
+            edit: Edit {
+                remove_funcs: (m.num_imported_funcs..m.num_funcs())
+                    .filter(|&g| g != f)
+                    .collect(),
+                ..Edit::default()
+            },
+        })
+    }
 }
 
 /// Where a run is: enough to continue it after a crash with the same
@@ -186,7 +219,7 @@ impl<'a> Reducer<'a> {
         let mut position = match self.opts.resume.take() {
             Some(p) => p,
             None => {
-                self.isolate_culprit()?;
+                self.try_openings()?;
                 Position {
                     round: 1,
                     pass_index: 0,
@@ -239,24 +272,23 @@ impl<'a> Reducer<'a> {
         }
     }
 
-    /// When the failure names a function, try keeping just that one.
-    fn isolate_culprit(&mut self) -> Result<()> {
-        let Some(f) = self.opts.culprit else {
-            return Ok(());
-        };
-        let m = &self.best;
-        if f < m.num_imported_funcs || f >= m.num_funcs() || m.num_defined_funcs() < 2 {
-            return Ok(());
+    /// The openings, each against the best so far; an edit that no longer
+    /// applies (an earlier opening removed what it refers to) is skipped.
+    fn try_openings(&mut self) -> Result<()> {
+        for opening in std::mem::take(&mut self.opts.openings) {
+            if self.should_stop() {
+                return Ok(());
+            }
+            self.stats
+                .per_pass
+                .entry(opening.name.to_string())
+                .or_default();
+            let built = apply(&self.best, &opening.edit)
+                .and_then(Module::parse)
+                .map(|m| (m, None));
+            let judged = self.judge(opening.name, vec![built])?;
+            self.accept_first(opening.name, judged)?;
         }
-        let edit = Edit {
-            remove_funcs: (m.num_imported_funcs..m.num_funcs())
-                .filter(|&g| g != f)
-                .collect(),
-            ..Edit::default()
-        };
-        let built = apply(m, &edit).and_then(Module::parse).map(|m| (m, None));
-        let judged = self.judge("isolate-culprit", vec![built])?;
-        self.accept_first("isolate-culprit", judged)?;
         Ok(())
     }
 
@@ -365,7 +397,7 @@ mod tests {
             mutate_budget,
             jobs,
             stop: None,
-            culprit: None,
+            openings: Vec::new(),
             resume: None,
             original_validity: None,
         }
@@ -460,7 +492,8 @@ mod tests {
     #[test]
     fn isolates_a_named_culprit_in_one_candidate() {
         let mut opts = options(1, Vec::new(), 0);
-        opts.culprit = Some(3);
+        let original = Module::parse(wat::parse_str(WAT).unwrap()).unwrap();
+        opts.openings.extend(Opening::keep_only(&original, 3));
         let (best, stats, calls, _) = reduce(WAT, opts);
         assert_eq!(calls, 1, "{stats:?}");
         assert_eq!(stats.per_pass["isolate-culprit"].accepted, 1);

@@ -19,7 +19,7 @@ mod parallel;
 mod stats;
 
 pub use cost::{complexity, cost};
-pub use driver::{Event, Interesting, OnEvent, Position, Reducer, ReducerOptions};
+pub use driver::{Event, Interesting, OnEvent, Opening, Position, Reducer, ReducerOptions};
 pub use gate::{Gate, GateDecision};
 pub use parallel::parallel_map;
 pub use stats::{PassStats, Stats};
