@@ -6,9 +6,11 @@
 //! the same directory without conflicts, and a rerun skips finished work:
 //! - `inputs/<name>.json`: what happened to one input (reduced, passes,
 //!   error), with its signature;
-//! - `reduced/<name>.wasm` (+ `.wat`, `.report.json`, `.report.md`);
+//! - `reduced/<name>.wasm` (+ `.wat`, `.report.json`, `.report.md`, and
+//!   `.wast` with `--emit-wast`);
 //! - `signatures/<id>/`: the smallest repro of each signature (`repro.wasm`,
-//!   `repro.wat`, `report.json`, `reproduce.sh`, `members.txt`), and
+//!   `repro.wat`, `report.json`, `reproduce.sh`, `members.txt`, and
+//!   `repro.wast` when its reduction wrote one), and
 //!   `index.json` + `index.md` at the top, rebuilt from `inputs/` at the
 //!   end of every run (and by `--index-only` once all shards are done).
 
@@ -49,6 +51,11 @@ pub struct CorpusOpts {
     /// Time budget for each module's reduction (e.g. 10m, 1h30m).
     #[arg(long, value_name = "DURATION", value_parser = crate::units::parse_duration)]
     pub time_budget: Option<Duration>,
+
+    /// Also write each reduced module as a `.wast` test for Wasmtime's test
+    /// suite (`signatures/<id>/repro.wast` for each signature).
+    #[arg(long)]
+    pub emit_wast: bool,
 
     /// Only rebuild the index from what OUT_DIR holds (after all shards).
     #[arg(long)]
@@ -130,6 +137,9 @@ fn flat_name(rel: &Path) -> String {
 
 impl CorpusOpts {
     pub fn run(self) -> Result<i32> {
+        if self.emit_wast {
+            crate::wast::check_expressible(&self.oracle)?;
+        }
         if !self.input.is_dir() {
             bail!("{}: not a directory", self.input.display());
         }
@@ -294,6 +304,7 @@ impl CorpusOpts {
             resume,
             quiet: true,
             verbose: 0,
+            emit_wast: self.emit_wast,
             original_runs: 3,
             confirm: 1,
         };
@@ -385,6 +396,14 @@ pub fn build_index(out: &Path) -> Result<Index> {
             &dir.join("reproduce.sh"),
             format!("#!/bin/sh\n# Run in this folder.\n{reproduce}\n").as_bytes(),
         )?;
+        let wast = crate::output::sibling(&reduced, "wast");
+        if let Ok(text) = std::fs::read_to_string(&wast) {
+            let own_name = wast.file_name().unwrap_or_default().to_string_lossy();
+            write_atomically(
+                &dir.join("repro.wast"),
+                text.replace(own_name.as_ref(), "repro.wast").as_bytes(),
+            )?;
+        }
         let member_names: Vec<String> = members.iter().map(|r| r.input.clone()).collect();
         write_atomically(
             &dir.join("members.txt"),

@@ -31,6 +31,7 @@ mod reproduce;
 mod same_file;
 mod units;
 mod version;
+mod wast;
 
 use clap::{Parser, Subcommand};
 

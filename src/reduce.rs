@@ -86,6 +86,11 @@ pub struct ReduceOpts {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub confirm: u32,
 
+    /// Also write OUTPUT's `.wast`: the failure as a test for Wasmtime's
+    /// test suite (`tests/misc_testsuite`), run by `wasmtime wast`.
+    #[arg(long)]
+    pub emit_wast: bool,
+
     /// One line per candidate on stderr (pass, size, time, verdict,
     /// outcome); `-vv` shows the whole outcome and the check's peak memory.
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
@@ -130,6 +135,9 @@ impl ReduceOpts {
 
     fn reduce(self, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Result<i32> {
         let started = Instant::now();
+        if self.emit_wast {
+            crate::wast::check_expressible(&self.oracle)?;
+        }
         let passes = self.selected_passes()?;
         let input = self.input.clone().expect("clap requires INPUT");
         let output = match &self.output {
@@ -396,14 +404,15 @@ impl ReduceOpts {
         let final_outcome = verdict
             .as_ref()
             .map_or(established.outcome.clone(), |v| v.outcome.clone());
-        let reproduction = crate::reproduce::Case {
+        let output_shown = output.display().to_string();
+        let reduced = crate::reproduce::Reduced {
             opts: &self.oracle,
             criterion: &criterion,
             outcome: &final_outcome,
             module: &best,
-            file: &output.display().to_string(),
-        }
-        .reproduction();
+            file: &output_shown,
+        };
+        let reproduction = reduced.reproduction();
         let mut report = Report {
             whittle_version: env!("CARGO_PKG_VERSION"),
             wasmtime_version: crate::WASMTIME_VERSION,
@@ -424,7 +433,7 @@ impl ReduceOpts {
             signature: criterion.signature().cloned(),
             criterion: criterion.describe(),
             original_outcome: established.outcome.clone(),
-            final_outcome,
+            final_outcome: final_outcome.clone(),
             original_measured: established.measured.clone(),
             final_measured: verdict
                 .as_ref()
@@ -463,6 +472,9 @@ impl ReduceOpts {
                 &sibling(&output, "report.md"),
                 report.markdown(&wat).as_bytes(),
             )?;
+            if self.emit_wast {
+                write_wast(&output, &reduced, report.before.bytes, &shown(&input))?;
+            }
         }
         self.say(format_args!(
             "whittle: {} -> {} bytes, {} -> {} functions in {:.1} s ({} oracle calls, {} cached, {} invalid skipped{}){}",
@@ -704,10 +716,34 @@ fn explain_full_disk(error: anyhow::Error, output: &Path, written: bool) -> anyh
     )
 }
 
+/// `--emit-wast`: OUTPUT's `.wast`, or a note saying why there is none.
+fn write_wast(
+    output: &Path,
+    reduced: &crate::reproduce::Reduced,
+    source_bytes: usize,
+    source: &str,
+) -> Result<()> {
+    let path = sibling(output, "wast");
+    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
+    let failure = crate::wast::Failure {
+        reduced,
+        source,
+        source_bytes,
+        file_name: &file_name,
+    };
+    match failure.wast() {
+        Ok(text) => write_atomically(&path, text.as_bytes()),
+        Err(why) => {
+            eprintln!("whittle: note: no .wast written: {why:#}");
+            Ok(())
+        }
+    }
+}
+
 /// Every file a run writes beside the checkpoint: the output first.
 fn written_files(output: &Path) -> Vec<PathBuf> {
     let mut files = vec![output.to_path_buf()];
-    files.extend(["wat", "report.json", "report.md"].map(|ext| sibling(output, ext)));
+    files.extend(["wat", "report.json", "report.md", "wast"].map(|ext| sibling(output, ext)));
     files
 }
 

@@ -142,13 +142,20 @@ impl Report {
             "# Reduced test case\n\n\
              - Wasmtime: {wasmtime}\n\
              - Flags: {flags}\n\
-             - Failure: {kind}: {message}\n\
+             - Failure: {kind}{at}: {message}\n\
              - Reproduce: {reproduce} ({expect})\n\
              {stock_cli}\
              - Size: {before} bytes -> {after} bytes ({funcs_before} -> {funcs_after} functions), \
              reduced by wasm-whittle {version} in {calls} oracle calls, {wall:.1} s\n\n\
              {shown_wat}",
             kind = self.final_outcome.kind(),
+            at = match &self.final_outcome {
+                whittle_oracle::Outcome::Panic {
+                    location: Some(location),
+                    ..
+                } => format!(" at {location}"),
+                _ => String::new(),
+            },
             reproduce = reproduce.join(" and "),
             expect = self.reproduce_expect.describe(),
             stock_cli = self.reproduce_stock_cli.as_ref().map_or(String::new(), |c| format!(

@@ -79,8 +79,9 @@ pub struct Reproduction {
     pub stock_cli: Option<String>,
 }
 
-/// Everything the commands depend on.
-pub struct Case<'a> {
+/// The reduced module and how it was judged: everything its `Reproduce:`
+/// commands (and its `.wast`, [`crate::wast`]) depend on.
+pub struct Reduced<'a> {
     pub opts: &'a OracleOpts,
     pub criterion: &'a Criterion,
     /// The reduced module's outcome (first configuration for a differential).
@@ -98,7 +99,7 @@ fn words(words: &[String]) -> String {
         .join(" ")
 }
 
-impl Case<'_> {
+impl Reduced<'_> {
     pub fn reproduction(&self) -> Reproduction {
         let opts = self.opts;
         if opts.predicate.is_some() || !opts.wasmtime.is_empty() {
@@ -318,7 +319,7 @@ fn returns_nan(outcome: &Outcome) -> bool {
 
 /// The innermost cause of an error chain joined with `": "` (what the CLI
 /// prints on the last line of its `Caused by:` list).
-fn innermost(message: &str) -> String {
+pub fn innermost(message: &str) -> String {
     let last_line = message.trim().lines().last().unwrap_or("");
     last_line
         .rsplit(": ")
@@ -347,7 +348,7 @@ mod tests {
         let criterion = Criterion::Failure {
             signature: whittle_oracle::Signature::from_original(&outcome).unwrap(),
         };
-        Case {
+        Reduced {
             opts: &opts(args),
             criterion: &criterion,
             outcome: &outcome,

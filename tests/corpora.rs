@@ -102,6 +102,19 @@ fn run_case(name: &str) {
     }
     assert!(report["oracle_calls"].as_u64().unwrap() > 0);
     check_reproduction(tmp.path(), &report);
+    let wast = case["wast"].as_str().unwrap();
+    if wast == "none" {
+        // Refused before any work, with the reason.
+        let mut emit: Vec<&str> = vec!["reduce", "min.wasm", "-o", "w.wasm", "--emit-wast"];
+        emit.extend(args.iter().map(String::as_str));
+        let out = whittle(tmp.path(), &emit);
+        assert_exit(&out, 2);
+        assert!(
+            text(&out.stderr).starts_with("whittle: error: --emit-wast: "),
+            "{}",
+            text(&out.stderr)
+        );
+    }
     if noisy.is_object() {
         // A measurement near the bound can come out either side on a rerun:
         // 1-minimality is only asserted where the oracle is deterministic.
@@ -110,7 +123,11 @@ fn run_case(name: &str) {
 
     // 1-minimal: reducing the result again changes nothing, because no
     // single target of any pass (nor the seeded wasm-mutate stage) helps.
+    // With --emit-wast where the failure has a .wast form (checked below).
     let mut again: Vec<&str> = vec!["reduce", "min.wasm", "-o", "again.wasm", "-q"];
+    if wast != "none" {
+        again.push("--emit-wast");
+    }
     again.extend(args.iter().map(String::as_str));
     let out = whittle(tmp.path(), &again);
     assert_exit(&out, 0);
@@ -127,11 +144,83 @@ fn run_case(name: &str) {
         assert_eq!(stats["accepted"], 0, "{name}: {pass} still finds something");
     }
 
+    if wast != "none" {
+        check_wast(tmp.path(), "again.wast", wast, &report);
+    }
+
     // An independent check of the result through the same oracle.
     let mut check: Vec<&str> = vec!["check", "min.wasm", "--quiet"];
     check.extend(args.iter().map(String::as_str));
     let out = whittle(tmp.path(), &check);
     assert_exit(&out, 0);
+}
+
+/// `sh -c command` in `dir` as a user would run it: the stock `wasmtime`
+/// CLI (`wasmtime`) and `whittle` on PATH.
+fn user_shell(dir: &Path, wasmtime: &Path, command: &str) -> std::process::Output {
+    let whittle_exe = whittle_exe();
+    let bins = [wasmtime.parent().unwrap(), whittle_exe.parent().unwrap()];
+    let path = std::env::join_paths(
+        bins.iter()
+            .map(|p| p.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    Command::new("sh")
+        .args(["-c", command])
+        .current_dir(dir)
+        .env("PATH", &path)
+        .env("WHITTLE", &whittle_exe)
+        .output()
+        .unwrap()
+}
+
+/// The emitted `.wast` parses with the `wast` crate, and the `wasmtime
+/// wast` command its comment gives (run by the Wasmtime 48.0.8 CLI) passes
+/// or fails as the file says (`expect`: `passes`, `fails`, or `fails on
+/// its host` for a module compiled for another architecture, which is
+/// only run there), failing with the reduced module's own failure.
+fn check_wast(dir: &Path, file: &str, expect: &str, report: &Value) {
+    let passes_today = expect == "passes";
+    let wast_text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let buffer = wast::parser::ParseBuffer::new(&wast_text).unwrap();
+    if let Err(e) = wast::parser::parse::<wast::Wast>(&buffer) {
+        panic!("{file} does not parse: {e}\n{wast_text}");
+    }
+    let says = if passes_today {
+        ";; This test passes while "
+    } else {
+        ";; This test fails today "
+    };
+    assert!(wast_text.contains(says), "{wast_text}");
+    let command = wast_text
+        .lines()
+        .skip_while(|l| !l.ends_with("Run it with:"))
+        .nth(1)
+        .and_then(|l| l.strip_prefix(";;   "))
+        .unwrap_or_else(|| panic!("no command in\n{wast_text}"));
+    assert!(command.starts_with("wasmtime wast ") && command.ends_with(file));
+    let elsewhere = format!("host (here: {}).", std::env::consts::ARCH);
+    if expect == "fails on its host" && wast_text.contains(&elsewhere) {
+        return; // `wasmtime wast` cannot run another architecture's code
+    }
+    let Some(wasmtime) = wasmtime_wast_cli() else {
+        return;
+    };
+    let out = user_shell(dir, &wasmtime, command);
+    let stderr = text(&out.stderr);
+    if passes_today {
+        assert!(out.status.success(), "{command}:\n{stderr}\n{wast_text}");
+        return;
+    }
+    assert!(!out.status.success(), "{command} passed:\n{wast_text}");
+    // The failure is the reduced module's: its message, or the disagreeing
+    // result of a differential.
+    let message = report["final_outcome"]["message"].as_str().map_or_else(
+        || "didn't match".to_string(),
+        |m| m.lines().next().unwrap().to_string(),
+    );
+    assert!(stderr.contains(&message), "no `{message}` in:\n{stderr}");
 }
 
 /// Run the report's `reproduce` commands as a user would (a shell, the
@@ -143,25 +232,9 @@ fn check_reproduction(dir: &Path, report: &Value) {
     };
     let commands: Vec<&str> = report["reproduce"].as_str().unwrap().lines().collect();
     let expect = &report["reproduce_expect"];
-    let whittle_exe = whittle_exe();
-    let bins = [wasmtime.parent().unwrap(), whittle_exe.parent().unwrap()];
-    let path = std::env::join_paths(
-        bins.iter()
-            .map(|p| p.to_path_buf())
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
-    )
-    .unwrap();
     let runs: Vec<std::process::Output> = commands
         .iter()
-        .map(|c| {
-            Command::new("sh")
-                .args(["-c", c])
-                .current_dir(dir)
-                .env("PATH", &path)
-                .env("WHITTLE", &whittle_exe)
-                .output()
-                .unwrap()
-        })
+        .map(|c| user_shell(dir, &wasmtime, c))
         .collect();
     let shown = || {
         runs.iter()
@@ -225,12 +298,7 @@ fn check_reproduction(dir: &Path, report: &Value) {
     if let Some(stock) = report["reproduce_stock_cli"].as_str() {
         // A resource bound: the stock CLI under /usr/bin/time, for
         // comparison; it must run and print its figures.
-        let out = Command::new("sh")
-            .args(["-c", stock])
-            .current_dir(dir)
-            .env("PATH", &path)
-            .output()
-            .unwrap();
+        let out = user_shell(dir, &wasmtime, stock);
         let last = text(&out.stderr).lines().last().unwrap_or("").to_string();
         assert!(out.status.success(), "{stock}: {out:?}");
         assert!(

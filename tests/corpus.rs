@@ -115,6 +115,75 @@ fn groups_by_signature_keeps_the_smallest_and_lists_the_rest() {
     assert_eq!(before, after);
 }
 
+/// `--emit-wast`: each signature's smallest repro as a test for Wasmtime's
+/// suite, named for its folder.
+#[test]
+fn emit_wast_writes_a_test_per_signature() {
+    let tmp = tempfile::tempdir().unwrap();
+    make_corpus(&tmp.path().join("in"));
+    corpus(tmp.path(), "out", &["--emit-wast"]);
+    let out = tmp.path().join("out");
+    let index = index(&out);
+    let sigs = index["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 2, "{index:#}");
+    for sig in sigs {
+        let folder = out.join("signatures").join(sig["id"].as_str().unwrap());
+        let wast = std::fs::read_to_string(folder.join("repro.wast")).unwrap();
+        let buffer = wast::parser::ParseBuffer::new(&wast).unwrap();
+        wast::parser::parse::<wast::Wast>(&buffer).unwrap();
+        assert!(
+            wast.contains("\n;;   wasmtime wast -W simd=n,relaxed-simd=n repro.wast\n"),
+            "{wast}"
+        );
+        if sig["smallest"] == "a.wat" {
+            assert_eq!(
+                wast,
+                format!(
+                    ";;! simd = false
+;;! relaxed_simd = false
+
+;; Reduced by wasm-whittle {} from `in/a.wat` (69 -> 29 bytes).
+;; Wasmtime 48.0.8 (built into whittle, debug assertions {}) gives:
+;;   error: failed to compile: wasm[0]::function[0]: WebAssembly translation error: Invalid input WebAssembly code at offset 25: SIMD support is not enabled
+;; This test passes while Wasmtime rejects the module this way. Run it with:
+;;   wasmtime wast -W simd=n,relaxed-simd=n repro.wast
+
+(assert_invalid
+  (module
+    (type (;0;) (func))
+    (func (;0;) (type 0)
+      i32.const 0
+      i32x4.splat
+      unreachable
+    )
+  )
+  \"SIMD support is not enabled\")
+",
+                    env!("CARGO_PKG_VERSION"),
+                    if cfg!(debug_assertions) { "on" } else { "off" }
+                )
+            );
+        }
+    }
+    // A predicate's verdict has no .wast form: refused before any work.
+    let out = whittle(
+        tmp.path(),
+        &[
+            "corpus",
+            "in",
+            "-o",
+            "p",
+            "--emit-wast",
+            "--predicate",
+            "true",
+        ],
+    );
+    assert_refused(
+        &out,
+        "whittle: error: --emit-wast: a predicate's verdict has no .wast form\n",
+    );
+}
+
 #[test]
 fn shards_merge_into_the_same_index() {
     let tmp = tempfile::tempdir().unwrap();

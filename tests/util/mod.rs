@@ -128,3 +128,29 @@ pub fn wasmtime_cli() -> Option<PathBuf> {
     eprintln!("skipped: no wasmtime 48.0.8 CLI (set WHITTLE_WASMTIME)");
     None
 }
+
+/// The CLI of [`wasmtime_cli`] if it has the `wast` subcommand (the CLI's
+/// `wast` cargo feature, which `.ci/run` installs): required where
+/// `WHITTLE_REQUIRE_WASMTIME_WAST` is set (`.ci/run` sets it), else skipped
+/// with a note.
+pub fn wasmtime_wast_cli() -> Option<PathBuf> {
+    let cli = wasmtime_cli()?;
+    // (Builds without clap's default features have no `--help`: run a
+    // one-module script.)
+    let probe = tempfile::tempdir().unwrap();
+    let script = probe.path().join("probe.wast");
+    std::fs::write(&script, "(module)").unwrap();
+    let has_wast = Command::new(&cli)
+        .arg("wast")
+        .arg(&script)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if has_wast {
+        return Some(cli);
+    }
+    if std::env::var_os("WHITTLE_REQUIRE_WASMTIME_WAST").is_some() {
+        panic!("the wasmtime CLI at {cli:?} has no `wast` subcommand: install it with the `wast` feature, as .ci/run does");
+    }
+    eprintln!("skipped: the wasmtime CLI has no `wast` subcommand");
+    None
+}
