@@ -13,6 +13,11 @@
 //! `-W max-memory-size=...`-style flags. Running calls `--invoke NAME` (or
 //! `_start`) with default arguments, under `-W fuel=N` if given, else under
 //! an epoch deadline, so an infinite loop ends as a timeout, not a hang.
+//!
+//! With `--coverage FILE` the module is a recording copy (see
+//! `whittle_hint`): the child runs its exported start function itself, then
+//! `--invoke` as usual, and writes the copy's marks to FILE whatever the run
+//! did (returned, trapped, ran out of fuel or time, panicked).
 
 use crate::flags::WasmtimeFlags;
 use std::panic::{self, AssertUnwindSafe};
@@ -20,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 use wasmtime::{
-    Engine, ExternType, Func, Global, Linker, Memory, Module, Ref, Store, StoreLimits,
+    Engine, ExternType, Func, Global, Instance, Linker, Memory, Module, Ref, Store, StoreLimits,
     StoreLimitsBuilder, Table, Tag, Val,
 };
 use whittle_oracle::classify::ChildPeak;
@@ -56,6 +61,9 @@ pub struct ChildOpts {
     run_timeout_ms: u64,
     #[arg(long, value_enum, default_value = "zero")]
     stubs: Stubs,
+    /// The module is a recording copy: write its marks here after the run.
+    #[arg(long)]
+    coverage: Option<PathBuf>,
     /// Wasmtime flags, as produced by `WasmtimeFlags::to_args`, then the module.
     #[arg(last = true, num_args = 1..)]
     args: Vec<String>,
@@ -159,6 +167,17 @@ fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
     if fuel.is_none() {
         config.epoch_interruption(true);
     }
+    if opts.coverage.is_some() {
+        // The marks live in a memory of their own.
+        config.wasm_multi_memory(true);
+        // A mark is `i32.const; i32.const; i32.store8`: with those free, the
+        // recording's fuel lasts at least as far into the run as the
+        // original's (further only records more, which cuts less).
+        let mut cost = wasmtime::OperatorCost::new();
+        cost.I32Const = 0;
+        cost.I32Store8 = 0;
+        config.operator_cost(cost);
+    }
     let engine = match Engine::new(&config) {
         Ok(e) => e,
         Err(e) => return error(e),
@@ -258,14 +277,22 @@ fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
         Ok(i) => i,
         Err(e) => return trap_or_error(e),
     };
+    match &opts.coverage {
+        None => run_instance(opts, &mut store, &instance),
+        Some(marks) => record(opts, marks, &mut store, &instance),
+    }
+}
+
+/// With `--phase run`, call the export (the instance is already there).
+fn run_instance(opts: &ChildOpts, store: &mut Store<StoreLimits>, instance: &Instance) -> Outcome {
     if opts.phase == Phase::Instantiate {
         return Outcome::Ok;
     }
     let name = opts.invoke.as_deref().unwrap_or("_start");
-    let Some(func) = instance.get_func(&mut store, name) else {
+    let Some(func) = instance.get_func(&mut *store, name) else {
         return error(format!("no exported function `{name}` to invoke"));
     };
-    let ty = func.ty(&store);
+    let ty = func.ty(&*store);
     let params = match invoke_params(name, &ty, &opts.invoke_args) {
         Ok(params) => params,
         Err(e) => return error(e),
@@ -274,11 +301,43 @@ fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
         .results()
         .map(|r| Val::default_for_ty(&r).unwrap_or(Val::I32(0)))
         .collect();
-    match func.call(&mut store, &params, &mut results) {
+    match func.call(&mut *store, &params, &mut results) {
         Ok(()) => Outcome::Returned {
             values: results.iter().map(show).collect(),
         },
         Err(e) => trap_or_error(e),
+    }
+}
+
+/// Run a recording copy: its start function (which it exports instead of
+/// starting, so that a trap there leaves an instance to read), then as
+/// usual; write its marks to `marks` whatever happened, a panic included
+/// (which then goes on to be reported as usual).
+fn record(
+    opts: &ChildOpts,
+    marks: &Path,
+    store: &mut Store<StoreLimits>,
+    instance: &Instance,
+) -> Outcome {
+    let Some(memory) = instance.get_memory(&mut *store, whittle_hint::COVERAGE_EXPORT) else {
+        return error("not a recording copy: no coverage memory");
+    };
+    let ran = panic::catch_unwind(AssertUnwindSafe(|| {
+        if let Some(start) = instance.get_func(&mut *store, whittle_hint::START_EXPORT) {
+            if let Err(e) = start.call(&mut *store, &[], &mut []) {
+                return trap_or_error(e);
+            }
+        }
+        run_instance(opts, store, instance)
+    }));
+    let written = std::fs::write(marks, memory.data(&*store));
+    match (ran, written) {
+        (Err(panic), _) => panic::resume_unwind(panic),
+        (Ok(_), Err(e)) => error(format!(
+            "whittle child: cannot write {}: {e}",
+            marks.display()
+        )),
+        (Ok(outcome), Ok(())) => outcome,
     }
 }
 

@@ -307,6 +307,7 @@ impl CorpusOpts {
             emit_wast: self.emit_wast,
             original_runs: 3,
             confirm: 1,
+            no_hints: false,
         };
         let code = opts.run()?;
         if code == 130 {

@@ -16,6 +16,7 @@ mod explain;
 mod final_check;
 mod flags;
 mod flaky;
+mod hint;
 mod input;
 mod interrupt;
 mod invoke;

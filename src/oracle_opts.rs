@@ -129,13 +129,7 @@ impl OracleOpts {
                 }
             }
         } else {
-            self.flags.validate()?;
-            let exe = std::env::current_exe().context("cannot find the whittle executable")?;
-            let mut args = vec![OsString::from(CHILD_COMMAND)];
-            args.extend(self.child_args().into_iter().map(OsString::from));
-            args.push("--".into());
-            args.extend(flags);
-            OracleKind::Builtin { exe, args }
+            self.builtin(&[])?
         };
         let mut oracle = Oracle::new(
             kind,
@@ -189,6 +183,19 @@ impl OracleOpts {
         opts.flags = parsed.flags;
         opts.differential = None;
         Ok(opts)
+    }
+
+    /// The built-in child with these options, and `extra` child options
+    /// (such as `--coverage FILE`).
+    pub fn builtin(&self, extra: &[String]) -> Result<OracleKind> {
+        self.flags.validate()?;
+        let exe = std::env::current_exe().context("cannot find the whittle executable")?;
+        let mut args = vec![OsString::from(CHILD_COMMAND)];
+        args.extend(self.child_args().into_iter().map(OsString::from));
+        args.extend(extra.iter().map(OsString::from));
+        args.push("--".into());
+        args.extend(self.flags.to_args().into_iter().map(OsString::from));
+        Ok(OracleKind::Builtin { exe, args })
     }
 
     /// The built-in child's own options (before the wasmtime flags).

@@ -95,6 +95,13 @@ pub struct ReduceOpts {
     /// outcome); `-vv` shows the whole outcome and the check's peak memory.
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
+
+    /// Skip the guesses tried once before the passes: cutting what the
+    /// original's run never entered (`--phase run`/`instantiate`, or a
+    /// `--predicate` whose entry point is known) and keeping only the
+    /// function the failure names.
+    #[arg(long)]
+    pub no_hints: bool,
 }
 
 /// The largest result printed as WAT when a run is stopped early (Ctrl-C,
@@ -313,11 +320,25 @@ impl ReduceOpts {
                 Err(e) => Err(e),
             }
         };
-        let openings: Vec<Opening> =
-            crate::culprit::culprit(&criterion, &established.outcome, &start_module)
-                .and_then(|f| Opening::keep_only(&start_module, f))
-                .into_iter()
-                .collect();
+        // Openings are tried only by a fresh run. The execution hint's cut
+        // keeps every index, so it goes first.
+        let mut openings: Vec<Opening> = Vec::new();
+        if resume.is_none() && !self.no_hints {
+            let t = Instant::now();
+            let say = |args: std::fmt::Arguments<'_>| {
+                if self.verbose > 0 {
+                    self.say(args)
+                }
+            };
+            let hint = crate::hint::record_run(&self.oracle, &start_module, timeout, &say);
+            checks_outside += t.elapsed();
+            openings.extend(hint.cut);
+            // Both of these remove functions: only one can be written
+            // against the start's indices.
+            let culprit = crate::culprit::culprit(&criterion, &established.outcome, &start_module)
+                .and_then(|f| Opening::keep_only(&start_module, f));
+            openings.extend(culprit.or(hint.remove));
+        }
         // The budget counts from the start, but checking the original is
         // never cut short (without it there is nothing to preserve): the
         // watch starts with the reduction proper.
