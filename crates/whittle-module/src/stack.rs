@@ -209,7 +209,7 @@ pub fn repair(before: &StackSnapshot, after: &StackSnapshot, out: &mut Vec<u8>) 
 /// by the validator becomes the bottom type of its hierarchy (`nofunc`,
 /// `none`, `nocont`): its null is a valid value wherever the original type
 /// is expected, and it needs no type index.
-fn convert(resources: &ValidatorResources, ty: wasmparser::ValType) -> ValType {
+pub(crate) fn convert(resources: &ValidatorResources, ty: wasmparser::ValType) -> ValType {
     let wasmparser::ValType::Ref(r) = ty else {
         return crate::types::from_wasmparser(ty);
     };

@@ -14,12 +14,23 @@
 //! few statements that leave values (or sit in unreachable code) come with
 //! their repair, the default constants or drops that stand in for them,
 //! computed here once from `wasmparser`'s validator rather than for every
-//! candidate.
+//! candidate. A statement that ends reachable code (`br`, `return`,
+//! `throw`...) and is followed by dead code stands in as `unreachable`:
+//! the dead code after it pops from the polymorphic stack and would not
+//! validate once reachable. At the end of a sequence it stands in as the
+//! defaults of the sequence's results.
 
 use crate::module::Module;
-use crate::stack::{for_each_body, repair, snapshot, StackSnapshot};
+use crate::stack::{convert, for_each_body, repair, snapshot, StackSnapshot};
+use crate::types::default_instruction;
 use anyhow::Result;
-use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
+use wasm_encoder::Encode;
+use wasmparser::{
+    BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources, WasmModuleResources,
+};
+
+/// The `unreachable` instruction.
+const UNREACHABLE: u8 = 0x00;
 
 /// One statement of a defined function's body.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +81,17 @@ struct Sequence {
     /// and, unless it started at the base in reachable code, the stack
     /// before it.
     open: Option<(usize, usize, Option<StackSnapshot>)>,
+    /// The last statement found, when it ended reachable code: its repair
+    /// depends on whether code follows it in this sequence.
+    ended_reachable: Option<EndedReachable>,
+}
+
+/// A statement after which the sequence is unreachable.
+struct EndedReachable {
+    /// Its position in `Scan::found`.
+    index: usize,
+    /// It is a lone `unreachable`, which cannot stand in for itself.
+    lone_unreachable: bool,
 }
 
 /// The scan of one body: the validator, the sequences open around the
@@ -81,6 +103,8 @@ struct Scan {
     fv: FuncValidator<ValidatorResources>,
     sequences: Vec<Sequence>,
     found: Vec<Statement>,
+    /// The op just validated is `unreachable`.
+    at_unreachable: bool,
 }
 
 fn body_statements(
@@ -98,6 +122,7 @@ fn body_statements(
         fv,
         sequences: Vec::new(),
         found: Vec::new(),
+        at_unreachable: false,
     };
     scan.enter()?;
     let mut reader = body.get_operators_reader()?;
@@ -116,10 +141,12 @@ fn body_statements(
         if closes {
             // The sequence ends: its last statement leaves what it leaves.
             scan.close(i.saturating_sub(1), offset)?;
+            scan.nothing_follows()?;
         } else {
             scan.open(i, offset)?;
         }
         scan.fv.op(offset, &op)?;
+        scan.at_unreachable = matches!(op, Operator::Unreachable);
         match op {
             Operator::Block { .. }
             | Operator::Loop { .. }
@@ -149,6 +176,7 @@ impl Scan {
             base: self.fv.operand_stack_height(),
             at_base: snapshot(&self.fv)?,
             open: None,
+            ended_reachable: None,
         });
         Ok(())
     }
@@ -166,11 +194,25 @@ impl Scan {
             return Ok(());
         };
         if seq.open.is_none() {
-            let regular = height == seq.base && !unreachable;
-            let before = if regular {
+            // Code follows a statement that ended reachable code: only
+            // `unreachable` keeps that code dead.
+            if let Some(ended) = seq.ended_reachable.take() {
+                if ended.lone_unreachable {
+                    self.found.remove(ended.index);
+                } else {
+                    self.found[ended.index].repair = vec![UNREACHABLE];
+                }
+            }
+            // A statement is regular when it starts with the stack the
+            // sequence started with, values and their types: the values a
+            // sequence starts with (a block's parameters) may have been
+            // replaced by others of other types.
+            let at_base = height == seq.base && !unreachable;
+            let before = if at_base && seq.base as usize == seq.at_base.frame_base {
                 None
             } else {
-                Some(snapshot(&self.fv)?)
+                let now = snapshot(&self.fv)?;
+                (!at_base || now.types != seq.at_base.types).then_some(now)
             };
             seq.open = Some((i, offset, before));
         }
@@ -200,14 +242,34 @@ impl Scan {
         let Some((first, start, before)) = seq.open.take() else {
             return Ok(());
         };
-        let balanced = height == seq.base && !unreachable;
+        let mut after = None;
+        let mut balanced = height == seq.base && !unreachable;
+        if balanced && seq.base as usize > seq.at_base.frame_base {
+            // The values the sequence starts with (a block's parameters, a
+            // caught exception's) may have been replaced by others of the
+            // same number but other types.
+            let now = snapshot(&self.fv)?;
+            balanced = now.types == seq.at_base.types;
+            after = Some(now);
+        }
         let mut bytes = Vec::new();
         if before.is_some() || !balanced {
             let before = before.as_ref().unwrap_or(&seq.at_base);
-            if repair(before, &snapshot(&self.fv)?, &mut bytes).is_err() {
+            let after = match after {
+                Some(after) => after,
+                None => snapshot(&self.fv)?,
+            };
+            if repair(before, &after, &mut bytes).is_err() {
                 // Leaves a value with no default: not a target.
                 return Ok(());
             }
+        }
+        let was_reachable = before.as_ref().is_none_or(|b| !b.unreachable);
+        if was_reachable && unreachable {
+            seq.ended_reachable = Some(EndedReachable {
+                index: self.found.len(),
+                lone_unreachable: first == last && self.at_unreachable,
+            });
         }
         self.found.push(Statement {
             func: self.func,
@@ -218,6 +280,58 @@ impl Scan {
             repair: bytes,
         });
         Ok(())
+    }
+
+    /// The innermost sequence ends here (at an `end`, `else`, `catch`...):
+    /// a statement that ended reachable code just before stands in as the
+    /// defaults of the construct's results, after its own repair's drops.
+    fn nothing_follows(&mut self) -> Result<()> {
+        let Some(ended) = self
+            .sequences
+            .last_mut()
+            .and_then(|seq| seq.ended_reachable.take())
+        else {
+            return Ok(());
+        };
+        let results = self.frame_results();
+        let mut repair = std::mem::take(&mut self.found[ended.index].repair);
+        let defaults = results.as_ref().map(|types| {
+            types
+                .iter()
+                .map(|&ty| default_instruction(convert(self.fv.resources(), ty)))
+                .collect::<Option<Vec<_>>>()
+        });
+        match defaults {
+            Some(Some(defaults)) if !ended.lone_unreachable || defaults.is_empty() => {
+                for instruction in defaults {
+                    instruction.encode(&mut repair);
+                }
+                self.found[ended.index].repair = repair;
+            }
+            // A result without a default (or of a type not known here):
+            // only `unreachable` stands in.
+            _ if ended.lone_unreachable => {
+                self.found.remove(ended.index);
+            }
+            _ => self.found[ended.index].repair = vec![UNREACHABLE],
+        }
+        Ok(())
+    }
+
+    /// The result types of the innermost construct (the function's, at
+    /// the body's end).
+    fn frame_results(&self) -> Option<Vec<wasmparser::ValType>> {
+        Some(match self.fv.get_control_frame(0)?.block_type {
+            BlockType::Empty => Vec::new(),
+            BlockType::Type(ty) => vec![ty],
+            BlockType::FuncType(idx) => self
+                .fv
+                .resources()
+                .sub_type_at(idx)?
+                .unwrap_func()
+                .results()
+                .to_vec(),
+        })
     }
 }
 
@@ -289,5 +403,61 @@ mod tests {
         assert_eq!(found[0].0..=found[0].1, 0..=1);
         assert_eq!(found.len(), 2);
         assert_eq!((found[1].0, found[1].1), (2, 3));
+        // Without the `return`, the dead code would pop from an empty
+        // stack: `unreachable` stands in for it.
+        assert_eq!(found[0].3, [UNREACHABLE]);
+    }
+
+    #[test]
+    fn a_branch_at_the_end_stands_in_as_the_results() {
+        let found = of(r#"(module (func (result i32)
+            block (result i64)           ;; 0
+              i64.const 7                ;; 1
+              br 0                       ;; 2
+            end                          ;; 3
+            drop                         ;; 4
+            unreachable))                ;; 5"#);
+        assert_eq!(
+            found,
+            [
+                // `i64.const 0` gives the block its result.
+                (1, 2, 1, vec![0x42, 0x00]),
+                (0, 4, 0, vec![]),
+                // A lone `unreachable` that the function's result needs is
+                // not a target: only itself could stand in for it.
+            ]
+        );
+        // At the end of a function without results it simply goes.
+        assert_eq!(
+            of("(module (func nop unreachable))"),
+            [(0, 0, 0, vec![]), (1, 1, 0, vec![])]
+        );
+    }
+
+    #[test]
+    fn a_replaced_parameter_is_repaired() {
+        let found = of(r#"(module (func
+            i32.const 1                  ;; 0
+            block (param i32)            ;; 1
+              i64.extend_i32_u           ;; 2
+              i32.wrap_i64               ;; 3
+              f32.convert_i32_s          ;; 4
+              i32.trunc_f32_s            ;; 5
+              drop                       ;; 6
+            end))                        ;; 7"#);
+        // Each conversion keeps the height at the block's base but changes
+        // the type there: taking it out drops its operand and pushes a
+        // default of its result.
+        assert_eq!(
+            found,
+            [
+                (2, 2, 1, vec![0x1a, 0x42, 0x00]),
+                (3, 3, 1, vec![0x1a, 0x41, 0x00]),
+                (4, 4, 1, vec![0x1a, 0x43, 0, 0, 0, 0]),
+                (5, 5, 1, vec![0x1a, 0x41, 0x00]),
+                (6, 6, 1, vec![0x1a]),
+                (0, 7, 0, vec![]),
+            ]
+        );
     }
 }
