@@ -8,6 +8,7 @@
 //! It is built on `wasm-encoder`'s `Reencode`, with one remap per index space.
 
 mod body;
+mod dead_values;
 mod edit;
 mod module;
 mod names;
@@ -20,6 +21,7 @@ mod uses;
 mod validate;
 mod wat;
 
+pub use dead_values::dead_values;
 pub use edit::{Edit, Retype};
 pub use module::{Export, GlobalInfo, Import, ItemKind, Module, Section};
 pub use rewrite::apply;
