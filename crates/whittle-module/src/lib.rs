@@ -27,7 +27,7 @@ pub use module::{Export, GlobalInfo, Import, ItemKind, Module, Section};
 pub use rewrite::apply;
 pub use stack::{all_stack_heights, repair, stack_heights, stack_snapshots, StackSnapshot};
 pub use statements::{statements, Statement};
-pub use uses::used_types;
+pub use uses::{addressed_memories_and_tables, used_types};
 pub use validate::{validate, Validity};
 pub use wat::to_wat;
 

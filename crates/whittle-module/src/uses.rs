@@ -1,10 +1,13 @@
-//! Which types does a module use, outside their own recursion group?
+//! Which types, memories and tables does a module use?
 //!
-//! The `remove-types` pass only offers groups nobody refers to, so that the
-//! driver does not waste candidates on removals that cannot be repaired.
-//! Every section but the type section is walked with a `Reencode` whose
-//! `type_index` hook records what it sees; the type section (our own model)
-//! contributes references that cross group boundaries.
+//! The `remove-types` pass only offers groups nobody refers to, and
+//! `simplify-limits` only changes the index type of memories and tables
+//! that no instruction or segment addresses, so that the driver does not
+//! waste candidates on changes that cannot be valid. Every section but the
+//! type section (and exports, which name an item without using it) is
+//! walked with a `Reencode` whose index hooks record what they see; the
+//! type section (our own model) contributes type references that cross
+//! group boundaries.
 
 use crate::module::Module;
 use crate::types::{Composite, Heap, ValType};
@@ -14,26 +17,48 @@ use std::convert::Infallible;
 use wasm_encoder::reencode::{Error, Reencode};
 use wasmparser::{Parser, Payload};
 
+#[derive(Default)]
 struct Recorder {
-    used: BTreeSet<u32>,
+    types: BTreeSet<u32>,
+    memories: BTreeSet<u32>,
+    tables: BTreeSet<u32>,
 }
 
 impl Reencode for Recorder {
     type Error = Infallible;
 
     fn type_index(&mut self, ty: u32) -> Result<u32, Error<Infallible>> {
-        self.used.insert(ty);
+        self.types.insert(ty);
         Ok(ty)
     }
+
+    fn memory_index(&mut self, memory: u32) -> Result<u32, Error<Infallible>> {
+        self.memories.insert(memory);
+        Ok(memory)
+    }
+
+    fn table_index(&mut self, table: u32) -> Result<u32, Error<Infallible>> {
+        self.tables.insert(table);
+        Ok(table)
+    }
+}
+
+fn recorded(m: &Module) -> Result<Recorder> {
+    let mut r = Recorder::default();
+    walk(&mut r, m).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(r)
+}
+
+/// Memories and tables (absolute indices) that an instruction or an active
+/// segment addresses.
+pub fn addressed_memories_and_tables(m: &Module) -> Result<(BTreeSet<u32>, BTreeSet<u32>)> {
+    let r = recorded(m)?;
+    Ok((r.memories, r.tables))
 }
 
 /// Type indices referenced from outside their own recursion group.
 pub fn used_types(m: &Module) -> Result<BTreeSet<u32>> {
-    let mut r = Recorder {
-        used: BTreeSet::new(),
-    };
-    walk(&mut r, m).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut used = r.used;
+    let mut used = recorded(m)?.types;
     for (i, (group, ty)) in m.types.iter().enumerate() {
         let mut refs = Vec::new();
         refs.extend(ty.supertype);

@@ -1,11 +1,12 @@
 //! Simplify memory and table types: drop a maximum, make a shared memory
 //! unshared, make a 64-bit memory or table 32-bit. Each is a target of its
-//! own; a change that invalidates a use (an `i64` address, `memory.atomic.
-//! wait` needing a shared memory) is skipped by validation.
+//! own. Only memories and tables that no instruction or active segment
+//! addresses can become 32-bit (their `i64` addresses would not validate),
+//! and their limits are clamped to what 32 bits can address.
 
 use crate::SubsetPass;
 use anyhow::Result;
-use whittle_module::{Edit, Module};
+use whittle_module::{addressed_memories_and_tables, Edit, Module};
 
 pub struct SimplifyLimits;
 
@@ -22,6 +23,9 @@ impl SubsetPass for SimplifyLimits {
     type Target = Change;
 
     fn targets(&self, m: &Module) -> Vec<Change> {
+        let Ok((memories, tables)) = addressed_memories_and_tables(m) else {
+            return Vec::new();
+        };
         let mut all = Vec::new();
         for (i, t) in m.memory_types.iter().enumerate() {
             if t.maximum.is_some() && !t.shared {
@@ -30,7 +34,7 @@ impl SubsetPass for SimplifyLimits {
             if t.shared {
                 all.push(Change::MemoryUnshared(i));
             }
-            if t.memory64 {
+            if t.memory64 && !memories.contains(&(i as u32)) {
                 all.push(Change::Memory32(i));
             }
         }
@@ -38,7 +42,7 @@ impl SubsetPass for SimplifyLimits {
             if t.maximum.is_some() {
                 all.push(Change::TableNoMaximum(i));
             }
-            if t.table64 {
+            if t.table64 && !tables.contains(&(i as u32)) {
                 all.push(Change::Table32(i));
             }
         }
@@ -57,19 +61,37 @@ impl SubsetPass for SimplifyLimits {
                     match change {
                         Change::MemoryNoMaximum(_) => ty.maximum = None,
                         Change::MemoryUnshared(_) => ty.shared = false,
-                        _ => ty.memory64 = false,
+                        _ => {
+                            ty.memory64 = false;
+                            let page = 1u128 << ty.page_size_log2.unwrap_or(16);
+                            // As the validator counts: 2^32 bytes, at most
+                            // u32::MAX pages.
+                            let pages = u32::try_from((1u128 << 32) / page).unwrap_or(u32::MAX);
+                            clamp(&mut ty.initial, &mut ty.maximum, pages.into());
+                        }
                     }
                 }
                 Change::TableNoMaximum(j) | Change::Table32(j) => {
                     let ty = edit.table_types.entry(j as u32).or_insert(m.table_types[j]);
                     match change {
                         Change::TableNoMaximum(_) => ty.maximum = None,
-                        _ => ty.table64 = false,
+                        _ => {
+                            ty.table64 = false;
+                            clamp(&mut ty.initial, &mut ty.maximum, u64::from(u32::MAX));
+                        }
                     }
                 }
             }
         }
         Ok(edit)
+    }
+}
+
+/// Limits no larger than `most`.
+fn clamp(initial: &mut u64, maximum: &mut Option<u64>, most: u64) {
+    *initial = (*initial).min(most);
+    if let Some(max) = maximum {
+        *max = (*max).min(most);
     }
 }
 
@@ -97,6 +119,37 @@ mod tests {
               (table (;0;) 1 funcref)
               (memory (;0;) 1)
               (memory (;1;) 1 2)
+            )"#,
+        );
+    }
+
+    #[test]
+    fn addressed_64_bit_items_stay_and_others_are_clamped() {
+        let wat = r#"(module
+            (memory $used i64 1)
+            (memory $big i64 70000 80000)
+            (table $t i64 5000000000 funcref)
+            (func (result i32) i64.const 0 i32.load $used))"#;
+        assert_eq!(
+            SimplifyLimits.targets(&module(wat)),
+            [
+                Change::MemoryNoMaximum(1),
+                Change::Memory32(1),
+                Change::Table32(0)
+            ]
+        );
+        let out = run(&SimplifyLimits, wat, &[1, 2]);
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (result i32)))
+              (table $t (;0;) 4294967295 funcref)
+              (memory $used (;0;) i64 1)
+              (memory $big (;1;) 65536 65536)
+              (func (;0;) (type 0) (result i32)
+                i64.const 0
+                i32.load
+              )
             )"#,
         );
     }
