@@ -240,7 +240,9 @@ impl Reencode for Remap<'_> {
 
     /// Single-instruction repairs, which is all a constant expression can
     /// take: a removed function's `ref.func` becomes `ref.null func`, a
-    /// removed global's `global.get` becomes its type's default value.
+    /// removed global's `global.get` becomes its type's default value. A
+    /// `struct.new` of a type that lost fields cannot be repaired (its
+    /// operands would have to go).
     fn instruction<'a>(&mut self, op: wasmparser::Operator<'a>) -> RResult<Instruction<'a>> {
         match op {
             wasmparser::Operator::RefFunc { function_index }
@@ -256,6 +258,11 @@ impl Reencode for Remap<'_> {
             {
                 let ty = self.m.globals[global_index as usize].ty;
                 self.default_value(ty)
+            }
+            wasmparser::Operator::StructNew { struct_type_index }
+                if self.edit.remove_fields.contains_key(&struct_type_index) =>
+            {
+                unrepairable("struct.new of a type that lost fields")
             }
             op => utils::instruction(self, op),
         }

@@ -11,7 +11,7 @@
 //! `trim-fields` offers each run of alike fields as one target.
 
 use crate::runs::{runs, tail, Run};
-use crate::trim_fields::fields_edit;
+use crate::trim_fields::{field_family, fields_edit};
 use crate::util::collect_ops;
 use crate::LengthPass;
 use anyhow::Result;
@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use wasmparser::Operator;
 use whittle_module::types::{Composite, Field};
-use whittle_module::{Edit, Module};
+use whittle_module::{Edit, Module, TypeFamilies};
 
 pub struct ShortenFields;
 
@@ -91,7 +91,9 @@ fn access(op: &Operator<'_>) -> Option<(u32, Access)> {
 
 /// The fields of every struct type that can lose some, in runs: each
 /// maximal run of alike fields (keyed by the field), and each accessed
-/// field alone (no key).
+/// field alone (no key). What the code does to one type of a family (see
+/// [`TypeFamilies`]) counts for all of them, and a run is offered under the
+/// first type of the family that would lose it.
 pub(crate) fn field_runs(m: &Module) -> Vec<(u32, Run<Field>)> {
     let mut used: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
     let mut frozen: BTreeSet<u32> = BTreeSet::new();
@@ -105,20 +107,31 @@ pub(crate) fn field_runs(m: &Module) -> Vec<(u32, Run<Field>)> {
             }
         }
     }
-    let none = BTreeSet::new();
+    let families = TypeFamilies::of(m);
     let mut out = Vec::new();
     for (t, (_, ty)) in (0u32..).zip(&m.types) {
         let Composite::Struct(fields) = &ty.composite else {
             continue;
         };
-        if frozen.contains(&t) {
+        let family = families.family(t, |_| true);
+        if family.iter().any(|u| frozen.contains(u)) {
             continue;
         }
-        let used = used.get(&t).unwrap_or(&none);
+        let used: BTreeSet<u32> = family
+            .iter()
+            .filter_map(|u| used.get(u))
+            .flatten()
+            .copied()
+            .collect();
         let pieces = (0u32..)
             .zip(fields)
             .map(|(i, field)| (i..i + 1, (!used.contains(&i)).then_some(*field)));
-        out.extend(runs(pieces).into_iter().map(|run| (t, run)));
+        out.extend(
+            runs(pieces)
+                .into_iter()
+                .filter(|run| field_family(m, &families, t, &run.range).first() == Some(&t))
+                .map(|run| (t, run)),
+        );
     }
     out
 }
@@ -135,8 +148,9 @@ impl LengthPass for ShortenFields {
             .collect()
     }
 
-    fn edit(&self, _m: &Module, chosen: &[(&(u32, Range<u32>), usize)]) -> Result<Edit> {
+    fn edit(&self, m: &Module, chosen: &[(&(u32, Range<u32>), usize)]) -> Result<Edit> {
         Ok(fields_edit(
+            m,
             chosen.iter().map(|&((t, run), keep)| (*t, tail(run, keep))),
         ))
     }

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use wasmparser::Operator;
 use whittle_module::types::ValType;
-use whittle_module::{Edit, Module};
+use whittle_module::{Edit, Module, TypeFamilies};
 
 /// `shorten-params` or `shorten-results`.
 pub struct ShortenSignature(pub SigList);
@@ -73,17 +73,24 @@ fn types_with_results_in_code(m: &Module) -> BTreeSet<u32> {
 
 /// Every function type not used by a tag (a tag's signature cannot be
 /// repaired) with the runs of its parameters or results, in type order:
-/// runs of entries of one type for which `alike(type, position)` holds,
-/// every other entry alone.
+/// runs of entries of one type for which `alike(type, position)` holds for
+/// every type that changes with it, every other entry alone. A family of
+/// types that change together (see [`TypeFamilies`]) is offered under its
+/// first type only.
 fn runs_where(
     m: &Module,
     list: SigList,
     alike: impl Fn(u32, u32) -> bool,
 ) -> Vec<(u32, Run<ValType>)> {
     let tag_types: BTreeSet<u32> = m.tag_types.iter().copied().collect();
+    let families = TypeFamilies::of(m);
     let mut out = Vec::new();
     for t in 0..m.types.len() as u32 {
-        let Some((params, results)) = m.func_type(t).filter(|_| !tag_types.contains(&t)) else {
+        let family = families.family(t, |_| true);
+        if family.first() != Some(&t) || family.iter().any(|u| tag_types.contains(u)) {
+            continue;
+        }
+        let Some((params, results)) = m.func_type(t) else {
             continue;
         };
         let entries = match list {
@@ -92,7 +99,7 @@ fn runs_where(
         };
         let keys = (0u32..)
             .zip(entries)
-            .map(|(i, ty)| alike(t, i).then_some(*ty));
+            .map(|(i, ty)| family.iter().all(|&u| alike(u, i)).then_some(*ty));
         out.extend(item_runs(keys).into_iter().map(|run| (t, run)));
     }
     out

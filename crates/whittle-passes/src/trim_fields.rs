@@ -2,22 +2,52 @@
 //! renumbered. Only fields nothing reads or writes, of types never built
 //! with `struct.new` (which would need its arguments dropped), are offered
 //! (the rewriter refuses the others as unrepairable), each run of alike
-//! ones as one target (see `shorten-fields`); subtyping that breaks is
-//! caught by validation.
+//! ones as one target (see `shorten-fields`). Types that must stay alike
+//! (identical types, subtypes extending the type: see [`TypeFamilies`])
+//! lose the fields together, and are offered once, under the first of
+//! them.
 
 use crate::shorten_fields::field_runs;
 use crate::SubsetPass;
 use anyhow::Result;
 use std::ops::Range;
-use whittle_module::{Edit, Module};
+use whittle_module::types::Composite;
+use whittle_module::{Edit, Module, TypeFamilies};
 
 pub struct TrimFields;
 
-/// The edit removing these fields (by struct type).
-pub(crate) fn fields_edit(chosen: impl IntoIterator<Item = (u32, Range<u32>)>) -> Edit {
+/// The number of fields of type `t`, if it is a struct.
+pub(crate) fn field_count(m: &Module, t: u32) -> Option<u32> {
+    match &m.types.get(t as usize)?.1.composite {
+        Composite::Struct(fields) => Some(fields.len() as u32),
+        _ => None,
+    }
+}
+
+/// The types that lose fields `fields` with `t`: its family, with the
+/// supertypes that have the first of those fields.
+pub(crate) fn field_family(
+    m: &Module,
+    families: &TypeFamilies,
+    t: u32,
+    fields: &Range<u32>,
+) -> std::collections::BTreeSet<u32> {
+    families.family(t, |s| field_count(m, s).is_some_and(|n| n > fields.start))
+}
+
+/// The edit removing these fields (by struct type) from their families
+/// (a supertype only loses those it has).
+pub(crate) fn fields_edit(m: &Module, chosen: impl IntoIterator<Item = (u32, Range<u32>)>) -> Edit {
+    let families = TypeFamilies::of(m);
     let mut edit = Edit::default();
     for (t, fields) in chosen {
-        edit.remove_fields.entry(t).or_default().extend(fields);
+        for u in field_family(m, &families, t, &fields) {
+            let n = field_count(m, u).unwrap_or(0);
+            edit.remove_fields
+                .entry(u)
+                .or_default()
+                .extend(fields.start..fields.end.min(n));
+        }
     }
     edit
 }
@@ -35,8 +65,8 @@ impl SubsetPass for TrimFields {
             .collect()
     }
 
-    fn edit(&self, _m: &Module, chosen: &[&(u32, Range<u32>)]) -> Result<Edit> {
-        Ok(fields_edit(chosen.iter().map(|(t, r)| (*t, r.clone()))))
+    fn edit(&self, m: &Module, chosen: &[&(u32, Range<u32>)]) -> Result<Edit> {
+        Ok(fields_edit(m, chosen.iter().map(|(t, r)| (*t, r.clone()))))
     }
 }
 
@@ -87,7 +117,27 @@ mod tests {
     #[test]
     fn a_removed_field_still_used_is_unrepairable() {
         let m = module(WAT);
-        let edit = fields_edit([(0, 1..2)]);
+        let edit = fields_edit(&m, [(0, 1..2)]);
         assert!(apply(&m, &edit).is_err());
+    }
+
+    #[test]
+    fn a_field_goes_from_identical_types_and_subtypes_too() {
+        let wat = r#"(module
+            (type $a (sub (struct (field i32))))
+            (type $b (sub $a (struct (field i32) (field i64))))
+            (type $a2 (sub (struct (field i32)))))"#;
+        // $a2 is $a and $b extends it: field 0 is offered once, under $a;
+        // field 1 is $b's own.
+        assert_eq!(TrimFields.targets(&module(wat)), [(0, 0..1), (1, 1..2)]);
+        let out = run(&TrimFields, wat, &[0]);
+        assert_wat(
+            &out,
+            r#"(module
+              (type $a (;0;) (sub (struct)))
+              (type $b (;1;) (sub $a (struct (field i64))))
+              (type $a2 (;2;) (sub (struct)))
+            )"#,
+        );
     }
 }

@@ -9,13 +9,15 @@
 //! used as block types, or by tags, are not offered or skipped as
 //! unrepairable. A run of interchangeable entries (see `shorten-params`)
 //! is one target: a type's 1,003 `i32` results that no code returns are
-//! one target, not 1,003.
+//! one target, not 1,003. Types that must stay alike (identical types,
+//! declared subtypes: see [`TypeFamilies`]) lose the same positions
+//! together, and are offered once, under the first of them.
 
 use crate::shorten_signatures::signature_runs;
 use crate::SubsetPass;
 use anyhow::Result;
 use std::ops::Range;
-use whittle_module::{Edit, Module, Retype};
+use whittle_module::{Edit, Module, Retype, TypeFamilies};
 
 /// `trim-params` or `trim-results`.
 pub struct TrimSignature(pub SigList);
@@ -28,12 +30,19 @@ pub enum SigList {
 }
 
 /// The `Retype`s that drop the chosen positions of the chosen function
-/// types.
+/// types and of the types that must change with them.
 pub(crate) fn signature_edit(
     m: &Module,
     list: SigList,
     chosen: impl IntoIterator<Item = (u32, Range<u32>)>,
 ) -> Edit {
+    let families = TypeFamilies::of(m);
+    let chosen = chosen.into_iter().flat_map(|(t, positions)| {
+        families
+            .family(t, |_| true)
+            .into_iter()
+            .map(move |u| (u, positions.clone()))
+    });
     let mut edit = Edit::default();
     for (t, positions) in chosen {
         let Some((params, results)) = m.func_type(t) else {
