@@ -21,7 +21,12 @@ use wasmparser::{
 pub struct StackSnapshot {
     /// Bottom to top, for the whole function (all frames). `None` is a value
     /// of unknown type, conjured by the polymorphic stack of unreachable code.
+    /// A concrete reference is its hierarchy's bottom type here (whose null
+    /// stands in for it).
     pub types: Vec<Option<ValType>>,
+    /// The same types as the validator has them, concrete references
+    /// included: what tells `(ref $a)` from `(ref $b)` when comparing.
+    pub exact: Vec<Option<wasmparser::ValType>>,
     /// The innermost frame is unreachable here (after `br`, `unreachable`...).
     pub unreachable: bool,
     /// Height of the stack below the innermost frame (values it cannot pop).
@@ -160,13 +165,16 @@ fn snapshots_of(
 pub(crate) fn snapshot(fv: &FuncValidator<ValidatorResources>) -> Result<StackSnapshot> {
     let height = fv.operand_stack_height() as usize;
     let mut types = Vec::with_capacity(height);
+    let mut exact = Vec::with_capacity(height);
     for depth in (0..height).rev() {
         let ty = fv.get_operand_type(depth).context("stack depth")?;
         types.push(ty.map(|t| convert(fv.resources(), t)));
+        exact.push(ty);
     }
     let frame = fv.get_control_frame(0).context("no control frame")?;
     Ok(StackSnapshot {
         types,
+        exact,
         unreachable: frame.unreachable,
         frame_base: frame.height,
     })
@@ -188,9 +196,9 @@ pub fn repair(before: &StackSnapshot, after: &StackSnapshot, out: &mut Vec<u8>) 
         return Ok(());
     }
     let shared = before
-        .types
+        .exact
         .iter()
-        .zip(&after.types)
+        .zip(&after.exact)
         .take_while(|(x, y)| x == y)
         .count();
     for _ in shared..before.types.len() {

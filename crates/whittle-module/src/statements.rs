@@ -31,6 +31,8 @@ use wasmparser::{
 
 /// The `unreachable` instruction.
 const UNREACHABLE: u8 = 0x00;
+/// The `drop` instruction.
+const DROP: u8 = 0x1a;
 
 /// One statement of a defined function's body.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +94,8 @@ struct EndedReachable {
     index: usize,
     /// It is a lone `unreachable`, which cannot stand in for itself.
     lone_unreachable: bool,
+    /// How many values its construct had on the stack when it started.
+    frame_values: usize,
 }
 
 /// The scan of one body: the validator, the sequences open around the
@@ -212,7 +216,7 @@ impl Scan {
                 None
             } else {
                 let now = snapshot(&self.fv)?;
-                (!at_base || now.types != seq.at_base.types).then_some(now)
+                (!at_base || now.exact != seq.at_base.exact).then_some(now)
             };
             seq.open = Some((i, offset, before));
         }
@@ -249,7 +253,7 @@ impl Scan {
             // caught exception's) may have been replaced by others of the
             // same number but other types.
             let now = snapshot(&self.fv)?;
-            balanced = now.types == seq.at_base.types;
+            balanced = now.exact == seq.at_base.exact;
             after = Some(now);
         }
         let mut bytes = Vec::new();
@@ -264,11 +268,12 @@ impl Scan {
                 return Ok(());
             }
         }
-        let was_reachable = before.as_ref().is_none_or(|b| !b.unreachable);
-        if was_reachable && unreachable {
+        let stack_before = before.as_ref().unwrap_or(&seq.at_base);
+        if !stack_before.unreachable && unreachable {
             seq.ended_reachable = Some(EndedReachable {
                 index: self.found.len(),
                 lone_unreachable: first == last && self.at_unreachable,
+                frame_values: stack_before.types.len() - stack_before.frame_base,
             });
         }
         self.found.push(Statement {
@@ -283,8 +288,8 @@ impl Scan {
     }
 
     /// The innermost sequence ends here (at an `end`, `else`, `catch`...):
-    /// a statement that ended reachable code just before stands in as the
-    /// defaults of the construct's results, after its own repair's drops.
+    /// a statement that ended reachable code just before stands in as
+    /// drops of the construct's values and defaults of its results.
     fn nothing_follows(&mut self) -> Result<()> {
         let Some(ended) = self
             .sequences
@@ -294,7 +299,7 @@ impl Scan {
             return Ok(());
         };
         let results = self.frame_results();
-        let mut repair = std::mem::take(&mut self.found[ended.index].repair);
+        let mut repair = vec![DROP; ended.frame_values];
         let defaults = results.as_ref().map(|types| {
             types
                 .iter()
@@ -431,6 +436,20 @@ mod tests {
         assert_eq!(
             of("(module (func nop unreachable))"),
             [(0, 0, 0, vec![]), (1, 1, 0, vec![])]
+        );
+        // The block's parameter is dropped, whatever the dead code pushed.
+        let found = of(r#"(module (func (result i32)
+            i32.const 1                      ;; 0
+            block (param i32) (result i32)   ;; 1
+              br 0                           ;; 2
+              i32.const 9                    ;; 3
+            end))                            ;; 4"#);
+        assert_eq!(
+            found,
+            [
+                (2, 3, 1, vec![DROP, 0x41, 0x00]),
+                (0, 4, 0, vec![0x41, 0x00])
+            ]
         );
     }
 

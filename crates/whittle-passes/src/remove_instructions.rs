@@ -9,7 +9,7 @@
 //! `ref.null`). So `local.get 0 local.get 1 i32.add` minus the `i32.add`
 //! becomes `local.get 0 local.get 1 drop`: the first value still flows on.
 
-use crate::util::{body_parts, units};
+use crate::util::{arm_separators, body_parts, units};
 use crate::SubsetPass;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,12 +34,15 @@ impl SubsetPass for RemoveInstructions {
         let mut all = Vec::new();
         for (i, f) in (m.num_imported_funcs..m.num_funcs()).enumerate() {
             let Ok(units) = units(m, f) else { continue };
+            let Ok(separators) = arm_separators(m, f) else {
+                continue;
+            };
             let mut extents: BTreeSet<(usize, std::cmp::Reverse<usize>)> = units
                 .iter()
                 .map(|&(a, b)| (a, std::cmp::Reverse(b)))
                 .collect();
             if let Some(Some(heights)) = heights.get(i) {
-                for (a, b) in statements(&units, heights) {
+                for (a, b) in statements(&units, &separators, heights) {
                     extents.insert((a, std::cmp::Reverse(b)));
                 }
             }
@@ -61,11 +64,16 @@ impl SubsetPass for RemoveInstructions {
     }
 }
 
-/// Runs of at least two sibling units that end at the stack height they
+/// Runs of at least two sibling units of one arm (an `else` or `catch`
+/// separates the arms of a construct) that end at the stack height they
 /// started at (statements) or one higher (expressions: removing one
 /// replaces it by a constant of its type), never going below their start
 /// height before any of their instructions.
-fn statements(units: &[(usize, usize)], heights: &[u32]) -> Vec<(usize, usize)> {
+fn statements(
+    units: &[(usize, usize)],
+    separators: &BTreeSet<usize>,
+    heights: &[u32],
+) -> Vec<(usize, usize)> {
     // Siblings: units grouped by their enclosing block unit (or the body).
     let mut levels: BTreeMap<Option<usize>, Vec<(usize, usize)>> = BTreeMap::new();
     let mut open: Vec<(usize, usize)> = Vec::new();
@@ -83,12 +91,24 @@ fn statements(units: &[(usize, usize)], heights: &[u32]) -> Vec<(usize, usize)> 
     }
     let mut out = Vec::new();
     for siblings in levels.values() {
+        // The arm of each sibling: a separator between two siblings is
+        // their parent's (one inside a sibling would be inside it).
+        let mut arm = vec![0usize; siblings.len()];
+        for k in 1..siblings.len() {
+            let between = separators
+                .range(siblings[k - 1].1 + 1..siblings[k].0)
+                .next();
+            arm[k] = arm[k - 1] + usize::from(between.is_some());
+        }
         for k in 1..siblings.len() {
             let after = heights[siblings[k].1 + 1];
             // A statement ends where it started; an expression one higher.
             for target in [Some(after), after.checked_sub(1)].into_iter().flatten() {
                 let mut lowest = heights[siblings[k].0].min(after);
                 for j in (0..k).rev() {
+                    if arm[j] != arm[k] {
+                        break;
+                    }
                     let start = heights[siblings[j].0];
                     if start == target && lowest >= start {
                         out.push((siblings[j].0, siblings[k].1));
@@ -129,8 +149,16 @@ fn remove_runs(m: &Module, func: u32, extents: Vec<(usize, usize)>) -> Result<Ve
         out.extend_from_slice(&parts.code[copied..parts.ops[a].0]);
         // Before an `unreachable`, nothing the run produced is needed.
         let next_is_unreachable = parts.code.get(parts.ops[b + 1].0) == Some(&UNREACHABLE_OPCODE);
-        if !next_is_unreachable {
-            repair(&snaps[&a], &snaps[&(b + 1)], &mut out)?;
+        let (before, after) = (&snaps[&a], &snaps[&(b + 1)]);
+        if !before.unreachable && after.unreachable {
+            // The run ended reachable code (a branch, a `return`...): the
+            // code after it may pop from the polymorphic stack, and only
+            // `unreachable` keeps it dead.
+            if !next_is_unreachable {
+                out.push(UNREACHABLE_OPCODE);
+            }
+        } else if !next_is_unreachable {
+            repair(before, after, &mut out)?;
         }
         copied = parts.ops[b].1;
     }
@@ -291,6 +319,44 @@ mod tests {
               (type (;0;) (func (result f32)))
               (func (;0;) (type 0) (result f32)
                 unreachable
+              )
+            )"#,
+        );
+    }
+
+    #[test]
+    fn runs_stay_within_one_arm() {
+        let wat = r#"(module (func (param i32)
+            local.get 0     ;; 0
+            if              ;; 1
+              nop           ;; 2
+              nop           ;; 3
+            else            ;; 4
+              nop           ;; 5
+              nop           ;; 6
+            end))           ;; 7"#;
+        let targets = RemoveInstructions.targets(&module(wat));
+        assert!(targets.contains(&(0, 2, 3)) && targets.contains(&(0, 5, 6)));
+        // Only extents holding the whole `if` cross its `else`.
+        let crossing = |&&(_, a, b): &&(u32, usize, usize)| a < 4 && 4 < b && !(a <= 1 && b >= 7);
+        assert_eq!(targets.iter().find(crossing), None);
+    }
+
+    #[test]
+    fn a_removed_branch_before_dead_code_leaves_unreachable() {
+        let wat = r#"(module (func (result i32)
+            i32.const 1
+            return
+            i32.add))"#;
+        let out = run(&RemoveInstructions, wat, &pick(wat, &[(1, 1)]));
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (result i32)))
+              (func (;0;) (type 0) (result i32)
+                i32.const 1
+                unreachable
+                i32.add
               )
             )"#,
         );

@@ -75,6 +75,23 @@ pub fn units(m: &Module, func: u32) -> Result<Vec<(usize, usize)>> {
     Ok(units)
 }
 
+/// Operator indices of the `else`, `catch` and `catch_all` that separate
+/// the arms of constructs in `func`'s body.
+pub fn arm_separators(m: &Module, func: u32) -> Result<BTreeSet<usize>> {
+    use wasmparser::Operator as O;
+    let body = m.function_body(func).context("no such function body")?;
+    let mut reader = body.get_operators_reader()?;
+    let mut separators = BTreeSet::new();
+    let mut i = 0;
+    while !reader.eof() {
+        if matches!(reader.read()?, O::Else | O::Catch { .. } | O::CatchAll) {
+            separators.insert(i);
+        }
+        i += 1;
+    }
+    Ok(separators)
+}
+
 /// A body of `func` in which each operator index in `replace` is replaced by
 /// the bytes `with` produces for it (`None` keeps the operator).
 pub fn replace_ops(
