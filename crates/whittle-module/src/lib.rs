@@ -9,6 +9,7 @@
 
 mod body;
 mod dead_values;
+mod declarations;
 mod edit;
 mod module;
 mod names;

@@ -59,6 +59,9 @@ pub struct Remap<'m> {
     /// For a retyped function type whose results change: the index (new
     /// space) of an appended type `[] -> old results`, used to wrap bodies.
     pub wrapper_types: BTreeMap<u32, u32>,
+    /// The module declares typed references, so `ref.func` values are
+    /// typed too (function references are on).
+    typed_refs: bool,
 }
 
 impl<'m> Remap<'m> {
@@ -90,6 +93,7 @@ impl<'m> Remap<'m> {
             elements: index_map(m.num_elements as usize, &edit.remove_elements),
             types,
             wrapper_types,
+            typed_refs: declares_typed_refs(m),
         }
     }
 
@@ -174,6 +178,35 @@ impl<'m> Remap<'m> {
     }
 }
 
+/// Does a type, global or table of `m` use a typed reference (a type index
+/// or a non-nullable reference), or a GC type? Then function references are
+/// on and `ref.func f` is a `(ref $type-of-f)` that `ref.null func` cannot
+/// stand in for.
+fn declares_typed_refs(m: &Module) -> bool {
+    use crate::types::Composite;
+    let typed = |v: &ValType| {
+        matches!(
+            v,
+            ValType::Ref {
+                nullable: false,
+                ..
+            } | ValType::Ref {
+                heap: Heap::Concrete(_) | Heap::Exact(_),
+                ..
+            }
+        )
+    };
+    let in_types = m.types.iter().any(|(_, ty)| match &ty.composite {
+        Composite::Func { params, results } => params.iter().chain(results).any(typed),
+        Composite::Struct(_) | Composite::Array(_) | Composite::Cont(_) => true,
+    });
+    let in_tables = m
+        .table_types
+        .iter()
+        .any(|t| !t.element_type.is_nullable() || t.element_type.is_concrete_type_ref());
+    in_types || in_tables || m.globals.iter().any(|g| typed(&g.ty))
+}
+
 /// Does some function of type `t` leave through its own label with a
 /// branch (so its results can only be trimmed inside a wrapper block)?
 fn needs_wrapper(m: &Module, edit: &Edit, t: u32) -> bool {
@@ -239,7 +272,8 @@ impl Reencode for Remap<'_> {
     }
 
     /// Single-instruction repairs, which is all a constant expression can
-    /// take: a removed function's `ref.func` becomes `ref.null func`, a
+    /// take: a removed function's `ref.func` becomes a null of its type
+    /// (`ref.null func` without function references), a
     /// removed global's `global.get` becomes its type's default value. A
     /// `struct.new` of a type that lost fields cannot be repaired (its
     /// operands would have to go).
@@ -248,9 +282,14 @@ impl Reencode for Remap<'_> {
             wasmparser::Operator::RefFunc { function_index }
                 if self.func_removed(function_index) =>
             {
-                Ok(Instruction::RefNull(HeapType::Abstract {
-                    shared: false,
-                    ty: AbstractHeapType::Func,
+                Ok(Instruction::RefNull(if self.typed_refs {
+                    let ty = self.m.func_types[function_index as usize];
+                    HeapType::Concrete(self.type_index(ty)?)
+                } else {
+                    HeapType::Abstract {
+                        shared: false,
+                        ty: AbstractHeapType::Func,
+                    }
                 }))
             }
             wasmparser::Operator::GlobalGet { global_index }

@@ -20,11 +20,22 @@ use wasmparser::{DataKind, ElementItems, ElementKind, Parser, Payload, TypeRef};
 /// applied (e.g. a removed memory is still used): the candidate is invalid.
 pub fn apply(m: &Module, edit: &Edit) -> Result<Vec<u8>> {
     let mut remap = Remap::new(m, edit);
-    write_module(&mut remap).map_err(|e| match e {
+    let bytes = write_module(&mut remap).map_err(|e| match e {
         ReError::UserError(Unrepairable(msg)) => anyhow!("unrepairable: {msg}"),
         ReError::ParseError(e) => anyhow!("parse error: {e}"),
         other => anyhow!("{other}"),
-    })
+    })?;
+    // What declares a function for `ref.func` may be gone.
+    let drops_mentions = !edit.remove_elements.is_empty()
+        || !edit.empty_elements.is_empty()
+        || !edit.remove_globals.is_empty()
+        || !edit.remove_exports.is_empty()
+        || !edit.remove_tables.is_empty();
+    if drops_mentions {
+        crate::declarations::declare_referenced_functions(bytes)
+    } else {
+        Ok(bytes)
+    }
 }
 
 fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
