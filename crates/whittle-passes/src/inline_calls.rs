@@ -1,5 +1,5 @@
 //! Inline calls: replace `call $f` by `$f`'s body, in a block of `$f`'s
-//! type whose parameters are stored into fresh locals (`return` becomes a
+//! result, its arguments stored into fresh locals first (`return` becomes a
 //! branch out of the block). A failure reached through a chain of calls
 //! (`run` -> `$middle` -> `$load`) can then be left in one function, and
 //! `remove-functions` takes the rest.
@@ -168,20 +168,10 @@ fn inline_body(
     code: &mut Vec<u8>,
 ) -> Result<u32> {
     let ty = m.func_types[callee as usize];
-    let (params, _) = m.func_type(ty).context("callee type")?;
+    let (params, results) = m.func_type(ty).context("callee type")?;
     let body = m.function_body(callee).context("callee body")?;
     let mut added = 0;
-    let callee_params: Vec<wasmparser::ValType> = {
-        // Parameter types, from a validator-free read of the type: encode ours.
-        let mut out = Vec::new();
-        for p in params {
-            let mut bytes = Vec::new();
-            whittle_module::types::encode_val_type(&mut bytes, *p, &mut |i| Ok(i))?;
-            let mut r = wasmparser::BinaryReader::new(&bytes, 0);
-            out.push(r.read::<wasmparser::ValType>()?);
-        }
-        out
-    };
+    let callee_params = encoded_types(params)?;
     for p in &callee_params {
         locals.push((1, RoundtripReencoder.val_type(*p)?));
         added += 1;
@@ -191,9 +181,28 @@ fn inline_body(
         locals.push((count, RoundtripReencoder.val_type(t)?));
         added += count;
     }
-    Instruction::Block(BlockType::FunctionType(ty)).encode(code);
-    for p in (0..callee_params.len() as u32).rev() {
-        Instruction::LocalSet(base + p).encode(code);
+    // The arguments go to their locals before a block of the callee's
+    // result, which needs no multi-value; several results need it anyway,
+    // and a block of the callee's own type takes the arguments.
+    let set_arguments = |code: &mut Vec<u8>| {
+        for p in (0..callee_params.len() as u32).rev() {
+            Instruction::LocalSet(base + p).encode(code);
+        }
+    };
+    match encoded_types(results)?[..] {
+        [] => {
+            set_arguments(code);
+            Instruction::Block(BlockType::Empty).encode(code);
+        }
+        [result] => {
+            set_arguments(code);
+            Instruction::Block(BlockType::Result(RoundtripReencoder.val_type(result)?))
+                .encode(code);
+        }
+        _ => {
+            Instruction::Block(BlockType::FunctionType(ty)).encode(code);
+            set_arguments(code);
+        }
     }
     let mut depth: u32 = 0;
     let mut reader = body.get_operators_reader()?;
@@ -226,6 +235,18 @@ fn inline_body(
     Ok(added)
 }
 
+/// Our value types as `wasmparser`'s (through their encoding: no validator
+/// is at hand to convert type indices).
+fn encoded_types(types: &[whittle_module::types::ValType]) -> Result<Vec<wasmparser::ValType>> {
+    let mut out = Vec::new();
+    for t in types {
+        let mut bytes = Vec::new();
+        whittle_module::types::encode_val_type(&mut bytes, *t, &mut |i| Ok(i))?;
+        out.push(wasmparser::BinaryReader::new(&bytes, 0).read::<wasmparser::ValType>()?);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn inlines_as_a_block_of_the_callee_type() {
+    fn inlines_as_a_block_of_the_callee_result() {
         let out = run(&InlineCalls, WAT, &[0]);
         assert_wat(
             &out,
@@ -254,8 +275,8 @@ mod tests {
               (func $f (;0;) (type 0) (param i32) (result i32)
                 (local f32 i32 i64)
                 local.get 0
-                block (type 0) (param i32) (result i32) ;; label = @1
-                  local.set 2
+                local.set 2
+                block (result i32) ;; label = @1
                   local.get 2
                   i32.eqz
                   if ;; label = @2
@@ -265,6 +286,30 @@ mod tests {
                   local.get 2
                   local.get 2
                   i32.mul
+                end
+              )
+            )"#,
+        );
+    }
+
+    #[test]
+    fn several_results_take_a_block_of_the_callee_type() {
+        let wat = r#"(module
+            (func $pair (param i32) (result i32 i32) local.get 0 local.get 0)
+            (func (result i32 i32) i32.const 7 call $pair))"#;
+        let out = run(&InlineCalls, wat, &[0]);
+        assert_wat(
+            &out,
+            r#"(module
+              (type (;0;) (func (param i32) (result i32 i32)))
+              (type (;1;) (func (result i32 i32)))
+              (func (;0;) (type 1) (result i32 i32)
+                (local i32)
+                i32.const 7
+                block (type 0) (param i32) (result i32 i32) ;; label = @1
+                  local.set 0
+                  local.get 0
+                  local.get 0
                 end
               )
             )"#,
