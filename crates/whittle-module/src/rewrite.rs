@@ -28,6 +28,7 @@ pub fn apply(m: &Module, edit: &Edit) -> Result<Vec<u8>> {
     // What declares a function for `ref.func` may be gone.
     let drops_mentions = !edit.remove_elements.is_empty()
         || !edit.empty_elements.is_empty()
+        || !edit.truncate_elements.is_empty()
         || !edit.remove_globals.is_empty()
         || !edit.remove_exports.is_empty()
         || !edit.remove_tables.is_empty();
