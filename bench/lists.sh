@@ -4,6 +4,7 @@
 # Wasmtime's own limits (issue 8, measurement 4):
 #
 #   br-table  a 70,000-target br_table (Cranelift's limit is 65,520)
+#   br-switch the same with labels cycling through three blocks
 #   locals    60,000 unused i32 locals (the limit is 50,000)
 #   params    a function type of 1,500 parameters (the limit is 1,000)
 #   fields    a struct of 12,000 fields (the limit is 10,000)
@@ -24,7 +25,7 @@ work="${BENCH_WORK:-/tmp/whittle-lists}"
 jobs="${BENCH_JOBS:-2}"
 budget="${BENCH_BUDGET:-10m}"
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(br-table locals params fields)
+[ ${#cases[@]} -gt 0 ] || cases=(br-table br-switch locals params fields)
 (cd "$root" && cargo build --release --locked --quiet)
 whittle="${CARGO_TARGET_DIR:-$root/target}/release/whittle"
 mkdir -p "$work"
@@ -35,6 +36,9 @@ import sys
 case = sys.argv[1]
 if case == "br-table":
     print("(module (func block i32.const 0 br_table " + "0 " * 70000 + "0 end))")
+elif case == "br-switch":
+    labels = " ".join(str(i % 3) for i in range(70000))
+    print("(module (func block block block i32.const 0 br_table " + labels + " 0 end end end))")
 elif case == "locals":
     print("(module (func (local" + " i32" * 60000 + ") unreachable))")
 elif case == "params":
@@ -49,9 +53,10 @@ kept() {
   python3 - "$1" "$2" <<'EOF'
 import sys
 case, wat = sys.argv[1], open(sys.argv[2]).read()
-word = {"br-table": " 0 (;@1;)", "locals": " i32", "params": " i32", "fields": "(field"}[case]
-# The br_table's default is one more `0 (;@1;)`.
-print(wat.count(word) - (case == "br-table"))
+word = {"br-table": "(;@", "br-switch": "(;@", "locals": " i32", "params": " i32",
+        "fields": "(field"}[case]
+# A br_table's default is one more label.
+print(wat.count(word) - case.startswith("br-"))
 EOF
 }
 

@@ -272,9 +272,9 @@ registry! {
     "truncate-bodies" => Lengths(truncate_bodies::TruncateBodies), "keep the shortest prefix of each body, ending in `unreachable`";
     "unwrap-blocks" => Subsets(unwrap_blocks::UnwrapBlocks), "unwrap block, loop and if (keeping one arm), renumbering branches";
     "truncate-br-tables" => Lengths(truncate_br_tables::TruncateBrTables), "keep the shortest prefix of each br_table's targets";
-    "simplify-branches" => Subsets(simplify_branches::SimplifyBranches), "turn br_if into drop, remove br_table targets (runs of equal labels together)";
+    "simplify-branches" => Subsets(simplify_branches::SimplifyBranches), "turn br_if into drop, remove br_table targets (all of one label together)";
     "truncate-catches" => Lengths(truncate_catches::TruncateCatches), "keep the shortest prefix of each try_table's catch clauses";
-    "remove-catches" => Subsets(remove_catches::RemoveCatches), "remove catch clauses (runs of equal clauses together)";
+    "remove-catches" => Subsets(remove_catches::RemoveCatches), "remove catch clauses (equal clauses together)";
     "remove-instructions" => Subsets(remove_instructions::RemoveInstructions), "remove instructions, blocks and statements anywhere, repairing the stack";
     "remove-dead-values" => Subsets(remove_dead_values::RemoveDeadValues), "remove constants and reads whose value nothing consumes";
     "remove-locals" => Subsets(remove_locals::RemoveLocals), "remove locals (runs of unused ones together), reads become constants, and renumber the rest";

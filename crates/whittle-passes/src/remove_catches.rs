@@ -1,47 +1,51 @@
 //! Remove catch clauses from `try_table`s: the exceptions they caught
 //! propagate further, often leaving a handler block nothing branches to.
-//! A run of equal clauses is one target: an exception goes to the first
-//! clause that matches, so the copies after it are never taken, and a
-//! generated `try_table` with thousands of them is one target, not
+//! All equal clauses of a `try_table` are one target: an exception goes to
+//! the first clause that matches, so the copies after it are never taken,
+//! and a generated `try_table` with thousands of them is one target, not
 //! thousands (`truncate-catches` bisects how many are needed).
 
-use crate::runs::{item_runs, Removed};
 use crate::truncate_catches::try_table_keeping;
 use crate::util::{collect_ops, edit_ops};
 use crate::SubsetPass;
 use anyhow::Result;
 use std::collections::BTreeMap;
-use std::ops::Range;
-use wasmparser::Operator;
+use wasmparser::{Catch, Operator};
 use whittle_module::{Edit, Module};
 
 pub struct RemoveCatches;
 
 impl SubsetPass for RemoveCatches {
-    /// (function, op index of a `try_table`, clause positions): a run of
-    /// equal catch clauses.
-    type Target = (u32, usize, Range<u32>);
+    /// (function, op index of a `try_table`, clause): every clause of that
+    /// `try_table` equal to this one, clauses in the order they first
+    /// appear.
+    type Target = (u32, usize, Catch);
 
-    fn targets(&self, m: &Module) -> Vec<(u32, usize, Range<u32>)> {
+    fn targets(&self, m: &Module) -> Vec<(u32, usize, Catch)> {
         collect_ops(m, |op| match op {
             Operator::TryTable { try_table } => {
-                Some(item_runs(try_table.catches.iter().copied().map(Some)))
+                let mut distinct: Vec<Catch> = Vec::new();
+                for c in &try_table.catches {
+                    if !distinct.contains(c) {
+                        distinct.push(*c);
+                    }
+                }
+                Some(distinct)
             }
             _ => None,
         })
         .into_iter()
-        .flat_map(|(f, i, runs)| runs.into_iter().map(move |r| (f, i, r.range)))
+        .flat_map(|(f, i, clauses)| clauses.into_iter().map(move |c| (f, i, c)))
         .collect()
     }
 
-    fn edit(&self, m: &Module, chosen: &[&(u32, usize, Range<u32>)]) -> Result<Edit> {
-        let mut by_op: BTreeMap<(u32, usize), Vec<Range<u32>>> = BTreeMap::new();
-        for (f, i, clauses) in chosen {
-            by_op.entry((*f, *i)).or_default().push(clauses.clone());
+    fn edit(&self, m: &Module, chosen: &[&(u32, usize, Catch)]) -> Result<Edit> {
+        let mut by_op: BTreeMap<(u32, usize), Vec<Catch>> = BTreeMap::new();
+        for &&(f, i, c) in chosen {
+            by_op.entry((f, i)).or_default().push(c);
         }
-        let removed = by_op.into_iter().map(|(op, r)| (op, Removed::new(r)));
-        edit_ops(m, removed, |op, removed| {
-            try_table_keeping(op, |i| !removed.contains(i))
+        edit_ops(m, by_op, |op, removed| {
+            try_table_keeping(op, usize::MAX, |c| !removed.contains(c))
         })
     }
 }
@@ -60,16 +64,19 @@ mod tests {
           end))"#;
 
     #[test]
-    fn runs_of_equal_clauses_are_one_target() {
+    fn equal_clauses_are_one_target() {
         assert_eq!(
             RemoveCatches.targets(&module(WAT)),
-            [(0, 1, 0..1), (0, 1, 1..3), (0, 1, 3..4), (0, 1, 4..5)]
+            [
+                (0, 1, Catch::One { tag: 0, label: 0 }),
+                (0, 1, Catch::All { label: 0 })
+            ]
         );
     }
 
     #[test]
-    fn removes_the_chosen_runs() {
-        let out = run(&RemoveCatches, WAT, &[1, 3]);
+    fn removes_the_chosen_clauses() {
+        let out = run(&RemoveCatches, WAT, &[1]);
         assert!(
             out.contains("try_table (catch $e 0 (;@1;)) (catch $e 0 (;@1;)) ;; label = @2\n"),
             "{out}"

@@ -2,12 +2,14 @@
 //! condition), and `br_table` loses targets (their indices then go to the
 //! default). Fewer edges, and often a block that `unwrap-blocks` can take.
 //!
-//! A run of equal labels is one target (`truncate-br-tables` says why they
-//! are alike): a generated table of 70,000 entries into a few blocks is a
-//! few targets, not 70,000.
+//! All entries of a `br_table` with one label are one target. They are
+//! alike in what they do (branch to that label) and differ only in which
+//! index selects them, and a generated table of 70,000 entries into three
+//! blocks is then three targets, not 70,000 to take out one at a time
+//! (after `truncate-br-tables` has cut it to the count that fails, every
+//! single entry would be a candidate that cannot go).
 
-use crate::runs::{item_runs, Removed};
-use crate::util::{collect_ops, encoded, replace_ops};
+use crate::util::{collect_ops, edit_ops};
 use crate::SubsetPass;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,67 +20,49 @@ use whittle_module::{Edit, Module};
 pub struct SimplifyBranches;
 
 impl SubsetPass for SimplifyBranches {
-    /// (function, op index, entries): a `br_if` (`None`) or a run of
-    /// entries of a `br_table` with equal labels (`Some((first, end))`).
-    type Target = (u32, usize, Option<(u32, u32)>);
+    /// (function, op index, label): a `br_if` (`None`), or the entries of a
+    /// `br_table` with one label (`Some(label)`), labels in the order they
+    /// first appear.
+    type Target = (u32, usize, Option<u32>);
 
-    fn targets(&self, m: &Module) -> Vec<(u32, usize, Option<(u32, u32)>)> {
+    fn targets(&self, m: &Module) -> Vec<(u32, usize, Option<u32>)> {
         let ops = collect_ops(m, |op| match op {
-            Operator::BrIf { .. } => Some(None),
-            Operator::BrTable { targets } => targets
-                .targets()
-                .collect::<Result<Vec<u32>, _>>()
-                .ok()
-                .map(Some),
+            Operator::BrIf { .. } => Some(vec![None]),
+            Operator::BrTable { targets } => {
+                let mut seen = BTreeSet::new();
+                let labels = targets.targets().collect::<Result<Vec<u32>, _>>().ok()?;
+                Some(
+                    labels
+                        .into_iter()
+                        .filter(|&l| seen.insert(l))
+                        .map(Some)
+                        .collect(),
+                )
+            }
             _ => None,
         });
-        let mut all = Vec::new();
-        for (f, i, labels) in ops {
-            match labels {
-                None => all.push((f, i, None)),
-                Some(labels) => all.extend(
-                    item_runs(labels.into_iter().map(Some))
-                        .into_iter()
-                        .map(|r| (f, i, Some((r.range.start, r.range.end)))),
-                ),
-            }
-        }
-        all
+        ops.into_iter()
+            .flat_map(|(f, i, labels)| labels.into_iter().map(move |l| (f, i, l)))
+            .collect()
     }
 
-    fn edit(&self, m: &Module, chosen: &[&(u32, usize, Option<(u32, u32)>)]) -> Result<Edit> {
-        let mut entries: BTreeMap<(u32, usize), Vec<std::ops::Range<u32>>> = BTreeMap::new();
-        let mut ops: BTreeMap<u32, BTreeSet<usize>> = BTreeMap::new();
-        for &&(f, i, e) in chosen {
-            if let Some((first, end)) = e {
-                entries.entry((f, i)).or_default().push(first..end);
-            }
-            ops.entry(f).or_default().insert(i);
+    fn edit(&self, m: &Module, chosen: &[&(u32, usize, Option<u32>)]) -> Result<Edit> {
+        let mut by_op: BTreeMap<(u32, usize), BTreeSet<u32>> = BTreeMap::new();
+        for &&(f, i, label) in chosen {
+            by_op.entry((f, i)).or_default().extend(label);
         }
-        let mut edit = Edit::default();
-        for (f, chosen) in ops {
-            let body = replace_ops(m, f, |i, op| {
-                if !chosen.contains(&i) {
-                    return Ok(None);
+        edit_ops(m, by_op, |op, removed| {
+            Ok(Some(match op {
+                Operator::BrTable { targets } => {
+                    let kept: Vec<u32> = targets
+                        .targets()
+                        .filter(|l| l.as_ref().map_or(true, |l| !removed.contains(l)))
+                        .collect::<Result<_, _>>()?;
+                    Instruction::BrTable(kept.into(), targets.default())
                 }
-                let insn = match op {
-                    Operator::BrTable { targets } => {
-                        let removed = Removed::new(entries[&(f, i)].clone());
-                        let kept: Vec<u32> = targets
-                            .targets()
-                            .zip(0u32..)
-                            .filter(|(_, k)| !removed.contains(*k))
-                            .map(|(t, _)| t)
-                            .collect::<Result<_, _>>()?;
-                        Instruction::BrTable(kept.into(), targets.default())
-                    }
-                    _ => Instruction::Drop,
-                };
-                Ok(Some(encoded(&insn)))
-            })?;
-            edit.bodies.insert(f, body);
-        }
-        Ok(edit)
+                _ => Instruction::Drop,
+            }))
+        })
     }
 }
 
@@ -98,39 +82,32 @@ mod tests {
         end))"#;
 
     #[test]
-    fn offers_each_br_if_and_run_of_equal_labels() {
-        assert_eq!(SimplifyBranches.targets(&module(WAT)).len(), 4);
-        let runs = module(
-            r#"(module (func (param i32)
-                 block block local.get 0 br_table 0 0 0 1 1 0 1 end end))"#,
-        );
+    fn offers_each_br_if_and_each_label_of_a_table() {
         assert_eq!(
-            SimplifyBranches.targets(&runs),
-            [
-                (0, 3, Some((0, 3))),
-                (0, 3, Some((3, 5))),
-                (0, 3, Some((5, 6)))
-            ]
+            SimplifyBranches.targets(&module(WAT)),
+            [(0, 3, Some(0)), (0, 3, Some(1)), (0, 6, None)]
         );
     }
 
     #[test]
-    fn a_run_goes_as_a_whole() {
+    fn the_entries_of_a_label_go_together() {
         let out = run(
             &SimplifyBranches,
             r#"(module (func (param i32)
-                 block block local.get 0 br_table 0 0 0 1 1 0 1 end end))"#,
-            &[0],
+                 block block block local.get 0 br_table 0 0 2 1 1 0 2 1 end end end))"#,
+            &[0, 2],
         );
+        // Labels 0 and 1 (targets 0 and 2: labels in order of appearance)
+        // go; the entries of label 2 and the default stay.
         assert!(
-            out.contains("br_table 1 (;@1;) 1 (;@1;) 0 (;@2;) 1 (;@1;)\n"),
+            out.contains("br_table 2 (;@1;) 2 (;@1;) 1 (;@2;)\n"),
             "{out}"
         );
     }
 
     #[test]
     fn drops_entries_and_conditions() {
-        let out = run(&SimplifyBranches, WAT, &[0, 2, 3]);
+        let out = run(&SimplifyBranches, WAT, &[0, 2]);
         assert_wat(
             &out,
             r#"(module

@@ -19,21 +19,20 @@ use whittle_module::{Edit, Module};
 
 pub struct TruncateCatches;
 
-/// The `try_table` with only the catch clauses `keep` says to keep (by
-/// position).
+/// The `try_table` with only the first `keep` of the catch clauses `want`
+/// says to keep.
 pub(crate) fn try_table_keeping(
     op: Operator<'_>,
-    keep: impl Fn(u32) -> bool,
+    keep: usize,
+    want: impl Fn(&wasmparser::Catch) -> bool,
 ) -> Result<Option<wasm_encoder::Instruction<'static>>> {
     use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
     let Operator::TryTable { try_table } = op else {
         return Ok(None);
     };
     let mut catches = Vec::new();
-    for (c, i) in try_table.catches.into_iter().zip(0u32..) {
-        if keep(i) {
-            catches.push(RoundtripReencoder.catch(c)?);
-        }
+    for c in try_table.catches.into_iter().take(keep).filter(want) {
+        catches.push(RoundtripReencoder.catch(c)?);
     }
     Ok(Some(wasm_encoder::Instruction::TryTable(
         RoundtripReencoder.block_type(try_table.ty)?,
@@ -59,7 +58,7 @@ impl LengthPass for TruncateCatches {
         edit_ops(
             m,
             chosen.iter().map(|&(&op, keep)| (op, keep)),
-            |op, &keep| try_table_keeping(op, |i| (i as usize) < keep),
+            |op, &keep| try_table_keeping(op, keep, |_| true),
         )
     }
 }
