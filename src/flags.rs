@@ -6,7 +6,7 @@
 //! `--wasmtime PATH` passes them to `wasmtime compile` unchanged. They are
 //! also validated up front, in process, for a clear error before any run.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Parser;
 use wasmtime_cli_flags::CommonOptions;
 
@@ -73,9 +73,31 @@ impl WasmtimeFlags {
     /// Check the flags by building an engine, so that a typo fails now with
     /// Wasmtime's own message instead of making every candidate "fail".
     pub fn validate(&self) -> Result<()> {
-        let config = self.config().context("invalid wasmtime flags")?;
+        let config = self
+            .config()
+            .map_err(|e| anyhow::anyhow!("invalid wasmtime flags: {}", with_way_out(e)))?;
         wasmtime::Engine::new(&config)
-            .map_err(|e| anyhow::anyhow!("invalid wasmtime flags: {e:#}"))?;
+            .map_err(|e| anyhow::anyhow!("invalid wasmtime flags: {}", with_way_out(e)))?;
         Ok(())
+    }
+}
+
+/// Wasmtime's "support for X was disabled at compile time", with the two
+/// ways to get X: the cargo feature of the same name (Cargo.toml lists the
+/// ones whittle offers), or a `wasmtime` CLI build that has it.
+fn with_way_out(e: impl std::fmt::Display) -> String {
+    let message = format!("{e:#}");
+    let feature = message
+        .split("support for ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .filter(|_| message.contains("disabled at compile"));
+    match feature {
+        Some(feature) => format!(
+            "{message}: this whittle is built without Wasmtime's `{feature}`; build it with \
+             `cargo install --path . --locked --features {feature}`, or use \
+             --wasmtime PATH with a wasmtime CLI built with it"
+        ),
+        None => message,
     }
 }

@@ -510,3 +510,38 @@ fn the_status_line_fits_a_narrow_terminal() {
     }
     assert!(drawn_lines.iter().all(|l| l.ends_with('…')), "{drawn:?}");
 }
+
+/// The `wasmtime` CLI's default features that whittle compiles in work as
+/// flags; the one it leaves out is refused with the ways to get it.
+#[test]
+fn wasmtime_features_that_flags_need() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_wasm(
+        tmp.path(),
+        "m.wasm",
+        r#"(module (memory 1) (func (export "f") (result i32) i32.const 0 i32.load))"#,
+    );
+    for flags in [
+        &["--phase", "run", "--invoke", "f", "-O", "pooling-allocator"][..],
+        &["-W", "stack-switching"][..],
+    ] {
+        let mut args = vec!["check", "m.wasm"];
+        args.extend_from_slice(flags);
+        let out = whittle(tmp.path(), &args);
+        // It does not fail: exit 1, and the flags were accepted.
+        assert_exit(&out, 1);
+        assert!(
+            text(&out.stdout).starts_with("m.wasm: ok\n")
+                || text(&out.stdout).starts_with("m.wasm: returned [i32:0]\n"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    assert_refused(
+        &whittle(tmp.path(), &["check", "m.wasm", "-W", "component-model"]),
+        "whittle: error: invalid wasmtime flags: support for component-model was disabled at \
+         compile-time: this whittle is built without Wasmtime's `component-model`; build it with \
+         `cargo install --path . --locked --features component-model`, or use --wasmtime PATH \
+         with a wasmtime CLI built with it\n",
+    );
+}
