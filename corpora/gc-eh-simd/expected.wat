@@ -3,6 +3,6 @@
   (func (;0;) (type 0)
     i32.const 0
     i32x4.splat
-    drop
+    unreachable
   )
 )
