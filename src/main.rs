@@ -4,6 +4,7 @@
 //! One file per subcommand; the oracle, the passes and the driver live in
 //! the crates under `crates/`.
 
+mod best_writer;
 mod check;
 mod checkpoint;
 mod child;
