@@ -82,6 +82,55 @@ impl Edit {
         *self == Edit::default()
     }
 
+    /// New bodies and nothing else: every index, type and declaration of
+    /// the base stays, so the candidate is valid when its new bodies are
+    /// (see [`crate::BodyValidator`]).
+    pub fn only_bodies(&self) -> bool {
+        // Every field named, so that a new kind of change is not missed.
+        let Edit {
+            remove_funcs,
+            remove_globals,
+            remove_tables,
+            remove_memories,
+            remove_tags,
+            remove_data,
+            remove_elements,
+            remove_exports,
+            remove_custom,
+            remove_type_groups,
+            remove_start,
+            bodies,
+            retype,
+            memory_types,
+            table_types,
+            data_contents,
+            empty_elements,
+            truncate_elements,
+            remove_fields,
+            type_aliases,
+        } = self;
+        !bodies.is_empty()
+            && remove_funcs.is_empty()
+            && remove_globals.is_empty()
+            && remove_tables.is_empty()
+            && remove_memories.is_empty()
+            && remove_tags.is_empty()
+            && remove_data.is_empty()
+            && remove_elements.is_empty()
+            && remove_exports.is_empty()
+            && remove_custom.is_empty()
+            && remove_type_groups.is_empty()
+            && !remove_start
+            && retype.is_empty()
+            && memory_types.is_empty()
+            && table_types.is_empty()
+            && data_contents.is_empty()
+            && empty_elements.is_empty()
+            && truncate_elements.is_empty()
+            && remove_fields.is_empty()
+            && type_aliases.is_empty()
+    }
+
     /// Remove the item of `kind` at absolute index `index` (an imported one
     /// removes its import).
     pub fn remove(&mut self, kind: ItemKind, index: u32) {

@@ -31,7 +31,7 @@ pub use stack::{all_stack_heights, repair, stack_heights, stack_snapshots, Stack
 pub use statements::{statements, Statement};
 pub use type_families::TypeFamilies;
 pub use uses::{addressed_memories_and_tables, used_types};
-pub use validate::{validate, Validity};
+pub use validate::{validate, BodyValidator, Validity};
 pub use wat::to_wat;
 
 #[cfg(test)]

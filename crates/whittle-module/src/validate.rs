@@ -7,7 +7,11 @@
 //! candidate whose validation fails with the same normalized message may
 //! still fail the same way, and is let through.
 
-use wasmparser::{Validator, WasmFeatures};
+use std::collections::BTreeMap;
+use wasmparser::{
+    BinaryReader, FuncToValidate, FunctionBody, Payload, Validator, ValidatorResources,
+    WasmFeatures, WasmModuleResources,
+};
 
 /// What validation says of a module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,9 +30,104 @@ pub fn validate(bytes: &[u8]) -> Validity {
     }
 }
 
+/// A valid module's declarations, kept to validate candidates that change
+/// only function bodies: such a candidate is valid exactly when each new
+/// body is valid against them, so validating it costs the changed bodies,
+/// not the whole module (a statement removed from one of 2,000 functions
+/// validates one function).
+pub struct BodyValidator {
+    resources: ValidatorResources,
+}
+
+impl BodyValidator {
+    /// The declarations of `base`, if it is valid and has a code section
+    /// (`None` otherwise: validate candidates whole).
+    pub fn new(base: &[u8]) -> Option<BodyValidator> {
+        let mut validator = Validator::new_with_features(WasmFeatures::all());
+        let mut resources = None;
+        for payload in wasmparser::Parser::new(0).parse_all(base) {
+            let payload = payload.ok()?;
+            let is_body = matches!(payload, Payload::CodeSectionEntry(_));
+            match validator.payload(&payload).ok()? {
+                wasmparser::ValidPayload::Func(func, body) => {
+                    if resources.is_none() {
+                        resources = Some(func.resources.clone());
+                    }
+                    func.into_validator(Default::default())
+                        .validate(&body)
+                        .ok()?;
+                }
+                _ if is_body => return None,
+                _ => {}
+            }
+        }
+        Some(BodyValidator {
+            resources: resources?,
+        })
+    }
+
+    /// The validity of the module that is the base with these bodies (by
+    /// absolute function index, in code-section form) in place of its own.
+    pub fn validate_bodies(&self, bodies: &BTreeMap<u32, Vec<u8>>) -> Validity {
+        let mut allocations = Default::default();
+        for (&index, bytes) in bodies {
+            let Some(ty) = self.resources.type_index_of_function(index) else {
+                return Validity::Invalid(format!("unknown function {index}"));
+            };
+            let func = FuncToValidate {
+                resources: self.resources.clone(),
+                index,
+                ty,
+                features: WasmFeatures::all(),
+            };
+            let mut validator = func.into_validator(allocations);
+            let body = FunctionBody::new(BinaryReader::new(bytes, 0));
+            if let Err(e) = validator.validate(&body) {
+                return Validity::Invalid(e.message().to_string());
+            }
+            allocations = validator.into_allocations();
+        }
+        Validity::Valid
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A new body is judged as the whole module with it would be.
+    #[test]
+    fn bodies_validate_as_their_module_would() {
+        let base = wat::parse_str(
+            r#"(module (import "m" "f" (func (param i32))) (global $g (mut i32) (i32.const 0))
+               (func (result i32) i32.const 1) (func (param i64) (result i64) local.get 0))"#,
+        )
+        .unwrap();
+        let checker = BodyValidator::new(&base).unwrap();
+        let body = |wat: &str| {
+            let m =
+                wat::parse_str(format!("(module (global (mut i32) (i32.const 0)) {wat})")).unwrap();
+            let code = wasmparser::Parser::new(0)
+                .parse_all(&m)
+                .find_map(|p| match p.unwrap() {
+                    Payload::CodeSectionEntry(b) => Some(b.as_bytes().to_vec()),
+                    _ => None,
+                })
+                .unwrap();
+            code
+        };
+        let valid = BTreeMap::from([(1, body("(func (result i32) global.get 0)"))]);
+        assert_eq!(checker.validate_bodies(&valid), Validity::Valid);
+        // Function 2's type takes an i64: an i32 result is a type mismatch.
+        let wrong = BTreeMap::from([(2, body("(func (param i64) (result i32) i32.const 0)"))]);
+        match checker.validate_bodies(&wrong) {
+            Validity::Invalid(m) => assert!(m.contains("type mismatch"), "{m}"),
+            Validity::Valid => panic!("a body of the wrong type is valid"),
+        }
+        assert!(
+            BodyValidator::new(&wat::parse_str("(module (func (result i32)))").unwrap()).is_none()
+        );
+    }
 
     #[test]
     fn reports_message_without_offset() {
