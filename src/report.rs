@@ -64,12 +64,20 @@ pub struct Report {
     pub invalid_skipped: u64,
     pub unrepairable_skipped: u64,
     pub not_smaller_skipped: u64,
+    /// Candidates judged in parallel off the path the search took.
+    pub speculation_wasted: u64,
     pub rounds: u64,
     pub wall_seconds: f64,
     /// Wall time spent waiting for the oracle.
     pub oracle_seconds: f64,
     /// Share of wall time spent outside the oracle (the reducer's overhead).
     pub overhead_share: f64,
+    /// Wall time in the passes' own work (the sum of `per_pass`'s
+    /// `build_seconds`): listing targets, building, validating, gating.
+    pub build_seconds: f64,
+    /// The rest of the wall time, neither oracle nor passes: reading and
+    /// writing files (new bests, checkpoints, the report), printing.
+    pub other_seconds: f64,
     /// Peak resident memory of the reducer itself (not of its oracle runs).
     pub reducer_peak_rss_bytes: u64,
     /// Candidates checked at once.
@@ -95,9 +103,15 @@ impl Report {
         self.invalid_skipped = s.invalid_skipped;
         self.unrepairable_skipped = s.unrepairable_skipped;
         self.not_smaller_skipped = s.not_smaller_skipped;
+        self.speculation_wasted = s.speculation_wasted;
         self.rounds = s.rounds;
         self.oracle_seconds = s.oracle_time.as_secs_f64();
         self.per_pass = s.per_pass.clone();
+        self.build_seconds = s
+            .per_pass
+            .values()
+            .map(|p| p.build_time.as_secs_f64())
+            .sum();
     }
 
     pub fn markdown(&self, wat: &str) -> String {

@@ -168,6 +168,25 @@ fn reduces_and_writes_all_companions() {
     );
     assert_eq!(report["wasmtime_version"], "48.0.8");
     assert_eq!(report["wasmtime_debug_assertions"], cfg!(debug_assertions));
+    // Every second is accounted: oracle, the passes' own work (the sum of
+    // theirs), and the rest.
+    let secs = |v: &serde_json::Value| v.as_f64().unwrap();
+    let per_pass = report["per_pass"].as_object().unwrap();
+    let build: f64 = per_pass.values().map(|p| secs(&p["build_seconds"])).sum();
+    assert!(
+        (build - secs(&report["build_seconds"])).abs() < 1e-6,
+        "{report}"
+    );
+    let pass_oracle: f64 = per_pass.values().map(|p| secs(&p["oracle_seconds"])).sum();
+    assert!(
+        pass_oracle > 0.0 && pass_oracle <= secs(&report["oracle_seconds"]),
+        "{report}"
+    );
+    let parts = secs(&report["oracle_seconds"]) + build + secs(&report["other_seconds"]);
+    assert!(
+        (parts - secs(&report["wall_seconds"])).abs() < 1e-6,
+        "{report}"
+    );
     let md = std::fs::read_to_string(tmp.path().join("min.report.md")).unwrap();
     assert!(md.contains("- Flags: `-W simd=n,relaxed-simd=n`"), "{md}");
     assert!(md.contains("i32x4.splat"), "{md}");

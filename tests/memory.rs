@@ -173,7 +173,7 @@ fn reduce_keeps_the_giant_function_s_prefix_the_bound_needs() {
             serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
                 .unwrap();
         assert_eq!(
-            report["per_pass"]["isolate-culprit"],
+            pass_counts(&report, "isolate-culprit"),
             serde_json::json!({"candidates": 1, "oracle_calls": 1, "accepted": 1, "bytes_removed": 441}),
             "{oracle:?}"
         );

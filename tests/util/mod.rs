@@ -154,3 +154,14 @@ pub fn wasmtime_wast_cli() -> Option<PathBuf> {
     eprintln!("skipped: the wasmtime CLI has no `wast` subcommand");
     None
 }
+
+/// What the report counted for `pass` (candidates, oracle calls, accepted,
+/// bytes removed), without its timings, which vary from run to run.
+pub fn pass_counts(report: &serde_json::Value, pass: &str) -> serde_json::Value {
+    let mut counts = report["per_pass"][pass].clone();
+    if let Some(fields) = counts.as_object_mut() {
+        fields.remove("build_seconds");
+        fields.remove("oracle_seconds");
+    }
+    counts
+}

@@ -3,6 +3,16 @@
 //! down to single targets; every accepted chunk stays out while the later
 //! chunks are tried.
 //!
+//! With `jobs > 1` a batch of candidates is judged at once, built along the
+//! path the sequential search is most likely to take: each chunk is
+//! predicted to be taken out or kept (by what the same chunk gave before on
+//! this base, else by the success rate at this chunk size), and the next
+//! candidate is built on the predictions before it. The batch is then
+//! walked in order; every candidate up to the first wrong prediction is
+//! exactly the one a sequential run would build, so the decisions, and the
+//! result, do not depend on `jobs`. What lies past a wrong prediction is
+//! not wasted either: its answer predicts the same chunk next time.
+//!
 //! The driver's own cost must stay near-linear in the number of targets.
 //! Once half of the plan's targets are gone, or a sweep at one chunk size
 //! ends having taken something out, the search *re-bases*: the pass lists
@@ -14,6 +24,7 @@
 
 use crate::driver::{Judged, Reducer, Step};
 use anyhow::Result;
+use std::collections::HashMap;
 use whittle_module::Module;
 use whittle_passes::SubsetPlan;
 
@@ -26,6 +37,67 @@ pub(crate) struct Sweep {
     /// Targets of the current base (in order) that the sweep in progress
     /// has already passed: the next chunk starts after them.
     passed: usize,
+    /// Chunks tried and taken out at this chunk size (the prediction for
+    /// a chunk never tried).
+    tried: usize,
+    taken: usize,
+}
+
+impl Sweep {
+    /// No sweep yet, with a success rate seen elsewhere as the prior.
+    pub(crate) fn prior(tried: u64, taken: u64) -> Sweep {
+        Sweep {
+            tried: tried as usize,
+            taken: taken as usize,
+            ..Sweep::default()
+        }
+    }
+
+    /// A sweep at this chunk size from the start, keeping the success rate
+    /// of the sweeps before it as the prior.
+    fn at(chunk: usize, before: &Sweep) -> Sweep {
+        Sweep {
+            chunk,
+            passed: 0,
+            ..*before
+        }
+    }
+
+    /// Most chunks at this size were taken out so far.
+    fn likely_taken(&self) -> bool {
+        self.taken * 2 > self.tried
+    }
+}
+
+/// One chunk of a sweep: targets `start..end` at chunk size `size`, and
+/// whether the batch predicts it is taken out.
+#[derive(Clone, Copy, Debug)]
+struct Chunk {
+    size: usize,
+    start: usize,
+    end: usize,
+    taken: bool,
+}
+
+/// The chunk the sequential search tries after the one of size `size`
+/// ending at `end`: the next one of the same size, else the first of half
+/// the size; `None` when the search is done with this plan or would
+/// re-base (it has taken something out by the end of a sweep).
+fn following(n: usize, size: usize, end: usize, taken_any: bool) -> Option<Chunk> {
+    let size = size.max(1);
+    let (size, start) = if end < n {
+        (size, end)
+    } else if size == 1 || taken_any {
+        return None;
+    } else {
+        (size.div_ceil(2), 0)
+    };
+    Some(Chunk {
+        size,
+        start,
+        end: (start + size).min(n),
+        taken: false,
+    })
 }
 
 impl Reducer<'_> {
@@ -38,62 +110,86 @@ impl Reducer<'_> {
     ) -> Result<Step> {
         let n = plan.len();
         if sweep.chunk == 0 {
-            *sweep = Sweep {
-                chunk: n,
-                passed: 0,
-            };
+            *sweep = Sweep::at(n, sweep);
         }
         let jobs = self.opts.jobs.max(1);
+        // What each chunk (by its targets in this plan) gave when judged,
+        // on or off the sequential path.
+        let mut seen: HashMap<(usize, usize), bool> = HashMap::new();
+        // Taken out since this base, ascending. A sweep re-bases before it
+        // ends if it took anything out, so everything taken out lies before
+        // the sweep's position and every chunk after it is still there.
+        let mut removed: Vec<usize> = Vec::new();
+        let mut next = sweep.passed.min(n);
         loop {
-            let chunk = sweep.chunk.max(1);
-            // Taken out since this base, ascending. A sweep re-bases before
-            // it ends if it took anything out, so everything taken out lies
-            // before `next` and every chunk from `next` on is still there.
-            let mut removed: Vec<usize> = Vec::new();
-            let mut next = sweep.passed.min(n);
-            while next < n {
-                if self.should_stop() {
-                    return Ok(Step::Stopped);
-                }
-                // The next `jobs` chunks, each on its own (as if none before
-                // it succeeds): the first success in order wins.
-                let mut batch: Vec<(usize, usize)> = Vec::with_capacity(jobs);
-                let mut start = next;
-                while start < n && batch.len() < jobs {
-                    let end = (start + chunk).min(n);
-                    batch.push((start, end));
-                    start = end;
-                }
-                let choices: Vec<Vec<usize>> = batch
-                    .iter()
-                    .map(|&(s, e)| removed.iter().copied().chain(s..e).collect())
-                    .collect();
-                let judged: Vec<Judged> =
-                    self.build_and_judge(name, base, &choices, |chosen| plan.edit(chosen))?;
-                match self.accept_first(name, judged)? {
-                    Some(k) => {
-                        let (s, e) = batch[k];
-                        removed.extend(s..e);
-                        next = e;
-                        if removed.len() * 2 >= n {
-                            sweep.passed = next - removed.len();
-                            return Ok(Step::Rebase);
-                        }
-                    }
-                    None => next = batch.last().map_or(n, |b| b.1),
-                }
+            if self.should_stop() {
+                return Ok(Step::Stopped);
             }
-            if chunk == 1 {
-                return Ok(Step::Done);
-            }
-            *sweep = Sweep {
-                chunk: chunk.div_ceil(2),
-                passed: 0,
+            // Where the search stands: the next chunk, or the end of this
+            // plan (done, or a re-base because something was taken out).
+            let Some(first) = following(n, sweep.chunk, next, !removed.is_empty()) else {
+                return Ok(if sweep.chunk <= 1 {
+                    Step::Done
+                } else {
+                    *sweep = Sweep::at(sweep.chunk.div_ceil(2), sweep);
+                    Step::Rebase
+                });
             };
-            if !removed.is_empty() {
-                return Ok(Step::Rebase);
+            // Up to `jobs` chunks along the predicted path, across chunk
+            // sizes while the prediction takes nothing out.
+            let mut batch: Vec<Chunk> = Vec::with_capacity(jobs);
+            let mut choices: Vec<Vec<usize>> = Vec::with_capacity(jobs);
+            let mut assumed = removed.clone();
+            let mut at = Some(first);
+            while let Some(c) = at {
+                if batch.len() == jobs {
+                    break;
+                }
+                choices.push(assumed.iter().copied().chain(c.start..c.end).collect());
+                let taken = seen
+                    .get(&(c.start, c.end))
+                    .copied()
+                    .unwrap_or_else(|| sweep.likely_taken());
+                batch.push(Chunk { taken, ..c });
+                if taken {
+                    assumed.extend(c.start..c.end);
+                    if assumed.len() * 2 >= n {
+                        // The search would re-base here.
+                        break;
+                    }
+                }
+                at = following(n, c.size, c.end, !assumed.is_empty());
             }
-            // Nothing changed: the finer sweep runs on this very plan.
+            let judged: Vec<Judged> =
+                self.build_and_judge(name, base, &choices, |chosen| plan.edit(chosen))?;
+            let mut judged = judged.into_iter().zip(batch);
+            for (j, c) in judged.by_ref() {
+                if c.size != sweep.chunk {
+                    // The sweep before ended taking nothing out: the next
+                    // chunk size, on this very plan.
+                    *sweep = Sweep::at(c.size, sweep);
+                }
+                sweep.tried += 1;
+                let taken = self.accept_first(name, vec![j])?.is_some();
+                seen.insert((c.start, c.end), taken);
+                next = c.end;
+                if taken {
+                    sweep.taken += 1;
+                    removed.extend(c.start..c.end);
+                    if removed.len() * 2 >= n {
+                        sweep.passed = next - removed.len();
+                        return Ok(Step::Rebase);
+                    }
+                }
+                if taken != c.taken {
+                    break;
+                }
+            }
+            // Off the path: their answers predict the same chunks.
+            for (j, c) in judged {
+                self.stats.speculation_wasted += 1;
+                seen.insert((c.start, c.end), j.interesting);
+            }
         }
     }
 }

@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use whittle_module::{apply, Edit, Module};
-use whittle_passes::{Pass, PassInfo, Plan};
+use whittle_passes::{PassInfo, Plan};
 
 pub struct ReducerOptions {
     pub passes: Vec<&'static PassInfo>,
@@ -125,6 +125,10 @@ pub enum Event<'e> {
 
 /// What the driver calls: the oracle plus the signature check. Called from
 /// several threads at once when `jobs > 1`.
+/// A base's [`whittle_module::BodyValidator`], made by the first worker
+/// that needs it (`None` inside: the base itself is not valid).
+pub(crate) type BaseDeclarations = Arc<std::sync::OnceLock<Option<whittle_module::BodyValidator>>>;
+
 pub type Interesting<'a> = dyn Fn(&[u8]) -> Result<bool> + Sync + 'a;
 pub type OnEvent<'a> = dyn FnMut(Event<'_>) -> Result<()> + 'a;
 
@@ -141,6 +145,9 @@ pub struct Reducer<'a> {
     pub(crate) best_complexity: Option<usize>,
     /// The round in progress (1 for the first).
     pub(crate) round: u64,
+    /// The declarations of the last base that built candidates, for
+    /// validating candidates that change only bodies (made on first use).
+    pub(crate) base_declarations: Option<((u64, usize), BaseDeclarations)>,
     pub stats: Stats,
     /// Set when the deadline passed or a stop was requested: the search
     /// stops where it is.
@@ -193,6 +200,7 @@ impl<'a> Reducer<'a> {
             best_complexity: None,
             best: Arc::new(original),
             round: 1,
+            base_declarations: None,
             stats: Stats::default(),
             out_of_time: false,
         }
@@ -243,7 +251,7 @@ impl<'a> Reducer<'a> {
                 if self.should_stop() {
                     return Ok(&self.best);
                 }
-                self.run_pass(info.name, info.pass)?;
+                self.run_pass(position.pass_index)?;
                 if self.out_of_time {
                     return Ok(&self.best);
                 }
@@ -294,19 +302,33 @@ impl<'a> Reducer<'a> {
 
     /// Search the pass's plans, level by level, re-basing as the search
     /// asks, until every level is exhausted or a stop is requested.
-    fn run_pass(&mut self, name: &'static str, pass: &dyn Pass) -> Result<()> {
+    fn run_pass(&mut self, pass_index: usize) -> Result<()> {
+        let &PassInfo { name, pass, .. } = self.opts.passes[pass_index];
         self.stats.per_pass.entry(name.to_string()).or_default();
         let mut level = 0;
-        let mut sweep = Sweep::default();
+        // What the pass's candidates gave so far (earlier rounds) predicts
+        // the next ones, for the parallel batches.
+        let history = &self.stats.per_pass[name];
+        let prior = Sweep::prior(history.oracle_calls, history.accepted);
+        let mut sweep = prior;
         let mut progress = Progress::default();
+        let mut first_plan = true;
         loop {
             if self.should_stop() {
                 return Ok(());
             }
             let base = Arc::clone(&self.best);
-            let Some(plan) = pass.plan(&base, level) else {
+            let listing = Instant::now();
+            let plan = pass.plan(&base, level);
+            self.pass_stats(name).build_time += listing.elapsed();
+            let Some(plan) = plan else {
                 return Ok(());
             };
+            if std::mem::take(&mut first_plan) {
+                if let Plan::Subsets(plan) = &plan {
+                    self.prefetch(pass_index, plan.as_ref())?;
+                }
+            }
             let step = match plan {
                 Plan::Subsets(plan) => self.ddmin(name, &base, plan.as_ref(), &mut sweep)?,
                 Plan::Lengths(plan) => self.bisect(name, &base, plan.as_ref(), &mut progress)?,
@@ -315,7 +337,7 @@ impl<'a> Reducer<'a> {
                 Step::Rebase => {}
                 Step::Done => {
                     level += 1;
-                    sweep = Sweep::default();
+                    sweep = prior;
                     progress = Progress::default();
                 }
                 Step::Stopped => return Ok(()),

@@ -5,13 +5,14 @@
 //! first success in its own order, so decisions do not depend on timing.
 
 use crate::cost::{complexity, cost};
-use crate::driver::{Event, Judged, Reducer};
+use crate::driver::{BaseDeclarations, Event, Judged, Reducer};
 use crate::gate::{Gate, GateDecision};
 use crate::parallel::parallel_map;
 use anyhow::Result;
 use std::collections::HashMap;
-use std::time::Instant;
-use whittle_module::{apply, Edit, Module, Validity};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use whittle_module::{apply, validate, BodyValidator, Edit, Module, Validity};
 
 impl Reducer<'_> {
     /// Build the candidates (in parallel) and judge them.
@@ -23,17 +24,34 @@ impl Reducer<'_> {
         edit: impl Fn(&C) -> Result<Edit> + Sync,
     ) -> Result<Vec<Judged>> {
         let best_cost = self.best_cost;
+        let start = Instant::now();
+        let key = Gate::key(&base.bytes);
+        let declarations = match &self.base_declarations {
+            Some((k, d)) if *k == key => Arc::clone(d),
+            _ => {
+                let d = BaseDeclarations::default();
+                self.base_declarations = Some((key, Arc::clone(&d)));
+                d
+            }
+        };
         let built = parallel_map(self.opts.jobs, choices, |choice| {
-            edit(choice)
-                .and_then(|edit| apply(base, &edit))
-                .and_then(Module::parse)
-                .map(|m| {
-                    // Validate here, in parallel, unless it cannot be accepted.
-                    let validity =
-                        (cost(&m) <= best_cost).then(|| whittle_module::validate(&m.bytes));
-                    (m, validity)
-                })
+            let edit = edit(choice)?;
+            let m = Module::parse(apply(base, &edit)?)?;
+            // Validate here, in parallel, unless it cannot be accepted; a
+            // candidate with new bodies only, by its new bodies alone.
+            let validity = (cost(&m) <= best_cost).then(|| {
+                let base_valid = edit
+                    .only_bodies()
+                    .then(|| declarations.get_or_init(|| BodyValidator::new(&base.bytes)))
+                    .and_then(Option::as_ref);
+                match base_valid {
+                    Some(checker) => checker.validate_bodies(&edit.bodies),
+                    None => validate(&m.bytes),
+                }
+            });
+            Ok((m, validity))
         });
+        self.pass_stats(name).build_time += start.elapsed();
         self.judge(name, built)
     }
 
@@ -44,11 +62,23 @@ impl Reducer<'_> {
         name: &'static str,
         built: Vec<Result<(Module, Option<Validity>)>>,
     ) -> Result<Vec<Judged>> {
+        let names = vec![name; built.len()];
+        self.judge_for(&names, built)
+    }
+
+    /// [`Reducer::judge`], each candidate counted against its own pass.
+    pub(crate) fn judge_for(
+        &mut self,
+        names: &[&'static str],
+        built: Vec<Result<(Module, Option<Validity>)>>,
+    ) -> Result<Vec<Judged>> {
+        let start = Instant::now();
+        let mut oracle_time = Duration::ZERO;
         let mut judged = Vec::with_capacity(built.len());
         let mut to_run: Vec<usize> = Vec::new();
         let mut first_of_key: HashMap<(u64, usize), usize> = HashMap::new();
         let mut duplicate_of: HashMap<usize, usize> = HashMap::new();
-        for candidate in built {
+        for (candidate, &name) in built.into_iter().zip(names) {
             self.pass_stats(name).candidates += 1;
             let mut j = Judged {
                 module: None,
@@ -102,14 +132,20 @@ impl Reducer<'_> {
             judged.push(j);
         }
         if !to_run.is_empty() {
-            let start = Instant::now();
+            let oracle_start = Instant::now();
             let inputs: Vec<&[u8]> = to_run
                 .iter()
                 .map(|&i| judged[i].module.as_ref().expect("built").bytes.as_slice())
                 .collect();
             let interesting = self.interesting;
             let answers = parallel_map(self.opts.jobs, &inputs, |bytes| interesting(bytes));
-            self.stats.oracle_time += start.elapsed();
+            oracle_time = oracle_start.elapsed();
+            self.stats.oracle_time += oracle_time;
+            // Each pass in the batch gets its share of the wait.
+            let share = oracle_time / to_run.len() as u32;
+            for &i in &to_run {
+                self.pass_stats(names[i]).oracle_time += share;
+            }
             if self.should_stop() {
                 // Runs cut short by a stop request say nothing: remember
                 // none of their answers (a checkpoint must not either).
@@ -121,7 +157,7 @@ impl Reducer<'_> {
             for (&i, answer) in to_run.iter().zip(answers) {
                 let answer = answer?;
                 self.stats.oracle_calls += 1;
-                self.pass_stats(name).oracle_calls += 1;
+                self.pass_stats(names[i]).oracle_calls += 1;
                 let key = Gate::key(&judged[i].module.as_ref().expect("built").bytes);
                 self.gate.remember_key(key, answer);
                 (self.on_event)(Event::Answer {
@@ -134,10 +170,14 @@ impl Reducer<'_> {
                 judged[dup].interesting = judged[first].interesting;
             }
         }
-        (self.on_event)(Event::Tick {
-            pass: name,
-            stats: &self.stats,
-        })?;
+        if let Some(&pass) = names.first() {
+            // Gating and bookkeeping count as the first pass's own work.
+            self.pass_stats(pass).build_time += start.elapsed().saturating_sub(oracle_time);
+            (self.on_event)(Event::Tick {
+                pass,
+                stats: &self.stats,
+            })?;
+        }
         Ok(judged)
     }
 }

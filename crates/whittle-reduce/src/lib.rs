@@ -16,6 +16,7 @@ mod gate;
 mod judge;
 mod mutate;
 mod parallel;
+mod prefetch;
 mod stats;
 
 pub use cost::{complexity, cost};

@@ -14,6 +14,14 @@ pub struct PassStats {
     pub accepted: u64,
     /// Bytes removed by accepted candidates.
     pub bytes_removed: u64,
+    /// Wall time whittle spent on this pass's own work: listing its targets,
+    /// building, encoding and validating candidates, gating them.
+    #[serde(rename = "build_seconds", serialize_with = "secs")]
+    pub build_time: Duration,
+    /// Wall time waiting for the oracle on this pass's candidates (a batch
+    /// judged at once is shared among the passes it holds candidates of).
+    #[serde(rename = "oracle_seconds", serialize_with = "secs")]
+    pub oracle_time: Duration,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -27,6 +35,9 @@ pub struct Stats {
     /// Candidates that were not cheaper than the current best (never run).
     pub not_smaller_skipped: u64,
     pub rounds: u64,
+    /// Candidates judged in parallel off the path the search took (a
+    /// wrong guess in the batch before them).
+    pub speculation_wasted: u64,
     #[serde(serialize_with = "secs")]
     pub oracle_time: Duration,
     pub per_pass: BTreeMap<String, PassStats>,

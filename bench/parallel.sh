@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Parallel scaling: each reduction at -j 1, 2 and the number of cores, one
+# after the other on this machine. Prints a markdown table: wall time,
+# speed-up over -j 1, oracle calls, overhead share (the share of wall time
+# outside the oracle), of which the passes' own work (listing targets,
+# building and validating candidates) and the rest (files, printing),
+# candidates judged off the search's path (wasted speculation), result bytes, and whether every -j gave the same
+# bytes (MISMATCH otherwise; the script then exits 1).
+#
+#   bench/parallel.sh
+#
+# Rows:
+# - corpus cases with the built-in oracle (BENCH_CASES, default
+#   "simd-disabled riscv64-memcopy winch-avx-splat gc-eh-simd oob-trap
+#   regalloc-254-results");
+# - an oracle-bound case: simd-disabled behind a predicate that sleeps
+#   BENCH_SLEEP seconds (0.2) before the same check;
+# - a large generated module (bench/gen_huge.py, BENCH_FUNCTIONS functions,
+#   default 3000) behind a predicate (`whittle check --signature`), whose
+#   outcome names no function, so functions go by delta debugging.
+# BENCH_JOBS overrides the -j values ("1 2 <cores>" by default, deduplicated).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="${BENCH_WORK:-${TMPDIR:-/tmp}/whittle-parallel}"
+read -r -a cases <<< "${BENCH_CASES:-simd-disabled riscv64-memcopy winch-avx-splat gc-eh-simd oob-trap regalloc-254-results}"
+sleep_s="${BENCH_SLEEP:-0.2}"
+functions="${BENCH_FUNCTIONS:-3000}"
+cores=$(nproc)
+read -r -a jobs_list <<< "${BENCH_JOBS:-$(printf '%s\n' 1 2 "$cores" | sort -nu | tr '\n' ' ')}"
+export PATH="$HOME/.cargo/bin:$PATH"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_build
+mkdir -p "$work"
+
+mismatch=0
+echo "| reduction | -j | wall s | speed-up | oracle calls | overhead share | passes' work s | other s | wasted | result bytes | same bytes |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+# run NAME DIR ARGS...: every -j on DIR/input.wasm, one row each.
+run() {
+  local name=$1 dir=$2; shift 2
+  local base_wall="" base_bytes=""
+  for j in "${jobs_list[@]}"; do
+    local out="$dir/out-j$j.wasm"
+    rm -rf "$out" "$out.whittle" "${out%.wasm}".*
+    local start end
+    start=$(date +%s.%N)
+    "$whittle" reduce "$dir/input.wasm" -o "$out" -j "$j" -q "$@" || true
+    end=$(date +%s.%N)
+    local wall same="yes"
+    wall=$(echo "$end - $start" | bc)
+    [ -z "$base_wall" ] && base_wall=$wall && base_bytes=$(sha256sum < "$out")
+    if [ "$(sha256sum < "$out")" != "$base_bytes" ]; then same="MISMATCH"; mismatch=1; fi
+    python3 - "$name" "$j" "$wall" "$base_wall" "${out%.wasm}.report.json" "$same" <<'EOF'
+import json, sys
+name, j, wall, base, report, same = sys.argv[1:]
+r = json.load(open(report))
+print(f"| {name} | {j} | {float(wall):.1f} | {float(base) / float(wall):.2f}x | {r['oracle_calls']} "
+      f"| {100 * r['overhead_share']:.0f}% | {r['build_seconds']:.2f} | {r['other_seconds']:.2f} "
+      f"| {r['speculation_wasted']} | {r['after']['bytes']:,} | {same} |")
+EOF
+  done
+}
+
+for name in "${cases[@]}"; do
+  dir="$work/$name"
+  mkdir -p "$dir"
+  case_input "$name" "$dir"
+  mapfile -t args < <(case_args "$name")
+  run "$name (built-in)" "$dir" "${args[@]}"
+done
+
+dir="$work/slow-predicate"
+mkdir -p "$dir"
+case_input simd-disabled "$dir"
+signature_predicate "$dir" "$dir/slow.sh" "$sleep_s" -W simd=n,relaxed-simd=n
+run "simd-disabled (predicate, +${sleep_s} s a call)" "$dir" --predicate "$dir/slow.sh"
+
+dir="$work/huge-$functions"
+mkdir -p "$dir"
+if [ ! -s "$dir/input.wasm" ]; then
+  python3 "$root/bench/gen_huge.py" --functions "$functions" \
+    --target-bytes $((functions * 875)) > "$dir/input.wat"
+  "$whittle" convert "$dir/input.wat" -o "$dir/input.wasm"
+fi
+signature_predicate "$dir" "$dir/check.sh" 0 -W simd=n,relaxed-simd=n
+run "$functions functions, $(($(wc -c < "$dir/input.wasm") / 1000)) KB (predicate)" "$dir" --predicate "$dir/check.sh"
+
+exit $mismatch

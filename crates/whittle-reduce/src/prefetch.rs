@@ -1,0 +1,77 @@
+//! Prefetch across passes, for `jobs > 1`.
+//!
+//! Many passes have a single target on a small module (the one export, the
+//! one data segment), and in later rounds most passes' first candidate
+//! ("take out everything") fails. Searched one after the other, each of
+//! those is a lone oracle call with the other cores idle. So when a pass's
+//! first plan has a single target, the driver builds its candidate and the
+//! first candidates of the passes after it along the predicted path (a
+//! pass's candidate predicted to be taken out becomes the module the next
+//! one is built on) and judges them together. Nothing is accepted here:
+//! the answers go to the cache, and the passes, run in order as ever, find
+//! them there. The decisions, and the result, do not depend on `jobs`; a
+//! wrong prediction costs only the candidates judged after it.
+
+use crate::driver::Reducer;
+use anyhow::Result;
+use std::sync::Arc;
+use std::time::Instant;
+use whittle_module::{apply, Module};
+use whittle_passes::{Plan, SubsetPlan};
+
+impl Reducer<'_> {
+    /// Judge the single candidate of the pass at `from` (its `plan` on the
+    /// best) together with the first candidates of the passes after it.
+    pub(crate) fn prefetch(&mut self, from: usize, plan: &dyn SubsetPlan) -> Result<()> {
+        let jobs = self.opts.jobs.max(1);
+        if jobs < 2 || plan.len() != 1 {
+            return Ok(());
+        }
+        let start = Instant::now();
+        let mut module = Arc::clone(&self.best);
+        let mut built = Vec::new();
+        let mut names = Vec::new();
+        for (k, info) in self.opts.passes[from..].iter().enumerate() {
+            if built.len() == jobs {
+                break;
+            }
+            let base = Arc::clone(&module);
+            let later_plan;
+            let plan: &dyn SubsetPlan = if k == 0 {
+                plan
+            } else {
+                later_plan = match info.pass.plan(&base, 0) {
+                    Some(Plan::Subsets(plan)) => plan,
+                    // Nothing to do: the pass asks nothing.
+                    None => continue,
+                    // A length search batches its own probes; the path
+                    // beyond it is not predicted.
+                    Some(Plan::Lengths(_)) => break,
+                };
+                later_plan.as_ref()
+            };
+            let all: Vec<usize> = (0..plan.len()).collect();
+            let candidate = plan
+                .edit(&all)
+                .and_then(|edit| apply(&base, &edit))
+                .and_then(Module::parse);
+            let Ok(candidate) = candidate else { break };
+            let stats = self.stats.per_pass.get(info.name);
+            let likely_taken = stats.is_some_and(|s| s.accepted * 2 > s.oracle_calls)
+                || (self.round == 1 && stats.is_none_or(|s| s.oracle_calls == 0));
+            let next = likely_taken.then(|| candidate.clone());
+            built.push(Ok((candidate, None)));
+            names.push(info.name);
+            if let Some(next) = next {
+                module = Arc::new(next);
+            }
+        }
+        // Counted as the work of the pass about to run.
+        self.pass_stats(self.opts.passes[from].name).build_time += start.elapsed();
+        if built.len() < 2 {
+            return Ok(());
+        }
+        self.judge_for(&names, built)?;
+        Ok(())
+    }
+}
