@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+mod command;
+
+pub use command::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -31,18 +34,6 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Panic with both streams if the command failed.
-pub fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
 /// Print a binary module as WAT.
 pub fn wat_of(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -54,12 +45,6 @@ pub fn write_wasm(dir: &Path, name: &str, wat: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, wat::parse_str(wat).unwrap()).unwrap();
     path
-}
-
-/// Assert a refusal: exit code 2 and exactly this on stderr.
-pub fn assert_refused(out: &Output, stderr: &str) {
-    assert_exit(out, 2);
-    assert_eq!(text(&out.stderr), stderr);
 }
 
 /// A module that fails to compile with SIMD disabled ([`NO_SIMD`]).
@@ -74,6 +59,12 @@ pub const SIMD_FAILS: &str = r#"(module
 /// What `SIMD_FAILS` reduces to with SIMD disabled.
 pub const SIMD_REDUCED: &str =
     "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n";
+
+/// Assert a refusal: exit code 2 and exactly this on stderr.
+pub fn assert_refused(out: &Output, stderr: &str) {
+    assert_exit(out, 2);
+    assert_eq!(text(&out.stderr), stderr);
+}
 
 /// The sorted names of the entries of `dir`.
 pub fn listing(dir: &Path) -> Vec<String> {
@@ -90,7 +81,7 @@ pub const NO_SIMD: [&str; 2] = ["-W", "simd=n,relaxed-simd=n"];
 
 /// The input `corpora/<case>/generate.py ARGS` prints.
 pub fn generate(case: &str, args: &[&str]) -> Vec<u8> {
-    let out = std::process::Command::new("python3")
+    let out = Command::new("python3")
         .arg(repo().join("corpora").join(case).join("generate.py"))
         .args(args)
         .output()
