@@ -2,18 +2,223 @@
 //! the real Wasmtime 48.0.8 (or the case's predicate), with the exact result
 //! asserted.
 //!
-//! A case folder holds `generate.py` (prints the input WAT,
-//! deterministically), `case.json` (the oracle arguments and what the
-//! signature must say) and `expected.wat` (the exact reduced module). Run
-//! with `WHITTLE_BLESS=1` to rewrite `expected.wat` after an intended
-//! change, and review the diff.
+//! A case is a folder and nothing else: the test discovers `corpora/*/`, so
+//! adding a case needs no Rust. A case folder holds `README.md`,
+//! `generate.py` (prints the input WAT, deterministically), `case.json`
+//! (the oracle arguments, what the signature or criterion must say, what the
+//! `--emit-wast` file does; see [`Case`]), `expected.wat` (the exact reduced
+//! module; a noisy case has counts in `case.json` instead) and any file its
+//! arguments name as `{case}/FILE` (a predicate). A folder missing one of
+//! these is a failing case.
+//!
+//! All cases run, as many at a time as libtest would run tests
+//! (`RUST_TEST_THREADS`, else one per core), and the test fails once at the
+//! end naming every failing case with its message. `WHITTLE_CASES=a,b` runs
+//! only the cases named. Run with `WHITTLE_BLESS=1` to rewrite
+//! `expected.wat` after an intended change, and review the diff.
 
 mod util;
 
+use serde::Deserialize;
 use serde_json::Value;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 use util::*;
+
+/// `case.json`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    /// The `whittle reduce` arguments after `input.wat -o min.wasm`;
+    /// `{case}` stands for the case folder.
+    args: Vec<String>,
+    /// What the preserved signature must say (a built-in oracle's failure
+    /// or a predicate's exit), unless the case has a `criterion`.
+    signature: Option<Signature>,
+    /// The report's `criterion` exactly (a resource bound, a differential).
+    criterion: Option<String>,
+    /// A resource bound measured near its limit: counts in a band instead
+    /// of `expected.wat`.
+    noisy: Option<Noisy>,
+    /// What the `--emit-wast` file does against Wasmtime 48.0.8.
+    wast: Wast,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Signature {
+    kind: String,
+    contains: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Noisy {
+    /// Why the result varies between runs (for the reader of `case.json`).
+    #[allow(dead_code)]
+    why: String,
+    /// How many functions the result has, exactly.
+    functions: u64,
+    /// How often each word occurs in `min.wat`: `[at least, at most]`.
+    count: BTreeMap<String, (u64, u64)>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+enum Wast {
+    /// The `.wast` passes while the failure is there.
+    #[serde(rename = "passes")]
+    Passes,
+    /// The `.wast` fails until the failure is fixed.
+    #[serde(rename = "fails")]
+    Fails,
+    /// As `fails`, for a module compiled for another architecture: only
+    /// run on that architecture.
+    #[serde(rename = "fails on its host")]
+    FailsOnItsHost,
+    /// No `.wast` form: `--emit-wast` is refused before any work.
+    #[serde(rename = "none")]
+    None,
+}
+
+#[test]
+fn every_case_in_corpora() {
+    let cases = discover();
+    let failures = run_all(&cases);
+    assert!(
+        failures.is_empty(),
+        "{} of {} corpus cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures
+            .iter()
+            .map(|(name, why)| format!("--- {name}\n{why}"))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+}
+
+/// The case folders `corpora/*/`, by name, or those `WHITTLE_CASES`
+/// names.
+fn discover() -> Vec<(String, PathBuf)> {
+    let corpora = repo().join("corpora");
+    let cases: Vec<(String, PathBuf)> = listing(&corpora)
+        .into_iter()
+        .map(|name| {
+            let dir = corpora.join(&name);
+            (name, dir)
+        })
+        .filter(|(_, dir)| dir.is_dir())
+        .collect();
+    assert!(
+        !cases.is_empty(),
+        "no case folders in {}",
+        corpora.display()
+    );
+    let Ok(wanted) = std::env::var("WHITTLE_CASES") else {
+        return cases;
+    };
+    let wanted: Vec<&str> = wanted.split(',').collect();
+    for name in &wanted {
+        assert!(
+            cases.iter().any(|(n, _)| n == name),
+            "WHITTLE_CASES names {name}, which is not a folder of {}",
+            corpora.display()
+        );
+    }
+    cases
+        .into_iter()
+        .filter(|(name, _)| wanted.contains(&name.as_str()))
+        .collect()
+}
+
+/// Check every case, as many at a time as libtest runs tests; the failing
+/// ones by name, with what failed.
+fn run_all(cases: &[(String, PathBuf)]) -> Vec<(String, String)> {
+    let workers = std::env::var("RUST_TEST_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(cases.len());
+    let next = Mutex::new(cases.iter());
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let Some((name, dir)) = next.lock().unwrap().next() else {
+                    return;
+                };
+                if let Err(why) = check_case(name, dir) {
+                    failures.lock().unwrap().push((name.clone(), why));
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    failures
+}
+
+/// The folder's files, then its reduction; a failed assertion is the
+/// error.
+fn check_case(name: &str, dir: &Path) -> Result<(), String> {
+    let case = read_case(dir)?;
+    let problems = folder_problems(dir, &case);
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    std::panic::catch_unwind(|| run_case(name, dir, &case)).map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panicked".to_string())
+    })
+}
+
+fn read_case(dir: &Path) -> Result<Case, String> {
+    let path = dir.join("case.json");
+    let json = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let case: Case = serde_json::from_str(&json).map_err(|e| format!("{}: {e}", path.display()))?;
+    if case.signature.is_some() == case.criterion.is_some() {
+        return Err(format!(
+            "{}: needs either `signature` or `criterion`",
+            path.display()
+        ));
+    }
+    Ok(case)
+}
+
+/// The files the case needs that its folder lacks, and an `expected.wat`
+/// that a noisy case would leave unchecked.
+fn folder_problems(dir: &Path, case: &Case) -> Vec<String> {
+    let mut needed = vec!["README.md".to_string(), "generate.py".to_string()];
+    let blessing = std::env::var_os("WHITTLE_BLESS").is_some();
+    if case.noisy.is_none() && !blessing {
+        needed.push("expected.wat".to_string());
+    }
+    // Files the arguments name, such as a predicate.
+    for arg in &case.args {
+        for word in arg.split_whitespace() {
+            if let Some(file) = word.strip_prefix("{case}/") {
+                needed.push(file.to_string());
+            }
+        }
+    }
+    let mut problems: Vec<String> = needed
+        .into_iter()
+        .filter(|file| !dir.join(file).is_file())
+        .map(|file| format!("no {file} in {}", dir.display()))
+        .collect();
+    if case.noisy.is_some() && dir.join("expected.wat").exists() {
+        problems.push(format!(
+            "{}: a noisy case's result is checked by the counts in case.json, not by expected.wat",
+            dir.join("expected.wat").display()
+        ));
+    }
+    problems
+}
 
 fn generate(case_dir: &Path) -> Vec<u8> {
     let out = Command::new("python3")
@@ -28,31 +233,23 @@ fn generate(case_dir: &Path) -> Vec<u8> {
     out.stdout
 }
 
-fn run_case(name: &str) {
-    let case_dir = repo().join("corpora").join(name);
-    let case: Value =
-        serde_json::from_str(&std::fs::read_to_string(case_dir.join("case.json")).unwrap())
-            .unwrap();
-    let args: Vec<String> = case["args"]
-        .as_array()
-        .unwrap()
+fn run_case(name: &str, case_dir: &Path, case: &Case) {
+    let args: Vec<String> = case
+        .args
         .iter()
-        .map(|a| {
-            a.as_str()
-                .unwrap()
-                .replace("{case}", case_dir.to_str().unwrap())
-        })
+        .map(|a| a.replace("{case}", case_dir.to_str().unwrap()))
         .collect();
 
     let tmp = tempfile::tempdir().unwrap();
-    let input = generate(&case_dir);
-    assert_eq!(input, generate(&case_dir), "generator is not deterministic");
+    let input = generate(case_dir);
+    assert_eq!(input, generate(case_dir), "generator is not deterministic");
     std::fs::write(tmp.path().join("input.wat"), &input).unwrap();
 
-    let mut cmd: Vec<&str> = vec!["reduce", "input.wat", "-o", "min.wasm"];
-    cmd.extend(args.iter().map(String::as_str));
-    let out = whittle(tmp.path(), &cmd);
-    assert_exit(&out, 0);
+    let whittle = || whittle_in(tmp.path());
+    whittle()
+        .args(["reduce", "input.wat", "-o", "min.wasm"])
+        .args(&args)
+        .exits(0);
 
     // `min.wat` is whittle's own printing (it can print types over the
     // parser's limits); where wasmprinter can read the module it must agree.
@@ -66,11 +263,10 @@ fn run_case(name: &str) {
         min,
         "min.wat assembles to min.wasm"
     );
-    let noisy = &case["noisy"];
-    if noisy.is_object() {
+    if let Some(noisy) = &case.noisy {
         check_noisy(name, noisy, &actual, &min);
     } else {
-        check_exact(name, &case_dir, &actual);
+        check_exact(name, case_dir, &actual);
     }
 
     let report: Value =
@@ -81,18 +277,20 @@ fn run_case(name: &str) {
         .len();
     assert_eq!(report["after"]["bytes"], size);
     assert!(report["before"]["bytes"].as_u64().unwrap() > size);
-    if let Some(criterion) = case["criterion"].as_str() {
-        assert_eq!(report["criterion"], criterion, "{report:#}");
+    if let Some(criterion) = &case.criterion {
+        assert_eq!(report["criterion"], criterion.as_str(), "{report:#}");
     } else {
+        let signature = case.signature.as_ref().unwrap();
         assert_eq!(
-            report["signature"]["kind"], case["signature"]["kind"],
+            report["signature"]["kind"],
+            signature.kind.as_str(),
             "{report:#}"
         );
         let described = report["signature"].to_string();
-        for needle in case["signature"]["contains"].as_array().unwrap() {
+        for needle in &signature.contains {
             assert!(
-                described.contains(needle.as_str().unwrap()),
-                "signature {described} lacks {needle}"
+                described.contains(needle.as_str()),
+                "signature {described} lacks {needle:?}"
             );
         }
         assert_eq!(
@@ -102,20 +300,19 @@ fn run_case(name: &str) {
     }
     assert!(report["oracle_calls"].as_u64().unwrap() > 0);
     check_reproduction(tmp.path(), &report);
-    let wast = case["wast"].as_str().unwrap();
-    if wast == "none" {
+    if case.wast == Wast::None {
         // Refused before any work, with the reason.
-        let mut emit: Vec<&str> = vec!["reduce", "min.wasm", "-o", "w.wasm", "--emit-wast"];
-        emit.extend(args.iter().map(String::as_str));
-        let out = whittle(tmp.path(), &emit);
-        assert_exit(&out, 2);
+        let out = whittle()
+            .args(["reduce", "min.wasm", "-o", "w.wasm", "--emit-wast"])
+            .args(&args)
+            .exits(2);
         assert!(
             text(&out.stderr).starts_with("whittle: error: --emit-wast: "),
             "{}",
             text(&out.stderr)
         );
     }
-    if noisy.is_object() {
+    if case.noisy.is_some() {
         // A measurement near the bound can come out either side on a rerun:
         // 1-minimality is only asserted where the oracle is deterministic.
         return;
@@ -124,13 +321,11 @@ fn run_case(name: &str) {
     // 1-minimal: reducing the result again changes nothing, because no
     // single target of any pass (nor the seeded wasm-mutate stage) helps.
     // With --emit-wast where the failure has a .wast form (checked below).
-    let mut again: Vec<&str> = vec!["reduce", "min.wasm", "-o", "again.wasm", "-q"];
-    if wast != "none" {
-        again.push("--emit-wast");
+    let mut again = whittle().args(["reduce", "min.wasm", "-o", "again.wasm", "-q"]);
+    if case.wast != Wast::None {
+        again = again.arg("--emit-wast");
     }
-    again.extend(args.iter().map(String::as_str));
-    let out = whittle(tmp.path(), &again);
-    assert_exit(&out, 0);
+    again.args(&args).exits(0);
     assert_eq!(
         std::fs::read(tmp.path().join("again.wasm")).unwrap(),
         min,
@@ -144,15 +339,15 @@ fn run_case(name: &str) {
         assert_eq!(stats["accepted"], 0, "{name}: {pass} still finds something");
     }
 
-    if wast != "none" {
-        check_wast(tmp.path(), "again.wast", wast, &report);
+    if case.wast != Wast::None {
+        check_wast(tmp.path(), "again.wast", case.wast, &report);
     }
 
     // An independent check of the result through the same oracle.
-    let mut check: Vec<&str> = vec!["check", "min.wasm", "--quiet"];
-    check.extend(args.iter().map(String::as_str));
-    let out = whittle(tmp.path(), &check);
-    assert_exit(&out, 0);
+    whittle()
+        .args(["check", "min.wasm", "--quiet"])
+        .args(&args)
+        .exits(0);
 }
 
 /// `sh -c command` in `dir` as a user would run it: the stock `wasmtime`
@@ -180,8 +375,8 @@ fn user_shell(dir: &Path, wasmtime: &Path, command: &str) -> std::process::Outpu
 /// or fails as the file says (`expect`: `passes`, `fails`, or `fails on
 /// its host` for a module compiled for another architecture, which is
 /// only run there), failing with the reduced module's own failure.
-fn check_wast(dir: &Path, file: &str, expect: &str, report: &Value) {
-    let passes_today = expect == "passes";
+fn check_wast(dir: &Path, file: &str, expect: Wast, report: &Value) {
+    let passes_today = expect == Wast::Passes;
     let wast_text = std::fs::read_to_string(dir.join(file)).unwrap();
     let buffer = wast::parser::ParseBuffer::new(&wast_text).unwrap();
     if let Err(e) = wast::parser::parse::<wast::Wast>(&buffer) {
@@ -201,7 +396,7 @@ fn check_wast(dir: &Path, file: &str, expect: &str, report: &Value) {
         .unwrap_or_else(|| panic!("no command in\n{wast_text}"));
     assert!(command.starts_with("wasmtime wast ") && command.ends_with(file));
     let elsewhere = format!("host (here: {}).", std::env::consts::ARCH);
-    if expect == "fails on its host" && wast_text.contains(&elsewhere) {
+    if expect == Wast::FailsOnItsHost && wast_text.contains(&elsewhere) {
         return; // `wasmtime wast` cannot run another architecture's code
     }
     let Some(wasmtime) = wasmtime_wast_cli() else {
@@ -327,82 +522,17 @@ fn check_exact(name: &str, case_dir: &Path, actual: &str) {
 }
 
 /// A noisy oracle (a resource bound): the structure exactly, counts in a band.
-fn check_noisy(name: &str, noisy: &Value, actual: &str, min: &[u8]) {
+fn check_noisy(name: &str, noisy: &Noisy, actual: &str, min: &[u8]) {
     let m = wasmparser::Parser::new(0)
         .parse_all(min)
         .filter(|p| matches!(p, Ok(wasmparser::Payload::CodeSectionEntry(_))))
         .count();
-    assert_eq!(
-        Some(m as u64),
-        noisy["functions"].as_u64(),
-        "{name}: functions"
-    );
-    for (word, band) in noisy["count"].as_object().unwrap() {
+    assert_eq!(m as u64, noisy.functions, "{name}: functions");
+    for (word, &(lo, hi)) in &noisy.count {
         let n = actual.matches(word.as_str()).count() as u64;
-        let (lo, hi) = (band[0].as_u64().unwrap(), band[1].as_u64().unwrap());
         assert!(
             (lo..=hi).contains(&n),
             "{name}: {n} x {word}, expected {lo}..={hi}"
         );
     }
-}
-
-#[test]
-fn simd_disabled() {
-    run_case("simd-disabled");
-}
-
-#[test]
-fn winch_avx_splat() {
-    run_case("winch-avx-splat");
-}
-
-#[test]
-fn riscv64_memcopy() {
-    run_case("riscv64-memcopy");
-}
-
-#[test]
-fn too_many_results() {
-    run_case("too-many-results");
-}
-
-#[test]
-fn regalloc_254_results() {
-    run_case("regalloc-254-results");
-}
-
-#[test]
-fn predicate_winch() {
-    run_case("predicate-winch");
-}
-
-#[test]
-fn gc_eh_simd() {
-    run_case("gc-eh-simd");
-}
-
-#[test]
-fn gc_winch() {
-    run_case("gc-winch");
-}
-
-#[test]
-fn memory_blowup() {
-    run_case("memory-blowup");
-}
-
-#[test]
-fn memory_limit() {
-    run_case("memory-limit");
-}
-
-#[test]
-fn oob_trap() {
-    run_case("oob-trap");
-}
-
-#[test]
-fn nan_differential() {
-    run_case("nan-differential");
 }
