@@ -15,38 +15,32 @@ fn reduce_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
 fn check_reports_outcome_and_signature() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle(
-        tmp.path(),
-        &["check", "bug.wasm", "-W", "simd=n,relaxed-simd=n"],
-    );
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path())
+        .args(["check", "bug.wasm", "-W", "simd=n,relaxed-simd=n"])
+        .exits(0);
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("bug.wasm: error: failed to compile: wasm[0]::function[1]::culprit: WebAssembly translation error: Invalid input WebAssembly code at offset 49: SIMD support is not enabled\n"), "{stdout}");
     assert!(stdout.contains("  signature: error \"failed to compile: wasm[N]::function[N]: WebAssembly translation error: Invalid input WebAssembly code at offset N: SIMD support is not enabled\""), "{stdout}");
 
     // Compiles fine without the flags: exit 1.
-    let out = whittle(tmp.path(), &["check", "bug.wasm"]);
-    assert_exit(&out, 1);
+    let out = whittle_in(tmp.path()).args(["check", "bug.wasm"]).exits(1);
     assert!(text(&out.stdout).starts_with("bug.wasm: ok\n"));
 
     // --expect that does not match: exit 1; one that does: exit 0.
     let mut args = vec!["check", "bug.wasm", "--quiet", "--expect", "too large"];
     args.extend(NO_SIMD);
-    assert_exit(&whittle(tmp.path(), &args), 1);
+    whittle_in(tmp.path()).args(&args).exits(1);
     args[4] = "SIMD support";
-    assert_exit(&whittle(tmp.path(), &args), 0);
+    whittle_in(tmp.path()).args(&args).exits(0);
 }
 
 #[test]
 fn check_json_is_one_object() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle(
-        tmp.path(),
-        &["check", "bug.wasm", "--json", "-W", "simd=n,relaxed-simd=n"],
-    );
-    assert_exit(&out, 0);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = whittle_in(tmp.path())
+        .args(["check", "bug.wasm", "--json", "-W", "simd=n,relaxed-simd=n"])
+        .json(0);
     assert_eq!(v["outcome"]["kind"], "error");
     assert_eq!(v["signature"]["kind"], "error");
     assert_eq!(v["fails_as_expected"], true);
@@ -68,8 +62,9 @@ fn bad_input_is_a_one_line_error_naming_the_file() {
         ("trunc.wasm", "trunc.wasm: malformed module"),
         ("missing.wasm", "missing.wasm: cannot read"),
     ] {
-        let out = whittle(tmp.path(), &["reduce", file, "-o", "min.wasm"]);
-        assert_exit(&out, 2);
+        let out = whittle_in(tmp.path())
+            .args(["reduce", file, "-o", "min.wasm"])
+            .exits(2);
         let stderr = text(&out.stderr);
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(
@@ -84,8 +79,7 @@ fn bad_input_is_a_one_line_error_naming_the_file() {
 fn refuses_a_module_that_does_not_fail() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle(tmp.path(), &reduce_args(&[]));
-    assert_exit(&out, 2);
+    let out = whittle_in(tmp.path()).args(reduce_args(&[])).exits(2);
     // The first line says why; the check follows in full
     // (tests/ergonomics.rs).
     assert!(
@@ -102,8 +96,9 @@ fn refuses_a_module_that_does_not_fail() {
 fn refuses_a_predicate_that_finds_the_empty_module_interesting() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle(tmp.path(), &reduce_args(&["--predicate", "true"]));
-    assert_exit(&out, 2);
+    let out = whittle_in(tmp.path())
+        .args(reduce_args(&["--predicate", "true"]))
+        .exits(2);
     assert!(
         text(&out.stderr).contains("the empty module also matches exit code 0"),
         "{}",
@@ -115,12 +110,9 @@ fn refuses_a_predicate_that_finds_the_empty_module_interesting() {
 fn invalid_wasmtime_flags_are_reported_before_any_run() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle(tmp.path(), &reduce_args(&["-W", "simd=n"]));
-    assert_exit(&out, 2);
-    assert_eq!(
-        text(&out.stderr),
-        "whittle: error: bug.wasm: invalid wasmtime flags: cannot disable the simd proposal but enable the relaxed simd proposal\n"
-    );
+    whittle_in(tmp.path())
+        .args(reduce_args(&["-W", "simd=n"]))
+        .refused("whittle: error: bug.wasm: invalid wasmtime flags: cannot disable the simd proposal but enable the relaxed simd proposal\n");
 }
 
 #[test]
@@ -129,8 +121,7 @@ fn expect_that_the_original_does_not_match_is_refused() {
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
     let mut args = reduce_args(&["--expect", "Code for function is too large"]);
     args.extend(NO_SIMD);
-    let out = whittle(tmp.path(), &args);
-    assert_exit(&out, 2);
+    let out = whittle_in(tmp.path()).args(&args).exits(2);
     assert!(
         text(&out.stderr).starts_with("whittle: error: bug.wasm: "),
         "{}",
@@ -142,8 +133,7 @@ fn expect_that_the_original_does_not_match_is_refused() {
 fn reduces_and_writes_all_companions() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle(tmp.path(), &reduce_args(&NO_SIMD));
-    assert_exit(&out, 0);
+    whittle_in(tmp.path()).args(reduce_args(&NO_SIMD)).exits(0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
         "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
@@ -205,8 +195,7 @@ fn reduces_and_writes_all_companions() {
 #[test]
 fn version_names_the_embedded_wasmtime_and_its_debug_assertions() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = whittle(tmp.path(), &["--version"]);
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path()).args(["--version"]).exits(0);
     assert_eq!(
         text(&out.stdout),
         format!(
@@ -226,13 +215,10 @@ fn an_existing_smaller_repro_is_never_overwritten() {
     let tiny = wat::parse_str("(module (func i32.const 0 i8x16.splat unreachable))").unwrap();
     assert_eq!(tiny.len(), 29);
     std::fs::write(tmp.path().join("min.wasm"), &tiny).unwrap();
-    let out = whittle(
-        tmp.path(),
-        &["check", "min.wasm", "-q", "-W", "simd=n,relaxed-simd=n"],
-    );
-    assert_exit(&out, 0);
-    let out = whittle(tmp.path(), &reduce_args(&NO_SIMD));
-    assert_exit(&out, 0);
+    whittle_in(tmp.path())
+        .args(["check", "min.wasm", "-q", "-W", "simd=n,relaxed-simd=n"])
+        .exits(0);
+    whittle_in(tmp.path()).args(reduce_args(&NO_SIMD)).exits(0);
     assert_eq!(std::fs::read(tmp.path().join("min.wasm")).unwrap(), tiny);
     assert!(!tmp.path().join("min.report.json").exists());
 }
@@ -243,8 +229,7 @@ fn an_existing_output_that_fails_otherwise_is_replaced() {
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
     // Tiny, but compiles fine: not a repro of this failure.
     std::fs::write(tmp.path().join("min.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    let out = whittle(tmp.path(), &reduce_args(&NO_SIMD));
-    assert_exit(&out, 0);
+    whittle_in(tmp.path()).args(reduce_args(&NO_SIMD)).exits(0);
     assert_eq!(
         std::fs::read(tmp.path().join("min.wasm")).unwrap().len(),
         29
@@ -256,9 +241,9 @@ fn an_existing_output_that_fails_otherwise_is_replaced() {
 fn a_closed_pipe_is_not_a_panic() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let mut child = std::process::Command::new(whittle_exe())
+    let mut child = whittle_in(tmp.path())
         .args(["check", "bug.wasm", "-W", "simd=n,relaxed-simd=n"])
-        .current_dir(tmp.path())
+        .command()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -275,8 +260,9 @@ fn a_closed_pipe_is_not_a_panic() {
 #[test]
 fn list_passes_and_unknown_pass() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = whittle(tmp.path(), &["reduce", "--list-passes"]);
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path())
+        .args(["reduce", "--list-passes"])
+        .exits(0);
     let names: Vec<String> = text(&out.stdout)
         .lines()
         .map(|l| l.split_whitespace().next().unwrap().to_string())
@@ -327,8 +313,9 @@ fn list_passes_and_unknown_pass() {
         ]
     );
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle(tmp.path(), &reduce_args(&["--passes", "remove-functons"]));
-    assert_exit(&out, 2);
+    let out = whittle_in(tmp.path())
+        .args(reduce_args(&["--passes", "remove-functons"]))
+        .exits(2);
     assert!(text(&out.stderr).contains("unknown pass `remove-functons`"));
 }
 
@@ -338,8 +325,7 @@ fn passes_and_skip_passes_limit_the_schedule() {
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
     let mut args = reduce_args(&["--passes", "remove-functions,remove-exports"]);
     args.extend(NO_SIMD);
-    let out = whittle(tmp.path(), &args);
-    assert_exit(&out, 0);
+    whittle_in(tmp.path()).args(&args).exits(0);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
             .unwrap();
@@ -361,18 +347,16 @@ fn convert_between_text_and_binary() {
         "(module (func (result i32) i32.const 7))",
     )
     .unwrap();
-    assert_exit(
-        &whittle(tmp.path(), &["convert", "m.wat", "-o", "m.wasm"]),
-        0,
-    );
+    whittle_in(tmp.path())
+        .args(["convert", "m.wat", "-o", "m.wasm"])
+        .exits(0);
     assert_eq!(
         std::fs::read(tmp.path().join("m.wasm")).unwrap(),
         wat::parse_str("(module (func (result i32) i32.const 7))").unwrap()
     );
-    assert_exit(
-        &whittle(tmp.path(), &["convert", "m.wasm", "-o", "back.wat"]),
-        0,
-    );
+    whittle_in(tmp.path())
+        .args(["convert", "m.wasm", "-o", "back.wat"])
+        .exits(0);
     assert_eq!(
         std::fs::read_to_string(tmp.path().join("back.wat")).unwrap(),
         "(module\n  (type (;0;) (func (result i32)))\n  (func (;0;) (type 0) (result i32)\n    i32.const 7\n  )\n)\n"
@@ -384,14 +368,12 @@ fn convert_between_text_and_binary() {
         format!("(module (type (func (result{results}))))"),
     )
     .unwrap();
-    assert_exit(
-        &whittle(tmp.path(), &["convert", "big.wat", "-o", "big.wasm"]),
-        0,
-    );
-    assert_exit(
-        &whittle(tmp.path(), &["convert", "big.wasm", "-o", "big2.wat"]),
-        0,
-    );
+    whittle_in(tmp.path())
+        .args(["convert", "big.wat", "-o", "big.wasm"])
+        .exits(0);
+    whittle_in(tmp.path())
+        .args(["convert", "big.wasm", "-o", "big2.wat"])
+        .exits(0);
     assert_eq!(
         std::fs::read_to_string(tmp.path().join("big2.wat")).unwrap(),
         format!("(module\n  (type (func (result{results})))\n)\n")
