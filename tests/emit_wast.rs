@@ -9,11 +9,12 @@ mod util;
 use std::path::Path;
 use util::*;
 
-fn reduce_emitting(dir: &Path, wat: &str, args: &[&str]) -> std::process::Output {
+/// `whittle reduce bug.wat -o min.wasm -q --emit-wast ARGS` on `wat`.
+fn reduce_emitting(dir: &Path, wat: &str, args: &[&str]) -> TestCommand {
     std::fs::write(dir.join("bug.wat"), wat).unwrap();
-    let mut all = vec!["reduce", "bug.wat", "-o", "min.wasm", "-q", "--emit-wast"];
-    all.extend_from_slice(args);
-    whittle(dir, &all)
+    whittle_in(dir)
+        .args(["reduce", "bug.wat", "-o", "min.wasm", "-q", "--emit-wast"])
+        .args(args)
 }
 
 /// The `.wast` parses, and its own command passes today.
@@ -43,15 +44,15 @@ fn passes_today(dir: &Path) -> String {
 #[test]
 fn a_trap_while_instantiating_is_assert_trap_on_the_module() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = reduce_emitting(
+    reduce_emitting(
         tmp.path(),
         r#"(module
              (func $helper (result i32) i32.const 7)
              (func $start call $helper drop unreachable)
              (start $start))"#,
         &["--phase", "instantiate"],
-    );
-    assert_exit(&out, 0);
+    )
+    .exits(0);
     let text = passes_today(tmp.path());
     assert!(
         text.ends_with(
@@ -73,13 +74,13 @@ fn a_trap_while_instantiating_is_assert_trap_on_the_module() {
 #[test]
 fn fuel_running_out_is_assert_exhaustion() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = reduce_emitting(
+    reduce_emitting(
         tmp.path(),
         r#"(module
              (func (export "spin") (param i32) loop br 0 end))"#,
         &["--phase", "run", "--invoke", "spin", "-W", "fuel=1000"],
-    );
-    assert_exit(&out, 0);
+    )
+    .exits(0);
     let text = passes_today(tmp.path());
     assert!(
         text.contains("\n;;   wasmtime wast -W fuel=1000 min.wast\n"),
@@ -106,8 +107,8 @@ fn failures_without_a_wast_form_write_none_and_say_why() {
             "--run-timeout",
             "200ms",
         ],
-    );
-    assert_exit(&out, 0);
+    )
+    .exits(0);
     assert_eq!(
         text(&out.stderr),
         "whittle: note: no .wast written: --emit-wast: `timeout` in the run phase has no .wast form\n"
@@ -128,8 +129,8 @@ fn failures_without_a_wast_form_write_none_and_say_why() {
             "--mutate-budget",
             "0",
         ],
-    );
-    assert_exit(&out, 0);
+    )
+    .exits(0);
     assert_eq!(
         text(&out.stderr),
         "whittle: note: no .wast written: --emit-wast: the module imports `env::f`, and a .wast would need a module providing it\n"
@@ -146,11 +147,9 @@ fn failures_without_a_wast_form_write_none_and_say_why() {
             "`-W max-memory-size=65536` is a store limit, which `wasmtime wast` does not apply",
         ),
     ] {
-        let mut all = vec!["reduce", "bug.wat", "-o", "x.wasm", "--emit-wast"];
-        all.extend_from_slice(args);
-        assert_refused(
-            &whittle(tmp.path(), &all),
-            &format!("whittle: error: --emit-wast: {why}\n"),
-        );
+        whittle_in(tmp.path())
+            .args(["reduce", "bug.wat", "-o", "x.wasm", "--emit-wast"])
+            .args(args)
+            .refused(&format!("whittle: error: --emit-wast: {why}\n"));
     }
 }
