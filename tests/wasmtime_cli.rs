@@ -34,13 +34,13 @@ fn cli_and_built_in_oracles_agree_on_the_signature() {
     };
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", WINCH_BUG);
-    let mut builtin = vec!["check", "bug.wasm", "--json"];
-    builtin.extend(WINCH_ARGS);
-    let mut cli = builtin.clone();
-    cli.extend(["--wasmtime", wasmtime.to_str().unwrap()]);
-    let a: serde_json::Value =
-        serde_json::from_slice(&whittle(tmp.path(), &builtin).stdout).unwrap();
-    let b: serde_json::Value = serde_json::from_slice(&whittle(tmp.path(), &cli).stdout).unwrap();
+    let check = || {
+        whittle_in(tmp.path())
+            .args(["check", "bug.wasm", "--json"])
+            .args(WINCH_ARGS)
+    };
+    let a = check().json(0);
+    let b = check().arg("--wasmtime").arg(&wasmtime).json(0);
     assert_eq!(a["signature"], b["signature"]);
     assert_eq!(b["signature"]["kind"], "panic");
     assert_eq!(
@@ -57,11 +57,11 @@ fn reduces_a_winch_panic_through_the_cli() {
     };
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", WINCH_BUG);
-    let mut args = vec!["reduce", "bug.wasm", "-o", "min.wasm", "-q", "--wasmtime"];
-    args.push(wasmtime.to_str().unwrap());
-    args.extend(WINCH_ARGS);
-    let out = whittle(tmp.path(), &args);
-    assert_exit(&out, 0);
+    whittle_in(tmp.path())
+        .args(["reduce", "bug.wasm", "-o", "min.wasm", "-q", "--wasmtime"])
+        .arg(&wasmtime)
+        .args(WINCH_ARGS)
+        .exits(0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
         r#"(module
@@ -113,19 +113,14 @@ fn two_builds_that_disagree_on_a_run() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let other = tmp.path().join("canonicalizing-wasmtime");
-    std::fs::write(
-        &other,
-        format!(
-            "#!/bin/sh\ncmd=$1; shift\nexec '{}' \"$cmd\" -W nan-canonicalization=y \"$@\"\n",
+    let other = write_script(
+        tmp.path(),
+        "canonicalizing-wasmtime",
+        &format!(
+            "cmd=$1; shift\nexec '{}' \"$cmd\" -W nan-canonicalization=y \"$@\"\n",
             wasmtime.display()
         ),
-    )
-    .unwrap();
-    std::process::Command::new("chmod")
-        .args(["+x", other.to_str().unwrap()])
-        .status()
-        .unwrap();
+    );
     std::fs::write(
         tmp.path().join("bug.wat"),
         r#"(module
@@ -135,25 +130,14 @@ fn two_builds_that_disagree_on_a_run() {
                f32.const 0 f32.const 0 call $div i32.reinterpret_f32))"#,
     )
     .unwrap();
-    let out = whittle(
-        tmp.path(),
-        &[
-            "reduce",
-            "bug.wat",
-            "-o",
-            "min.wasm",
-            "-q",
-            "--phase",
-            "run",
-            "--invoke",
-            "run",
-            "--wasmtime",
-            wasmtime.to_str().unwrap(),
-            "--wasmtime",
-            other.to_str().unwrap(),
-        ],
-    );
-    assert_exit(&out, 0);
+    whittle_in(tmp.path())
+        .args(["reduce", "bug.wat", "-o", "min.wasm", "-q"])
+        .args(["--phase", "run", "--invoke", "run"])
+        .arg("--wasmtime")
+        .arg(&wasmtime)
+        .arg("--wasmtime")
+        .arg(&other)
+        .exits(0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
         "(module\n  (type (;0;) (func (result i32)))\n  (export \"run\" (func 0))\n  (func (;0;) (type 0) (result i32)\n    f32.const 0x0p+0 (;=0;)\n    f32.const 0x0p+0 (;=0;)\n    f32.div\n    i32.reinterpret_f32\n  )\n)\n"
@@ -182,24 +166,17 @@ fn invoke_arguments_reach_the_cli() {
              (memory 1)
              (func (export "f") (param i32 i64) (result i32) local.get 0 i32.load))"#,
     );
-    let check = |args: &[&str]| {
-        let mut all = vec![
-            "check",
-            "load.wasm",
-            "--json",
-            "--wasmtime",
-            wasmtime.to_str().unwrap(),
-            "--phase",
-            "run",
-            "--invoke",
-            "f",
-        ];
-        all.extend_from_slice(args);
-        let out = whittle(tmp.path(), &all);
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["outcome"].clone()
+    let check = |args: [&str; 2], code| {
+        whittle_in(tmp.path())
+            .args(["check", "load.wasm", "--json", "--wasmtime"])
+            .arg(&wasmtime)
+            .args(["--phase", "run", "--invoke", "f"])
+            .args(args)
+            .json(code)["outcome"]
+            .clone()
     };
-    assert_eq!(check(&["4", "0"])["kind"], "returned");
-    let trap = check(&["70000", "-1"]);
+    assert_eq!(check(["4", "0"], 1)["kind"], "returned");
+    let trap = check(["70000", "-1"], 0);
     assert_eq!(trap["kind"], "trap", "{trap}");
     assert_eq!(trap["message"], "wasm trap: out of bounds memory access");
 }
