@@ -6,7 +6,7 @@
 mod util;
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use util::*;
 
 /// What SIMD_FAILS reduces to under NO_SIMD.
@@ -20,35 +20,14 @@ const SIMD_MINIMAL: &str = "(module
 )
 ";
 
-fn with_stdin(cwd: &std::path::Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut child = Command::new(whittle_exe())
-        .args(args)
-        .current_dir(cwd)
-        .env("WHITTLE", whittle_exe())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A refusal may come before whittle reads its input: then the pipe is
-    // closed, and that is not this test's concern.
-    let _ = std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin);
-    child.wait_with_output().unwrap()
-}
-
-fn args_with<'a>(head: &[&'a str], tail: &[&'a str]) -> Vec<&'a str> {
-    head.iter().chain(tail).copied().collect()
-}
-
 #[test]
 fn the_module_can_come_from_stdin_as_text_or_binary() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = with_stdin(
-        tmp.path(),
-        &args_with(&["reduce", "-", "-o", "min.wasm"], &NO_SIMD),
-        SIMD_FAILS.as_bytes(),
-    );
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path())
+        .args(["reduce", "-", "-o", "min.wasm"])
+        .args(NO_SIMD)
+        .stdin(SIMD_FAILS)
+        .exits(0);
     assert!(
         text(&out.stderr).starts_with("whittle: stdin (84 bytes): error: "),
         "{}",
@@ -57,22 +36,23 @@ fn the_module_can_come_from_stdin_as_text_or_binary() {
     assert_eq!(wat_of(&tmp.path().join("min.wasm")), SIMD_MINIMAL);
 
     let binary = wat::parse_str(SIMD_FAILS).unwrap();
-    let out = with_stdin(
-        tmp.path(),
-        &args_with(&["check", "-", "--quiet"], &NO_SIMD),
-        &binary,
-    );
-    assert_exit(&out, 0);
+    whittle_in(tmp.path())
+        .args(["check", "-", "--quiet"])
+        .args(NO_SIMD)
+        .stdin(binary.clone())
+        .exits(0);
 
     // Without -o there is no name to put the result next to.
-    let out = with_stdin(tmp.path(), &["reduce", "-"], &binary);
-    assert_refused(
-        &out,
+    whittle_in(tmp.path())
+        .args(["reduce", "-"])
+        .stdin(binary)
+        .refused(
         "whittle: error: the module comes from stdin: say where the result goes with -o OUTPUT\n",
     );
-    let out = with_stdin(tmp.path(), &["check", "-"], b"junk");
-    assert_refused(
-        &out,
+    whittle_in(tmp.path())
+        .args(["check", "-"])
+        .stdin("junk")
+        .refused(
         "whittle: error: stdin: not a WebAssembly module (no `\\0asm` magic, and not WAT text)\n",
     );
 }
@@ -82,37 +62,29 @@ fn time_budgets_take_days_and_combinations() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
     let run = |budget: &str| {
-        whittle(
-            tmp.path(),
-            &args_with(
-                &[
-                    "reduce",
-                    "bug.wasm",
-                    "-o",
-                    "min.wasm",
-                    "--time-budget",
-                    budget,
-                ],
-                &NO_SIMD,
-            ),
-        )
+        whittle_in(tmp.path())
+            .args([
+                "reduce",
+                "bug.wasm",
+                "-o",
+                "min.wasm",
+                "--time-budget",
+                budget,
+            ])
+            .args(NO_SIMD)
     };
     // Zero in four units: stops at once, the input kept as the result.
-    let out = run("0d0h0m0s");
-    assert_exit(&out, 0);
+    let out = run("0d0h0m0s").exits(0);
     assert!(
         text(&out.stderr).contains("; time budget reached\n"),
         "{}",
         text(&out.stderr)
     );
-    let out = run("1h30m");
-    assert_exit(&out, 0);
+    let out = run("1h30m").exits(0);
     assert!(!text(&out.stderr).contains("time budget reached"));
     assert_eq!(wat_of(&tmp.path().join("min.wasm")), SIMD_MINIMAL);
-    let out = run("2d");
-    assert_exit(&out, 0);
-    let out = run("1h30");
-    assert_exit(&out, 2);
+    run("2d").exits(0);
+    let out = run("1h30").exits(2);
     assert!(
         text(&out.stderr).contains(
             "invalid value '1h30' for '--time-budget <DURATION>': invalid duration `1h30` (expected e.g. 30s, 10m, 1h30m, 2d, 500ms)"
@@ -134,11 +106,10 @@ fn candidate_lines(stderr: &str) -> Vec<&str> {
 fn verbose_prints_one_line_per_candidate() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle(
-        tmp.path(),
-        &args_with(&["reduce", "bug.wasm", "-o", "min.wasm", "-v"], &NO_SIMD),
-    );
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path())
+        .args(["reduce", "bug.wasm", "-o", "min.wasm", "-v"])
+        .args(NO_SIMD)
+        .exits(0);
     let stderr = text(&out.stderr);
     let lines = candidate_lines(&stderr);
     let report: serde_json::Value =
@@ -156,7 +127,12 @@ fn verbose_prints_one_line_per_candidate() {
     assert!(interesting > 0 && interesting < lines.len(), "{stderr}");
     // Every line names a pass (`-` before the first one starts; the final
     // stage is `wasm-mutate`).
-    let listed = text(&whittle(tmp.path(), &["reduce", "--list-passes"]).stdout);
+    let listed = text(
+        &whittle_in(tmp.path())
+            .args(["reduce", "--list-passes"])
+            .output()
+            .stdout,
+    );
     let passes: Vec<&str> = listed
         .lines()
         .map(|l| l.split(' ').next().unwrap())
@@ -176,11 +152,10 @@ fn verbose_prints_one_line_per_candidate() {
     );
 
     // -vv: the whole outcome and the check's peak memory.
-    let out = whittle(
-        tmp.path(),
-        &args_with(&["reduce", "bug.wasm", "-o", "min2.wasm", "-vv"], &NO_SIMD),
-    );
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path())
+        .args(["reduce", "bug.wasm", "-o", "min2.wasm", "-vv"])
+        .args(NO_SIMD)
+        .exits(0);
     let stderr = text(&out.stderr);
     let lines = candidate_lines(&stderr);
     assert!(lines.iter().all(|l| l.contains("  peak RSS ")), "{stderr}");
@@ -191,18 +166,18 @@ fn verbose_prints_one_line_per_candidate() {
         "{stderr}"
     );
 
-    let out = whittle(tmp.path(), &["reduce", "bug.wasm", "-q", "-v"]);
-    assert_exit(&out, 2);
+    let out = whittle_in(tmp.path())
+        .args(["reduce", "bug.wasm", "-q", "-v"])
+        .exits(2);
     assert!(text(&out.stderr).contains("cannot be used with"));
 }
 
 /// `whittle reduce bug.wasm -o min.wasm -q EXTRA...` gives SIMD_MINIMAL.
 fn reduces_to_simd_minimal(tmp: &tempfile::TempDir, extra: &[&str]) {
-    let out = whittle(
-        tmp.path(),
-        &args_with(&["reduce", "bug.wasm", "-o", "min.wasm", "-q"], extra),
-    );
-    assert_exit(&out, 0);
+    whittle_in(tmp.path())
+        .args(["reduce", "bug.wasm", "-o", "min.wasm", "-q"])
+        .args(extra)
+        .exits(0);
     assert_eq!(wat_of(&tmp.path().join("min.wasm")), SIMD_MINIMAL);
 }
 
@@ -215,11 +190,9 @@ fn a_refused_original_is_shown_in_full() {
         "pred.sh",
         "echo checking a module\necho 'line one' >&2\necho 'line two' >&2\nexit 3",
     );
-    let out = whittle(
-        tmp.path(),
-        &["reduce", "bug.wasm", "--predicate", "./pred.sh"],
-    );
-    assert_exit(&out, 2);
+    let out = whittle_in(tmp.path())
+        .args(["reduce", "bug.wasm", "--predicate", "./pred.sh"])
+        .exits(2);
     let stderr = text(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(
@@ -245,8 +218,7 @@ fn a_refused_original_is_shown_in_full() {
     );
 
     // The built-in oracle: the module compiles without the flags.
-    let out = whittle(tmp.path(), &["reduce", "bug.wasm"]);
-    assert_exit(&out, 2);
+    let out = whittle_in(tmp.path()).args(["reduce", "bug.wasm"]).exits(2);
     let stderr = text(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(
@@ -298,8 +270,7 @@ fn a_predicate_named_without_dot_slash_is_found_here() {
             "whittle: error: bug.wasm: --predicate: ./missing.sh: no such file\n",
         ),
     ] {
-        let out = whittle(tmp.path(), &["reduce", "bug.wasm", "--predicate", predicate]);
-        assert_refused(&out, message);
+        whittle_in(tmp.path()).args(["reduce", "bug.wasm", "--predicate", predicate]).refused(message);
     }
 }
 
@@ -343,22 +314,16 @@ fn invoke_takes_arguments_as_wasmtime_run_does() {
     )
     .unwrap();
     let check = |args: &[&str]| {
-        whittle(
-            tmp.path(),
-            &args_with(
-                &["check", "load.wat", "--phase", "run", "--invoke", "f"],
-                args,
-            ),
-        )
+        whittle_in(tmp.path())
+            .args(["check", "load.wat", "--phase", "run", "--invoke", "f"])
+            .args(args)
     };
     // Zeros by default; 70000 is past the 64 KiB memory; hex as wasmtime reads it.
-    let out = check(&[]);
-    assert_exit(&out, 1);
+    let out = check(&[]).exits(1);
     assert!(text(&out.stdout).starts_with("load.wat: returned [i32:0]\n"));
-    let out = check(&["70000", "-1"]);
-    assert_exit(&out, 0);
+    let out = check(&["70000", "-1"]).exits(0);
     assert!(text(&out.stdout).starts_with("load.wat: trap MemoryOutOfBounds:"));
-    assert_exit(&check(&["0x11170", "0x10"]), 0);
+    check(&["0x11170", "0x10"]).exits(0);
     for (args, message) in [
         (
             &["1"][..],
@@ -377,29 +342,21 @@ fn invoke_takes_arguments_as_wasmtime_run_does() {
             "whittle: error: --invoke f: `0xffffffff` is not an i32: number too large to fit in target type\n",
         ),
     ] {
-        let out = check(args);
-        assert_refused(&out, message);
+        check(args).refused(message);
     }
-    let out = whittle(
-        tmp.path(),
-        &["check", "load.wat", "--phase", "run", "--invoke", "g"],
-    );
-    assert_refused(
-        &out,
-        "whittle: error: --invoke g: the module exports no function `g`\n",
-    );
+    whittle_in(tmp.path())
+        .args(["check", "load.wat", "--phase", "run", "--invoke", "g"])
+        .refused("whittle: error: --invoke g: the module exports no function `g`\n");
 
     // The reduction keeps the trap with these arguments. The memory
     // shrinks to no page, where any address traps: the inlined load's
     // address becomes a zero constant (as small as the argument's read).
-    let out = whittle(
-        tmp.path(),
-        &[
+    whittle_in(tmp.path())
+        .args([
             "reduce", "load.wat", "-o", "min.wasm", "-q", "--phase", "run", "--invoke", "f",
             "70000", "-1",
-        ],
-    );
-    assert_exit(&out, 0);
+        ])
+        .exits(0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
         "(module
@@ -416,11 +373,9 @@ fn invoke_takes_arguments_as_wasmtime_run_does() {
     );
 
     // The module written after --invoke is taken as an argument: say so.
-    let out = whittle(
-        tmp.path(),
-        &["check", "--phase", "run", "--invoke", "f", "load.wat"],
-    );
-    assert_exit(&out, 2);
+    let out = whittle_in(tmp.path())
+        .args(["check", "--phase", "run", "--invoke", "f", "load.wat"])
+        .exits(2);
     assert!(text(&out.stderr).ends_with(
         "note: --invoke takes NAME and the function's arguments: write the module before --invoke\n"
     ));
@@ -449,9 +404,9 @@ fn on_terminal(cwd: &std::path::Path, args: &[&str], columns: u16) -> (i32, Stri
     };
     assert_eq!(rc, 0, "openpty");
     let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    let mut child = Command::new(whittle_exe())
+    let mut child = whittle_in(cwd)
         .args(args)
-        .current_dir(cwd)
+        .command()
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::from(slave))
@@ -473,11 +428,7 @@ fn on_terminal(cwd: &std::path::Path, args: &[&str], columns: u16) -> (i32, Stri
 #[test]
 fn the_status_line_fits_a_narrow_terminal() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new("python3")
-        .arg(repo().join("corpora/simd-disabled/generate.py"))
-        .output()
-        .unwrap();
-    std::fs::write(tmp.path().join("bug.wat"), &out.stdout).unwrap();
+    std::fs::write(tmp.path().join("bug.wat"), generate("simd-disabled", &[])).unwrap();
     let (code, drawn) = on_terminal(
         tmp.path(),
         &[
@@ -525,11 +476,11 @@ fn wasmtime_features_that_flags_need() {
         &["--phase", "run", "--invoke", "f", "-O", "pooling-allocator"][..],
         &["-W", "stack-switching"][..],
     ] {
-        let mut args = vec!["check", "m.wasm"];
-        args.extend_from_slice(flags);
-        let out = whittle(tmp.path(), &args);
         // It does not fail: exit 1, and the flags were accepted.
-        assert_exit(&out, 1);
+        let out = whittle_in(tmp.path())
+            .args(["check", "m.wasm"])
+            .args(flags)
+            .exits(1);
         assert!(
             text(&out.stdout).starts_with("m.wasm: ok\n")
                 || text(&out.stdout).starts_with("m.wasm: returned [i32:0]\n"),
@@ -537,11 +488,12 @@ fn wasmtime_features_that_flags_need() {
             text(&out.stdout)
         );
     }
-    assert_refused(
-        &whittle(tmp.path(), &["check", "m.wasm", "-W", "component-model"]),
-        "whittle: error: invalid wasmtime flags: support for component-model was disabled at \
+    whittle_in(tmp.path())
+        .args(["check", "m.wasm", "-W", "component-model"])
+        .refused(
+            "whittle: error: invalid wasmtime flags: support for component-model was disabled at \
          compile-time: this whittle is built without Wasmtime's `component-model`; build it with \
          `cargo install --path . --locked --features component-model`, or use --wasmtime PATH \
          with a wasmtime CLI built with it\n",
-    );
+        );
 }
