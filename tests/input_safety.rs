@@ -5,38 +5,17 @@
 mod util;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::Duration;
 use util::*;
 
-/// `whittle ARGS -W simd=n,relaxed-simd=n` in `dir` with `env` added;
-/// a run still going after 60 s is killed and fails the test.
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let child = Command::new(whittle_exe())
+/// `whittle ARGS -W simd=n,relaxed-simd=n` in `dir`; a run still going
+/// after 60 s is killed and fails the test.
+fn run(dir: &Path, args: &[&str]) -> TestCommand {
+    whittle_in(dir)
         .args(args)
         .args(NO_SIMD)
-        .envs(env.iter().copied())
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as i32;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(out) => out,
-        Err(_) => {
-            // SAFETY: killing the child we started.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("whittle {args:?} blocked for 60 s");
-        }
-    }
-}
-
-fn assert_refused(out: &Output, stderr: &str) {
-    assert_exit(out, 2);
-    assert_eq!(text(&out.stderr), stderr);
+        .time_limit(Duration::from_secs(60))
 }
 
 #[test]
@@ -48,35 +27,23 @@ fn an_output_that_is_the_input_is_refused_by_any_name() {
     std::os::unix::fs::symlink("self.wasm", dir.join("link.wasm")).unwrap();
     std::fs::hard_link(&input, dir.join("hard.wasm")).unwrap();
     for output in ["self.wasm", "./self.wasm", "link.wasm", "hard.wasm"] {
-        let out = run(dir, &["reduce", "self.wasm", "-o", output, "-q"], &[]);
-        assert_refused(
-            &out,
-            &format!(
-                "whittle: error: self.wasm: the output {output} is the input itself; choose another -o\n"
-            ),
-        );
+        run(dir, &["reduce", "self.wasm", "-o", output, "-q"]).refused(&format!(
+            "whittle: error: self.wasm: the output {output} is the input itself; choose another -o\n"
+        ));
         assert_eq!(std::fs::read(&input).unwrap(), original);
         assert_eq!(listing(dir), ["hard.wasm", "link.wasm", "self.wasm"]);
     }
     // Standard input redirected from the output.
-    let out = Command::new(whittle_exe())
-        .args(["reduce", "-", "-o", "self.wasm", "-q"])
-        .args(NO_SIMD)
-        .current_dir(dir)
-        .stdin(std::fs::File::open(&input).unwrap())
-        .output()
-        .unwrap();
-    assert_refused(
-        &out,
-        "whittle: error: stdin: the output self.wasm is the input itself; choose another -o\n",
-    );
+    run(dir, &["reduce", "-", "-o", "self.wasm", "-q"])
+        .stdin_file(std::fs::File::open(&input).unwrap())
+        .refused(
+            "whittle: error: stdin: the output self.wasm is the input itself; choose another -o\n",
+        );
     assert_eq!(std::fs::read(&input).unwrap(), original);
     // The same refusal from `convert`.
-    let out = whittle(dir, &["convert", "self.wasm", "-o", "./link.wasm"]);
-    assert_refused(
-        &out,
-        "whittle: error: self.wasm: the output ./link.wasm is the input itself; choose another -o\n",
-    );
+    whittle_in(dir)
+        .args(["convert", "self.wasm", "-o", "./link.wasm"])
+        .refused("whittle: error: self.wasm: the output ./link.wasm is the input itself; choose another -o\n");
     assert_eq!(std::fs::read(&input).unwrap(), original);
 }
 
@@ -86,9 +53,7 @@ fn a_companion_of_the_output_that_is_the_input_is_refused() {
     let dir = tmp.path();
     std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
     // `-o bug.wasm` writes bug.wat beside it: the input.
-    let out = run(dir, &["reduce", "bug.wat", "-o", "bug.wasm", "-q"], &[]);
-    assert_refused(
-        &out,
+    run(dir, &["reduce", "bug.wat", "-o", "bug.wasm", "-q"]).refused(
         "whittle: error: bug.wat: bug.wat, written beside the output bug.wasm, is the input itself; choose another -o\n",
     );
     assert_eq!(
@@ -100,23 +65,18 @@ fn a_companion_of_the_output_that_is_the_input_is_refused() {
     // An input inside the checkpoint folder the run would clear.
     std::fs::create_dir(dir.join("min.wasm.whittle")).unwrap();
     std::fs::write(dir.join("min.wasm.whittle/bug.wat"), SIMD_FAILS).unwrap();
-    let out = run(
+    run(
         dir,
         &["reduce", "min.wasm.whittle/bug.wat", "-o", "min.wasm", "-q"],
-        &[],
-    );
-    assert_refused(
-        &out,
-        "whittle: error: min.wasm.whittle/bug.wat: the input is inside the checkpoint folder min.wasm.whittle, which a run clears; move it out first\n",
-    );
+    )
+    .refused("whittle: error: min.wasm.whittle/bug.wat: the input is inside the checkpoint folder min.wasm.whittle, which a run clears; move it out first\n");
     assert_eq!(
         std::fs::read_to_string(dir.join("min.wasm.whittle/bug.wat")).unwrap(),
         SIMD_FAILS
     );
 
     // Another name is fine, and the input is untouched.
-    let out = run(dir, &["reduce", "bug.wat", "-o", "min.wasm", "-q"], &[]);
-    assert_exit(&out, 0);
+    run(dir, &["reduce", "bug.wat", "-o", "min.wasm", "-q"]).exits(0);
     assert_eq!(wat_of(&dir.join("min.wasm")), SIMD_REDUCED);
     assert_eq!(
         std::fs::read_to_string(dir.join("bug.wat")).unwrap(),
@@ -135,13 +95,15 @@ fn a_fifo_without_a_writer_is_an_error_after_the_deadline() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     mkfifo(&dir.join("pipe.wasm"));
-    let timeout = [("WHITTLE_INPUT_TIMEOUT", "1")];
     let message = "whittle: error: pipe.wasm: cannot read: nothing arrived for 1 s (a FIFO or device with no writer?); set WHITTLE_INPUT_TIMEOUT=SECONDS to wait longer\n";
-    assert_refused(&run(dir, &["check", "pipe.wasm"], &timeout), message);
-    assert_refused(
-        &run(dir, &["reduce", "pipe.wasm", "-o", "min.wasm"], &timeout),
-        message,
-    );
+    for args in [
+        &["check", "pipe.wasm"][..],
+        &["reduce", "pipe.wasm", "-o", "min.wasm"],
+    ] {
+        run(dir, args)
+            .env("WHITTLE_INPUT_TIMEOUT", "1")
+            .refused(message);
+    }
     assert_eq!(listing(dir), ["pipe.wasm"]);
 
     // A writer that comes within the deadline is waited for.
@@ -151,18 +113,15 @@ fn a_fifo_without_a_writer_is_an_error_after_the_deadline() {
         std::thread::sleep(std::time::Duration::from_millis(300));
         std::fs::write(fifo, bytes).unwrap();
     });
-    let out = run(
-        dir,
-        &["reduce", "pipe.wasm", "-o", "min.wasm", "-q"],
-        &[("WHITTLE_INPUT_TIMEOUT", "20")],
-    );
+    let out = run(dir, &["reduce", "pipe.wasm", "-o", "min.wasm", "-q"])
+        .env("WHITTLE_INPUT_TIMEOUT", "20")
+        .output();
     writer.join().unwrap();
     assert_exit(&out, 0);
     assert_eq!(wat_of(&dir.join("min.wasm")), SIMD_REDUCED);
 
     // Endless bytes that cannot be a module are refused at once.
-    assert_refused(
-        &run(dir, &["check", "/dev/zero"], &[]),
+    run(dir, &["check", "/dev/zero"]).refused(
         "whittle: error: /dev/zero: not a WebAssembly module (no `\\0asm` magic, and not WAT text)\n",
     );
 }
