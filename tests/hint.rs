@@ -128,15 +128,11 @@ fn reduce(dir: &Path, args: &str) -> (Value, String) {
     let bests = dir.join("bests");
     let _ = std::fs::remove_dir_all(&bests);
     std::fs::create_dir(&bests).unwrap();
-    let out = std::process::Command::new(whittle_exe())
+    let out = whittle_in(dir)
         .args(["reduce", "bug.wasm", "-o", "min.wasm"])
         .args(args.split_whitespace())
-        .current_dir(dir)
         .env("WHITTLE_TRACE_BESTS", &bests)
-        .env("WHITTLE", whittle_exe())
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
+        .exits(0);
     let report = std::fs::read_to_string(dir.join("min.report.json")).unwrap();
     (serde_json::from_str(&report).unwrap(), text(&out.stderr))
 }
