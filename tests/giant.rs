@@ -6,7 +6,7 @@
 mod util;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 use util::*;
 
@@ -48,8 +48,7 @@ fn one_culprit_statement_in_a_giant_function() {
     let mut args = vec!["reduce", "giant.wasm", "-o", "min.wasm", "-q", "-j", "1"];
     args.extend(NO_SIMD);
     args.extend(["--mutate-budget", "0"]);
-    let out = whittle(tmp.path(), &args);
-    assert_exit(&out, 0);
+    whittle_in(tmp.path()).args(&args).exits(0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
         "(module
@@ -96,9 +95,8 @@ fn two_distant_statements_are_found_by_statement_removal() {
             ],
         ),
     );
-    let out = whittle(
-        tmp.path(),
-        &[
+    whittle_in(tmp.path())
+        .args([
             "reduce",
             "giant.wasm",
             "-o",
@@ -114,9 +112,8 @@ fn two_distant_statements_are_found_by_statement_removal() {
             "remove-statements",
             "--mutate-budget",
             "0",
-        ],
-    );
-    assert_exit(&out, 0);
+        ])
+        .exits(0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
         "(module
@@ -162,28 +159,20 @@ fn stops_at_once_in_a_long_pass() {
         "sleep 0.3\n\"$WHITTLE\" convert \"$1\" -o \"$1.wat\" && grep -q v128.load \"$1.wat\"\n",
     );
     let reduce = |extra: &[&str]| {
-        let mut cmd = Command::new(whittle_exe());
-        cmd.args([
-            "reduce",
-            "giant.wasm",
-            "-o",
-            "min.wasm",
-            "-j",
-            "1",
-            "--predicate",
-            "./slow.sh",
-        ])
-        .args(extra)
-        .current_dir(tmp.path())
-        .env("WHITTLE", whittle_exe())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-        cmd
+        whittle_in(tmp.path())
+            .args(["reduce", "giant.wasm", "-o", "min.wasm", "-j", "1"])
+            .args(["--predicate", "./slow.sh"])
+            .args(extra)
     };
 
     // Wait for the first new best (a progress line), then SIGTERM.
-    let mut child = reduce(&[]).spawn().unwrap();
+    let mut child = reduce(&[])
+        .command()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     loop {
@@ -218,7 +207,7 @@ fn stops_at_once_in_a_long_pass() {
     std::fs::remove_file(tmp.path().join("min.wasm")).unwrap();
     std::fs::remove_dir_all(tmp.path().join("min.wasm.whittle")).unwrap();
     let started = Instant::now();
-    let out = reduce(&["--time-budget", "2s"]).output().unwrap();
+    let out = reduce(&["--time-budget", "2s"]).output();
     let took = started.elapsed();
     assert_exit(&out, 0);
     assert!(took < Duration::from_secs(5), "stopped after {took:?}");
