@@ -4,23 +4,32 @@
 
 mod util;
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 use util::*;
 
 const ARGS: [&str; 2] = ["-W", "simd=n,relaxed-simd=n"];
 
-fn reduce_cmd(dir: &std::path::Path, output: &str, resume: bool) -> Command {
-    let mut cmd = Command::new(whittle_exe());
-    cmd.args(["reduce", "input.wat", "-o", output, "-q"])
-        .args(ARGS)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+/// `whittle reduce input.wat -o OUTPUT -q -W simd=n,relaxed-simd=n`, with
+/// `--resume` if `resume`.
+fn reduce_cmd(dir: &std::path::Path, output: &str, resume: bool) -> TestCommand {
+    let cmd = whittle_in(dir)
+        .args(["reduce", "input.wat", "-o", output, "-q"])
+        .args(ARGS);
     if resume {
-        cmd.arg("--resume");
+        cmd.arg("--resume")
+    } else {
+        cmd
     }
-    cmd
+}
+
+/// Start `cmd` to be killed: stdout dropped, stderr kept.
+fn start(cmd: TestCommand) -> Child {
+    cmd.command()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 #[test]
@@ -30,8 +39,7 @@ fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
     std::fs::write(dir.join("input.wat"), generate("simd-disabled", &[])).unwrap();
 
     // The reference: one uninterrupted run.
-    let out = reduce_cmd(dir, "ref.wasm", false).output().unwrap();
-    assert_exit(&out, 0);
+    reduce_cmd(dir, "ref.wasm", false).exits(0);
     let reference = std::fs::read(dir.join("ref.wasm")).unwrap();
     assert!(
         !dir.join("ref.wasm.whittle").exists(),
@@ -39,8 +47,10 @@ fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
     );
 
     // The signature, for checking intermediate outputs exactly as reduce does.
-    let check = whittle(dir, &["check", "input.wat", "--json", ARGS[0], ARGS[1]]);
-    let json: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let json = whittle_in(dir)
+        .args(["check", "input.wat", "--json"])
+        .args(ARGS)
+        .json(0);
     std::fs::write(dir.join("sig.json"), json["signature"].to_string()).unwrap();
 
     // Kill at pseudo-random moments (a fixed LCG: reproducible).
@@ -52,7 +62,7 @@ fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
             .wrapping_add(1442695040888963407);
         let delay = Duration::from_millis(50 + (seed >> 33) % 700);
         let resume = dir.join("out.wasm.whittle/state.json").exists();
-        let mut child = reduce_cmd(dir, "out.wasm", resume).spawn().unwrap();
+        let mut child = start(reduce_cmd(dir, "out.wasm", resume));
         std::thread::sleep(delay);
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
@@ -65,9 +75,8 @@ fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
             wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
                 .validate_all(&bytes)
                 .unwrap_or_else(|e| panic!("torn or invalid output after a kill: {e}"));
-            let out = whittle(
-                dir,
-                &[
+            whittle_in(dir)
+                .args([
                     "check",
                     "out.wasm",
                     "-q",
@@ -75,9 +84,8 @@ fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
                     "sig.json",
                     ARGS[0],
                     ARGS[1],
-                ],
-            );
-            assert_exit(&out, 0);
+                ])
+                .exits(0);
         }
         if status.success() {
             break;
@@ -90,25 +98,23 @@ fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
 
     // Finish: resume until done.
     let resume = dir.join("out.wasm.whittle/state.json").exists();
-    let out = reduce_cmd(dir, "out.wasm", resume).output().unwrap();
-    assert_exit(&out, 0);
+    reduce_cmd(dir, "out.wasm", resume).exits(0);
     assert_eq!(std::fs::read(dir.join("out.wasm")).unwrap(), reference);
     assert!(!dir.join("out.wasm.whittle").exists());
 }
 
 /// `whittle reduce input.wat -o out.wasm EXTRA -W simd=n,relaxed-simd=n`.
-fn reduce_to_out(dir: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["reduce", "input.wat", "-o", "out.wasm"];
-    args.extend_from_slice(extra);
-    args.extend(ARGS);
-    whittle(dir, &args)
+fn reduce_to_out(dir: &std::path::Path, extra: &[&str]) -> TestCommand {
+    whittle_in(dir)
+        .args(["reduce", "input.wat", "-o", "out.wasm"])
+        .args(extra)
+        .args(ARGS)
 }
 
 /// Reduce `dir/input.wat` to `out.wasm` with no time at all: the run
 /// stops at its first pass and leaves a checkpoint.
 fn leave_a_checkpoint(dir: &std::path::Path) {
-    let out = reduce_to_out(dir, &["-q", "--time-budget", "0s"]);
-    assert_exit(&out, 0);
+    reduce_to_out(dir, &["-q", "--time-budget", "0s"]).exits(0);
     assert!(dir.join("out.wasm.whittle/state.json").exists());
 }
 
@@ -121,8 +127,7 @@ fn resume_refuses_another_input_or_other_arguments() {
     std::fs::write(dir.join("input.wat"), SMALL_SIMD).unwrap();
     // A checkpoint left by a run stopped by its time budget.
     leave_a_checkpoint(dir);
-    let out = reduce_to_out(dir, &["-q", "--resume", "--passes", "remove-functions"]);
-    assert_exit(&out, 2);
+    let out = reduce_to_out(dir, &["-q", "--resume", "--passes", "remove-functions"]).exits(2);
     assert!(
         text(&out.stderr).contains("the checkpoint was made with other arguments"),
         "{}",
@@ -133,9 +138,8 @@ fn resume_refuses_another_input_or_other_arguments() {
         "(module (func i32.const 1 i32x4.splat drop))",
     )
     .unwrap();
-    let out = whittle(
-        dir,
-        &[
+    let out = whittle_in(dir)
+        .args([
             "reduce",
             "other.wat",
             "-o",
@@ -144,17 +148,15 @@ fn resume_refuses_another_input_or_other_arguments() {
             "--resume",
             ARGS[0],
             ARGS[1],
-        ],
-    );
-    assert_exit(&out, 2);
+        ])
+        .exits(2);
     assert!(
         text(&out.stderr).contains("belongs to another input"),
         "{}",
         text(&out.stderr)
     );
     // The right one resumes and finishes.
-    let out = reduce_to_out(dir, &["-q", "--resume"]);
-    assert_exit(&out, 0);
+    reduce_to_out(dir, &["-q", "--resume"]).exits(0);
     assert_eq!(
         wat_of(&dir.join("out.wasm")),
         "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
@@ -168,7 +170,7 @@ fn ctrl_c_writes_the_best_so_far_and_a_resumable_checkpoint() {
     // Big enough that the reduction is still running when the signal comes.
     let input = generate("simd-disabled", &["--functions", "1500"]);
     std::fs::write(dir.join("input.wat"), input).unwrap();
-    let child = reduce_cmd(dir, "out.wasm", false).spawn().unwrap();
+    let child = start(reduce_cmd(dir, "out.wasm", false));
     // Interrupt once the reduction has made progress (a first new best).
     let start = std::time::Instant::now();
     while !dir.join("out.wasm").exists() && start.elapsed() < Duration::from_secs(60) {
@@ -183,8 +185,7 @@ fn ctrl_c_writes_the_best_so_far_and_a_resumable_checkpoint() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("out.report.json")).unwrap()).unwrap();
     assert_eq!(report["stopped_early"], true);
-    let out = reduce_cmd(dir, "out.wasm", true).output().unwrap();
-    assert_exit(&out, 0);
+    reduce_cmd(dir, "out.wasm", true).exits(0);
 }
 
 #[test]
@@ -198,8 +199,7 @@ fn resume_without_a_checkpoint_starts_afresh_with_a_note() {
         if make_folder {
             std::fs::create_dir(dir.join("out.wasm.whittle")).unwrap();
         }
-        let out = reduce_to_out(dir, &["--resume"]);
-        assert_exit(&out, 0);
+        let out = reduce_to_out(dir, &["--resume"]).exits(0);
         let stderr = text(&out.stderr);
         assert!(
             stderr.starts_with(
@@ -232,18 +232,16 @@ fn a_refused_run_leaves_nothing_and_keeps_an_old_checkpoint() {
     std::fs::write(dir.join("input.wat"), SMALL_SIMD).unwrap();
     let refused = |dir: &std::path::Path| {
         // `true` finds the empty module interesting too.
-        let out = whittle(
-            dir,
-            &[
+        let out = whittle_in(dir)
+            .args([
                 "reduce",
                 "input.wat",
                 "-o",
                 "out.wasm",
                 "--predicate",
                 "true",
-            ],
-        );
-        assert_exit(&out, 2);
+            ])
+            .exits(2);
         assert!(
             text(&out.stderr).ends_with("whittle: error: the empty module also matches exit code 0: the predicate or --expect is too loose to reduce with\n"),
             "{}",
@@ -302,8 +300,7 @@ fn checkpoints_are_versioned_and_keyed_by_a_hash_stable_across_builds() {
         }
         let other = serde_json::to_string_pretty(&other).unwrap();
         std::fs::write(&state_path, &other).unwrap();
-        let out = reduce_to_out(dir, &["-q", "--resume"]);
-        assert_exit(&out, 2);
+        let out = reduce_to_out(dir, &["-q", "--resume"]).exits(2);
         assert_eq!(
             text(&out.stderr),
             format!("whittle: error: out.wasm.whittle: the checkpoint is in {writer} whittle; this one reads format 2: run without --resume to start over\n")
@@ -312,7 +309,6 @@ fn checkpoints_are_versioned_and_keyed_by_a_hash_stable_across_builds() {
     }
     // Its own format resumes and finishes.
     std::fs::write(&state_path, &written).unwrap();
-    let out = reduce_to_out(dir, &["-q", "--resume"]);
-    assert_exit(&out, 0);
+    reduce_to_out(dir, &["-q", "--resume"]).exits(0);
     assert!(!folder.exists());
 }
