@@ -128,12 +128,8 @@ impl Fixture {
     }
 
     /// `whittle ARGS` in the folder, with its `TMPDIR`.
-    fn whittle(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(whittle_exe());
-        cmd.args(args)
-            .env("TMPDIR", &self.tmpdir)
-            .current_dir(&self.dir);
-        cmd
+    fn whittle(&self, args: &[&str]) -> TestCommand {
+        whittle_in(&self.dir).args(args).env("TMPDIR", &self.tmpdir)
     }
 }
 
@@ -155,6 +151,7 @@ fn kill_9_during_a_slow_predicate_leaves_no_process_and_no_folder() {
             "--predicate",
             "./slow.sh",
         ])
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -201,6 +198,7 @@ fn early_kills_leave_no_built_in_oracle_child() {
                 "-W",
                 "simd=n,relaxed-simd=n",
             ])
+            .command()
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
@@ -236,20 +234,17 @@ echo $! >> pids
 grep -q culprit "$1"
 "#,
     );
-    let out = f
-        .whittle(&[
-            "reduce",
-            "bug.wat",
-            "-o",
-            "min.wasm",
-            "-j",
-            "1",
-            "--predicate",
-            "./leaky.sh",
-        ])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
+    f.whittle(&[
+        "reduce",
+        "bug.wat",
+        "-o",
+        "min.wasm",
+        "-j",
+        "1",
+        "--predicate",
+        "./leaky.sh",
+    ])
+    .exits(0);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(f.dir.join("min.report.json")).unwrap()).unwrap();
     assert_eq!(
@@ -291,11 +286,8 @@ fn stale_candidate_folders_of_dead_runs_are_removed_by_the_next_run() {
         std::fs::create_dir(f.tmpdir.join(&name)).unwrap();
         std::fs::write(f.tmpdir.join(name).join("candidate.wasm"), b"\0asm").unwrap();
     }
-    let out = f
-        .whittle(&["check", "bug.wat", "-q", "-W", "simd=n,relaxed-simd=n"])
-        .output()
-        .unwrap();
-    assert_exit(&out, 0);
+    f.whittle(&["check", "bug.wat", "-q", "-W", "simd=n,relaxed-simd=n"])
+        .exits(0);
     // The dead run's folder is gone; a live process's and a folder not
     // named by a pid stay.
     let mut expected = vec![live_folder, "whittle-Qrs456".to_string()];
