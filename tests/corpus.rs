@@ -42,7 +42,7 @@ fn corpus(cwd: &Path, out: &str, extra: &[&str]) {
     let mut args = vec!["corpus", "in", "-o", out, "-q"];
     args.extend_from_slice(extra);
     args.extend(FLAGS);
-    assert_exit(&whittle(cwd, &args), 0);
+    whittle_in(cwd).args(&args).exits(0);
 }
 
 fn index(dir: &Path) -> serde_json::Value {
@@ -166,9 +166,8 @@ fn emit_wast_writes_a_test_per_signature() {
         }
     }
     // A predicate's verdict has no .wast form: refused before any work.
-    let out = whittle(
-        tmp.path(),
-        &[
+    whittle_in(tmp.path())
+        .args([
             "corpus",
             "in",
             "-o",
@@ -176,12 +175,8 @@ fn emit_wast_writes_a_test_per_signature() {
             "--emit-wast",
             "--predicate",
             "true",
-        ],
-    );
-    assert_refused(
-        &out,
-        "whittle: error: --emit-wast: a predicate's verdict has no .wast form\n",
-    );
+        ])
+        .refused("whittle: error: --emit-wast: a predicate's verdict has no .wast form\n");
 }
 
 #[test]
@@ -242,8 +237,9 @@ fn recheck_reports_what_changed() {
     make_corpus(&tmp.path().join("in"));
     corpus(tmp.path(), "out", &[]);
     // With the same flags everything still fails.
-    let out = whittle(tmp.path(), &["recheck", "out", FLAGS[0], FLAGS[1]]);
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path())
+        .args(["recheck", "out", FLAGS[0], FLAGS[1]])
+        .exits(0);
     assert!(
         text(&out.stdout)
             .ends_with("2 still fail, 0 now pass, 0 fail differently (built-in wasmtime 48.0.8)\n"),
@@ -252,8 +248,9 @@ fn recheck_reports_what_changed() {
     );
     // With SIMD back on, the SIMD repro compiles: it "now passes", and the
     // exit status says something changed.
-    let out = whittle(tmp.path(), &["recheck", "out", "--json"]);
-    assert_exit(&out, 1);
+    let out = whittle_in(tmp.path())
+        .args(["recheck", "out", "--json"])
+        .exits(1);
     let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut statuses: Vec<&str> = results
         .as_array()
