@@ -73,17 +73,10 @@ fn a_full_disk_keeps_the_previous_best_and_resume_finishes() {
         first_best
     );
     assert!(first_best.len() < wat::parse_str(SIMD_FAILS).unwrap().len());
-    let check = whittle(
-        dir,
-        &[
-            "check",
-            "first-best.wasm",
-            "-q",
-            "-W",
-            "simd=n,relaxed-simd=n",
-        ],
-    );
-    assert_exit(&check, 0);
+    whittle_in(dir)
+        .args(["check", "first-best.wasm", "-q"])
+        .args(NO_SIMD)
+        .exits(0);
 
     assert_eq!(read("second.code"), "0\n");
     assert_eq!(read("second.err"), "");
