@@ -14,10 +14,10 @@ fn counting_script(dir: &Path, name: &str, body: &str) {
 }
 
 /// `whittle reduce bug.wat -o min.wasm -q EXTRA` in `dir`.
-fn reduce_bug(dir: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["reduce", "bug.wat", "-o", "min.wasm", "-q"];
-    args.extend_from_slice(extra);
-    whittle(dir, &args)
+fn reduce_bug(dir: &Path, extra: &[&str]) -> TestCommand {
+    whittle_in(dir)
+        .args(["reduce", "bug.wat", "-o", "min.wasm", "-q"])
+        .args(extra)
 }
 
 #[test]
@@ -27,8 +27,7 @@ fn an_original_whose_runs_disagree_stops_the_run_with_exit_3() {
     std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
     // Yes on odd calls: the original's second run says no.
     counting_script(dir, "odd.sh", "[ $((n % 2)) -eq 1 ]\n");
-    let out = reduce_bug(dir, &["--predicate", "./odd.sh"]);
-    assert_exit(&out, 3);
+    let out = reduce_bug(dir, &["--predicate", "./odd.sh"]).exits(3);
     assert_eq!(
         text(&out.stderr),
         "whittle: error: bug.wat: the oracle is flaky: the original met exit code 0 in 2 of 3 runs (run 2: `exit code 1`); fix the oracle, or reduce anyway with --original-runs 1 and --confirm N\n"
@@ -42,8 +41,7 @@ fn an_original_whose_runs_disagree_stops_the_run_with_exit_3() {
 
     // More runs are asked for: the same answer after five.
     std::fs::remove_file(dir.join("count")).unwrap();
-    let out = reduce_bug(dir, &["--original-runs", "5", "--predicate", "./odd.sh"]);
-    assert_exit(&out, 3);
+    let out = reduce_bug(dir, &["--original-runs", "5", "--predicate", "./odd.sh"]).exits(3);
     assert!(
         text(&out.stderr).contains(
             "met exit code 0 in 3 of 5 runs (run 2: `exit code 1`, run 4: `exit code 1`)"
@@ -75,26 +73,16 @@ fn confirm_turns_down_what_a_lying_predicate_accepts() {
     counting_script(dir, "liar.sh", LIAR);
     let reduce = |predicate: &str, output: &str, extra: &[&str]| {
         let _ = std::fs::remove_file(dir.join("count"));
-        let mut args = vec![
-            "reduce",
-            "bug.wat",
-            "-o",
-            output,
-            "-j",
-            "1",
-            "--predicate",
-            predicate,
-        ];
-        args.extend_from_slice(extra);
-        whittle(dir, &args)
+        whittle_in(dir)
+            .args(["reduce", "bug.wat", "-o", output, "-j", "1"])
+            .args(["--predicate", predicate])
+            .args(extra)
     };
-    let out = reduce("./honest.sh", "honest.wasm", &["-q"]);
-    assert_exit(&out, 0);
+    reduce("./honest.sh", "honest.wasm", &["-q"]).exits(0);
     let honest = std::fs::read(dir.join("honest.wasm")).unwrap();
 
     // Believed once, the liar spoils the result: the final re-check says so.
-    let out = reduce("./liar.sh", "fooled.wasm", &["-q"]);
-    assert_exit(&out, 3);
+    let out = reduce("./liar.sh", "fooled.wasm", &["-q"]).exits(3);
     assert!(
         text(&out.stderr).contains("the oracle is flaky"),
         "{}",
@@ -106,8 +94,7 @@ fn confirm_turns_down_what_a_lying_predicate_accepts() {
     // honest one, and every lie is counted.
     std::fs::remove_file(dir.join("lies")).unwrap();
     std::fs::remove_file(dir.join("seen")).unwrap();
-    let out = reduce("./liar.sh", "confirmed.wasm", &["--confirm", "2"]);
-    assert_exit(&out, 0);
+    let out = reduce("./liar.sh", "confirmed.wasm", &["--confirm", "2"]).exits(0);
     assert_eq!(std::fs::read(dir.join("confirmed.wasm")).unwrap(), honest);
     let lies = std::fs::read_to_string(dir.join("lies"))
         .unwrap()
