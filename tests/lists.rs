@@ -20,8 +20,7 @@ fn reduces_to(dir: &Path, input: &str, args: &[&str], expected: &str) -> Value {
     write_wasm(dir, "bug.wasm", input);
     let mut all = vec!["reduce", "bug.wasm", "-o", "min.wasm", "-q"];
     all.extend(args);
-    let out = whittle(dir, &all);
-    assert_exit(&out, 0);
+    whittle_in(dir).args(&all).exits(0);
     assert_same(
         &std::fs::read_to_string(dir.join("min.wat")).unwrap(),
         expected,
