@@ -96,8 +96,7 @@ fn a_tiny_module_is_not_over_a_bound_below_whittles_own_peak() {
 
         // A memory limit below whittle's own peak does not kill the check.
         let args = with(&["check", "tiny.wat", "--memory-limit", "40M"], &oracle);
-        let out = whittle(tmp.path(), &strs(&args));
-        assert_exit(&out, 1);
+        let out = whittle_in(tmp.path()).args(strs(&args)).exits(1);
         assert_eq!(text(&out.stdout).lines().next(), Some("tiny.wat: ok"));
     }
 }
@@ -241,9 +240,8 @@ fn a_result_that_falls_short_on_recheck_gives_way_to_an_earlier_best() {
              (func (export "c") (result i32) i32.const 3)
              (func (export "d") (result i32) i32.const 4))"#,
     );
-    let out = whittle(
-        tmp.path(),
-        &[
+    let out = whittle_in(tmp.path())
+        .args([
             "reduce",
             "in.wasm",
             "-o",
@@ -258,9 +256,8 @@ fn a_result_that_falls_short_on_recheck_gives_way_to_an_earlier_best() {
             "0",
             "--wasmtime",
             fake.to_str().unwrap(),
-        ],
-    );
-    assert_exit(&out, 0);
+        ])
+        .exits(0);
     // The bests: no exports (4 functions), then 3 functions; the latter
     // reads low on re-check, so the former is the result.
     assert_eq!(
