@@ -4,24 +4,22 @@
 
 mod util;
 
-use std::process::Command;
 use util::*;
 
 fn check_json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
-    let mut all = vec!["check", "m.wat", "--json"];
-    all.extend_from_slice(args);
-    let out = whittle(dir, &all);
+    let out = whittle_in(dir)
+        .args(["check", "m.wat", "--json"])
+        .args(args)
+        .output();
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)))
 }
 
 fn handlers_module(dir: &std::path::Path, handlers: &str) {
-    let out = Command::new("python3")
-        .arg(repo().join("corpora/memory-blowup/generate.py"))
-        .args(["--handlers", handlers, "--functions", "4"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    std::fs::write(dir.join("m.wat"), &out.stdout).unwrap();
+    let wat = generate(
+        "memory-blowup",
+        &["--handlers", handlers, "--functions", "4"],
+    );
+    std::fs::write(dir.join("m.wat"), wat).unwrap();
 }
 
 #[test]
@@ -37,22 +35,18 @@ fn a_memory_cap_turns_a_blow_up_into_out_of_memory() {
 fn compile_time_above_is_a_criterion() {
     let tmp = tempfile::tempdir().unwrap();
     handlers_module(tmp.path(), "2048");
-    let out = whittle(
-        tmp.path(),
-        &["check", "m.wat", "--compile-time-above", "50ms"],
-    );
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path())
+        .args(["check", "m.wat", "--compile-time-above", "50ms"])
+        .exits(0);
     assert!(
         text(&out.stdout).ends_with("  criterion met: check time above 0.05 s\n"),
         "{}",
         text(&out.stdout)
     );
     std::fs::write(tmp.path().join("m.wat"), "(module (func))").unwrap();
-    let out = whittle(
-        tmp.path(),
-        &["check", "m.wat", "--compile-time-above", "30s"],
-    );
-    assert_exit(&out, 1);
+    let out = whittle_in(tmp.path())
+        .args(["check", "m.wat", "--compile-time-above", "30s"])
+        .exits(1);
     assert!(text(&out.stdout).starts_with("m.wat: criterion not met: the original's check time"));
 }
 
@@ -72,15 +66,10 @@ fn expect_kind_pins_the_kind() {
         "simd=n,relaxed-simd=n",
         "--expect-kind",
     ];
-    let with = |kind: &str| {
-        let mut args = base.to_vec();
-        args.push(kind);
-        whittle(tmp.path(), &args)
-    };
-    assert_exit(&with("error"), 0);
-    assert_exit(&with("panic"), 1);
-    let out = with("crash");
-    assert_exit(&out, 2);
+    let with = |kind: &str| whittle_in(tmp.path()).args(base).arg(kind);
+    with("error").exits(0);
+    with("panic").exits(1);
+    let out = with("crash").exits(2);
     assert!(
         text(&out.stderr).contains("unknown outcome kind `crash`"),
         "{}",
@@ -154,24 +143,14 @@ fn an_infinite_loop_is_a_timeout_by_epoch_or_fuel() {
 #[test]
 fn skip_passes_and_jobs() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = Command::new("python3")
-        .arg(repo().join("corpora/simd-disabled/generate.py"))
-        .args(["--functions", "80"])
-        .output()
-        .unwrap();
-    std::fs::write(tmp.path().join("m.wat"), &input.stdout).unwrap();
+    let input = generate("simd-disabled", &["--functions", "80"]);
+    std::fs::write(tmp.path().join("m.wat"), input).unwrap();
     let reduce = |out: &str, extra: &[&str]| {
-        let mut args = vec![
-            "reduce",
-            "m.wat",
-            "-o",
-            out,
-            "-q",
-            "-W",
-            "simd=n,relaxed-simd=n",
-        ];
-        args.extend_from_slice(extra);
-        assert_exit(&whittle(tmp.path(), &args), 0);
+        whittle_in(tmp.path())
+            .args(["reduce", "m.wat", "-o", out, "-q"])
+            .args(NO_SIMD)
+            .args(extra)
+            .exits(0);
         std::fs::read(tmp.path().join(out)).unwrap()
     };
     // The result does not depend on -j.
