@@ -3,28 +3,23 @@
 
 mod util;
 
-use std::process::Command;
 use util::*;
 
 fn module(dir: &std::path::Path) {
-    let out = Command::new("python3")
-        .arg(repo().join("corpora/memory-blowup/generate.py"))
-        .args(["--handlers", "1024", "--functions", "12"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    std::fs::write(dir.join("m.wat"), &out.stdout).unwrap();
+    let wat = generate(
+        "memory-blowup",
+        &["--handlers", "1024", "--functions", "12"],
+    );
+    std::fs::write(dir.join("m.wat"), wat).unwrap();
 }
 
 #[test]
 fn finds_the_expensive_function_and_measures_every_one() {
     let tmp = tempfile::tempdir().unwrap();
     module(tmp.path());
-    let out = whittle(
-        tmp.path(),
-        &["profile", "m.wat", "--json", "--sort", "memory"],
-    );
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path())
+        .args(["profile", "m.wat", "--json", "--sort", "memory"])
+        .exits(0);
     let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = p["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 13);
@@ -67,9 +62,8 @@ fn finds_the_expensive_function_and_measures_every_one() {
 fn largest_limits_what_is_compiled_and_the_table_prints() {
     let tmp = tempfile::tempdir().unwrap();
     module(tmp.path());
-    let out = whittle(
-        tmp.path(),
-        &[
+    let out = whittle_in(tmp.path())
+        .args([
             "profile",
             "m.wat",
             "--json",
@@ -77,9 +71,8 @@ fn largest_limits_what_is_compiled_and_the_table_prints() {
             "1",
             "--sort",
             "bytes",
-        ],
-    );
-    assert_exit(&out, 0);
+        ])
+        .exits(0);
     let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let compiled: Vec<_> = p["rows"]
         .as_array()
@@ -89,8 +82,9 @@ fn largest_limits_what_is_compiled_and_the_table_prints() {
         .collect();
     assert_eq!(compiled.len(), 1);
     assert_eq!(compiled[0]["function"], 13);
-    let out = whittle(tmp.path(), &["profile", "m.wat", "--top", "3"]);
-    assert_exit(&out, 0);
+    let out = whittle_in(tmp.path())
+        .args(["profile", "m.wat", "--top", "3"])
+        .exits(0);
     let table = text(&out.stdout);
     assert_eq!(table.lines().count(), 1 + 1 + 3 + 1, "{table}");
     assert!(
