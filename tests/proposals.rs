@@ -17,10 +17,12 @@ fn reduces_to(wat: &str, flags: &[&str], expected: &str) {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("bug.wat"), wat).unwrap();
     // Valid, and compiles with Wasmtime's defaults: only the flags break it.
-    assert_exit(&whittle(tmp.path(), &["check", "bug.wat", "-q"]), 1);
+    whittle_in(tmp.path())
+        .args(["check", "bug.wat", "-q"])
+        .exits(1);
     let mut args = vec!["reduce", "bug.wat", "-o", "min.wasm", "-q"];
     args.extend_from_slice(flags);
-    assert_exit(&whittle(tmp.path(), &args), 0);
+    whittle_in(tmp.path()).args(&args).exits(0);
     assert_eq!(wat_of(&tmp.path().join("min.wasm")), expected);
 }
 
@@ -168,10 +170,9 @@ fn legacy_exceptions() {
     end))"#,
     )
     .unwrap();
-    assert_exit(
-        &whittle(tmp.path(), &["reduce", "bug.wat", "-o", "min.wasm", "-q"]),
-        0,
-    );
+    whittle_in(tmp.path())
+        .args(["reduce", "bug.wat", "-o", "min.wasm", "-q"])
+        .exits(0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
         "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    try (result i32) ;; label = @1\n      unreachable\n    end\n    unreachable\n  )\n)\n"
