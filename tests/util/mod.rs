@@ -7,7 +7,7 @@ mod command;
 
 pub use command::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// The `whittle` binary built for this test run.
 pub fn whittle_exe() -> PathBuf {
@@ -17,17 +17,6 @@ pub fn whittle_exe() -> PathBuf {
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `whittle ARGS...` in `cwd`, with `WHITTLE` pointing at the binary (for
-/// predicate scripts).
-pub fn whittle(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(whittle_exe())
-        .args(args)
-        .current_dir(cwd)
-        .env("WHITTLE", whittle_exe())
-        .output()
-        .expect("run whittle")
 }
 
 pub fn text(bytes: &[u8]) -> String {
@@ -59,12 +48,6 @@ pub const SIMD_FAILS: &str = r#"(module
 /// What `SIMD_FAILS` reduces to with SIMD disabled.
 pub const SIMD_REDUCED: &str =
     "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n";
-
-/// Assert a refusal: exit code 2 and exactly this on stderr.
-pub fn assert_refused(out: &Output, stderr: &str) {
-    assert_exit(out, 2);
-    assert_eq!(text(&out.stderr), stderr);
-}
 
 /// The sorted names of the entries of `dir`.
 pub fn listing(dir: &Path) -> Vec<String> {
