@@ -3,12 +3,14 @@
 
 mod util;
 
+use std::path::Path;
 use util::*;
 
-fn reduce_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["reduce", "bug.wasm", "-o", "min.wasm", "-q"];
-    args.extend_from_slice(extra);
-    args
+/// `whittle reduce bug.wasm -o min.wasm -q EXTRA` in `dir`.
+fn reduce(dir: &Path, extra: &[&str]) -> TestCommand {
+    whittle_in(dir)
+        .args(["reduce", "bug.wasm", "-o", "min.wasm", "-q"])
+        .args(extra)
 }
 
 #[test]
@@ -79,7 +81,7 @@ fn bad_input_is_a_one_line_error_naming_the_file() {
 fn refuses_a_module_that_does_not_fail() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle_in(tmp.path()).args(reduce_args(&[])).exits(2);
+    let out = reduce(tmp.path(), &[]).exits(2);
     // The first line says why; the check follows in full
     // (tests/ergonomics.rs).
     assert!(
@@ -96,9 +98,7 @@ fn refuses_a_module_that_does_not_fail() {
 fn refuses_a_predicate_that_finds_the_empty_module_interesting() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle_in(tmp.path())
-        .args(reduce_args(&["--predicate", "true"]))
-        .exits(2);
+    let out = reduce(tmp.path(), &["--predicate", "true"]).exits(2);
     assert!(
         text(&out.stderr).contains("the empty module also matches exit code 0"),
         "{}",
@@ -110,8 +110,7 @@ fn refuses_a_predicate_that_finds_the_empty_module_interesting() {
 fn invalid_wasmtime_flags_are_reported_before_any_run() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    whittle_in(tmp.path())
-        .args(reduce_args(&["-W", "simd=n"]))
+    reduce(tmp.path(), &["-W", "simd=n"])
         .refused("whittle: error: bug.wasm: invalid wasmtime flags: cannot disable the simd proposal but enable the relaxed simd proposal\n");
 }
 
@@ -119,9 +118,9 @@ fn invalid_wasmtime_flags_are_reported_before_any_run() {
 fn expect_that_the_original_does_not_match_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let mut args = reduce_args(&["--expect", "Code for function is too large"]);
-    args.extend(NO_SIMD);
-    let out = whittle_in(tmp.path()).args(&args).exits(2);
+    let out = reduce(tmp.path(), &["--expect", "Code for function is too large"])
+        .args(NO_SIMD)
+        .exits(2);
     assert!(
         text(&out.stderr).starts_with("whittle: error: bug.wasm: "),
         "{}",
@@ -133,7 +132,7 @@ fn expect_that_the_original_does_not_match_is_refused() {
 fn reduces_and_writes_all_companions() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    whittle_in(tmp.path()).args(reduce_args(&NO_SIMD)).exits(0);
+    reduce(tmp.path(), &NO_SIMD).exits(0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
         "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
@@ -218,7 +217,7 @@ fn an_existing_smaller_repro_is_never_overwritten() {
     whittle_in(tmp.path())
         .args(["check", "min.wasm", "-q", "-W", "simd=n,relaxed-simd=n"])
         .exits(0);
-    whittle_in(tmp.path()).args(reduce_args(&NO_SIMD)).exits(0);
+    reduce(tmp.path(), &NO_SIMD).exits(0);
     assert_eq!(std::fs::read(tmp.path().join("min.wasm")).unwrap(), tiny);
     assert!(!tmp.path().join("min.report.json").exists());
 }
@@ -229,7 +228,7 @@ fn an_existing_output_that_fails_otherwise_is_replaced() {
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
     // Tiny, but compiles fine: not a repro of this failure.
     std::fs::write(tmp.path().join("min.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    whittle_in(tmp.path()).args(reduce_args(&NO_SIMD)).exits(0);
+    reduce(tmp.path(), &NO_SIMD).exits(0);
     assert_eq!(
         std::fs::read(tmp.path().join("min.wasm")).unwrap().len(),
         29
@@ -313,9 +312,7 @@ fn list_passes_and_unknown_pass() {
         ]
     );
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle_in(tmp.path())
-        .args(reduce_args(&["--passes", "remove-functons"]))
-        .exits(2);
+    let out = reduce(tmp.path(), &["--passes", "remove-functons"]).exits(2);
     assert!(text(&out.stderr).contains("unknown pass `remove-functons`"));
 }
 
@@ -323,9 +320,9 @@ fn list_passes_and_unknown_pass() {
 fn passes_and_skip_passes_limit_the_schedule() {
     let tmp = tempfile::tempdir().unwrap();
     write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let mut args = reduce_args(&["--passes", "remove-functions,remove-exports"]);
-    args.extend(NO_SIMD);
-    whittle_in(tmp.path()).args(&args).exits(0);
+    reduce(tmp.path(), &["--passes", "remove-functions,remove-exports"])
+        .args(NO_SIMD)
+        .exits(0);
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
             .unwrap();
