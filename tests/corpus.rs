@@ -39,10 +39,11 @@ fn make_corpus(dir: &Path) {
 }
 
 fn corpus(cwd: &Path, out: &str, extra: &[&str]) {
-    let mut args = vec!["corpus", "in", "-o", out, "-q"];
-    args.extend_from_slice(extra);
-    args.extend(FLAGS);
-    whittle_in(cwd).args(&args).exits(0);
+    whittle_in(cwd)
+        .args(["corpus", "in", "-o", out, "-q"])
+        .args(extra)
+        .args(FLAGS)
+        .exits(0);
 }
 
 fn index(dir: &Path) -> serde_json::Value {

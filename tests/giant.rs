@@ -45,10 +45,11 @@ fn one_culprit_statement_in_a_giant_function() {
         "giant.wasm",
         &giant(n, &[(n / 2, "i32.const 0 v128.load drop")]),
     );
-    let mut args = vec!["reduce", "giant.wasm", "-o", "min.wasm", "-q", "-j", "1"];
-    args.extend(NO_SIMD);
-    args.extend(["--mutate-budget", "0"]);
-    whittle_in(tmp.path()).args(&args).exits(0);
+    whittle_in(tmp.path())
+        .args(["reduce", "giant.wasm", "-o", "min.wasm", "-q", "-j", "1"])
+        .args(NO_SIMD)
+        .args(["--mutate-budget", "0"])
+        .exits(0);
     assert_eq!(
         wat_of(&tmp.path().join("min.wasm")),
         "(module

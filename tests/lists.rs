@@ -18,9 +18,10 @@ use util::*;
 /// parser's limits) is `expected`. The report.
 fn reduces_to(dir: &Path, input: &str, args: &[&str], expected: &str) -> Value {
     write_wasm(dir, "bug.wasm", input);
-    let mut all = vec!["reduce", "bug.wasm", "-o", "min.wasm", "-q"];
-    all.extend(args);
-    whittle_in(dir).args(&all).exits(0);
+    whittle_in(dir)
+        .args(["reduce", "bug.wasm", "-o", "min.wasm", "-q"])
+        .args(args)
+        .exits(0);
     assert_same(
         &std::fs::read_to_string(dir.join("min.wat")).unwrap(),
         expected,

@@ -95,8 +95,10 @@ fn a_tiny_module_is_not_over_a_bound_below_whittles_own_peak() {
         assert!((4.0..40.0).contains(&reading), "{oracle:?}: {reading} MiB");
 
         // A memory limit below whittle's own peak does not kill the check.
-        let args = with(&["check", "tiny.wat", "--memory-limit", "40M"], &oracle);
-        let out = whittle_in(tmp.path()).args(strs(&args)).exits(1);
+        let out = whittle_in(tmp.path())
+            .args(["check", "tiny.wat", "--memory-limit", "40M"])
+            .args(&oracle)
+            .exits(1);
         assert_eq!(text(&out.stdout).lines().next(), Some("tiny.wat: ok"));
     }
 }

@@ -20,9 +20,10 @@ fn reduces_to(wat: &str, flags: &[&str], expected: &str) {
     whittle_in(tmp.path())
         .args(["check", "bug.wat", "-q"])
         .exits(1);
-    let mut args = vec!["reduce", "bug.wat", "-o", "min.wasm", "-q"];
-    args.extend_from_slice(flags);
-    whittle_in(tmp.path()).args(&args).exits(0);
+    whittle_in(tmp.path())
+        .args(["reduce", "bug.wat", "-o", "min.wasm", "-q"])
+        .args(flags)
+        .exits(0);
     assert_eq!(wat_of(&tmp.path().join("min.wasm")), expected);
 }
 
