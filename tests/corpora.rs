@@ -9,7 +9,8 @@
 //! `--emit-wast` file does; see [`Case`]), `expected.wat` (the exact reduced
 //! module; a noisy case has counts in `case.json` instead) and any file its
 //! arguments name as `{case}/FILE` (a predicate). A folder missing one of
-//! these is a failing case.
+//! these is a failing case. Python tests in the folder (`test_*.py`, a
+//! predicate's self-test) run too.
 //!
 //! All cases run, as many at a time as libtest would run tests
 //! (`RUST_TEST_THREADS`, else one per core), and the test fails once at the
@@ -220,6 +221,28 @@ fn folder_problems(dir: &Path, case: &Case) -> Vec<String> {
     problems
 }
 
+/// The case's own Python tests (`test_*.py`, such as a predicate's
+/// self-test), if it has any: `python3 -m unittest` in its folder.
+fn run_python_tests(case_dir: &Path) {
+    let has_tests = listing(case_dir)
+        .iter()
+        .any(|file| file.starts_with("test_") && file.ends_with(".py"));
+    if !has_tests {
+        return;
+    }
+    let out = Command::new("python3")
+        .args(["-B", "-m", "unittest", "-q"])
+        .current_dir(case_dir)
+        .output()
+        .expect("python3 runs unittest");
+    assert!(
+        out.status.success(),
+        "python3 -m unittest in {}:\n{}",
+        case_dir.display(),
+        text(&out.stderr)
+    );
+}
+
 fn generate(case_dir: &Path) -> Vec<u8> {
     let out = Command::new("python3")
         .arg(case_dir.join("generate.py"))
@@ -234,6 +257,7 @@ fn generate(case_dir: &Path) -> Vec<u8> {
 }
 
 fn run_case(name: &str, case_dir: &Path, case: &Case) {
+    run_python_tests(case_dir);
     let args: Vec<String> = case
         .args
         .iter()
