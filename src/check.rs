@@ -4,8 +4,7 @@ use crate::input::read_module;
 use crate::oracle_opts::OracleOpts;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
-use std::time::Duration;
-use whittle_oracle::Signature;
+use whittle_oracle::{mib, Expectation, Signature, ORIGINAL_TIMEOUT};
 
 /// Run the oracle once on a module: print its outcome and the signature a
 /// reduction would preserve. Exit 0 if it fails (and matches --expect /
@@ -32,20 +31,23 @@ pub struct CheckOpts {
 impl CheckOpts {
     pub fn run(self) -> Result<i32> {
         let module = read_module(&self.input)?;
-        let o = &self.oracle;
-        if o.peak_rss_above.is_some()
-            || o.compile_time_above.is_some()
-            || o.differential.is_some()
-            || o.wasmtime.len() == 2
-        {
+        let expected = self.oracle.expectation();
+        if !matches!(
+            expected,
+            Expectation::Failure { .. } | Expectation::PredicateSaysYes
+        ) {
             // A resource or differential criterion: does the module meet it?
             return Ok(
-                match crate::criterion::Judge::establish(
-                    &self.oracle,
-                    &module.bytes,
-                    &crate::input::shown(&self.input),
-                ) {
-                    Ok((criterion, outcome, measured)) => {
+                match self
+                    .oracle
+                    .establish(&module.bytes, &crate::input::shown(&self.input))
+                {
+                    Ok(established) => {
+                        let (criterion, outcome, measured) = (
+                            established.criterion,
+                            established.outcome,
+                            established.measured,
+                        );
                         if !self.quiet {
                             println!(
                                 "{}: {}",
@@ -55,7 +57,7 @@ impl CheckOpts {
                             println!(
                                 "  measured: {:.2} s, peak RSS {}",
                                 measured.wall_seconds,
-                                crate::criterion::mib(measured.peak_rss_bytes)
+                                mib(measured.peak_rss_bytes)
                             );
                             println!("  criterion met: {}", criterion.describe());
                         }
@@ -74,7 +76,7 @@ impl CheckOpts {
             );
         }
         self.oracle.check_invoke(&module.bytes)?;
-        let timeout = self.oracle.timeout.unwrap_or(Duration::from_secs(60));
+        let timeout = self.oracle.timeout.unwrap_or(ORIGINAL_TIMEOUT);
         let mut oracle = self.oracle.oracle(timeout)?;
         // One check: the exact peak is worth the spawner's start.
         crate::oracle_opts::measure_memory_alone(&mut oracle)?;
@@ -84,14 +86,8 @@ impl CheckOpts {
                 .with_context(|| format!("{}: cannot read", path.display()))?;
             serde_json::from_str::<Signature>(&text)
                 .with_context(|| format!("{}: not a signature", path.display()))
-        } else if self.oracle.predicate.is_some() {
-            Ok(Signature::predicate_exit_zero())
         } else {
-            Signature::pinned(
-                &eval.outcome,
-                self.oracle.expect.as_deref(),
-                self.oracle.expect_kind,
-            )
+            expected.signature(&eval.outcome)
         };
         let matches = signature.as_ref().is_ok_and(|s| s.matches(&eval.outcome));
         if self.json && !self.quiet {
@@ -115,7 +111,7 @@ impl CheckOpts {
                 "  oracle: {} ({:.2} s, peak RSS {})",
                 self.oracle.oracle_name(),
                 eval.wall.as_secs_f64(),
-                crate::criterion::mib(eval.peak_rss_bytes)
+                mib(eval.peak_rss_bytes)
             );
             match &signature {
                 Ok(s) => println!("  signature: {}", s.describe()),

@@ -66,10 +66,10 @@ pub struct State {
     pub input_key: (u64, usize),
     /// Everything on the command line that changes the search.
     pub arguments: Vec<String>,
-    pub criterion: crate::criterion::Criterion,
+    pub criterion: whittle_oracle::Criterion,
     pub original_outcome: Outcome,
     pub original_wall_seconds: f64,
-    pub original_measured: crate::criterion::Measured,
+    pub original_measured: whittle_oracle::Measured,
     pub position: Position,
 }
 

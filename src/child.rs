@@ -21,59 +21,19 @@
 
 use crate::flags::WasmtimeFlags;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 use wasmtime::{
     Engine, ExternType, Func, Global, Instance, Linker, Memory, Module, Ref, Store, StoreLimits,
     StoreLimitsBuilder, Table, Tag, Val,
 };
-use whittle_oracle::classify::ChildPeak;
-use whittle_oracle::Outcome;
-
-/// How far the oracle goes with a candidate.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Phase {
-    Compile,
-    Instantiate,
-    Run,
-}
-
-/// What imported functions do.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stubs {
-    /// Return zeros (default values) of their result types.
-    Zero,
-    /// Trap when called.
-    Trap,
-}
-
-#[derive(clap::Args, Debug)]
-pub struct ChildOpts {
-    #[arg(long, value_enum, default_value = "compile")]
-    phase: Phase,
-    #[arg(long)]
-    invoke: Option<String>,
-    /// Arguments for `--invoke` (none: zeros).
-    #[arg(long = "arg", allow_hyphen_values = true)]
-    invoke_args: Vec<String>,
-    #[arg(long, default_value_t = 2000)]
-    run_timeout_ms: u64,
-    #[arg(long, value_enum, default_value = "zero")]
-    stubs: Stubs,
-    /// The module is a recording copy: write its marks here after the run.
-    #[arg(long)]
-    coverage: Option<PathBuf>,
-    /// Wasmtime flags, as produced by `WasmtimeFlags::to_args`, then the module.
-    #[arg(last = true, num_args = 1..)]
-    args: Vec<String>,
-}
+use whittle_oracle::{ChildPeak, ChildRequest, Outcome, Phase, Stubs};
 
 static PANIC: Mutex<Option<(String, Option<String>)>> = Mutex::new(None);
 
-pub fn run(opts: ChildOpts) -> i32 {
-    let mut args = opts.args.clone();
-    let path = PathBuf::from(args.pop().unwrap_or_default());
+pub fn run(opts: ChildRequest) -> i32 {
+    let (args, path) = opts.flags_and_module();
     panic::set_hook(Box::new(|info| {
         let message = if let Some(s) = info.payload().downcast_ref::<&str>() {
             s.to_string()
@@ -94,7 +54,7 @@ pub fn run(opts: ChildOpts) -> i32 {
             *slot = Some((message, location));
         }
     }));
-    let outcome = match panic::catch_unwind(AssertUnwindSafe(|| check(&opts, &args, &path))) {
+    let outcome = match panic::catch_unwind(AssertUnwindSafe(|| check(&opts, args, &path))) {
         Ok(outcome) => outcome,
         Err(_) => {
             let (message, location) = PANIC
@@ -135,7 +95,7 @@ fn trap_or_error(e: wasmtime::Error) -> Outcome {
     }
 }
 
-fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
+fn check(opts: &ChildRequest, args: &[String], path: &Path) -> Outcome {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -209,7 +169,7 @@ fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
         }
         None => {
             // Ticks of 10 ms from a background thread.
-            let ticks = (opts.run_timeout_ms / 10).max(1);
+            let ticks = (opts.run_timeout.as_millis() / 10).max(1) as u64;
             store.set_epoch_deadline(ticks);
             let engine = engine.clone();
             std::thread::spawn(move || loop {
@@ -284,7 +244,11 @@ fn check(opts: &ChildOpts, args: &[String], path: &Path) -> Outcome {
 }
 
 /// With `--phase run`, call the export (the instance is already there).
-fn run_instance(opts: &ChildOpts, store: &mut Store<StoreLimits>, instance: &Instance) -> Outcome {
+fn run_instance(
+    opts: &ChildRequest,
+    store: &mut Store<StoreLimits>,
+    instance: &Instance,
+) -> Outcome {
     if opts.phase == Phase::Instantiate {
         return Outcome::Ok;
     }
@@ -314,7 +278,7 @@ fn run_instance(opts: &ChildOpts, store: &mut Store<StoreLimits>, instance: &Ins
 /// usual; write its marks to `marks` whatever happened, a panic included
 /// (which then goes on to be reported as usual).
 fn record(
-    opts: &ChildOpts,
+    opts: &ChildRequest,
     marks: &Path,
     store: &mut Store<StoreLimits>,
     instance: &Instance,

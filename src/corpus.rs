@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use whittle_oracle::{Outcome, Signature};
+use whittle_oracle::{Expectation, Outcome, Signature, ORIGINAL_TIMEOUT};
 
 /// Reduce every failing module under IN_DIR into OUT_DIR, grouped by
 /// signature, with an index (index.md, index.json).
@@ -137,6 +137,12 @@ fn flat_name(rel: &Path) -> String {
 
 impl CorpusOpts {
     pub fn run(self) -> Result<i32> {
+        if !matches!(
+            self.oracle.expectation(),
+            Expectation::Failure { .. } | Expectation::PredicateSaysYes
+        ) {
+            bail!("corpus groups failures by signature: --peak-rss-above, --compile-time-above, --differential and two --wasmtime builds have none");
+        }
         if self.emit_wast {
             crate::wast::check_expressible(&self.oracle)?;
         }
@@ -245,7 +251,7 @@ impl CorpusOpts {
             let module = read_module(&path)?;
             let oracle = self
                 .oracle
-                .oracle(self.oracle.timeout.unwrap_or(Duration::from_secs(60)))?;
+                .oracle(self.oracle.timeout.unwrap_or(ORIGINAL_TIMEOUT))?;
             let outcome = oracle.evaluate(&module.bytes)?.outcome;
             if !matches!(outcome, Outcome::Ok) && self.oracle.predicate.is_none() {
                 // It fails, but not as --expect/--expect-kind ask.
@@ -271,20 +277,9 @@ impl CorpusOpts {
         let module = read_module(path)?;
         let oracle = self
             .oracle
-            .oracle(self.oracle.timeout.unwrap_or(Duration::from_secs(60)))?;
+            .oracle(self.oracle.timeout.unwrap_or(ORIGINAL_TIMEOUT))?;
         let first = oracle.evaluate(&module.bytes)?;
-        let fails = if self.oracle.predicate.is_some() {
-            Signature::predicate_exit_zero().matches(&first.outcome)
-        } else {
-            !matches!(first.outcome, Outcome::Ok)
-                && Signature::pinned(
-                    &first.outcome,
-                    self.oracle.expect.as_deref(),
-                    self.oracle.expect_kind,
-                )
-                .is_ok()
-        };
-        if !fails {
+        if !self.oracle.expectation().fails(&first.outcome) {
             return Ok(None);
         }
         let output = self.output.join("reduced").join(format!("{name}.wasm"));

@@ -12,23 +12,18 @@
 //! calls, measuring each function alone (as `whittle profile` does) takes
 //! 3,001. When the guess fails, remove-functions still finds the function.
 
-use crate::criterion::Criterion;
 use whittle_module::Module;
-use whittle_oracle::Outcome;
+use whittle_oracle::{failing_function, Criterion, Outcome};
 
 /// The function to try keeping alone first, if any.
 pub fn culprit(criterion: &Criterion, outcome: &Outcome, module: &Module) -> Option<u32> {
-    named(outcome).or_else(|| match criterion {
-        Criterion::PeakRssAbove { .. } | Criterion::CompileTimeAbove { .. } => largest(module),
-        Criterion::Failure { .. } | Criterion::Differential { .. } => None,
-    })
-}
-
-/// The function a failure names (`wasm[0]::function[12]`), if any.
-fn named(outcome: &Outcome) -> Option<u32> {
-    let message = outcome.message()?;
-    let re = regex::Regex::new(r"wasm\[\d+\]::function\[(\d+)\]").expect("valid regex");
-    re.captures(message)?.get(1)?.as_str().parse().ok()
+    outcome
+        .message()
+        .and_then(failing_function)
+        .or_else(|| match criterion {
+            Criterion::PeakRssAbove { .. } | Criterion::CompileTimeAbove { .. } => largest(module),
+            Criterion::Failure { .. } | Criterion::Differential { .. } => None,
+        })
 }
 
 /// The defined function with the largest body (the first of equals).

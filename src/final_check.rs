@@ -9,9 +9,9 @@
 //! failure criterion gets no such second chance: a failure that does not
 //! come back is a flaky oracle, reported as such.
 
-use crate::criterion::{Criterion, Judge, Verdict};
 use anyhow::Result;
 use std::collections::VecDeque;
+use whittle_oracle::{Criterion, Judge, Verdict};
 
 /// The last bests written, newest last: at most [`RecentBests::COUNT`] and,
 /// beyond the newest, [`RecentBests::BYTES`] in all.

@@ -12,11 +12,11 @@
 //!   for the report, and remembered by cache key so that a checkpoint can
 //!   count them again on resume.
 
-use crate::criterion::Judge;
 use anyhow::Result;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use whittle_oracle::Judge;
 use whittle_oracle::Outcome;
 
 /// Run the original `runs - 1` more times (the first run established the

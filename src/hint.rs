@@ -28,13 +28,12 @@
 //! be instrumented, or whose recording run ends before running anything (a
 //! compile error, a crash), gets no hint; `-v` says why.
 
-use crate::child::Phase;
 use crate::oracle_opts::OracleOpts;
 use anyhow::{bail, Context, Result};
 use std::time::{Duration, Instant};
 use whittle_hint::Cut;
 use whittle_module::Module;
-use whittle_oracle::{Oracle, RunLimits};
+use whittle_oracle::{Oracle, Phase, RunLimits};
 use whittle_reduce::Opening;
 
 /// The openings' names in the report and progress lines.
@@ -153,10 +152,10 @@ fn exports_start(module: &Module) -> bool {
 fn record(run: &OracleOpts, copy: &[u8], timeout: Duration) -> Result<Vec<u8>> {
     let dir = tempfile::tempdir().context("a directory for the recording")?;
     let marks = dir.path().join("marks");
-    let path = marks
+    marks
         .to_str()
         .context("a temporary path that is not UTF-8")?;
-    let kind = run.builtin(&["--coverage".to_string(), path.to_string()])?;
+    let kind = run.builtin(Some(marks.clone()))?;
     let oracle = Oracle::new(
         kind,
         RunLimits {

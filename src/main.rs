@@ -10,10 +10,8 @@ mod checkpoint;
 mod child;
 mod convert;
 mod corpus;
-mod criterion;
 mod culprit;
 mod deadline_read;
-mod explain;
 mod final_check;
 mod flags;
 mod flaky;
@@ -56,8 +54,8 @@ enum Command {
     Profile(profile::ProfileOpts),
     Convert(convert::ConvertOpts),
     /// Internal: the built-in oracle's child process.
-    #[command(name = oracle_opts::CHILD_COMMAND, hide = true)]
-    Child(child::ChildOpts),
+    #[command(name = whittle_oracle::CHILD_COMMAND, hide = true)]
+    Child(whittle_oracle::ChildRequest),
 }
 
 fn main() {

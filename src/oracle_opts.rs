@@ -1,4 +1,6 @@
-//! Options that choose and bound the oracle, shared by `check` and `reduce`.
+//! Options that choose and bound the oracle, shared by `check` and `reduce`:
+//! the flags mapped to `whittle_oracle`'s types (the oracle, the child
+//! request, the expectation, the judge), which decide everything else.
 
 use crate::flags::WasmtimeFlags;
 use crate::units::{parse_duration, parse_size};
@@ -6,10 +8,10 @@ use anyhow::{bail, Context, Result};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
-use whittle_oracle::{split_command, Kind, Oracle, OracleKind, RunLimits};
-
-/// The hidden subcommand the built-in oracle re-executes.
-pub const CHILD_COMMAND: &str = "__compile";
+use whittle_oracle::{
+    split_command, ChildRequest, Criterion, Established, Expectation, Judge, Kind, Oracle,
+    OracleKind, Phase, RunLimits, Stubs, ORIGINAL_TIMEOUT,
+};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct OracleOpts {
@@ -45,7 +47,7 @@ pub struct OracleOpts {
     /// How far each check goes: compile; instantiate (imports stubbed, under
     /// the -W max-memory-size/... limits); or run `--invoke` too.
     #[arg(long, value_enum, default_value = "compile")]
-    pub phase: crate::child::Phase,
+    pub phase: Phase,
 
     /// The export to call with `--phase run` [default: `_start`], and its
     /// arguments as `wasmtime run --invoke` takes them (decimal or 0x hex
@@ -61,7 +63,7 @@ pub struct OracleOpts {
 
     /// What stubbed imported functions do when called.
     #[arg(long, value_enum, default_value = "zero")]
-    pub import_stubs: crate::child::Stubs,
+    pub import_stubs: Stubs,
 
     /// Interesting iff a check's peak resident memory is above this (e.g.
     /// 1G): reduce a memory blow-up instead of a failure.
@@ -114,22 +116,22 @@ impl OracleOpts {
                 bail!("--wasmtime {}: no such file", path.display());
             }
             match self.phase {
-                crate::child::Phase::Compile => OracleKind::WasmtimeCli {
+                Phase::Compile => OracleKind::WasmtimeCli {
                     wasmtime: path.clone(),
                     args: flags,
                 },
-                crate::child::Phase::Run => OracleKind::WasmtimeRun {
+                Phase::Run => OracleKind::WasmtimeRun {
                     wasmtime: path.clone(),
                     args: flags,
                     invoke: self.invoke_name().map(str::to_string),
                     invoke_args: self.invoke_args().iter().map(OsString::from).collect(),
                 },
-                crate::child::Phase::Instantiate => {
+                Phase::Instantiate => {
                     bail!("--phase instantiate needs the built-in oracle (with --wasmtime use --phase run)")
                 }
             }
         } else {
-            self.builtin(&[])?
+            self.builtin(None)?
         };
         let mut oracle = Oracle::new(
             kind,
@@ -176,7 +178,7 @@ impl OracleOpts {
         let words = split_command(flags).with_context(|| format!("--differential `{flags}`"))?;
         let parsed = Flags::try_parse_from(std::iter::once("flags".to_string()).chain(words))
             .map_err(|e| anyhow::anyhow!("--differential `{flags}`: {}", e.to_string().trim()))?;
-        if self.phase != crate::child::Phase::Run {
+        if self.phase != Phase::Run {
             bail!("--differential compares runs: add --phase run --invoke NAME");
         }
         let mut opts = self.clone();
@@ -185,41 +187,95 @@ impl OracleOpts {
         Ok(opts)
     }
 
-    /// The built-in child with these options, and `extra` child options
-    /// (such as `--coverage FILE`).
-    pub fn builtin(&self, extra: &[String]) -> Result<OracleKind> {
+    /// The built-in child with these options, recording the run's marks
+    /// into `coverage` when given (see `whittle_hint`).
+    pub fn builtin(&self, coverage: Option<PathBuf>) -> Result<OracleKind> {
         self.flags.validate()?;
         let exe = std::env::current_exe().context("cannot find the whittle executable")?;
-        let mut args = vec![OsString::from(CHILD_COMMAND)];
-        args.extend(self.child_args().into_iter().map(OsString::from));
-        args.extend(extra.iter().map(OsString::from));
-        args.push("--".into());
-        args.extend(self.flags.to_args().into_iter().map(OsString::from));
-        Ok(OracleKind::Builtin { exe, args })
+        let request = ChildRequest {
+            phase: self.phase,
+            invoke: self.invoke_name().map(str::to_string),
+            invoke_args: self.invoke_args().to_vec(),
+            run_timeout: self.run_timeout,
+            stubs: self.import_stubs,
+            coverage,
+            wasmtime_args: self.flags.to_args(),
+        };
+        Ok(request.oracle_kind(exe))
     }
 
-    /// The built-in child's own options (before the wasmtime flags).
-    fn child_args(&self) -> Vec<String> {
-        use clap::ValueEnum;
-        let name = |v: &dyn Fn() -> Option<clap::builder::PossibleValue>| {
-            v().map(|p| p.get_name().to_string()).unwrap_or_default()
-        };
-        let mut args = vec![
-            "--phase".to_string(),
-            name(&|| self.phase.to_possible_value()),
-            "--run-timeout-ms".to_string(),
-            self.run_timeout.as_millis().to_string(),
-            "--stubs".to_string(),
-            name(&|| self.import_stubs.to_possible_value()),
-        ];
-        if let Some(invoke) = self.invoke_name() {
-            args.push("--invoke".to_string());
-            args.push(invoke.to_string());
+    /// What these options ask a module to do.
+    pub fn expectation(&self) -> Expectation {
+        if let Some(bytes) = self.peak_rss_above {
+            Expectation::PeakRssAbove { bytes }
+        } else if let Some(bound) = self.compile_time_above {
+            Expectation::CompileTimeAbove { bound }
+        } else if self.differential.is_some() || self.wasmtime.len() == 2 {
+            Expectation::Disagreement
+        } else if self.predicate.is_some() {
+            Expectation::PredicateSaysYes
+        } else {
+            Expectation::Failure {
+                expect: self.expect.clone(),
+                kind: self.expect_kind,
+            }
         }
-        for arg in self.invoke_args() {
-            args.push(format!("--arg={arg}"));
-        }
-        args
+    }
+
+    /// The judge of `criterion` these options describe, its checks running
+    /// under `timeout`, `jobs` at once.
+    pub fn judge(&self, criterion: Criterion, timeout: Duration, jobs: usize) -> Result<Judge> {
+        let (oracle, other) = self.oracles(timeout, jobs)?;
+        Ok(Judge {
+            criterion,
+            oracle,
+            other,
+        })
+    }
+
+    /// Run the original and establish the criterion these options ask
+    /// for; a refusal names the module as `shown`.
+    pub fn establish(&self, original: &[u8], shown: &str) -> Result<Established> {
+        self.check_invoke(original)?;
+        let (oracle, other) = self.oracles(self.timeout.unwrap_or(ORIGINAL_TIMEOUT), 1)?;
+        Judge::establish(
+            &self.expectation(),
+            oracle,
+            other,
+            original,
+            shown,
+            &self.oracle_name(),
+        )
+    }
+
+    /// The oracle, and the second one of a differential check.
+    fn oracles(&self, timeout: Duration, jobs: usize) -> Result<(Oracle, Option<Oracle>)> {
+        Ok(match &self.differential {
+            Some(configs) => {
+                let a = self
+                    .with_flags(&configs[0])?
+                    .oracle_for_jobs(timeout, jobs)?;
+                let b = self
+                    .with_flags(&configs[1])?
+                    .oracle_for_jobs(timeout, jobs)?;
+                (a, Some(b))
+            }
+            None if self.wasmtime.len() == 2 => {
+                // Two builds: the same run under each.
+                if self.phase != Phase::Run {
+                    bail!("two --wasmtime builds are compared on a run: add --phase run --invoke NAME");
+                }
+                let mut first = self.clone();
+                first.wasmtime.truncate(1);
+                let mut second = self.clone();
+                second.wasmtime.remove(0);
+                (
+                    first.oracle_for_jobs(timeout, jobs)?,
+                    Some(second.oracle_for_jobs(timeout, jobs)?),
+                )
+            }
+            None => (self.oracle_for_jobs(timeout, jobs)?, None),
+        })
     }
 
     /// These options as `whittle check` arguments (defaults left out).
@@ -246,13 +302,13 @@ impl OracleOpts {
         if let Some(t) = &self.timeout {
             push("--timeout", ms(t));
         }
-        if self.phase != crate::child::Phase::Compile {
+        if self.phase != Phase::Compile {
             push("--phase", value(self.phase.to_possible_value()));
         }
         if self.run_timeout != Duration::from_secs(2) {
             push("--run-timeout", ms(&self.run_timeout));
         }
-        if self.import_stubs != crate::child::Stubs::Zero {
+        if self.import_stubs != Stubs::Zero {
             push(
                 "--import-stubs",
                 value(self.import_stubs.to_possible_value()),
@@ -291,7 +347,7 @@ impl OracleOpts {
     /// Refuse, before any run, `--invoke` arguments that do not fit the
     /// export of the original.
     pub fn check_invoke(&self, original: &[u8]) -> Result<()> {
-        if self.phase != crate::child::Phase::Run || self.predicate.is_some() {
+        if self.phase != Phase::Run || self.predicate.is_some() {
             return Ok(());
         }
         let module = whittle_module::Module::parse(original.to_vec())?;

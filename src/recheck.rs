@@ -9,7 +9,6 @@ use crate::output::write_atomically;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::PathBuf;
-use std::time::Duration;
 use whittle_oracle::Outcome;
 
 /// Re-run every repro of a corpus directory and report what changed. Exit
@@ -45,9 +44,11 @@ impl RecheckOpts {
                 )
             })?)
             .with_context(|| format!("{}: not a corpus index", index_path.display()))?;
-        let oracle = self
-            .oracle
-            .oracle(self.oracle.timeout.unwrap_or(Duration::from_secs(60)))?;
+        let oracle = self.oracle.oracle(
+            self.oracle
+                .timeout
+                .unwrap_or(whittle_oracle::ORIGINAL_TIMEOUT),
+        )?;
         let mut results = Vec::new();
         for entry in &index.signatures {
             let repro = self

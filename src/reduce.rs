@@ -2,7 +2,6 @@
 //! the same way.
 
 use crate::checkpoint::{self, Checkpoint};
-use crate::criterion::{Criterion, Judge, Measured};
 use crate::flaky::{self, Confirmer};
 use crate::input::{is_stdin, read_module, shown};
 use crate::oracle_opts::OracleOpts;
@@ -16,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use whittle_module::Module;
+use whittle_oracle::{candidate_timeout, Criterion, Established, Judge};
 use whittle_passes::{PassInfo, REGISTRY};
 use whittle_reduce::{Event, Opening, Reducer, ReducerOptions};
 
@@ -112,14 +112,6 @@ const WAT_WHEN_STOPPED_LIMIT: usize = 1 << 20;
 /// The empty module: if it "fails the same way", the predicate is broken.
 const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
-/// What the original run established: kept in the checkpoint on resume.
-struct Established {
-    criterion: Criterion,
-    measured: Measured,
-    outcome: whittle_oracle::Outcome,
-    wall: Duration,
-}
-
 impl ReduceOpts {
     pub fn run(self) -> Result<i32> {
         if self.list_passes {
@@ -191,12 +183,12 @@ impl ReduceOpts {
         let mut timeout = self
             .oracle
             .timeout
-            .unwrap_or(established.wall * 10 + Duration::from_secs(2));
+            .unwrap_or_else(|| candidate_timeout(established.wall()));
         if let Criterion::CompileTimeAbove { seconds } = criterion {
             // A check must be allowed to run past the bound it is judged on.
             timeout = timeout.max(Duration::from_secs_f64(seconds * 3.0 + 2.0));
         }
-        let mut judge = Judge::new(&self.oracle, criterion.clone(), timeout, jobs)?;
+        let mut judge = self.oracle.judge(criterion.clone(), timeout, jobs)?;
         self.say(format_args!(
             "whittle: {} ({} bytes): {}",
             shown(&input),
@@ -257,7 +249,7 @@ impl ReduceOpts {
             arguments,
             criterion: criterion.clone(),
             original_outcome: established.outcome.clone(),
-            original_wall_seconds: established.wall.as_secs_f64(),
+            original_wall_seconds: established.wall().as_secs_f64(),
             original_measured: established.measured.clone(),
             position: whittle_reduce::Position {
                 round: 1,
@@ -613,7 +605,6 @@ impl ReduceOpts {
                 criterion: state.criterion,
                 measured: state.original_measured,
                 outcome: state.original_outcome,
-                wall: Duration::from_secs_f64(state.original_wall_seconds),
             };
             Ok((
                 checkpoint,
@@ -624,23 +615,13 @@ impl ReduceOpts {
             ))
         } else {
             let t = Instant::now();
-            let established = self.establish(input, original)?;
+            let established = self
+                .oracle
+                .establish(&original.bytes, &shown(input))
+                .with_context(|| shown(input))?;
             let took = t.elapsed();
             Ok((Checkpoint::create(output), established, None, None, took))
         }
-    }
-
-    /// Run the original and derive the criterion to preserve.
-    fn establish(&self, input: &Path, original: &Module) -> Result<Established> {
-        let (criterion, outcome, measured) =
-            Judge::establish(&self.oracle, &original.bytes, &shown(input))
-                .with_context(|| shown(input))?;
-        Ok(Established {
-            criterion,
-            outcome,
-            wall: Duration::from_secs_f64(measured.wall_seconds),
-            measured,
-        })
     }
 
     /// The arguments that change the search: a checkpoint only resumes a

@@ -55,8 +55,8 @@ pub struct Report {
     pub original_outcome: Outcome,
     pub final_outcome: Outcome,
     /// Wall time and peak RSS of one check of the original and of the result.
-    pub original_measured: crate::criterion::Measured,
-    pub final_measured: crate::criterion::Measured,
+    pub original_measured: whittle_oracle::Measured,
+    pub final_measured: whittle_oracle::Measured,
     pub before: Metrics,
     pub after: Metrics,
     pub oracle_calls: u64,

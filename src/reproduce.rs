@@ -19,13 +19,11 @@
 //! a few MiB lower). So `whittle check` reproduces it, and the
 //! `/usr/bin/time wasmtime ...` command comes along for comparison.
 
-use crate::child::{Phase, Stubs};
-use crate::criterion::Criterion;
 use crate::oracle_opts::OracleOpts;
 use serde::Serialize;
 use std::time::Duration;
 use whittle_module::Module;
-use whittle_oracle::{shell_quote, Outcome};
+use whittle_oracle::{shell_quote, Criterion, Outcome, Phase, Stubs};
 
 /// What the commands show when the failure is there (machine-readable: a
 /// test runs every corpus case's commands and checks this).

@@ -24,13 +24,11 @@
 //! bound, an endless loop without fuel, store limits (`wasmtime wast` sets
 //! none), a module needing imports — and then no file is written.
 
-use crate::child::Phase;
-use crate::criterion::Criterion;
 use crate::oracle_opts::OracleOpts;
 use crate::reproduce::Reduced;
 use anyhow::{bail, Result};
 use whittle_module::Module;
-use whittle_oracle::Outcome;
+use whittle_oracle::{Criterion, Outcome, Phase};
 
 /// Refuse, before reducing, what no `.wast` can express.
 pub fn check_expressible(opts: &OracleOpts) -> Result<()> {

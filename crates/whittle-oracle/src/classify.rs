@@ -19,6 +19,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+#[cfg(test)]
+use crate::child_protocol::ChildPeak;
 use crate::outcome::Outcome;
 use crate::process::{RunResult, Termination};
 use crate::signature::normalize_location;
@@ -27,31 +29,6 @@ use crate::signature::normalize_location;
 const TAIL_LINES: usize = 20;
 /// Characters kept in an `Exit` outcome's `stderr_tail`.
 const TAIL_CHARS: usize = 2000;
-
-/// The built-in child's own peak resident memory (`VmHWM` after the
-/// check), a field of its outcome line: exact, where the reducer's view of
-/// a child's peak is not (see [`crate::memory`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ChildPeak {
-    pub peak_rss_bytes: u64,
-}
-
-impl ChildPeak {
-    /// The line the built-in child prints: `outcome` with the peak added.
-    pub fn report(outcome: &Outcome, peak_rss_bytes: u64) -> String {
-        let mut json = serde_json::to_value(outcome).expect("outcome serializes");
-        json["peak_rss_bytes"] = peak_rss_bytes.into();
-        json.to_string()
-    }
-
-    /// The peak in the last line of a built-in child's stdout that has one.
-    pub fn find(result: &RunResult) -> Option<ChildPeak> {
-        String::from_utf8_lossy(&result.stdout)
-            .lines()
-            .rev()
-            .find_map(|l| serde_json::from_str::<ChildPeak>(l.trim()).ok())
-    }
-}
 
 /// Classify a run of the built-in oracle child.
 ///

@@ -27,7 +27,11 @@
 //! starts outlives it or `whittle`, and [`scratch`] that no candidate folder
 //! outlives its run for long.
 
+pub mod child_protocol;
 pub mod classify;
+pub mod criterion;
+pub mod explain;
+pub mod judge;
 pub mod memory;
 pub mod oracle;
 pub mod outcome;
@@ -37,11 +41,15 @@ pub mod scratch;
 pub mod signature;
 pub mod spawner;
 
+pub use child_protocol::{ChildPeak, ChildRequest, Phase, Stubs, CHILD_COMMAND};
 pub use classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
+pub use criterion::{disagreement, mib, Criterion, Measured, Verdict};
+pub use judge::{Established, Expectation, Judge};
 pub use oracle::{shell_quote, split_command, Ending, Evaluation, Oracle, OracleKind, WORKDIR_VAR};
 pub use outcome::{signal_name, Kind, Outcome};
 pub use process::{
-    cancel_all, cancel_running, cancelled, run, run_with_env, RunLimits, RunResult, Termination,
+    cancel_all, cancel_running, cancelled, candidate_timeout, run, run_with_env, RunLimits,
+    RunResult, Termination, ORIGINAL_TIMEOUT,
 };
-pub use signature::{normalize_location, normalize_message, Signature};
+pub use signature::{failing_function, normalize_location, normalize_message, Signature};
 pub use spawner::SPAWN_COMMAND;

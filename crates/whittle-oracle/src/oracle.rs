@@ -16,9 +16,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::classify::{
-    classify_builtin, classify_predicate, classify_wasmtime_cli, stderr_tail, ChildPeak,
-};
+use crate::child_protocol::ChildPeak;
+use crate::classify::{classify_builtin, classify_predicate, classify_wasmtime_cli, stderr_tail};
 use crate::outcome::Outcome;
 use crate::process::{run_with_env, RunLimits};
 

@@ -38,6 +38,16 @@ use anyhow::Context as _;
 use crate::memory;
 use crate::spawner::{self, SPAWN_COMMAND};
 
+/// How long a check of the original may take unless `--timeout` says
+/// otherwise (candidates get [`candidate_timeout`]).
+pub const ORIGINAL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a candidate's check may take unless `--timeout` says
+/// otherwise: ten times the original's, plus 2 s for a slow start.
+pub fn candidate_timeout(original_wall: Duration) -> Duration {
+    original_wall * 10 + Duration::from_secs(2)
+}
+
 /// Limits for one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunLimits {
@@ -55,7 +65,7 @@ pub struct RunLimits {
 impl Default for RunLimits {
     fn default() -> RunLimits {
         RunLimits {
-            timeout: Duration::from_secs(60),
+            timeout: ORIGINAL_TIMEOUT,
             memory_limit: None,
             capture_limit: 64 * 1024,
             spawner: None,

@@ -94,6 +94,15 @@ fn drop_function_names(s: &str) -> String {
     out
 }
 
+/// The function Wasmtime names as failing (`wasm[0]::function[12]` in the
+/// message: function index 12), if any.
+pub fn failing_function(message: &str) -> Option<u32> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE
+        .get_or_init(|| regex::Regex::new(r"wasm\[\d+\]::function\[(\d+)\]").expect("valid regex"));
+    re.captures(message)?.get(1)?.as_str().parse().ok()
+}
+
 /// Normalize a panic location (`file:line` or `file:line:col`).
 ///
 /// Drops everything up to and including `registry/src/<one dir>/` (the cargo
@@ -371,6 +380,16 @@ fn compile_regex(src: &str) -> anyhow::Result<regex::Regex> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_function_wasmtime_names() {
+        assert_eq!(
+            failing_function("failed to compile: wasm[0]::function[12]::f: bad"),
+            Some(12)
+        );
+        assert_eq!(failing_function("wasm[1]::function[3]"), Some(3));
+        assert_eq!(failing_function("function 3 failed"), None);
+    }
 
     #[test]
     fn masks_registers_in_disassembly() {

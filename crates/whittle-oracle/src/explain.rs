@@ -2,7 +2,7 @@
 //! verdict hides why a predicate said no or what the compiler printed, and
 //! the user's next step is to run the same command by hand.
 
-use whittle_oracle::{Evaluation, Oracle};
+use crate::oracle::{Evaluation, Oracle};
 
 /// The command that checked `module`, how it ended and the last lines of
 /// its stderr and stdout, indented under a one-line refusal.
