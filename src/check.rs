@@ -1,5 +1,6 @@
 //! `whittle check`: run the oracle once and say how the module fails.
 
+use crate::exit_code::ExitCode;
 use crate::input::read_module;
 use crate::oracle_opts::OracleOpts;
 use anyhow::{Context, Result};
@@ -29,7 +30,7 @@ pub struct CheckOpts {
 }
 
 impl CheckOpts {
-    pub fn run(self) -> Result<i32> {
+    pub fn run(self) -> Result<ExitCode> {
         let module = read_module(&self.input)?;
         let expected = self.oracle.expectation();
         if !matches!(
@@ -61,7 +62,7 @@ impl CheckOpts {
                             );
                             println!("  criterion met: {}", criterion.describe());
                         }
-                        0
+                        ExitCode::Done
                     }
                     Err(e) => {
                         if !self.quiet {
@@ -70,7 +71,7 @@ impl CheckOpts {
                                 crate::input::shown(&self.input)
                             );
                         }
-                        1
+                        ExitCode::NotAsExpected
                     }
                 },
             );
@@ -118,6 +119,6 @@ impl CheckOpts {
                 Err(e) => println!("  no signature: {e:#}"),
             }
         }
-        Ok(if matches { 0 } else { 1 })
+        Ok(ExitCode::done_if(matches))
     }
 }

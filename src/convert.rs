@@ -18,7 +18,7 @@ pub struct ConvertOpts {
 }
 
 impl ConvertOpts {
-    pub fn run(self) -> Result<i32> {
+    pub fn run(self) -> Result<crate::exit_code::ExitCode> {
         crate::same_file::refuse_overwriting_input(&self.input, &[&self.output], None)?;
         let m = read_module(&self.input)?;
         let text = self.output.extension().is_some_and(|e| e == "wat");
@@ -27,6 +27,6 @@ impl ConvertOpts {
         } else {
             write_atomically(&self.output, &m.bytes)?;
         }
-        Ok(0)
+        Ok(crate::exit_code::ExitCode::Done)
     }
 }

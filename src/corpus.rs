@@ -14,10 +14,11 @@
 //!   `index.json` + `index.md` at the top, rebuilt from `inputs/` at the
 //!   end of every run (and by `--index-only` once all shards are done).
 
+use crate::exit_code::ExitCode;
 use crate::input::read_module;
 use crate::oracle_opts::OracleOpts;
 use crate::output::write_atomically;
-use crate::reduce::ReduceOpts;
+use crate::reduction::{Reduction, ReductionEnd};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -136,7 +137,7 @@ fn flat_name(rel: &Path) -> String {
 }
 
 impl CorpusOpts {
-    pub fn run(self) -> Result<i32> {
+    pub fn run(self) -> Result<ExitCode> {
         if !matches!(
             self.oracle.expectation(),
             Expectation::Failure { .. } | Expectation::PredicateSaysYes
@@ -209,9 +210,9 @@ impl CorpusOpts {
             );
         }
         Ok(if crate::interrupt::requested() {
-            130
+            ExitCode::Interrupted
         } else {
-            0
+            ExitCode::Done
         })
     }
 
@@ -286,13 +287,12 @@ impl CorpusOpts {
         let resume = crate::checkpoint::Checkpoint::dir_for(&output)
             .join("state.json")
             .exists();
-        let opts = ReduceOpts {
-            input: Some(path.to_path_buf()),
+        let reduction = Reduction {
+            input: path.to_path_buf(),
             output: Some(output.clone()),
             oracle: self.oracle.clone(),
             passes: Vec::new(),
             skip_passes: Vec::new(),
-            list_passes: false,
             time_budget: self.time_budget,
             mutate_budget: 100,
             jobs: self.jobs,
@@ -304,18 +304,24 @@ impl CorpusOpts {
             confirm: 1,
             no_hints: false,
         };
-        let code = opts.run()?;
-        if code == 130 {
+        let reduced = reduction.run()?;
+        if reduced.exit_code() == ExitCode::Interrupted {
             bail!("interrupted");
         }
-        let report: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(crate::output::sibling(&output, "report.json"))
-                .context("the reduction wrote no report")?,
-        )?;
-        let signature: Signature = serde_json::from_value(report["signature"].clone())?;
-        let before = report["before"]["bytes"].as_u64().unwrap_or(0) as usize;
-        let after = report["after"]["bytes"].as_u64().unwrap_or(0) as usize;
-        Ok(Some((first.outcome, signature, before, after)))
+        let report = match reduced {
+            ReductionEnd::Finished(finished) => finished.report,
+            ReductionEnd::FlakyOriginal { why } => bail!("{why}"),
+            ReductionEnd::InterruptedBeforeResult => bail!("interrupted"),
+        };
+        let signature = report
+            .signature
+            .context("a failure's reduction has a signature")?;
+        Ok(Some((
+            first.outcome,
+            signature,
+            report.before.bytes,
+            report.after.bytes,
+        )))
     }
 }
 

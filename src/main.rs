@@ -1,42 +1,13 @@
 //! `whittle`: reduce a WebAssembly module on which Wasmtime fails to the
 //! smallest module that still fails the same way.
 //!
-//! One file per subcommand; the oracle, the passes and the driver live in
-//! the crates under `crates/`.
-
-mod best_writer;
-mod check;
-mod checkpoint;
-mod child;
-mod convert;
-mod corpus;
-mod culprit;
-mod deadline_read;
-mod final_check;
-mod flags;
-mod flaky;
-mod hint;
-mod input;
-mod interrupt;
-mod invoke;
-mod oracle_opts;
-mod output;
-mod predicate;
-mod profile;
-mod progress;
-mod recheck;
-mod reduce;
-mod report;
-mod reproduce;
-mod same_file;
-mod units;
-mod version;
-mod wast;
+//! The command line only: each subcommand's options and work are in the
+//! `wasm_whittle` library (`src/lib.rs`), the oracle, the passes and the
+//! driver in the crates under `crates/`.
 
 use clap::{Parser, Subcommand};
-
-/// The version of the `wasmtime` crate the built-in oracle compiles with.
-pub const WASMTIME_VERSION: &str = version::WASMTIME;
+use wasm_whittle::exit_code::ExitCode;
+use wasm_whittle::{check, child, convert, corpus, profile, recheck, reduce, version};
 
 #[derive(Parser, Debug)]
 #[command(name = "whittle", version = version::LINE, about, long_about = None)]
@@ -105,12 +76,12 @@ fn main() {
 }
 
 /// Errors are one line, naming the file and what is wrong; exit code 2.
-fn report_error(result: anyhow::Result<i32>) -> i32 {
+fn report_error(result: anyhow::Result<impl Into<i32>>) -> i32 {
     match result {
-        Ok(code) => code,
+        Ok(code) => code.into(),
         Err(e) => {
             eprintln!("whittle: error: {e:#}");
-            2
+            ExitCode::Refused.code()
         }
     }
 }

@@ -4,6 +4,7 @@
 //! fail differently. Regression-corpus upkeep.
 
 use crate::corpus::Index;
+use crate::exit_code::ExitCode;
 use crate::oracle_opts::OracleOpts;
 use crate::output::write_atomically;
 use anyhow::{Context, Result};
@@ -34,7 +35,7 @@ struct Recheck {
 }
 
 impl RecheckOpts {
-    pub fn run(self) -> Result<i32> {
+    pub fn run(self) -> Result<ExitCode> {
         let index_path = self.corpus.join("index.json");
         let index: Index =
             serde_json::from_slice(&std::fs::read(&index_path).with_context(|| {
@@ -90,6 +91,6 @@ impl RecheckOpts {
                 self.oracle.oracle_name()
             );
         }
-        Ok(if all_still_fail { 0 } else { 1 })
+        Ok(ExitCode::done_if(all_still_fail))
     }
 }
