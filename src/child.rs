@@ -1,6 +1,8 @@
-//! The built-in oracle's child: compile (and, with `--phase`, instantiate
-//! and run) one module with the `wasmtime` crate and print the outcome as
-//! one JSON line, with its own peak memory.
+//! The built-in oracle's child (the hidden `__check` subcommand): compile
+//! (and, with `--phase`, instantiate and run) one module with the
+//! `wasmtime` crate and print the outcome as one JSON line, with its own
+//! peak memory. What it is asked and how it answers is
+//! `whittle_oracle::child_protocol`.
 //!
 //! It runs in its own process (the parent re-executes `whittle`), so a
 //! panic is caught here and reported with its message and location, while

@@ -25,7 +25,7 @@ enum Command {
     Profile(profile::ProfileOpts),
     Convert(convert::ConvertOpts),
     /// Internal: the built-in oracle's child process.
-    #[command(name = whittle_oracle::CHILD_COMMAND, hide = true)]
+    #[command(name = whittle_oracle::CHILD_COMMAND, alias = whittle_oracle::OLD_CHILD_COMMAND, hide = true)]
     Child(whittle_oracle::ChildRequest),
 }
 

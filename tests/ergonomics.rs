@@ -228,7 +228,7 @@ fn a_refused_original_is_shown_in_full() {
     assert_eq!(
         lines[1],
         format!(
-            "  command: {} __compile --phase compile --run-timeout-ms 2000 --stubs zero -- bug.wasm",
+            "  command: {} __check --phase compile --run-timeout-ms 2000 --stubs zero -- bug.wasm",
             whittle_exe().display()
         )
     );

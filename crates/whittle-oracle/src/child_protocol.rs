@@ -18,8 +18,13 @@ use crate::oracle::OracleKind;
 use crate::outcome::Outcome;
 use crate::process::RunResult;
 
-/// The hidden subcommand of `whittle` that runs one built-in check.
-pub const CHILD_COMMAND: &str = "__compile";
+/// The hidden subcommand of `whittle` that makes one built-in check
+/// (compile, instantiate, run, as the request's phase says).
+pub const CHILD_COMMAND: &str = "__check";
+
+/// Its name until 0.1.0, still accepted: refusals print the command of a
+/// check for users to run by hand, and such a line may have been kept.
+pub const OLD_CHILD_COMMAND: &str = "__compile";
 
 /// How far the oracle goes with a candidate.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -189,7 +194,7 @@ mod tests {
             .collect();
         assert_eq!(
             words.join(" "),
-            "__compile --phase compile --run-timeout-ms 2000 --stubs zero -- m.wasm"
+            "__check --phase compile --run-timeout-ms 2000 --stubs zero -- m.wasm"
         );
     }
 }

@@ -1,13 +1,16 @@
 //! Turning a raw [`RunResult`] into an [`Outcome`].
 //!
-//! Three kinds of child are run, and each reports differently:
+//! Four kinds of child are run, and each reports differently:
 //!
-//! * the **built-in** oracle child (this program re-executed) prints exactly
+//! * the **built-in** oracle child (`whittle` re-executed) prints exactly
 //!   one JSON line holding a serialized [`Outcome`] on stdout, with its own
-//!   peak memory as one more field ([`ChildPeak`]);
+//!   peak memory as one more field ([`crate::ChildPeak`]);
 //! * the **`wasmtime compile`** CLI reports errors the way `anyhow` formats
 //!   them for `main` (`Error: …` plus a `Caused by:` block) and panics the way
 //!   the Rust runtime prints them;
+//! * **`wasmtime run --invoke`** prints what the export returned on stdout,
+//!   or a trap (`wasm trap: …`) on stderr, and otherwise fails like
+//!   `wasmtime compile`;
 //! * a user **predicate** only has an exit code that matters.
 //!
 //! Common to all: our own kills become `Timeout`/`OutOfMemory`, and a death

@@ -1,4 +1,5 @@
-//! The oracle of wasm-whittle: run one candidate module and say how it fails.
+//! The oracle of wasm-whittle: run one candidate module, say how it fails,
+//! and judge whether that is still the failure being reduced.
 //!
 //! A reducer calls its oracle thousands of times on modules that are, by
 //! construction, exactly the ones that break the compiler. The compiler may
@@ -8,24 +9,52 @@
 //! process group that is killed afterwards, with bounded output capture.
 //!
 //! What the subprocess did is then classified into an [`Outcome`]
-//! ([`classify`]): the built-in child reports a JSON `Outcome` itself, the
-//! `wasmtime compile` CLI is parsed from its stderr (panic reports, `Error:`
-//! chains), and user predicates are judged by exit code.
+//! ([`classify`]): the built-in child answers with a JSON `Outcome` itself
+//! (the protocol both sides speak is [`child_protocol`]), the `wasmtime
+//! compile` and `wasmtime run` CLIs are parsed from their output (panic
+//! reports, `Error:` chains, traps), and user predicates are judged by exit
+//! code.
 //!
 //! Finally, reduction must preserve *the* bug, not just *a* failure: a
 //! [`Signature`] ([`signature`]) derived from the original's outcome (or
-//! pinned by the user with `--expect`/`--kind`) decides whether a candidate
-//! "fails the same way", comparing messages after masking numbers that
-//! legitimately change as the module shrinks.
+//! pinned by the user with `--expect`/`--expect-kind`) decides whether a
+//! candidate "fails the same way", comparing messages after masking numbers
+//! that legitimately change as the module shrinks ([`normalize`]). The CLI
+//! maps its flags to an [`Expectation`]; [`Judge::establish`] turns it into
+//! the [`Criterion`] the original meets, and the [`Judge`] gives the
+//! [`Verdict`] on every candidate ([`judge`]).
 //!
 //! A check's peak memory is the checked program's own ([`memory`]): the
 //! built-in child reports it, other programs are started by a small
 //! [`spawner`] so that the reducer's own memory does not count.
 //!
-//! [`Oracle`] ([`oracle`]) ties it together: write the candidate to a private
-//! temporary directory, run, classify. [`reaper`] makes sure nothing a check
-//! starts outlives it or `whittle`, and [`scratch`] that no candidate folder
-//! outlives its run for long.
+//! [`Oracle`] ([`oracle`]) ties the running together: write the candidate
+//! to a private temporary directory, run, classify. [`reaper`] makes sure
+//! nothing a check starts outlives it or `whittle`, and [`scratch`] that no
+//! candidate folder outlives its run for long.
+//!
+//! # Glossary
+//!
+//! - **oracle**: what checks one candidate: a program run in a subprocess
+//!   (the built-in child, the `wasmtime` CLI, a user predicate) and the
+//!   limits it runs under ([`Oracle`]).
+//! - **outcome**: how one check ended, classified: ok, error, panic,
+//!   signal, exit, timeout, out-of-memory, trap, returned ([`Outcome`]).
+//! - **signature**: what an outcome must keep to be "the same failure":
+//!   its kind and, by kind, normalized message, panic location, trap code,
+//!   signal or exit code, or a user regex ([`Signature`]).
+//! - **expectation**: what the user asks for before the original is seen:
+//!   a failure (pinned or not), a predicate's yes, a resource bound, a
+//!   disagreement ([`Expectation`]).
+//! - **criterion**: what makes a candidate interesting, established on the
+//!   original: a signature to keep, a resource bound to stay above, or a
+//!   disagreement to keep ([`Criterion`]).
+//! - **verdict**: whether one module meets the criterion, with the outcome
+//!   and measurement it rests on ([`Verdict`]).
+//! - **gate**: what a candidate passes before the oracle, in the driver
+//!   (`whittle_reduce`'s `Gate`): a candidate judged before is answered
+//!   from the cache, one invalid where the original was not is refused
+//!   without a check. It saves checks; it gives no verdict.
 
 pub mod child_protocol;
 pub mod classify;
@@ -41,7 +70,7 @@ pub mod scratch;
 pub mod signature;
 pub mod spawner;
 
-pub use child_protocol::{ChildPeak, ChildRequest, Phase, Stubs, CHILD_COMMAND};
+pub use child_protocol::{ChildPeak, ChildRequest, Phase, Stubs, CHILD_COMMAND, OLD_CHILD_COMMAND};
 pub use classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
 pub use criterion::{disagreement, mib, Criterion, Measured, Verdict};
 pub use judge::{Established, Expectation, Judge};

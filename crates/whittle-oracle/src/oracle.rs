@@ -1,10 +1,10 @@
 //! The oracle: "what does the compiler do with this candidate?"
 //!
 //! An [`Oracle`] writes a candidate module to a fresh private temporary
-//! directory, runs one of three kinds of checker on it in a subprocess
+//! directory, runs one of four kinds of checker on it in a subprocess
 //! ([`crate::process::run`]) and classifies the result ([`crate::classify`]):
-//! the built-in child (this program re-executed), the `wasmtime compile` CLI,
-//! or a user predicate command. Running out of process is the point: the
+//! the built-in child (`whittle` re-executed), `wasmtime compile`, `wasmtime
+//! run`, or a user predicate command. Running out of process is the point: the
 //! compiler may crash or hang, and the reducer must survive it.
 //!
 //! [`Oracle::command_line`] and [`split_command`] translate between the argv

@@ -6,7 +6,7 @@
 //! (serializable to JSON) because the built-in oracle child process reports its
 //! verdict to the parent as exactly one JSON line holding an `Outcome`, and
 //! because reports and logs show it to humans. [`Kind`] is the outcome without
-//! its payload; users name it on the command line (`--kind panic`).
+//! its payload; users name it on the command line (`--expect-kind panic`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -220,7 +220,7 @@ impl Signature {
     ///
     /// `expect` is a regex searched in the *raw* message (for `Exit`
     /// outcomes: in `stderr_tail`); when given it replaces message and
-    /// location equality. `kind` pins the kind; then message and location are
+    /// location equality. `kind` (`--expect-kind`) pins the kind; then message and location are
     /// not required (signal number and exit code still are). Fails with a
     /// one-line message if the regex does not compile or the original's
     /// outcome does not satisfy the pinned expectation.
@@ -235,7 +235,7 @@ impl Signature {
         let compiled = expect.map(compile_regex).transpose()?;
         let actual = outcome.kind();
         if kind == Some(Kind::Ok) {
-            anyhow::bail!("--kind ok cannot be preserved: reduction needs a failure");
+            anyhow::bail!("--expect-kind ok cannot be preserved: reduction needs a failure");
         }
         if actual == Kind::Ok {
             anyhow::bail!("the original does not fail (it compiles successfully)");
