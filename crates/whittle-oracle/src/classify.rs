@@ -24,9 +24,9 @@ use regex::Regex;
 
 #[cfg(test)]
 use crate::child_protocol::ChildPeak;
+use crate::normalize::normalize_location;
 use crate::outcome::Outcome;
 use crate::process::{RunResult, Termination};
-use crate::signature::normalize_location;
 
 /// Lines kept in an `Exit` outcome's `stderr_tail`.
 const TAIL_LINES: usize = 20;

@@ -62,11 +62,13 @@ pub mod criterion;
 pub mod explain;
 pub mod judge;
 pub mod memory;
+pub mod normalize;
 pub mod oracle;
 pub mod outcome;
 pub mod process;
 pub mod reaper;
 pub mod scratch;
+pub mod shell_words;
 pub mod signature;
 pub mod spawner;
 
@@ -74,11 +76,13 @@ pub use child_protocol::{ChildPeak, ChildRequest, Phase, Stubs, CHILD_COMMAND, O
 pub use classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
 pub use criterion::{disagreement, mib, Criterion, Measured, Verdict};
 pub use judge::{Established, Expectation, Judge};
-pub use oracle::{shell_quote, split_command, Ending, Evaluation, Oracle, OracleKind, WORKDIR_VAR};
+pub use normalize::{failing_function, normalize_location, normalize_message};
+pub use oracle::{Ending, Evaluation, Oracle, OracleKind, WORKDIR_VAR};
 pub use outcome::{signal_name, Kind, Outcome};
 pub use process::{
     cancel_all, cancel_running, cancelled, candidate_timeout, run, run_with_env, RunLimits,
     RunResult, Termination, ORIGINAL_TIMEOUT,
 };
-pub use signature::{failing_function, normalize_location, normalize_message, Signature};
+pub use shell_words::{shell_quote, split_command};
+pub use signature::Signature;
 pub use spawner::SPAWN_COMMAND;
