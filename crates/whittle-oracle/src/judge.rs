@@ -284,3 +284,57 @@ impl Judge {
         Ok(low)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exit(code: i32) -> Outcome {
+        Outcome::Exit {
+            code,
+            stderr_tail: String::new(),
+        }
+    }
+
+    #[test]
+    fn one_decision_says_which_outcomes_fail_as_expected() {
+        let error = Outcome::Error {
+            message: "bad at offset 1".into(),
+        };
+        let any = Expectation::Failure {
+            expect: None,
+            kind: None,
+        };
+        assert!(any.fails(&error));
+        assert!(any.fails(&exit(1)));
+        assert!(!any.fails(&Outcome::Ok));
+        assert!(!any.fails(&Outcome::Returned { values: vec![] }));
+        assert_eq!(
+            any.signature(&error).unwrap().describe(),
+            "error \"bad at offset N\""
+        );
+
+        let pinned = Expectation::Failure {
+            expect: Some("^bad".into()),
+            kind: Some(Kind::Error),
+        };
+        assert!(pinned.fails(&error));
+        assert!(!pinned.fails(&Outcome::Error {
+            message: "good".into()
+        }));
+        assert!(!pinned.fails(&Outcome::Timeout));
+
+        let yes = Expectation::PredicateSaysYes;
+        assert!(yes.fails(&exit(0)));
+        assert!(!yes.fails(&exit(1)));
+        assert!(!yes.fails(&error));
+
+        for resource in [
+            Expectation::PeakRssAbove { bytes: 1 },
+            Expectation::Disagreement,
+        ] {
+            assert!(resource.signature(&error).is_err());
+            assert!(!resource.fails(&error));
+        }
+    }
+}
