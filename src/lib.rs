@@ -36,6 +36,7 @@ pub mod reduce;
 pub mod reduction;
 pub mod report;
 pub mod reproduce;
+pub mod result_files;
 pub mod same_file;
 pub mod units;
 pub mod version;

@@ -13,6 +13,7 @@ use crate::oracle_opts::OracleOpts;
 use crate::output::{sibling, write_atomically};
 use crate::progress::{CandidateLog, Progress};
 use crate::report::{Metrics, Report};
+use crate::result_files;
 use crate::same_file::refuse_overwriting_input;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -100,11 +101,6 @@ impl ReductionEnd {
     }
 }
 
-/// The largest result printed as WAT when a run is stopped early (Ctrl-C,
-/// time budget): printing takes about 0.1 s per MB, and a stop must be
-/// honoured within a second.
-const WAT_WHEN_STOPPED_LIMIT: usize = 1 << 20;
-
 /// The empty module: if it "fails the same way", the predicate is broken.
 const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
@@ -133,9 +129,9 @@ impl Reduction {
             None if is_stdin(&input) => {
                 bail!("the module comes from stdin: say where the result goes with -o OUTPUT")
             }
-            None => default_output(&input)?,
+            None => result_files::default_output(&input)?,
         };
-        let written: Vec<PathBuf> = written_files(&output);
+        let written: Vec<PathBuf> = result_files::written_files(&output);
         let written: Vec<&Path> = written.iter().map(PathBuf::as_path).collect();
         refuse_overwriting_input(&input, &written, Some(&Checkpoint::dir_for(&output)))?;
         let original = read_module(&input)?;
@@ -347,7 +343,7 @@ impl Reduction {
             Err(e) => {
                 drop(reducer);
                 progress.finish();
-                return Err(explain_full_disk(e, &output, written));
+                return Err(result_files::explain_full_disk(e, &output, written));
             }
         };
         let stats = reducer.stats.clone();
@@ -390,17 +386,7 @@ impl Reduction {
             write_atomically(&output, &best.bytes)?;
             written = true;
         }
-        // Printing a big module takes seconds: not when stopped early.
-        let wat = if stopped_early && best.bytes.len() > WAT_WHEN_STOPPED_LIMIT {
-            format!(
-                ";; not printed: a stopped run leaves a {} byte module (whittle convert {} -o {})\n",
-                best.bytes.len(),
-                output.display(),
-                sibling(&output, "wat").display()
-            )
-        } else {
-            whittle_module::to_wat(&best.bytes)
-        };
+        let wat = result_files::wat(&best.bytes, stopped_early, &output);
         let wall = started.elapsed().as_secs_f64();
         let final_outcome = verdict
             .as_ref()
@@ -474,7 +460,7 @@ impl Reduction {
                 report.markdown(&wat).as_bytes(),
             )?;
             if self.emit_wast {
-                write_wast(&output, &reduced, report.before.bytes, &shown(&input))?;
+                result_files::write_wast(&output, &reduced, report.before.bytes, &shown(&input))?;
             }
         }
         let checkpoint_path = checkpoint.path().to_path_buf();
@@ -632,66 +618,6 @@ impl Reduction {
             .filter(|p| !self.skip_passes.iter().any(|n| n == p.name))
             .collect())
     }
-}
-
-fn default_output(input: &Path) -> Result<PathBuf> {
-    if std::fs::metadata(input).is_ok_and(|m| !m.is_file()) {
-        // `<(cat x.wasm)` is /dev/fd/63: nothing can be written beside it.
-        bail!(
-            "{}: not a regular file, so there is no place beside it for the result: name the output with -o",
-            input.display()
-        );
-    }
-    let stem = input.file_stem().unwrap_or_default().to_string_lossy();
-    Ok(input.with_file_name(format!("{stem}.reduced.wasm")))
-}
-
-/// A write that failed for want of space says what was kept and how to go
-/// on; any other error is left as it is.
-fn explain_full_disk(error: anyhow::Error, output: &Path, written: bool) -> anyhow::Error {
-    if !crate::output::is_disk_full(&error) {
-        return error;
-    }
-    anyhow::anyhow!(
-        "{error:#}; {} {}: free space, then continue with --resume",
-        output.display(),
-        if written {
-            "keeps the previous best"
-        } else {
-            "is unchanged"
-        }
-    )
-}
-
-/// `--emit-wast`: OUTPUT's `.wast`, or a note saying why there is none.
-fn write_wast(
-    output: &Path,
-    reduced: &crate::reproduce::Reduced,
-    source_bytes: usize,
-    source: &str,
-) -> Result<()> {
-    let path = sibling(output, "wast");
-    let file_name = path.file_name().unwrap_or_default().to_string_lossy();
-    let failure = crate::wast::Failure {
-        reduced,
-        source,
-        source_bytes,
-        file_name: &file_name,
-    };
-    match failure.wast() {
-        Ok(text) => write_atomically(&path, text.as_bytes()),
-        Err(why) => {
-            eprintln!("whittle: note: no .wast written: {why:#}");
-            Ok(())
-        }
-    }
-}
-
-/// Every file a run writes beside the checkpoint: the output first.
-fn written_files(output: &Path) -> Vec<PathBuf> {
-    let mut files = vec![output.to_path_buf()];
-    files.extend(["wat", "report.json", "report.md", "wast"].map(|ext| sibling(output, ext)));
-    files
 }
 
 /// This process's own peak resident memory (`VmHWM`: not inflated by
