@@ -305,6 +305,10 @@ impl CorpusOpts {
             no_hints: false,
         };
         let reduced = reduction.run()?;
+        // What `whittle reduce` says whether quiet or not.
+        if let Some(warning) = reduced.warning(&crate::input::shown(path)) {
+            eprintln!("{warning}");
+        }
         if reduced.exit_code() == ExitCode::Interrupted {
             bail!("interrupted");
         }

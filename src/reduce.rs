@@ -107,14 +107,13 @@ impl ReduceOpts {
         let quiet = self.quiet;
         let reduced = self.reduction().run()?;
         match &reduced {
-            ReductionEnd::InterruptedBeforeResult => {
-                eprintln!("whittle: interrupted before a first result: nothing written")
-            }
-            ReductionEnd::FlakyOriginal { why } => {
-                let input = self.input.as_deref().map(crate::input::shown);
-                eprintln!("whittle: error: {}: {why}", input.unwrap_or_default());
-            }
             ReductionEnd::Finished(finished) => tell(finished, quiet),
+            other => {
+                let input = self.input.as_deref().map(crate::input::shown);
+                if let Some(warning) = other.warning(&input.unwrap_or_default()) {
+                    eprintln!("{warning}");
+                }
+            }
         }
         Ok(reduced.exit_code())
     }
@@ -184,14 +183,8 @@ fn tell(finished: &Finished, quiet: bool) {
             finished.output.display()
         ));
     }
-    if !finished.holds {
-        eprintln!(
-            "whittle: warning: on re-check the result gave {}, not {}: the oracle is flaky",
-            finished
-                .criterion
-                .reading(&report.final_outcome, &report.final_measured),
-            finished.criterion.describe()
-        );
+    if let Some(warning) = finished.flaky_warning() {
+        eprintln!("{warning}");
     }
     if report.stopped_early {
         say(format_args!(

@@ -86,7 +86,34 @@ pub struct Finished {
     pub checkpoint: PathBuf,
 }
 
+impl Finished {
+    /// The warning for a result that did not hold on its final re-check.
+    pub fn flaky_warning(&self) -> Option<String> {
+        (!self.holds).then(|| {
+            format!(
+                "whittle: warning: on re-check the result gave {}, not {}: the oracle is flaky",
+                self.criterion
+                    .reading(&self.report.final_outcome, &self.report.final_measured),
+                self.criterion.describe()
+            )
+        })
+    }
+}
+
 impl ReductionEnd {
+    /// The line on stderr, quiet or not, for an end without a result
+    /// (`input` as messages name it), or for a result the oracle did not
+    /// confirm.
+    pub fn warning(&self, input: &str) -> Option<String> {
+        match self {
+            ReductionEnd::InterruptedBeforeResult => {
+                Some("whittle: interrupted before a first result: nothing written".to_string())
+            }
+            ReductionEnd::FlakyOriginal { why } => Some(format!("whittle: error: {input}: {why}")),
+            ReductionEnd::Finished(finished) => finished.flaky_warning(),
+        }
+    }
+
     /// The exit code that says how it ended.
     pub fn exit_code(&self) -> ExitCode {
         match self {
