@@ -252,6 +252,7 @@ impl Reduction {
             started,
         };
         let mut written = false;
+        let best_writer = crate::best_writer::BestWriter::start(output.clone());
         let mut recent_bests = crate::final_check::RecentBests::default();
         let mut state = checkpoint::State {
             whittle_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -278,6 +279,10 @@ impl Reduction {
                 } => {
                     *current_pass.lock().unwrap_or_else(|e| e.into_inner()) = pass.to_string();
                     state.position = position.clone();
+                    // The best on disk before the checkpoint names a base
+                    // that may be newer (and a failed write shows here, in
+                    // order).
+                    best_writer.flush()?;
                     checkpoint.pass_start(&state, &base.bytes)?;
                 }
                 Event::Answer { key, interesting } => {
@@ -294,7 +299,7 @@ impl Reduction {
                         std::fs::write(dir.join(format!("{n:04}-{pass}.wasm")), &module.bytes)?;
                     }
                     if existing.is_none_or(|size| module.bytes.len() < size) {
-                        write_atomically(&output, &module.bytes)?;
+                        best_writer.write(&module.bytes)?;
                         written = true;
                         recent_bests.push(&module.bytes);
                     }
@@ -365,12 +370,20 @@ impl Reduction {
             &interesting,
             &mut on_event,
         );
-        let mut best = match reducer.run().cloned() {
+        let run = reducer.run().cloned();
+        // Every best on disk before anything reads the output again.
+        let on_disk = best_writer.flush();
+        // (A failed write reaches the driver at the next new best.)
+        let mut best = match run.and_then(|best| on_disk.map(|()| best)) {
             Ok(best) => best,
             Err(e) => {
                 drop(reducer);
                 progress.finish();
-                return Err(result_files::explain_full_disk(e, &output, written));
+                return Err(result_files::explain_full_disk(
+                    e,
+                    &output,
+                    best_writer.written() > 0,
+                ));
             }
         };
         let stats = reducer.stats.clone();
@@ -460,10 +473,13 @@ impl Reduction {
             invalid_skipped: 0,
             unrepairable_skipped: 0,
             not_smaller_skipped: 0,
+            speculation_wasted: 0,
             rounds: 0,
             wall_seconds: wall,
             oracle_seconds: 0.0,
             overhead_share: 0.0,
+            build_seconds: 0.0,
+            other_seconds: 0.0,
             reducer_peak_rss_bytes: own_peak_rss(),
             jobs,
             original_runs: self.original_runs,
@@ -478,6 +494,7 @@ impl Reduction {
         // All time in the oracle, the checks around the reduction included.
         report.oracle_seconds += checks_outside.as_secs_f64();
         report.overhead_share = (1.0 - report.oracle_seconds / wall.max(1e-9)).clamp(0.0, 1.0);
+        report.other_seconds = (wall - report.oracle_seconds - report.build_seconds).max(0.0);
         if written {
             write_atomically(&sibling(&output, "wat"), wat.as_bytes())?;
             let json = serde_json::to_string_pretty(&report)?;

@@ -12,7 +12,13 @@ fn every_crate_packages() {
     let target = tempfile::tempdir().unwrap();
     let out = Command::new(cargo)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["package", "--workspace", "--no-verify", "--locked", "--offline"])
+        .args([
+            "package",
+            "--workspace",
+            "--no-verify",
+            "--locked",
+            "--offline",
+        ])
         .arg("--allow-dirty")
         .arg("--target-dir")
         .arg(target.path())
