@@ -5,7 +5,7 @@
 //! (`rewrite.rs`) does the renumbering and repairs every reference in one
 //! place. All indices in an `Edit` are in the *original* module's index space.
 
-use crate::ItemKind;
+use crate::module::ItemKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which parameters and results of a function type to keep.

@@ -11,6 +11,7 @@ mod body;
 mod dead_values;
 mod declarations;
 mod edit;
+mod labels;
 mod module;
 mod names;
 mod remap;

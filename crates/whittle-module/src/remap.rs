@@ -215,7 +215,7 @@ fn needs_wrapper(m: &Module, edit: &Edit, t: u32) -> bool {
             return false;
         }
         let check = |body: &wasmparser::FunctionBody<'_>| {
-            crate::body::branches_to_function_label(body).unwrap_or(true)
+            crate::labels::branches_to_function_label(body).unwrap_or(true)
         };
         match edit.bodies.get(&f) {
             Some(bytes) => check(&wasmparser::FunctionBody::new(

@@ -62,7 +62,7 @@ fn with_many_locals(bytes: &[u8]) -> Option<String> {
     if declarations.is_empty() {
         return None;
     }
-    let text = wasmprinter::print_bytes(crate::apply(&m, &edit).ok()?).ok()?;
+    let text = wasmprinter::print_bytes(crate::rewrite::apply(&m, &edit).ok()?).ok()?;
     let mut out =
         String::with_capacity(text.len() + declarations.values().map(String::len).sum::<usize>());
     for line in text.lines() {

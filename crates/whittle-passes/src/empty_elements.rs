@@ -2,7 +2,7 @@
 //! indices stay valid) but drop all its items, which often frees the
 //! functions they referenced for `remove-functions`.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

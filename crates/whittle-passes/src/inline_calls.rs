@@ -4,8 +4,8 @@
 //! (`run` -> `$middle` -> `$load`) can then be left in one function, and
 //! `remove-functions` takes the rest.
 
+use crate::contract::SubsetPass;
 use crate::util::collect_ops;
-use crate::SubsetPass;
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};

@@ -47,13 +47,16 @@
 //! costs at least one candidate per run: 27 more oracle calls on the
 //! `regalloc-254-results` corpus case).
 
-use anyhow::Result;
-use trim_signatures::SigList;
-use whittle_module::{Edit, ItemKind, Module};
+use signatures::SigList;
+use whittle_module::ItemKind;
 
+mod contract;
 mod empty_elements;
+mod fields;
 mod inline_calls;
+mod locals;
 mod merge_types;
+mod plans;
 mod remove_catches;
 mod remove_custom_sections;
 mod remove_data;
@@ -74,6 +77,7 @@ mod shorten_locals;
 mod shorten_signatures;
 mod shrink_constants;
 mod shrink_limits;
+mod signatures;
 mod simplify_branches;
 mod simplify_constants;
 mod simplify_limits;
@@ -92,147 +96,8 @@ mod util;
 #[cfg(test)]
 mod testutil;
 
-/// A pass whose targets can be taken out in any combination.
-pub trait SubsetPass: Sync {
-    /// What the pass can take out of a module.
-    type Target: Sync;
-    /// Every target of `m`, in a fixed order (code order for code).
-    fn targets(&self, m: &Module) -> Vec<Self::Target>;
-    /// The edit of `m` that takes out `chosen` (targets of `m`, in order).
-    fn edit(&self, m: &Module, chosen: &[&Self::Target]) -> Result<Edit>;
-}
-
-/// A subset pass whose targets form a tree, offered one depth at a time:
-/// its [`SubsetPass::targets`] are those at depth 0.
-pub trait TreePass: SubsetPass {
-    /// The targets of `m` at depth `level` (0: the outermost), in order;
-    /// empty when the tree is not that deep.
-    fn targets_at(&self, m: &Module, level: usize) -> Vec<Self::Target>;
-}
-
-/// A pass whose targets each have a length to shorten.
-pub trait LengthPass: Sync {
-    type Target: Sync;
-    /// Every target of `m` with its current length.
-    fn targets(&self, m: &Module) -> Vec<(Self::Target, usize)>;
-    /// The edit of `m` that shortens each chosen target to the length given
-    /// with it (always below its current length).
-    fn edit(&self, m: &Module, chosen: &[(&Self::Target, usize)]) -> Result<Edit>;
-}
-
-/// A pass as the driver sees it: whatever its kind, it offers a [`Plan`]
-/// for a base module and a level.
-pub trait Pass: Sync {
-    /// The targets of `m` at `level`, computed once; `None` once there are
-    /// none (subset and length passes have only level 0).
-    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>>;
-}
-
-/// The targets of one pass on one base module.
-pub enum Plan<'m> {
-    Subsets(Box<dyn SubsetPlan + 'm>),
-    Lengths(Box<dyn LengthPlan + 'm>),
-}
-
-/// Subset targets of one base, by position.
-pub trait SubsetPlan: Sync {
-    fn len(&self) -> usize;
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// The edit taking out the targets at these positions (ascending).
-    fn edit(&self, chosen: &[usize]) -> Result<Edit>;
-}
-
-/// Length targets of one base, by position.
-pub trait LengthPlan: Sync {
-    /// The current length of every target.
-    fn lengths(&self) -> Vec<usize>;
-    /// The edit shortening the targets at these positions (ascending) to
-    /// the lengths given with them.
-    fn edit(&self, chosen: &[(usize, usize)]) -> Result<Edit>;
-}
-
-/// Registers a [`SubsetPass`].
-pub struct Subsets<P>(pub P);
-/// Registers a [`TreePass`].
-pub struct Tree<P>(pub P);
-/// Registers a [`LengthPass`].
-pub struct Lengths<P>(pub P);
-
-struct Listed<'m, P, T> {
-    pass: &'m P,
-    module: &'m Module,
-    targets: Vec<T>,
-}
-
-impl<'m, P, T> Listed<'m, P, T> {
-    /// The plan of these targets, unless there are none.
-    fn of(pass: &'m P, module: &'m Module, targets: Vec<T>) -> Option<Box<Self>> {
-        (!targets.is_empty()).then(|| {
-            Box::new(Listed {
-                pass,
-                module,
-                targets,
-            })
-        })
-    }
-}
-
-/// The targets of a pass that has only level 0.
-fn level_zero<T>(level: usize, targets: impl FnOnce() -> Vec<T>) -> Vec<T> {
-    if level == 0 {
-        targets()
-    } else {
-        Vec::new()
-    }
-}
-
-impl<P: SubsetPass> Pass for Subsets<P> {
-    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
-        let targets = level_zero(level, || self.0.targets(m));
-        Listed::of(&self.0, m, targets).map(|p| Plan::Subsets(p))
-    }
-}
-
-impl<P: SubsetPass> SubsetPlan for Listed<'_, P, P::Target> {
-    fn len(&self) -> usize {
-        self.targets.len()
-    }
-
-    fn edit(&self, chosen: &[usize]) -> Result<Edit> {
-        let chosen: Vec<&P::Target> = chosen.iter().map(|&i| &self.targets[i]).collect();
-        self.pass.edit(self.module, &chosen)
-    }
-}
-
-impl<P: TreePass> Pass for Tree<P> {
-    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
-        let targets = self.0.targets_at(m, level);
-        Listed::of(&self.0, m, targets).map(|p| Plan::Subsets(p))
-    }
-}
-
-impl<P: LengthPass> Pass for Lengths<P> {
-    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
-        let targets = level_zero(level, || self.0.targets(m));
-        Listed::of(&self.0, m, targets).map(|p| Plan::Lengths(p))
-    }
-}
-
-impl<P: LengthPass> LengthPlan for Listed<'_, P, (P::Target, usize)> {
-    fn lengths(&self) -> Vec<usize> {
-        self.targets.iter().map(|(_, len)| *len).collect()
-    }
-
-    fn edit(&self, chosen: &[(usize, usize)]) -> Result<Edit> {
-        let chosen: Vec<(&P::Target, usize)> = chosen
-            .iter()
-            .map(|&(i, len)| (&self.targets[i].0, len))
-            .collect();
-        self.pass.edit(self.module, &chosen)
-    }
-}
+pub use contract::{LengthPass, LengthPlan, Pass, Plan, SubsetPass, SubsetPlan, TreePass};
+pub use plans::{Lengths, Subsets, Tree};
 
 /// A registered pass: its name for `--passes`, what it does, the pass.
 pub struct PassInfo {

@@ -3,7 +3,7 @@
 //! Reductions leave such duplicates behind (`(type (func))` twice), and
 //! each is a line of noise in the result.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use std::collections::HashMap;
 use whittle_module::{Edit, Module};

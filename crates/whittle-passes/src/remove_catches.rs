@@ -5,9 +5,9 @@
 //! and a generated `try_table` with thousands of them is one target, not
 //! thousands (`truncate-catches` bisects how many are needed).
 
+use crate::contract::SubsetPass;
 use crate::truncate_catches::try_table_keeping;
 use crate::util::{collect_ops, edit_ops};
-use crate::SubsetPass;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use wasmparser::{Catch, Operator};

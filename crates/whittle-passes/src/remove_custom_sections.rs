@@ -1,7 +1,7 @@
 //! Remove custom sections: names, producers, DWARF, target features. They
 //! rarely matter to a compile failure and can be most of a module's bytes.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

@@ -1,7 +1,7 @@
 //! Remove data segments. `memory.init` of a removed segment becomes three
 //! drops and `data.drop` disappears, so passive segments go too.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

@@ -8,8 +8,8 @@
 //! ([`whittle_module::dead_values`] follows the stack), so every subset of
 //! them can go in one candidate.
 
+use crate::contract::SubsetPass;
 use crate::util::{body_parts, group_by_func};
-use crate::SubsetPass;
 use anyhow::{Context, Result};
 use whittle_module::{dead_values, Edit, Module};
 

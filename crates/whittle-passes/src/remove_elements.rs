@@ -1,7 +1,7 @@
 //! Remove element segments (table initializers and `ref.func`
 //! declarations). `table.init` of a removed segment becomes drops.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

@@ -1,7 +1,7 @@
 //! Remove exports: an export keeps nothing alive for the compiler, and each
 //! one is a line of noise in the reduced test case.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

@@ -3,7 +3,7 @@
 //! `ref.null func`, table slots become null, exports and start go.
 //! This is the coarsest and most effective pass on big modules.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

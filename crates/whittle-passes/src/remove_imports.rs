@@ -2,7 +2,7 @@
 //! functions, global imports like removed globals; a removed table, memory
 //! or tag that is still used makes the candidate unrepairable (skipped).
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, ItemKind, Module};
 

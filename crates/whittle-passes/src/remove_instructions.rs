@@ -9,8 +9,8 @@
 //! `ref.null`). So `local.get 0 local.get 1 i32.add` minus the `i32.add`
 //! becomes `local.get 0 local.get 1 drop`: the first value still flows on.
 
+use crate::contract::SubsetPass;
 use crate::util::{arm_separators, body_parts, units};
-use crate::SubsetPass;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
 use whittle_module::{

@@ -7,7 +7,7 @@
 //! `throw`, a segment) cannot be repaired: the candidate is skipped without
 //! an oracle call, so in practice the unused ones go.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, ItemKind, Module};
 

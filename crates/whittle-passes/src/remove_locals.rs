@@ -6,45 +6,16 @@
 //! A run of alike locals (unused, of one type: see `shorten-locals`) is
 //! one target, so 60,000 unused `i32`s go in one candidate or not at all.
 
-use crate::runs::Removed;
-use crate::shorten_locals::local_runs;
+use crate::contract::SubsetPass;
+use crate::locals::{declared_locals, local_runs, local_type, without_locals_in};
 use crate::util::defined;
-use crate::SubsetPass;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::collections::BTreeMap;
 use std::ops::Range;
-use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
-use wasm_encoder::{Encode, Instruction};
-use wasmparser::Operator;
-use whittle_module::types::{self, default_instruction, ValType};
+use whittle_module::types::default_instruction;
 use whittle_module::{Edit, Module};
 
 pub struct RemoveLocals;
-
-/// The declared (non-parameter) locals of `f` as declared: a range of
-/// local indices and their type per entry. Kept as ranges, never one by
-/// one: one entry may declare four billion locals.
-pub(crate) fn declared_locals(m: &Module, f: u32) -> Result<Vec<(Range<u32>, ValType)>> {
-    let body = m.function_body(f).context("body")?;
-    let mut index = m.func_sig(f).context("signature")?.0.len() as u32;
-    let mut out = Vec::new();
-    for pair in body.get_locals_reader()? {
-        let (count, ty) = pair?;
-        let end = index.checked_add(count).context("too many locals")?;
-        out.push((index..end, types::from_wasmparser(ty)));
-        index = end;
-    }
-    Ok(out)
-}
-
-/// The type of local `l` among `declared` (sorted ranges).
-fn local_type(declared: &[(Range<u32>, ValType)], l: u32) -> Option<ValType> {
-    let k = declared.partition_point(|(r, _)| r.end <= l);
-    declared
-        .get(k)
-        .filter(|(r, _)| r.start <= l)
-        .map(|(_, ty)| *ty)
-}
 
 impl SubsetPass for RemoveLocals {
     /// (function, local indices): a run of alike locals (see
@@ -78,72 +49,6 @@ impl SubsetPass for RemoveLocals {
         }
         without_locals_in(m, by_func)
     }
-}
-
-/// The edit taking these locals (by function) out.
-pub(crate) fn without_locals_in(
-    m: &Module,
-    by_func: BTreeMap<u32, Vec<Range<u32>>>,
-) -> Result<Edit> {
-    let mut edit = Edit::default();
-    for (f, removed) in by_func {
-        edit.bodies
-            .insert(f, without_locals(m, f, &Removed::new(removed))?);
-    }
-    Ok(edit)
-}
-
-fn without_locals(m: &Module, f: u32, removed: &Removed) -> Result<Vec<u8>> {
-    let body = m.function_body(f).context("body")?;
-    let declared = declared_locals(m, f)?;
-    let mut locals: Vec<(u32, wasm_encoder::ValType)> = Vec::new();
-    for (pair, (range, _)) in body.get_locals_reader()?.into_iter().zip(&declared) {
-        let ty = RoundtripReencoder.val_type(pair?.1)?;
-        let gone = removed.count_below(range.end) - removed.count_below(range.start);
-        let kept = range.end - range.start - gone;
-        match locals.last_mut() {
-            _ if kept == 0 => {}
-            Some((n, t)) if *t == ty => *n += kept,
-            _ => locals.push((kept, ty)),
-        }
-    }
-    let mut f = wasm_encoder::Function::new(locals);
-    let mut code = Vec::new();
-    let mut ops = body.get_operators_reader()?;
-    while !ops.eof() {
-        let insn = match ops.read()? {
-            Operator::LocalGet { local_index } if removed.contains(local_index) => Some(
-                local_type(&declared, local_index)
-                    .and_then(default_instruction)
-                    .context("no default value")?,
-            ),
-            Operator::LocalSet { local_index } if removed.contains(local_index) => {
-                Some(Instruction::Drop)
-            }
-            Operator::LocalTee { local_index } if removed.contains(local_index) => None,
-            Operator::LocalGet { local_index } => {
-                Some(Instruction::LocalGet(removed.renumber(local_index)))
-            }
-            Operator::LocalSet { local_index } => {
-                Some(Instruction::LocalSet(removed.renumber(local_index)))
-            }
-            Operator::LocalTee { local_index } => {
-                Some(Instruction::LocalTee(removed.renumber(local_index)))
-            }
-            op => Some(RoundtripReencoder.instruction(op)?),
-        };
-        if let Some(insn) = insn {
-            insn.encode(&mut code);
-        }
-    }
-    f.raw(code);
-    let mut out = Vec::new();
-    f.encode(&mut out);
-    // `Function::encode` writes a size prefix; the code section entry
-    // without it is what `Edit::bodies` holds.
-    let mut reader = wasmparser::BinaryReader::new(&out, 0);
-    let size = reader.read_var_u32()? as usize;
-    Ok(out[out.len() - size..].to_vec())
 }
 
 #[cfg(test)]

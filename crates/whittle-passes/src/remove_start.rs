@@ -1,7 +1,7 @@
 //! Remove the start section: the function stays, it just is no longer run
 //! at instantiation.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

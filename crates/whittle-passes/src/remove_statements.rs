@@ -10,7 +10,7 @@
 //! instructions. Statements and their repairs come from
 //! [`whittle_module::statements`].
 
-use crate::{SubsetPass, TreePass};
+use crate::contract::{SubsetPass, TreePass};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use whittle_module::{statements, Edit, Module, Statement};

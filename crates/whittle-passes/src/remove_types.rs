@@ -3,7 +3,7 @@
 //! Only groups nothing else refers to are offered; a group freed by an
 //! earlier removal is found on the next round.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{used_types, Edit, Module};
 

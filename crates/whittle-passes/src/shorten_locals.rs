@@ -8,53 +8,16 @@
 //! nothing (what its reads become matters); `remove-locals` offers it on
 //! its own, and each run of alike locals as one target.
 
-use crate::remove_locals::{declared_locals, without_locals_in};
-use crate::runs::{runs, tail, Run};
+use crate::contract::LengthPass;
+use crate::locals::{local_runs, without_locals_in};
+use crate::runs::{tail, Run};
 use crate::util::defined;
-use crate::LengthPass;
-use anyhow::{Context, Result};
-use std::collections::{BTreeMap, BTreeSet};
+use anyhow::Result;
+use std::collections::BTreeMap;
 use std::ops::Range;
-use wasmparser::Operator;
-use whittle_module::types::ValType;
 use whittle_module::{Edit, Module};
 
 pub struct ShortenLocals;
-
-/// The local indices `f`'s code reads or writes.
-pub(crate) fn used_locals(m: &Module, f: u32) -> Result<BTreeSet<u32>> {
-    let body = m.function_body(f).context("body")?;
-    let mut ops = body.get_operators_reader()?;
-    let mut used = BTreeSet::new();
-    while !ops.eof() {
-        match ops.read()? {
-            Operator::LocalGet { local_index }
-            | Operator::LocalSet { local_index }
-            | Operator::LocalTee { local_index } => {
-                used.insert(local_index);
-            }
-            _ => {}
-        }
-    }
-    Ok(used)
-}
-
-/// The declared locals of `f` in runs: each maximal run of alike locals
-/// (keyed by their type), and each used local alone (no key).
-pub(crate) fn local_runs(m: &Module, f: u32) -> Result<Vec<Run<ValType>>> {
-    let used = used_locals(m, f)?;
-    let mut pieces: Vec<(Range<u32>, Option<ValType>)> = Vec::new();
-    for (range, ty) in declared_locals(m, f)? {
-        let mut start = range.start;
-        for &u in used.range(range.clone()) {
-            pieces.push((start..u, Some(ty)));
-            pieces.push((u..u + 1, None));
-            start = u + 1;
-        }
-        pieces.push((start..range.end, Some(ty)));
-    }
-    Ok(runs(pieces))
-}
 
 impl LengthPass for ShortenLocals {
     /// (function, local indices) of a run of at least two alike locals.
@@ -86,7 +49,9 @@ impl LengthPass for ShortenLocals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::locals::local_runs;
     use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
+    use whittle_module::types::ValType;
 
     const WAT: &str = r#"(module
         (func (param i32) (local i32 i32 i32 f64) (local f64 f64 i64)

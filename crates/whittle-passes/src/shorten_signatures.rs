@@ -16,111 +16,15 @@
 //! computes and uses are not interchangeable: of `(result i32 i32)`, a
 //! miscompile may need the second and not the first.
 
-use crate::runs::{item_runs, tail, Run};
-use crate::shorten_locals::used_locals;
-use crate::trim_signatures::{signature_edit, SigList};
-use crate::util::{collect_ops, defined};
-use crate::LengthPass;
+use crate::contract::LengthPass;
+use crate::runs::tail;
+use crate::signatures::{runs_where, signature_edit, SigList};
 use anyhow::Result;
-use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use wasmparser::Operator;
-use whittle_module::types::ValType;
-use whittle_module::{Edit, Module, TypeFamilies};
+use whittle_module::{Edit, Module};
 
 /// `shorten-params` or `shorten-results`.
 pub struct ShortenSignature(pub SigList);
-
-/// For each function type, the parameters whose values some code may
-/// observe: those a defined function of the type reads or writes (all of
-/// them when its body cannot be read), and all of an imported function's.
-fn used_params(m: &Module) -> BTreeMap<u32, BTreeSet<u32>> {
-    let mut used: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
-    for f in 0..m.num_funcs() {
-        let t = m.func_types[f as usize];
-        let n = m.func_type(t).map_or(0, |(params, _)| params.len() as u32);
-        if n < 2 {
-            continue;
-        }
-        let set = used.entry(t).or_default();
-        match used_locals(m, f) {
-            Ok(locals) if f >= m.num_imported_funcs => set.extend(locals.range(..n)),
-            _ => set.extend(0..n),
-        }
-    }
-    used
-}
-
-/// The function types whose results some code returns or receives: those
-/// of defined functions, and those that calls go through.
-fn types_with_results_in_code(m: &Module) -> BTreeSet<u32> {
-    let mut types: BTreeSet<u32> = (0..m.num_defined_funcs() as usize)
-        .map(|i| m.func_types[defined(m, i) as usize])
-        .collect();
-    let called = collect_ops(m, |op| match *op {
-        Operator::Call { function_index } | Operator::ReturnCall { function_index } => {
-            m.func_types.get(function_index as usize).copied()
-        }
-        Operator::CallIndirect { type_index, .. }
-        | Operator::ReturnCallIndirect { type_index, .. }
-        | Operator::CallRef { type_index }
-        | Operator::ReturnCallRef { type_index } => Some(type_index),
-        _ => None,
-    });
-    types.extend(called.into_iter().map(|(_, _, t)| t));
-    types
-}
-
-/// Every function type not used by a tag (a tag's signature cannot be
-/// repaired) with the runs of its parameters or results, in type order:
-/// runs of entries of one type for which `alike(type, position)` holds for
-/// every type that changes with it, every other entry alone. A family of
-/// types that change together (see [`TypeFamilies`]) is offered under its
-/// first type only.
-fn runs_where(
-    m: &Module,
-    list: SigList,
-    alike: impl Fn(u32, u32) -> bool,
-) -> Vec<(u32, Run<ValType>)> {
-    let tag_types: BTreeSet<u32> = m.tag_types.iter().copied().collect();
-    let families = TypeFamilies::of(m);
-    let mut out = Vec::new();
-    for t in 0..m.types.len() as u32 {
-        let family = families.family(t, |_| true);
-        if family.first() != Some(&t) || family.iter().any(|u| tag_types.contains(u)) {
-            continue;
-        }
-        let Some((params, results)) = m.func_type(t) else {
-            continue;
-        };
-        let entries = match list {
-            SigList::Params => params,
-            SigList::Results => results,
-        };
-        let keys = (0u32..)
-            .zip(entries)
-            .map(|(i, ty)| family.iter().all(|&u| alike(u, i)).then_some(*ty));
-        out.extend(item_runs(keys).into_iter().map(|run| (t, run)));
-    }
-    out
-}
-
-/// The runs `trim-params`/`trim-results` offer as one target each: runs of
-/// interchangeable entries, and every other entry alone.
-pub(crate) fn signature_runs(m: &Module, list: SigList) -> Vec<(u32, Run<ValType>)> {
-    match list {
-        SigList::Params => {
-            let used = used_params(m);
-            runs_where(m, list, |t, i| {
-                !used.get(&t).is_some_and(|u| u.contains(&i))
-            })
-        }
-        SigList::Results => {
-            let in_code = types_with_results_in_code(m);
-            runs_where(m, list, |t, _| !in_code.contains(&t))
-        }
-    }
-}
 
 impl LengthPass for ShortenSignature {
     /// (function type, positions) of a run of at least two entries of one
@@ -147,6 +51,7 @@ impl LengthPass for ShortenSignature {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signatures::signature_runs;
     use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
 
     const SHORTEN_PARAMS: &ShortenSignature = &ShortenSignature(SigList::Params);

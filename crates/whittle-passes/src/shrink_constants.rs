@@ -4,8 +4,8 @@
 //! shows the threshold (`i32.const 65520`, `i32.const -1`) instead of
 //! whatever value the program happened to compute.
 
+use crate::contract::LengthPass;
 use crate::util::{collect_ops, encoded, replace_ops};
-use crate::LengthPass;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use wasm_encoder::Instruction;

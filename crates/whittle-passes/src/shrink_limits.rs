@@ -1,7 +1,7 @@
 //! Shrink the initial size of memories and tables to the smallest that
 //! still fails, by bisection (a memory of 65536 pages is rarely the bug).
 
-use crate::LengthPass;
+use crate::contract::LengthPass;
 use anyhow::Result;
 use whittle_module::{Edit, ItemKind, Module};
 

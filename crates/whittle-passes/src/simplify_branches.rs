@@ -9,8 +9,8 @@
 //! (after `truncate-br-tables` has cut it to the count that fails, every
 //! single entry would be a candidate that cannot go).
 
+use crate::contract::SubsetPass;
 use crate::util::{collect_ops, edit_ops};
-use crate::SubsetPass;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::Instruction;

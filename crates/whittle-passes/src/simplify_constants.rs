@@ -2,8 +2,8 @@
 //! when the failure does not depend on the value, which tells the reader
 //! which values matter.
 
+use crate::contract::SubsetPass;
 use crate::util::{encoded, find_ops, group_by_func, replace_ops};
-use crate::SubsetPass;
 use anyhow::Result;
 use wasm_encoder::Instruction;
 use wasmparser::Operator;

@@ -4,7 +4,7 @@
 //! addresses can become 32-bit (their `i64` addresses would not validate),
 //! and their limits are clamped to what 32 bits can address.
 
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
 use anyhow::Result;
 use whittle_module::{addressed_memories_and_tables, Edit, Module};
 

@@ -1,8 +1,8 @@
 //! Zero the static offset of loads and stores (`i32.load offset=1024`
 //! becomes `i32.load`) when the failure does not depend on it.
 
+use crate::contract::SubsetPass;
 use crate::util::{encoded, find_ops, group_by_func, has_offset, replace_ops};
-use crate::SubsetPass;
 use anyhow::Result;
 use wasm_encoder::reencode::{utils, Error, Reencode};
 use whittle_module::{Edit, Module};

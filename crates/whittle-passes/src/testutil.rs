@@ -1,6 +1,6 @@
 //! Test helpers: apply a pass's choice to WAT and print the result as WAT.
 
-use crate::{LengthPass, SubsetPass};
+use crate::contract::{LengthPass, SubsetPass};
 use anyhow::Result;
 use whittle_module::{apply, validate, Edit, Module, Validity};
 

@@ -3,54 +3,17 @@
 //! with `struct.new` (which would need its arguments dropped), are offered
 //! (the rewriter refuses the others as unrepairable), each run of alike
 //! ones as one target (see `shorten-fields`). Types that must stay alike
-//! (identical types, subtypes extending the type: see [`TypeFamilies`])
+//! (identical types, subtypes extending the type: see [`TypeFamilies`](whittle_module::TypeFamilies))
 //! lose the fields together, and are offered once, under the first of
 //! them.
 
-use crate::shorten_fields::field_runs;
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
+use crate::fields::{field_runs, fields_edit};
 use anyhow::Result;
 use std::ops::Range;
-use whittle_module::types::Composite;
-use whittle_module::{Edit, Module, TypeFamilies};
+use whittle_module::{Edit, Module};
 
 pub struct TrimFields;
-
-/// The number of fields of type `t`, if it is a struct.
-pub(crate) fn field_count(m: &Module, t: u32) -> Option<u32> {
-    match &m.types.get(t as usize)?.1.composite {
-        Composite::Struct(fields) => Some(fields.len() as u32),
-        _ => None,
-    }
-}
-
-/// The types that lose fields `fields` with `t`: its family, with the
-/// supertypes that have the first of those fields.
-pub(crate) fn field_family(
-    m: &Module,
-    families: &TypeFamilies,
-    t: u32,
-    fields: &Range<u32>,
-) -> std::collections::BTreeSet<u32> {
-    families.family(t, |s| field_count(m, s).is_some_and(|n| n > fields.start))
-}
-
-/// The edit removing these fields (by struct type) from their families
-/// (a supertype only loses those it has).
-pub(crate) fn fields_edit(m: &Module, chosen: impl IntoIterator<Item = (u32, Range<u32>)>) -> Edit {
-    let families = TypeFamilies::of(m);
-    let mut edit = Edit::default();
-    for (t, fields) in chosen {
-        for u in field_family(m, &families, t, &fields) {
-            let n = field_count(m, u).unwrap_or(0);
-            edit.remove_fields
-                .entry(u)
-                .or_default()
-                .extend(fields.start..fields.end.min(n));
-        }
-    }
-    edit
-}
 
 impl SubsetPass for TrimFields {
     /// (struct type, field indices) of a run of alike fields (see

@@ -10,60 +10,17 @@
 //! unrepairable. A run of interchangeable entries (see `shorten-params`)
 //! is one target: a type's 1,003 `i32` results that no code returns are
 //! one target, not 1,003. Types that must stay alike (identical types,
-//! declared subtypes: see [`TypeFamilies`]) lose the same positions
+//! declared subtypes: see [`TypeFamilies`](whittle_module::TypeFamilies)) lose the same positions
 //! together, and are offered once, under the first of them.
 
-use crate::shorten_signatures::signature_runs;
-use crate::SubsetPass;
+use crate::contract::SubsetPass;
+use crate::signatures::{signature_edit, signature_runs, SigList};
 use anyhow::Result;
 use std::ops::Range;
-use whittle_module::{Edit, Module, Retype, TypeFamilies};
+use whittle_module::{Edit, Module};
 
 /// `trim-params` or `trim-results`.
 pub struct TrimSignature(pub SigList);
-
-/// Which list of a function type a signature pass trims.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum SigList {
-    Params,
-    Results,
-}
-
-/// The `Retype`s that drop the chosen positions of the chosen function
-/// types and of the types that must change with them.
-pub(crate) fn signature_edit(
-    m: &Module,
-    list: SigList,
-    chosen: impl IntoIterator<Item = (u32, Range<u32>)>,
-) -> Edit {
-    let families = TypeFamilies::of(m);
-    let chosen = chosen.into_iter().flat_map(|(t, positions)| {
-        families
-            .family(t, |_| true)
-            .into_iter()
-            .map(move |u| (u, positions.clone()))
-    });
-    let mut edit = Edit::default();
-    for (t, positions) in chosen {
-        let Some((params, results)) = m.func_type(t) else {
-            continue;
-        };
-        let retype = edit.retype.entry(t).or_insert_with(|| Retype {
-            keep_params: vec![true; params.len()],
-            keep_results: vec![true; results.len()],
-        });
-        let keep = match list {
-            SigList::Params => &mut retype.keep_params,
-            SigList::Results => &mut retype.keep_results,
-        };
-        for k in positions {
-            if let Some(k) = keep.get_mut(k as usize) {
-                *k = false;
-            }
-        }
-    }
-    edit
-}
 
 impl SubsetPass for TrimSignature {
     /// (function type, positions in its parameters or results): a run of

@@ -6,8 +6,8 @@
 //! function. An `if` still in its `then` arm gets `else unreachable` so a
 //! value-producing `if` stays valid.
 
+use crate::contract::LengthPass;
 use crate::util::{body_parts, defined};
-use crate::LengthPass;
 use anyhow::Result;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};

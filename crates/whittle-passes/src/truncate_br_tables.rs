@@ -12,8 +12,8 @@
 //! as well (equal labels) are one target each of `simplify-branches`,
 //! which runs after this pass.
 
+use crate::contract::LengthPass;
 use crate::util::{edit_ops, op_lengths};
-use crate::LengthPass;
 use anyhow::Result;
 use wasm_encoder::Instruction;
 use wasmparser::Operator;

@@ -11,8 +11,8 @@
 //! ones, of which only the first is ever taken) are one target each of
 //! `remove-catches`, which runs after this pass.
 
+use crate::contract::LengthPass;
 use crate::util::{edit_ops, op_lengths};
-use crate::LengthPass;
 use anyhow::Result;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};

@@ -1,7 +1,7 @@
 //! Truncate data segments to the shortest prefix that still fails, by
 //! bisection; most reduced test cases need none of their data.
 
-use crate::LengthPass;
+use crate::contract::LengthPass;
 use anyhow::{Context, Result};
 use wasmparser::{Parser, Payload};
 use whittle_module::{Edit, Module};

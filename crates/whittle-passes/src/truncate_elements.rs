@@ -9,7 +9,7 @@
 //! some item keeps the prefix that holds it. `empty-elements`, which runs
 //! first, tries keeping none in one candidate.
 
-use crate::LengthPass;
+use crate::contract::LengthPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

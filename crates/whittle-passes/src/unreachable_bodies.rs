@@ -2,8 +2,8 @@
 //! index, type and callers are untouched) but none of its code is compiled.
 //! Cheaper to try than truncation and often enough to isolate the culprit.
 
+use crate::contract::SubsetPass;
 use crate::util::{defined, UNREACHABLE_BODY};
-use crate::SubsetPass;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

@@ -10,8 +10,8 @@
 //! unrepairable. Each `if` offers two targets: keep the `then` arm, or keep
 //! the `else` arm (if both are chosen, `then` wins).
 
+use crate::contract::SubsetPass;
 use crate::util::{body_parts, defined};
-use crate::SubsetPass;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};

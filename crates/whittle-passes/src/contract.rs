@@ -1,0 +1,66 @@
+//! The pass contract (see the crate documentation): the three kinds of
+//! pass and the plan the driver sees of each.
+
+use anyhow::Result;
+use whittle_module::{Edit, Module};
+
+/// A pass whose targets can be taken out in any combination.
+pub trait SubsetPass: Sync {
+    /// What the pass can take out of a module.
+    type Target: Sync;
+    /// Every target of `m`, in a fixed order (code order for code).
+    fn targets(&self, m: &Module) -> Vec<Self::Target>;
+    /// The edit of `m` that takes out `chosen` (targets of `m`, in order).
+    fn edit(&self, m: &Module, chosen: &[&Self::Target]) -> Result<Edit>;
+}
+
+/// A subset pass whose targets form a tree, offered one depth at a time:
+/// its [`SubsetPass::targets`] are those at depth 0.
+pub trait TreePass: SubsetPass {
+    /// The targets of `m` at depth `level` (0: the outermost), in order;
+    /// empty when the tree is not that deep.
+    fn targets_at(&self, m: &Module, level: usize) -> Vec<Self::Target>;
+}
+
+/// A pass whose targets each have a length to shorten.
+pub trait LengthPass: Sync {
+    type Target: Sync;
+    /// Every target of `m` with its current length.
+    fn targets(&self, m: &Module) -> Vec<(Self::Target, usize)>;
+    /// The edit of `m` that shortens each chosen target to the length given
+    /// with it (always below its current length).
+    fn edit(&self, m: &Module, chosen: &[(&Self::Target, usize)]) -> Result<Edit>;
+}
+
+/// A pass as the driver sees it: whatever its kind, it offers a [`Plan`]
+/// for a base module and a level.
+pub trait Pass: Sync {
+    /// The targets of `m` at `level`, computed once; `None` once there are
+    /// none (subset and length passes have only level 0).
+    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>>;
+}
+
+/// The targets of one pass on one base module.
+pub enum Plan<'m> {
+    Subsets(Box<dyn SubsetPlan + 'm>),
+    Lengths(Box<dyn LengthPlan + 'm>),
+}
+
+/// Subset targets of one base, by position.
+pub trait SubsetPlan: Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The edit taking out the targets at these positions (ascending).
+    fn edit(&self, chosen: &[usize]) -> Result<Edit>;
+}
+
+/// Length targets of one base, by position.
+pub trait LengthPlan: Sync {
+    /// The current length of every target.
+    fn lengths(&self) -> Vec<usize>;
+    /// The edit shortening the targets at these positions (ascending) to
+    /// the lengths given with them.
+    fn edit(&self, chosen: &[(usize, usize)]) -> Result<Edit>;
+}

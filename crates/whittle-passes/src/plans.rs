@@ -1,0 +1,87 @@
+//! How a registered pass of each kind offers its targets to the driver: a
+//! [`Plan`] of the targets listed once for one base module.
+
+use crate::contract::{LengthPass, LengthPlan, Pass, Plan, SubsetPass, SubsetPlan, TreePass};
+use anyhow::Result;
+use whittle_module::{Edit, Module};
+
+/// Registers a [`SubsetPass`].
+pub struct Subsets<P>(pub P);
+/// Registers a [`TreePass`].
+pub struct Tree<P>(pub P);
+/// Registers a [`LengthPass`].
+pub struct Lengths<P>(pub P);
+
+struct Listed<'m, P, T> {
+    pass: &'m P,
+    module: &'m Module,
+    targets: Vec<T>,
+}
+
+impl<'m, P, T> Listed<'m, P, T> {
+    /// The plan of these targets, unless there are none.
+    fn of(pass: &'m P, module: &'m Module, targets: Vec<T>) -> Option<Box<Self>> {
+        (!targets.is_empty()).then(|| {
+            Box::new(Listed {
+                pass,
+                module,
+                targets,
+            })
+        })
+    }
+}
+
+/// The targets of a pass that has only level 0.
+fn level_zero<T>(level: usize, targets: impl FnOnce() -> Vec<T>) -> Vec<T> {
+    if level == 0 {
+        targets()
+    } else {
+        Vec::new()
+    }
+}
+
+impl<P: SubsetPass> Pass for Subsets<P> {
+    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
+        let targets = level_zero(level, || self.0.targets(m));
+        Listed::of(&self.0, m, targets).map(|p| Plan::Subsets(p))
+    }
+}
+
+impl<P: SubsetPass> SubsetPlan for Listed<'_, P, P::Target> {
+    fn len(&self) -> usize {
+        self.targets.len()
+    }
+
+    fn edit(&self, chosen: &[usize]) -> Result<Edit> {
+        let chosen: Vec<&P::Target> = chosen.iter().map(|&i| &self.targets[i]).collect();
+        self.pass.edit(self.module, &chosen)
+    }
+}
+
+impl<P: TreePass> Pass for Tree<P> {
+    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
+        let targets = self.0.targets_at(m, level);
+        Listed::of(&self.0, m, targets).map(|p| Plan::Subsets(p))
+    }
+}
+
+impl<P: LengthPass> Pass for Lengths<P> {
+    fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
+        let targets = level_zero(level, || self.0.targets(m));
+        Listed::of(&self.0, m, targets).map(|p| Plan::Lengths(p))
+    }
+}
+
+impl<P: LengthPass> LengthPlan for Listed<'_, P, (P::Target, usize)> {
+    fn lengths(&self) -> Vec<usize> {
+        self.targets.iter().map(|(_, len)| *len).collect()
+    }
+
+    fn edit(&self, chosen: &[(usize, usize)]) -> Result<Edit> {
+        let chosen: Vec<(&P::Target, usize)> = chosen
+            .iter()
+            .map(|&(i, len)| (&self.targets[i].0, len))
+            .collect();
+        self.pass.edit(self.module, &chosen)
+    }
+}
