@@ -12,8 +12,6 @@ use crate::oracle_opts::OracleOpts;
 use anyhow::Result;
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 use whittle_module::{apply, Edit, Module};
 
@@ -132,26 +130,13 @@ impl ProfileOpts {
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(rows[i].body_bytes));
         order.truncate(self.largest.unwrap_or(rows.len()));
-        let next = AtomicUsize::new(0);
-        let results = Mutex::new(Vec::new());
-        std::thread::scope(|s| {
-            for _ in 0..jobs.max(1).min(order.len().max(1)) {
-                s.spawn(|| loop {
-                    let k = next.fetch_add(1, Ordering::SeqCst);
-                    if k >= order.len() || crate::interrupt::requested() {
-                        break;
-                    }
-                    let i = order[k];
-                    let measured =
-                        alone(&m, Some(rows[i].function)).and_then(|bytes| oracle.evaluate(&bytes));
-                    results
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((i, measured));
-                });
-            }
+        let measured = whittle_reduce::parallel_map(jobs, &order, |&i| {
+            (!crate::interrupt::requested()).then(|| {
+                alone(&m, Some(rows[i].function)).and_then(|bytes| oracle.evaluate(&bytes))
+            })
         });
-        for (i, measured) in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        for (&i, measured) in order.iter().zip(measured) {
+            let Some(measured) = measured else { continue };
             let e = measured?;
             rows[i].compile_seconds = Some(e.wall.as_secs_f64());
             rows[i].peak_rss_bytes = Some(e.peak_rss_bytes);

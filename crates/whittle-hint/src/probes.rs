@@ -10,7 +10,7 @@
 use anyhow::{bail, Context, Result};
 use std::ops::Range;
 use wasmparser::Operator;
-use whittle_module::Module;
+use whittle_module::{frames, Module, Nesting, Step};
 
 /// Every probe point of a module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,9 +60,8 @@ impl Probes {
 
 fn func_probes(m: &Module, func: u32, next: &mut u32) -> Result<FuncProbes> {
     let body = m.function_body(func).context("no body")?;
-    let base = body.range().start;
-    let mut reader = body.get_operators_reader()?;
-    let code_start = reader.original_position() - base;
+    let walk = frames(&body)?;
+    let code_start = walk.next_start();
     let mut take = || {
         let probe = *next;
         *next = next.checked_add(1).context("more than 2^32 probes")?;
@@ -72,42 +71,23 @@ fn func_probes(m: &Module, func: u32, next: &mut u32) -> Result<FuncProbes> {
     let mut arms: Vec<Arm> = Vec::new();
     // The arms open around the current instruction, innermost last.
     let mut open: Vec<usize> = Vec::new();
-    while !reader.eof() {
-        let start = reader.original_position() - base;
-        let op = reader.read()?;
-        let end = reader.original_position() - base;
-        let closes = matches!(
-            op,
-            Operator::Else
-                | Operator::Catch { .. }
-                | Operator::CatchAll
-                | Operator::Delegate { .. }
-                | Operator::End
-        );
-        let opens = matches!(
-            op,
-            Operator::Block { .. }
-                | Operator::Loop { .. }
-                | Operator::If { .. }
-                | Operator::Else
-                | Operator::Try { .. }
-                | Operator::Catch { .. }
-                | Operator::CatchAll
-                | Operator::TryTable { .. }
-        );
-        if closes {
+    for step in walk {
+        let Step {
+            op, nesting, bytes, ..
+        } = step?;
+        if let Nesting::NextArm(_) | Nesting::Closes(_) = nesting {
             match open.pop() {
-                Some(a) => arms[a].content.end = start,
+                Some(a) => arms[a].content.end = bytes.start,
                 // The body's own final `end`.
-                None if matches!(op, Operator::End) && reader.eof() => {}
-                None => bail!("`{op:?}` at byte {start} closes nothing"),
+                None if matches!(op, Operator::End) && bytes.end == body.as_bytes().len() => {}
+                None => bail!("`{op:?}` at byte {} closes nothing", bytes.start),
             }
         }
-        if opens {
+        if let Nesting::Opens(_) | Nesting::NextArm(_) = nesting {
             open.push(arms.len());
             arms.push(Arm {
                 probe: take()?,
-                content: end..end,
+                content: bytes.end..bytes.end,
             });
         }
     }

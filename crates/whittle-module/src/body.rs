@@ -14,6 +14,7 @@
 //! - removed globals read as constants and are written as drops; removed
 //!   data/element segments turn `memory.init`/`table.init` into drops.
 
+use crate::frames::{frames, Nesting, Step};
 use crate::labels::branches_to_function_label;
 use crate::remap::{unrepairable, RResult, Remap};
 use crate::types::{self, ValType};
@@ -129,10 +130,10 @@ pub fn rewrite_body(
         };
         w.emit(&Instruction::Block(bt));
     }
-    let mut depth: u32 = 0;
-    let mut reader = body.get_operators_reader()?;
-    while !reader.eof() {
-        let op = reader.read()?;
+    for step in frames(body)? {
+        let Step {
+            op, depth, nesting, ..
+        } = step?;
         let jumps = matches!(
             op,
             Operator::Unreachable
@@ -148,29 +149,13 @@ pub fn rewrite_body(
         );
         let after_jump = std::mem::replace(&mut w.after_jump, jumps);
         match op {
-            Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::If { .. }
-            | Operator::Try { .. }
-            | Operator::TryTable { .. } => {
-                depth += 1;
-                w.translate(op)?;
-            }
-            Operator::Delegate { .. } => {
-                depth = depth.saturating_sub(1);
-                w.translate(op)?;
-            }
-            Operator::End if depth == 0 => {
+            Operator::End if nesting == Nesting::Closes(None) => {
                 if w.wrapped {
                     w.emit(&Instruction::End);
                 }
                 if w.wrapped || !after_jump {
                     w.trim_own_results()?;
                 }
-                w.emit(&Instruction::End);
-            }
-            Operator::End => {
-                depth -= 1;
                 w.emit(&Instruction::End);
             }
             Operator::Return => w.own_return(depth)?,

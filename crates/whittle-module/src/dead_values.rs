@@ -11,6 +11,7 @@
 //! values was never popped. None of them is ever popped, so taking out any
 //! subset of them together keeps the body valid.
 
+use crate::frames::{frames, Nesting, Step};
 use crate::module::Module;
 use crate::stack::for_each_body;
 use anyhow::{Context, Result};
@@ -47,35 +48,32 @@ fn body_dead_values(
     // that pushed it when that op could be taken out alone.
     let mut stack: Vec<Option<usize>> = Vec::new();
     // Where each open construct's values start in `stack`.
-    let mut frames: Vec<usize> = vec![0];
+    let mut frame_bases: Vec<usize> = vec![0];
     let mut dead = Vec::new();
-    let mut reader = body.get_operators_reader()?;
-    let mut i = 0;
-    while !reader.eof() {
-        let (op, offset) = reader.read_with_offset()?;
+    for step in frames(body)? {
+        let Step {
+            index: i,
+            op,
+            nesting,
+            offset,
+            ..
+        } = step?;
         let (pops, pushes) = op.operator_arity(&fv).context("operator arity")?;
-        let base = *frames.last().context("no frame")?;
+        let base = *frame_bases.last().context("no frame")?;
         // Unreachable code pops from the polymorphic stack below the base.
         let popped = (pops as usize).min(stack.len() - base);
         stack.truncate(stack.len() - popped);
-        match op {
-            Operator::End | Operator::Delegate { .. } => {
+        match nesting {
+            Nesting::Closes(_) => {
                 stack.truncate(base);
-                frames.pop();
+                frame_bases.pop();
             }
-            Operator::Else | Operator::Catch { .. } | Operator::CatchAll => stack.truncate(base),
-            _ => {}
+            Nesting::NextArm(_) => stack.truncate(base),
+            Nesting::Opens(_) | Nesting::Inside => {}
         }
         fv.op(offset, &op)?;
-        if matches!(
-            op,
-            Operator::Block { .. }
-                | Operator::Loop { .. }
-                | Operator::If { .. }
-                | Operator::Try { .. }
-                | Operator::TryTable { .. }
-        ) {
-            frames.push(stack.len());
+        if let Nesting::Opens(_) = nesting {
+            frame_bases.push(stack.len());
         }
         let removable = matches!(
             op,
@@ -96,12 +94,11 @@ fn body_dead_values(
         // the validator's stack is above the frame's height; a polymorphic
         // op (`br`, `unreachable`...) made the validator drop the frame's
         // values, which nothing popped.
-        if let (Some(frame), Some(&base)) = (fv.get_control_frame(0), frames.last()) {
+        if let (Some(frame), Some(&base)) = (fv.get_control_frame(0), frame_bases.last()) {
             if frame.unreachable && fv.operand_stack_height() as usize == frame.height {
                 dead.extend(stack.drain(base..).flatten());
             }
         }
-        i += 1;
     }
     Ok(dead)
 }

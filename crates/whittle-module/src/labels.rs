@@ -2,6 +2,7 @@
 //! function whose results shrink must be wrapped in a block (the index
 //! plan reserves a type for the wrapper, the body encoder emits it).
 
+use crate::frames::frames;
 use wasmparser::Operator;
 
 /// Does any branch other than `return` leave the function through its own
@@ -10,35 +11,19 @@ use wasmparser::Operator;
 pub(crate) fn branches_to_function_label(
     body: &wasmparser::FunctionBody<'_>,
 ) -> wasmparser::Result<bool> {
-    let mut depth: u32 = 0;
-    let mut reader = body.get_operators_reader()?;
-    while !reader.eof() {
-        let targets: Vec<u32> = match reader.read()? {
-            Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::If { .. }
-            | Operator::Try { .. } => {
-                depth += 1;
-                continue;
-            }
-            Operator::TryTable { try_table } => {
-                let labels = try_table.catches.iter().map(|c| match c {
+    for step in frames(body)? {
+        let step = step?;
+        let targets: Vec<u32> = match step.op {
+            Operator::TryTable { try_table } => try_table
+                .catches
+                .iter()
+                .map(|c| match c {
                     wasmparser::Catch::One { label, .. }
                     | wasmparser::Catch::OneRef { label, .. }
                     | wasmparser::Catch::All { label }
                     | wasmparser::Catch::AllRef { label } => *label,
-                });
-                let hit = labels.into_iter().any(|l| l == depth);
-                depth += 1;
-                if hit {
-                    return Ok(true);
-                }
-                continue;
-            }
-            Operator::End | Operator::Delegate { .. } => {
-                depth = depth.saturating_sub(1);
-                continue;
-            }
+                })
+                .collect(),
             Operator::Br { relative_depth }
             | Operator::BrIf { relative_depth }
             | Operator::BrOnNull { relative_depth }
@@ -52,7 +37,7 @@ pub(crate) fn branches_to_function_label(
             }
             _ => continue,
         };
-        if targets.contains(&depth) {
+        if targets.contains(&step.depth) {
             return Ok(true);
         }
     }

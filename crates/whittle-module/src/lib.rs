@@ -11,9 +11,11 @@ mod body;
 mod dead_values;
 mod declarations;
 mod edit;
+mod frames;
 mod labels;
 mod module;
 mod names;
+mod operators;
 mod remap;
 mod rewrite;
 mod stack;
@@ -26,7 +28,11 @@ mod wat;
 
 pub use dead_values::dead_values;
 pub use edit::{Edit, Retype};
+pub use frames::{
+    body_of, frames, rewrite_code, rewrite_ops, Frame, FrameKind, Frames, Nesting, Step,
+};
 pub use module::{Export, GlobalInfo, Import, ItemKind, Module, Section};
+pub use operators::{has_offset, is_nonzero_const};
 pub use rewrite::apply;
 pub use stack::{all_stack_heights, repair, stack_heights, stack_snapshots, StackSnapshot};
 pub use statements::{statements, Statement};

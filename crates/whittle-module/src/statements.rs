@@ -20,6 +20,7 @@
 //! validate once reachable. At the end of a sequence it stands in as the
 //! defaults of the sequence's results.
 
+use crate::frames::{frames, Nesting};
 use crate::module::Module;
 use crate::stack::{convert, for_each_body, repair, snapshot, StackSnapshot};
 use crate::types::default_instruction;
@@ -129,46 +130,31 @@ fn body_statements(
         at_unreachable: false,
     };
     scan.enter()?;
-    let mut reader = body.get_operators_reader()?;
-    let mut i: usize = 0;
-    while !reader.eof() {
-        let (op, offset) = reader.read_with_offset()?;
-        let end = reader.original_position();
-        let closes = matches!(
-            op,
-            Operator::Else
-                | Operator::Catch { .. }
-                | Operator::CatchAll
-                | Operator::End
-                | Operator::Delegate { .. }
-        );
-        if closes {
+    for step in frames(body)? {
+        let step = step?;
+        let (i, offset, end) = (step.index, step.offset, step.offset + step.raw.len());
+        if let Nesting::NextArm(_) | Nesting::Closes(_) = step.nesting {
             // The sequence ends: its last statement leaves what it leaves.
             scan.close(i.saturating_sub(1), offset)?;
             scan.nothing_follows()?;
         } else {
             scan.open(i, offset)?;
         }
-        scan.fv.op(offset, &op)?;
-        scan.at_unreachable = matches!(op, Operator::Unreachable);
-        match op {
-            Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::If { .. }
-            | Operator::Try { .. }
-            | Operator::TryTable { .. } => scan.enter()?,
-            Operator::Else | Operator::Catch { .. } | Operator::CatchAll => {
+        scan.fv.op(offset, &step.op)?;
+        scan.at_unreachable = matches!(step.op, Operator::Unreachable);
+        match step.nesting {
+            Nesting::Opens(_) => scan.enter()?,
+            Nesting::NextArm(_) => {
                 scan.sequences.pop();
                 scan.enter()?;
             }
-            Operator::End | Operator::Delegate { .. } => {
+            Nesting::Closes(_) => {
                 // The construct may end a statement of the outer sequence.
                 scan.sequences.pop();
                 scan.close_if_balanced(i, end)?;
             }
-            _ => scan.close_if_balanced(i, end)?,
+            Nesting::Inside => scan.close_if_balanced(i, end)?,
         }
-        i += 1;
     }
     Ok(scan.found)
 }

@@ -3,8 +3,8 @@
 //! target, `shorten-fields` bisects it), the types that lose a field
 //! together, and the edit taking fields out.
 
+use crate::find::collect_ops;
 use crate::runs::{runs, Run};
-use crate::util::collect_ops;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use wasmparser::Operator;

@@ -5,13 +5,13 @@
 //! `remove-functions` takes the rest.
 
 use crate::contract::SubsetPass;
-use crate::util::collect_ops;
+use crate::find::collect_ops;
 use anyhow::{bail, Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{BlockType, Encode, Instruction};
 use wasmparser::Operator;
-use whittle_module::{Edit, Module};
+use whittle_module::{body_of, frames, rewrite_code, Edit, Module, Nesting};
 
 pub struct InlineCalls;
 
@@ -135,27 +135,17 @@ fn inline_into(m: &Module, caller: u32, sites: &BTreeSet<usize>) -> Result<Vec<u
         locals.push((count, RoundtripReencoder.val_type(ty)?));
         next_local += count;
     }
-    let mut code = Vec::new();
-    let mut reader = body.get_operators_reader()?;
-    let mut i = 0;
-    while !reader.eof() {
-        let op = reader.read()?;
-        match op {
-            Operator::Call { function_index } if sites.contains(&i) => {
+    let code = rewrite_code(&body, |step, code| {
+        match step.op {
+            Operator::Call { function_index } if sites.contains(&step.index) => {
                 let base = next_local;
-                next_local += inline_body(m, function_index, base, &mut locals, &mut code)?;
+                next_local += inline_body(m, function_index, base, &mut locals, code)?;
             }
-            op => RoundtripReencoder.instruction(op)?.encode(&mut code),
+            op => RoundtripReencoder.instruction(op)?.encode(code),
         }
-        i += 1;
-    }
-    let mut f = wasm_encoder::Function::new(locals);
-    f.raw(code);
-    let mut out = Vec::new();
-    f.encode(&mut out);
-    let mut r = wasmparser::BinaryReader::new(&out, 0);
-    let size = r.read_var_u32()? as usize;
-    Ok(out[out.len() - size..].to_vec())
+        anyhow::Ok(())
+    })?;
+    Ok(body_of(locals, &code))
 }
 
 /// Emit `callee`'s body as a block, its locals renumbered from `base`
@@ -204,24 +194,13 @@ fn inline_body(
             set_arguments(code);
         }
     }
-    let mut depth: u32 = 0;
-    let mut reader = body.get_operators_reader()?;
-    while !reader.eof() {
-        let insn = match reader.read()? {
-            op @ (Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::If { .. }
-            | Operator::Try { .. }
-            | Operator::TryTable { .. }) => {
-                depth += 1;
-                RoundtripReencoder.instruction(op)?
+    for step in frames(&body)? {
+        let step = step?;
+        let insn = match step.op {
+            Operator::End | Operator::Delegate { .. } if step.nesting == Nesting::Closes(None) => {
+                Instruction::End
             }
-            Operator::End | Operator::Delegate { .. } if depth == 0 => Instruction::End,
-            op @ (Operator::End | Operator::Delegate { .. }) => {
-                depth -= 1;
-                RoundtripReencoder.instruction(op)?
-            }
-            Operator::Return => Instruction::Br(depth),
+            Operator::Return => Instruction::Br(step.depth),
             Operator::LocalGet { local_index } => Instruction::LocalGet(base + local_index),
             Operator::LocalSet { local_index } => Instruction::LocalSet(base + local_index),
             Operator::LocalTee { local_index } => Instruction::LocalTee(base + local_index),

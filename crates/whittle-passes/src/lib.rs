@@ -53,9 +53,11 @@ use whittle_module::ItemKind;
 mod contract;
 mod empty_elements;
 mod fields;
+mod find;
 mod inline_calls;
 mod locals;
 mod merge_types;
+mod op_edits;
 mod plans;
 mod remove_catches;
 mod remove_custom_sections;
@@ -89,9 +91,9 @@ mod truncate_br_tables;
 mod truncate_catches;
 mod truncate_data;
 mod truncate_elements;
+mod units;
 mod unreachable_bodies;
 mod unwrap_blocks;
-mod util;
 
 #[cfg(test)]
 mod testutil;

@@ -10,7 +10,7 @@ use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Encode, Instruction};
 use wasmparser::Operator;
 use whittle_module::types::{self, default_instruction, ValType};
-use whittle_module::{Edit, Module};
+use whittle_module::{body_of, frames, rewrite_code, Edit, Module};
 
 /// The declared (non-parameter) locals of `f` as declared: a range of
 /// local indices and their type per entry. Kept as ranges, never one by
@@ -40,10 +40,9 @@ pub(crate) fn local_type(declared: &[(Range<u32>, ValType)], l: u32) -> Option<V
 /// The local indices `f`'s code reads or writes.
 pub(crate) fn used_locals(m: &Module, f: u32) -> Result<BTreeSet<u32>> {
     let body = m.function_body(f).context("body")?;
-    let mut ops = body.get_operators_reader()?;
     let mut used = BTreeSet::new();
-    while !ops.eof() {
-        match ops.read()? {
+    for step in frames(&body)? {
+        match step?.op {
             Operator::LocalGet { local_index }
             | Operator::LocalSet { local_index }
             | Operator::LocalTee { local_index } => {
@@ -99,11 +98,8 @@ fn without_locals(m: &Module, f: u32, removed: &Removed) -> Result<Vec<u8>> {
             _ => locals.push((kept, ty)),
         }
     }
-    let mut f = wasm_encoder::Function::new(locals);
-    let mut code = Vec::new();
-    let mut ops = body.get_operators_reader()?;
-    while !ops.eof() {
-        let insn = match ops.read()? {
+    let code = rewrite_code(&body, |step, code| {
+        let insn = match step.op {
             Operator::LocalGet { local_index } if removed.contains(local_index) => Some(
                 local_type(&declared, local_index)
                     .and_then(default_instruction)
@@ -125,15 +121,9 @@ fn without_locals(m: &Module, f: u32, removed: &Removed) -> Result<Vec<u8>> {
             op => Some(RoundtripReencoder.instruction(op)?),
         };
         if let Some(insn) = insn {
-            insn.encode(&mut code);
+            insn.encode(code);
         }
-    }
-    f.raw(code);
-    let mut out = Vec::new();
-    f.encode(&mut out);
-    // `Function::encode` writes a size prefix; the code section entry
-    // without it is what `Edit::bodies` holds.
-    let mut reader = wasmparser::BinaryReader::new(&out, 0);
-    let size = reader.read_var_u32()? as usize;
-    Ok(out[out.len() - size..].to_vec())
+        anyhow::Ok(())
+    })?;
+    Ok(body_of(locals, &code))
 }

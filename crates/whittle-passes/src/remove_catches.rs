@@ -6,8 +6,9 @@
 //! thousands (`truncate-catches` bisects how many are needed).
 
 use crate::contract::SubsetPass;
+use crate::find::collect_ops;
+use crate::op_edits::edit_ops;
 use crate::truncate_catches::try_table_keeping;
-use crate::util::{collect_ops, edit_ops};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use wasmparser::{Catch, Operator};

@@ -9,9 +9,9 @@
 //! them can go in one candidate.
 
 use crate::contract::SubsetPass;
-use crate::util::{body_parts, group_by_func};
+use crate::find::group_by_func;
 use anyhow::{Context, Result};
-use whittle_module::{dead_values, Edit, Module};
+use whittle_module::{dead_values, rewrite_ops, Edit, Module};
 
 pub struct RemoveDeadValues;
 
@@ -26,13 +26,13 @@ impl SubsetPass for RemoveDeadValues {
     fn edit(&self, m: &Module, chosen: &[&(u32, usize)]) -> Result<Edit> {
         let mut edit = Edit::default();
         for (f, ops) in group_by_func(chosen) {
-            let parts = body_parts(m, f).context("body")?;
-            let mut out = parts.locals.to_vec();
-            for (i, &(start, end)) in parts.ops.iter().enumerate() {
-                if !ops.contains(&i) {
-                    out.extend_from_slice(&parts.code[start..end]);
+            let body = m.function_body(f).context("body")?;
+            let out = rewrite_ops(&body, |step, out| {
+                if !ops.contains(&step.index) {
+                    out.extend_from_slice(step.raw);
                 }
-            }
+                anyhow::Ok(())
+            })?;
             edit.bodies.insert(f, out);
         }
         Ok(edit)

@@ -10,7 +10,8 @@
 //! becomes `local.get 0 local.get 1 drop`: the first value still flows on.
 
 use crate::contract::SubsetPass;
-use crate::util::{arm_separators, body_parts, units};
+use crate::op_edits::body_parts;
+use crate::units::{arm_separators, units};
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
 use whittle_module::{

@@ -7,8 +7,8 @@
 //! one target, so 60,000 unused `i32`s go in one candidate or not at all.
 
 use crate::contract::SubsetPass;
+use crate::find::defined;
 use crate::locals::{declared_locals, local_runs, local_type, without_locals_in};
-use crate::util::defined;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -9,9 +9,9 @@
 //! its own, and each run of alike locals as one target.
 
 use crate::contract::LengthPass;
+use crate::find::defined;
 use crate::locals::{local_runs, without_locals_in};
 use crate::runs::{tail, Run};
-use crate::util::defined;
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -5,7 +5,8 @@
 //! whatever value the program happened to compute.
 
 use crate::contract::LengthPass;
-use crate::util::{collect_ops, encoded, replace_ops};
+use crate::find::collect_ops;
+use crate::op_edits::{encoded, replace_ops};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use wasm_encoder::Instruction;

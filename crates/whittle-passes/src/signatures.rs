@@ -4,9 +4,9 @@
 //! `shorten-results` bisect runs of one type), and the edit that drops
 //! entries from a type and from the types that must change with it.
 
+use crate::find::{collect_ops, defined};
 use crate::locals::used_locals;
 use crate::runs::{item_runs, Run};
-use crate::util::{collect_ops, defined};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use wasmparser::Operator;

@@ -10,7 +10,8 @@
 //! single entry would be a candidate that cannot go).
 
 use crate::contract::SubsetPass;
-use crate::util::{collect_ops, edit_ops};
+use crate::find::collect_ops;
+use crate::op_edits::edit_ops;
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::Instruction;

@@ -3,24 +3,14 @@
 //! which values matter.
 
 use crate::contract::SubsetPass;
-use crate::util::{encoded, find_ops, group_by_func, replace_ops};
+use crate::find::{find_ops, group_by_func};
+use crate::op_edits::{encoded, replace_ops};
 use anyhow::Result;
 use wasm_encoder::Instruction;
 use wasmparser::Operator;
-use whittle_module::{Edit, Module};
+use whittle_module::{is_nonzero_const, Edit, Module};
 
 pub struct SimplifyConstants;
-
-fn is_nonzero_const(op: &Operator<'_>) -> bool {
-    match op {
-        Operator::I32Const { value } => *value != 0,
-        Operator::I64Const { value } => *value != 0,
-        Operator::F32Const { value } => value.bits() != 0,
-        Operator::F64Const { value } => value.bits() != 0,
-        Operator::V128Const { value } => value.i128() != 0,
-        _ => false,
-    }
-}
 
 impl SubsetPass for SimplifyConstants {
     /// (function, op index) of a non-zero constant.

@@ -2,10 +2,11 @@
 //! becomes `i32.load`) when the failure does not depend on it.
 
 use crate::contract::SubsetPass;
-use crate::util::{encoded, find_ops, group_by_func, has_offset, replace_ops};
+use crate::find::{find_ops, group_by_func};
+use crate::op_edits::{encoded, replace_ops};
 use anyhow::Result;
 use wasm_encoder::reencode::{utils, Error, Reencode};
-use whittle_module::{Edit, Module};
+use whittle_module::{has_offset, Edit, Module};
 
 pub struct SimplifyMemargs;
 

@@ -7,19 +7,11 @@
 //! value-producing `if` stays valid.
 
 use crate::contract::LengthPass;
-use crate::util::{body_parts, defined};
-use anyhow::Result;
-use wasmparser::Operator;
-use whittle_module::{Edit, Module};
+use crate::find::defined;
+use anyhow::{Context, Result};
+use whittle_module::{frames, Edit, FrameKind, Module};
 
 pub struct TruncateBodies;
-
-/// An open block in the kept prefix.
-#[derive(Clone, Copy, PartialEq)]
-enum Frame {
-    IfThen,
-    Other,
-}
 
 const UNREACHABLE: u8 = 0x00;
 const ELSE: u8 = 0x05;
@@ -34,8 +26,7 @@ impl LengthPass for TruncateBodies {
         (0..m.num_defined_funcs() as usize)
             .map(|i| {
                 let f = defined(m, i);
-                let len = body_parts(m, f).map_or(0, |p| p.ops.len().saturating_sub(1));
-                (f, len)
+                (f, op_count(m, f).map_or(0, |n| n.saturating_sub(1)))
             })
             .collect()
     }
@@ -49,36 +40,25 @@ impl LengthPass for TruncateBodies {
     }
 }
 
+/// How many operators `func`'s body has, the final `end` included.
+fn op_count(m: &Module, func: u32) -> Option<usize> {
+    let body = m.function_body(func)?;
+    frames(&body)
+        .ok()?
+        .try_fold(0, |n, step| step.ok().map(|_| n + 1))
+}
+
 /// The body of `func` cut after `keep` instructions.
 fn truncated(m: &Module, func: u32, keep: usize) -> Result<Vec<u8>> {
-    let parts = body_parts(m, func)?;
-    let body = m.function_body(func).expect("body exists");
-    let mut reader = body.get_operators_reader()?;
-    let mut frames = Vec::new();
+    let body = m.function_body(func).context("no such function body")?;
+    let mut walk = frames(&body)?;
     for _ in 0..keep {
-        match reader.read()? {
-            Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::Try { .. }
-            | Operator::TryTable { .. } => frames.push(Frame::Other),
-            Operator::If { .. } => frames.push(Frame::IfThen),
-            Operator::Else | Operator::Catch { .. } | Operator::CatchAll => {
-                if let Some(top) = frames.last_mut() {
-                    *top = Frame::Other;
-                }
-            }
-            Operator::End | Operator::Delegate { .. } => {
-                frames.pop();
-            }
-            _ => {}
-        }
+        walk.next().context("body shorter than its prefix")??;
     }
-    let prefix_end = if keep == 0 { 0 } else { parts.ops[keep - 1].1 };
-    let mut out = parts.locals.to_vec();
-    out.extend_from_slice(&parts.code[..prefix_end]);
-    for frame in frames.iter().rev() {
+    let mut out = body.as_bytes()[..walk.next_start()].to_vec();
+    for frame in walk.open().iter().rev() {
         out.push(UNREACHABLE);
-        if *frame == Frame::IfThen {
+        if frame.kind == FrameKind::If && frame.arm == 0 {
             out.extend_from_slice(&[ELSE, UNREACHABLE]);
         }
         out.push(END);

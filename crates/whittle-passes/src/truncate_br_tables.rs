@@ -13,7 +13,8 @@
 //! which runs after this pass.
 
 use crate::contract::LengthPass;
-use crate::util::{edit_ops, op_lengths};
+use crate::find::op_lengths;
+use crate::op_edits::edit_ops;
 use anyhow::Result;
 use wasm_encoder::Instruction;
 use wasmparser::Operator;

@@ -12,7 +12,8 @@
 //! `remove-catches`, which runs after this pass.
 
 use crate::contract::LengthPass;
-use crate::util::{edit_ops, op_lengths};
+use crate::find::op_lengths;
+use crate::op_edits::edit_ops;
 use anyhow::Result;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};

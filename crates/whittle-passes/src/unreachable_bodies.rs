@@ -3,7 +3,8 @@
 //! Cheaper to try than truncation and often enough to isolate the culprit.
 
 use crate::contract::SubsetPass;
-use crate::util::{defined, UNREACHABLE_BODY};
+use crate::find::defined;
+use crate::op_edits::UNREACHABLE_BODY;
 use anyhow::Result;
 use whittle_module::{Edit, Module};
 

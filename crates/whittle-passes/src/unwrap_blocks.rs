@@ -11,13 +11,13 @@
 //! the `else` arm (if both are chosen, `then` wins).
 
 use crate::contract::SubsetPass;
-use crate::util::{body_parts, defined};
+use crate::find::each_step;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{Encode, Instruction};
 use wasmparser::Operator;
-use whittle_module::{Edit, Module};
+use whittle_module::{rewrite_ops, Edit, FrameKind, Module, Nesting};
 
 pub struct UnwrapBlocks;
 
@@ -33,47 +33,16 @@ pub enum Keep {
 /// (function, op index of the construct, what to keep).
 fn targets(m: &Module) -> Vec<(u32, usize, Keep)> {
     let mut all = Vec::new();
-    for i in 0..m.num_defined_funcs() as usize {
-        let f = defined(m, i);
-        let Some(body) = m.function_body(f) else {
-            continue;
-        };
-        let Ok(mut reader) = body.get_operators_reader() else {
-            continue;
-        };
-        let mut i = 0;
-        let mut ifs: Vec<usize> = Vec::new();
-        let mut opens: Vec<Option<usize>> = Vec::new();
-        while !reader.eof() {
-            let Ok(op) = reader.read() else { break };
-            match op {
-                Operator::Block { .. } | Operator::Loop { .. } => {
-                    all.push((f, i, Keep::Body));
-                    opens.push(None);
-                }
-                Operator::If { .. } => {
-                    all.push((f, i, Keep::Body));
-                    opens.push(Some(i));
-                }
-                Operator::TryTable { .. } => {
-                    all.push((f, i, Keep::Body));
-                    opens.push(None);
-                }
-                Operator::Try { .. } => opens.push(None),
-                Operator::Else => {
-                    if let Some(Some(at)) = opens.last() {
-                        ifs.push(*at);
-                    }
-                }
-                Operator::End | Operator::Delegate { .. } => {
-                    opens.pop();
-                }
-                _ => {}
-            }
-            i += 1;
+    each_step(m, |f, step| match step.nesting {
+        Nesting::Opens(FrameKind::Try) => {}
+        Nesting::Opens(_) => all.push((f, step.index, Keep::Body)),
+        Nesting::NextArm(Some(frame))
+            if frame.kind == FrameKind::If && matches!(step.op, Operator::Else) =>
+        {
+            all.push((f, frame.start, Keep::Else))
         }
-        all.extend(ifs.into_iter().map(|at| (f, at, Keep::Else)));
-    }
+        _ => {}
+    });
     all.sort();
     all
 }
@@ -111,42 +80,32 @@ struct Frame {
 }
 
 fn unwrapped(m: &Module, f: u32, unwrap: &BTreeMap<usize, Keep>) -> Result<Vec<u8>> {
-    let parts = body_parts(m, f)?;
     let body = m.function_body(f).context("body")?;
-    let mut reader = body.get_operators_reader()?;
-    let mut frames: Vec<Frame> = Vec::new();
-    let mut code = Vec::new();
-    // Depth of frames (from the innermost) being skipped wholesale.
-    let mut i = 0;
-    while !reader.eof() {
-        let op = reader.read()?;
-        let skipping = frames.iter().any(|fr| fr.skipping);
-        let insn: Option<Instruction<'_>> = match op {
-            Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::If { .. }
-            | Operator::Try { .. }
-            | Operator::TryTable { .. } => {
-                let keep = unwrap.get(&i).copied();
-                let is_if = matches!(op, Operator::If { .. });
-                frames.push(Frame {
+    let mut open: Vec<Frame> = Vec::new();
+    rewrite_ops(&body, |step, code| {
+        let op = step.op;
+        let skipping = open.iter().any(|fr| fr.skipping);
+        let insn: Option<Instruction<'_>> = match step.nesting {
+            Nesting::Opens(kind) => {
+                let keep = unwrap.get(&step.index).copied();
+                open.push(Frame {
                     removed: keep.is_some() && !skipping,
                     keep: keep.unwrap_or(Keep::Body),
                     skipping: false,
                 });
-                let frame = frames.last_mut().expect("just pushed");
-                match (frame.removed, is_if) {
+                let frame = open.last_mut().expect("just pushed");
+                match (frame.removed, kind == FrameKind::If) {
                     (true, true) => {
                         frame.skipping = frame.keep == Keep::Else;
                         (!skipping).then_some(Instruction::Drop)
                     }
                     (true, false) => None,
                     (false, _) if skipping => None,
-                    (false, _) => Some(translate(&frames, op)?),
+                    (false, _) => Some(translate(&open, op)?),
                 }
             }
-            Operator::Else => {
-                let frame = frames.last_mut().context("else outside if")?;
+            Nesting::NextArm(_) if matches!(op, Operator::Else) => {
+                let frame = open.last_mut().context("else outside if")?;
                 if frame.removed {
                     frame.skipping = frame.keep == Keep::Body;
                     None
@@ -156,29 +115,26 @@ fn unwrapped(m: &Module, f: u32, unwrap: &BTreeMap<usize, Keep>) -> Result<Vec<u
                     Some(Instruction::Else)
                 }
             }
-            Operator::End | Operator::Delegate { .. } if !frames.is_empty() => {
-                let frame = frames.pop().expect("not empty");
-                let outer_skipping = frames.iter().any(|fr| fr.skipping);
+            Nesting::Closes(Some(_)) => {
+                let frame = open.pop().context("no open frame")?;
+                let outer_skipping = open.iter().any(|fr| fr.skipping);
                 if frame.removed || outer_skipping {
                     if matches!(op, Operator::Delegate { .. }) && frame.removed {
                         bail!("cannot unwrap a try that delegates");
                     }
                     None
                 } else {
-                    Some(translate(&frames, op)?)
+                    Some(translate(&open, op)?)
                 }
             }
             _ if skipping => None,
-            op => Some(translate(&frames, op)?),
+            _ => Some(translate(&open, op)?),
         };
         if let Some(insn) = insn {
-            insn.encode(&mut code);
+            insn.encode(code);
         }
-        i += 1;
-    }
-    let mut out = parts.locals.to_vec();
-    out.extend_from_slice(&code);
-    Ok(out)
+        Ok(())
+    })
 }
 
 /// Re-encode `op`, renumbering branch depths across removed labels.

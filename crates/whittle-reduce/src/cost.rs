@@ -6,7 +6,7 @@
 //! results down to 254). Because every acceptance lowers a non-negative
 //! integer, the reduction always terminates.
 
-use whittle_module::Module;
+use whittle_module::{frames, has_offset, is_nonzero_const, Module};
 
 /// Extra weight of one function-type parameter or result.
 const SIGNATURE_ENTRY_WEIGHT: usize = 4;
@@ -34,46 +34,24 @@ pub fn cost(m: &Module) -> usize {
 pub fn complexity(m: &Module) -> usize {
     let limits: u64 = m.memory_types.iter().map(|t| t.initial).sum::<u64>()
         + m.table_types.iter().map(|t| t.initial).sum::<u64>();
-    use wasm_encoder::reencode::{utils, Error, Reencode};
-    use wasmparser::Operator;
-    struct Count(usize);
-    impl Reencode for Count {
-        type Error = std::convert::Infallible;
-        fn mem_arg(
-            &mut self,
-            arg: wasmparser::MemArg,
-        ) -> Result<wasm_encoder::MemArg, Error<Self::Error>> {
-            self.0 += usize::from(arg.offset != 0);
-            utils::mem_arg(self, arg)
-        }
-    }
-    let mut count = Count(0);
+    let mut count: usize = 0;
     for f in m.num_imported_funcs..m.num_funcs() {
         let Some(body) = m.function_body(f) else {
             continue;
         };
         if let Ok(locals) = body.get_locals_reader() {
             for (n, _) in locals.into_iter().flatten() {
-                count.0 = count.0.saturating_add(n as usize);
+                count = count.saturating_add(n as usize);
             }
         }
-        let Ok(mut ops) = body.get_operators_reader() else {
+        let Ok(walk) = frames(&body) else {
             continue;
         };
-        while !ops.eof() {
-            let Ok(op) = ops.read() else { break };
-            count.0 += usize::from(match &op {
-                Operator::I32Const { value } => *value != 0,
-                Operator::I64Const { value } => *value != 0,
-                Operator::F32Const { value } => value.bits() != 0,
-                Operator::F64Const { value } => value.bits() != 0,
-                Operator::V128Const { value } => value.i128() != 0,
-                _ => false,
-            });
-            let _ = count.instruction(op);
+        for step in walk.map_while(Result::ok) {
+            count += usize::from(is_nonzero_const(&step.op)) + usize::from(has_offset(&step.op));
         }
     }
-    count.0 + usize::try_from(limits).unwrap_or(usize::MAX / 2)
+    count + usize::try_from(limits).unwrap_or(usize::MAX / 2)
 }
 
 #[cfg(test)]
