@@ -68,108 +68,103 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
         match payload {
             Payload::TypeSection(_) => write_types(remap, &mut out)?,
             Payload::ImportSection(s) => {
-                let mut section = wasm_encoder::ImportSection::new();
-                for (import, info) in s.into_imports().zip(&m.imports) {
-                    let import = import?;
-                    if removed(edit, info.kind, info.index) {
-                        continue;
-                    }
-                    let ty = match import.ty {
-                        TypeRef::Memory(_) => match edit.memory_types.get(&info.index) {
-                            Some(mt) => TypeRef::Memory(*mt),
-                            None => import.ty,
-                        },
-                        TypeRef::Table(_) => match edit.table_types.get(&info.index) {
-                            Some(tt) => TypeRef::Table(*tt),
-                            None => import.ty,
-                        },
-                        other => other,
-                    };
-                    let ty = remap.entity_type(ty)?;
-                    section.import(import.module, import.name, ty);
-                }
-                if !section.is_empty() {
-                    out.section(&section);
-                }
+                let imports = s
+                    .into_imports()
+                    .zip(&m.imports)
+                    .map(|(import, info)| import.map(|import| (import, info)));
+                write_kept(
+                    remap,
+                    &mut out,
+                    wasm_encoder::ImportSection::new(),
+                    (imports, 0),
+                    |_, _, (_, info)| !removed(edit, info.kind, info.index),
+                    |remap, section, _, (import, info)| {
+                        let ty = match import.ty {
+                            TypeRef::Memory(_) => match edit.memory_types.get(&info.index) {
+                                Some(mt) => TypeRef::Memory(*mt),
+                                None => import.ty,
+                            },
+                            TypeRef::Table(_) => match edit.table_types.get(&info.index) {
+                                Some(tt) => TypeRef::Table(*tt),
+                                None => import.ty,
+                            },
+                            other => other,
+                        };
+                        section.import(import.module, import.name, remap.entity_type(ty)?);
+                        Ok(())
+                    },
+                )?;
             }
-            Payload::FunctionSection(s) => {
-                let mut section = wasm_encoder::FunctionSection::new();
-                for (i, ty) in s.into_iter().enumerate() {
-                    let f = m.num_imported_funcs + i as u32;
-                    if !remap.func_removed(f) {
-                        section.function(remap.type_index(ty?)?);
+            Payload::FunctionSection(s) => write_kept(
+                remap,
+                &mut out,
+                wasm_encoder::FunctionSection::new(),
+                (s, m.num_imported_funcs),
+                |remap, f, _| !remap.func_removed(f),
+                |remap, section, _, ty| {
+                    section.function(remap.type_index(ty)?);
+                    Ok(())
+                },
+            )?,
+            Payload::TableSection(s) => write_kept(
+                remap,
+                &mut out,
+                wasm_encoder::TableSection::new(),
+                (s, m.num_imported_tables),
+                |_, index, _| !edit.remove_tables.contains(&index),
+                |remap, section, index, mut t| {
+                    if let Some(tt) = edit.table_types.get(&index) {
+                        t.ty = *tt;
                     }
-                }
-                if !section.is_empty() {
-                    out.section(&section);
-                }
-            }
-            Payload::TableSection(s) => {
-                let mut section = wasm_encoder::TableSection::new();
-                for (i, t) in s.into_iter().enumerate() {
-                    let index = m.num_imported_tables + i as u32;
-                    if !edit.remove_tables.contains(&index) {
-                        let mut t = t?;
-                        if let Some(tt) = edit.table_types.get(&index) {
-                            t.ty = *tt;
-                        }
-                        remap.parse_table(&mut section, t)?;
-                    }
-                }
-                if !section.is_empty() {
-                    out.section(&section);
-                }
-            }
-            Payload::MemorySection(s) => {
-                let mut section = wasm_encoder::MemorySection::new();
-                for (i, mem) in s.into_iter().enumerate() {
-                    let index = m.num_imported_memories + i as u32;
-                    if !edit.remove_memories.contains(&index) {
-                        let mem = edit.memory_types.get(&index).copied().unwrap_or(mem?);
-                        section.memory(remap.memory_type(mem)?);
-                    }
-                }
-                if !section.is_empty() {
-                    out.section(&section);
-                }
-            }
-            Payload::TagSection(s) => {
-                let mut section = wasm_encoder::TagSection::new();
-                for (i, t) in s.into_iter().enumerate() {
-                    if !edit.remove_tags.contains(&(m.num_imported_tags + i as u32)) {
-                        section.tag(remap.tag_type(t?)?);
-                    }
-                }
-                if !section.is_empty() {
-                    out.section(&section);
-                }
-            }
-            Payload::GlobalSection(s) => {
-                let mut section = wasm_encoder::GlobalSection::new();
-                for (i, g) in s.into_iter().enumerate() {
-                    if !remap.global_removed(m.num_imported_globals + i as u32) {
-                        remap.parse_global(&mut section, g?)?;
-                    }
-                }
-                if !section.is_empty() {
-                    out.section(&section);
-                }
-            }
-            Payload::ExportSection(s) => {
-                let mut section = wasm_encoder::ExportSection::new();
-                for (i, e) in s.into_iter().enumerate() {
-                    let e = e?;
+                    remap.parse_table(section, t)
+                },
+            )?,
+            Payload::MemorySection(s) => write_kept(
+                remap,
+                &mut out,
+                wasm_encoder::MemorySection::new(),
+                (s, m.num_imported_memories),
+                |_, index, _| !edit.remove_memories.contains(&index),
+                |remap, section, index, mem| {
+                    let mem = edit.memory_types.get(&index).copied().unwrap_or(mem);
+                    section.memory(remap.memory_type(mem)?);
+                    Ok(())
+                },
+            )?,
+            Payload::TagSection(s) => write_kept(
+                remap,
+                &mut out,
+                wasm_encoder::TagSection::new(),
+                (s, m.num_imported_tags),
+                |_, index, _| !edit.remove_tags.contains(&index),
+                |remap, section, _, t| {
+                    section.tag(remap.tag_type(t)?);
+                    Ok(())
+                },
+            )?,
+            Payload::GlobalSection(s) => write_kept(
+                remap,
+                &mut out,
+                wasm_encoder::GlobalSection::new(),
+                (s, m.num_imported_globals),
+                |remap, index, _| !remap.global_removed(index),
+                |remap, section, _, g| remap.parse_global(section, g),
+            )?,
+            Payload::ExportSection(s) => write_kept(
+                remap,
+                &mut out,
+                wasm_encoder::ExportSection::new(),
+                (s, 0),
+                |_, i, e| {
                     let kind = ItemKind::from_external(e.kind);
-                    if edit.remove_exports.contains(&(i as u32)) || removed(edit, kind, e.index) {
-                        continue;
-                    }
+                    !edit.remove_exports.contains(&i) && !removed(edit, kind, e.index)
+                },
+                |remap, section, _, e| {
                     let index = remap.external_index(e.kind, e.index)?;
                     section.export(e.name, remap.export_kind(e.kind)?, index);
-                }
-                if !section.is_empty() {
-                    out.section(&section);
-                }
-            }
+                    Ok(())
+                },
+            )?,
             Payload::StartSection { func, .. } => {
                 if !edit.remove_start && !remap.func_removed(func) {
                     out.section(&wasm_encoder::StartSection {
@@ -177,45 +172,37 @@ fn write_module(remap: &mut Remap<'_>) -> RResult<Vec<u8>> {
                     });
                 }
             }
-            Payload::ElementSection(s) => {
-                let mut section = wasm_encoder::ElementSection::new();
-                for (i, e) in s.into_iter().enumerate() {
-                    if remap.element_removed(i as u32) {
-                        continue;
-                    }
-                    let i = i as u32;
+            Payload::ElementSection(s) => write_kept(
+                remap,
+                &mut out,
+                wasm_encoder::ElementSection::new(),
+                (s, 0),
+                |remap, i, _| !remap.element_removed(i),
+                |remap, section, i, e| {
                     let keep = match edit.empty_elements.contains(&i) {
                         true => Some(0),
                         false => edit.truncate_elements.get(&i).copied(),
                     };
-                    write_element(remap, &mut section, e?, keep)?;
-                }
-                if !section.is_empty() {
-                    out.section(&section);
-                }
-            }
+                    write_element(remap, section, e, keep)
+                },
+            )?,
             Payload::DataCountSection { .. } => {
                 let count = remap.data.iter().flatten().count() as u32;
                 if count > 0 {
                     out.section(&wasm_encoder::DataCountSection { count });
                 }
             }
-            Payload::DataSection(s) => {
-                let mut section = wasm_encoder::DataSection::new();
-                for (i, d) in s.into_iter().enumerate() {
-                    if remap.data_removed(i as u32) {
-                        continue;
-                    }
-                    let d = d?;
-                    match edit.data_contents.get(&(i as u32)) {
-                        Some(contents) => write_data(remap, &mut section, d, contents)?,
-                        None => remap.parse_data(&mut section, d)?,
-                    }
-                }
-                if !section.is_empty() {
-                    out.section(&section);
-                }
-            }
+            Payload::DataSection(s) => write_kept(
+                remap,
+                &mut out,
+                wasm_encoder::DataSection::new(),
+                (s, 0),
+                |remap, i, _| !remap.data_removed(i),
+                |remap, section, i, d| match edit.data_contents.get(&i) {
+                    Some(contents) => write_data(remap, section, d, contents),
+                    None => remap.parse_data(section, d),
+                },
+            )?,
             Payload::CodeSectionStart { .. } => in_code = true,
             Payload::CodeSectionEntry(body) => {
                 let f = defined_func;
@@ -291,6 +278,32 @@ fn finish_code(
             out.section(code);
         }
     }
+}
+
+/// One section's items (each with its index in its own index space,
+/// counted from `first`, where imports come before) that `keep` accepts,
+/// each added to `section` by `write`; the section goes to `out` unless
+/// nothing is left in it.
+fn write_kept<'m, T, S: wasm_encoder::Section>(
+    remap: &mut Remap<'m>,
+    out: &mut wasm_encoder::Module,
+    mut section: S,
+    (items, first): (impl IntoIterator<Item = wasmparser::Result<T>>, u32),
+    keep: impl Fn(&Remap<'m>, u32, &T) -> bool,
+    mut write: impl FnMut(&mut Remap<'m>, &mut S, u32, T) -> RResult<()>,
+) -> RResult<()> {
+    let mut kept = 0usize;
+    for (index, item) in (first..).zip(items) {
+        let item = item?;
+        if keep(remap, index, &item) {
+            write(remap, &mut section, index, item)?;
+            kept += 1;
+        }
+    }
+    if kept > 0 {
+        out.section(&section);
+    }
+    Ok(())
 }
 
 fn removed(edit: &Edit, kind: ItemKind, index: u32) -> bool {
