@@ -5,77 +5,11 @@
 
 use crate::find::collect_ops;
 use crate::runs::{runs, Run};
+use crate::struct_access::{access, Access};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use wasmparser::Operator;
 use whittle_module::types::{Composite, Field};
 use whittle_module::{Edit, Module, TypeFamilies};
-
-/// What the code does with a struct type's fields.
-enum Access {
-    /// Reads or writes this field.
-    Field(u32),
-    /// Builds the type from operands or accesses a field atomically.
-    Frozen,
-}
-
-fn access(op: &Operator<'_>) -> Option<(u32, Access)> {
-    use Operator as O;
-    Some(match *op {
-        O::StructGet {
-            struct_type_index,
-            field_index,
-        }
-        | O::StructGetS {
-            struct_type_index,
-            field_index,
-        }
-        | O::StructGetU {
-            struct_type_index,
-            field_index,
-        }
-        | O::StructSet {
-            struct_type_index,
-            field_index,
-        } => (struct_type_index, Access::Field(field_index)),
-        O::StructNew { struct_type_index }
-        | O::StructNewDesc { struct_type_index }
-        | O::StructAtomicGet {
-            struct_type_index, ..
-        }
-        | O::StructAtomicGetS {
-            struct_type_index, ..
-        }
-        | O::StructAtomicGetU {
-            struct_type_index, ..
-        }
-        | O::StructAtomicSet {
-            struct_type_index, ..
-        }
-        | O::StructAtomicRmwAdd {
-            struct_type_index, ..
-        }
-        | O::StructAtomicRmwSub {
-            struct_type_index, ..
-        }
-        | O::StructAtomicRmwAnd {
-            struct_type_index, ..
-        }
-        | O::StructAtomicRmwOr {
-            struct_type_index, ..
-        }
-        | O::StructAtomicRmwXor {
-            struct_type_index, ..
-        }
-        | O::StructAtomicRmwXchg {
-            struct_type_index, ..
-        }
-        | O::StructAtomicRmwCmpxchg {
-            struct_type_index, ..
-        } => (struct_type_index, Access::Frozen),
-        _ => return None,
-    })
-}
 
 /// The fields of every struct type that can lose some, in runs: each
 /// maximal run of alike fields (keyed by the field), and each accessed

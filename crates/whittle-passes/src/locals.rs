@@ -2,7 +2,8 @@
 //! the runs of alike ones (`remove-locals` offers each as one target,
 //! `shorten-locals` bisects it), and the edit taking some out.
 
-use crate::runs::{runs, Removed, Run};
+use crate::removed::Removed;
+use crate::runs::{runs, Run};
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;

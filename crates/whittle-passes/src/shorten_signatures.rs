@@ -5,16 +5,8 @@
 //! results a function returns is what Wasmtime limits (1,000 parameters
 //! or results) and what register allocation bugs hinge on (a call
 //! returning 254 values), whichever of them go. So this pass shortens each
-//! such run, keeping its first entries.
-//!
-//! `trim-params`/`trim-results` take entries out one by one, except runs of
-//! entries that are alike in every respect, where removing any one gives
-//! the same behaviour: parameters that no function of the type reads or
-//! writes (callers still evaluate the argument, then drop it), and results
-//! of a type that no code returns or receives (no defined function has it,
-//! no call reaches one). A run of those is one target. Results a program
-//! computes and uses are not interchangeable: of `(result i32 i32)`, a
-//! miscompile may need the second and not the first.
+//! such run, keeping its first entries; which entries `trim-params` and
+//! `trim-results` find interchangeable is said in `signatures.rs`.
 
 use crate::contract::LengthPass;
 use crate::runs::tail;
@@ -51,65 +43,10 @@ impl LengthPass for ShortenSignature {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signatures::signature_runs;
     use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
 
     const SHORTEN_PARAMS: &ShortenSignature = &ShortenSignature(SigList::Params);
     const SHORTEN_RESULTS: &ShortenSignature = &ShortenSignature(SigList::Results);
-
-    #[test]
-    fn parameters_are_interchangeable_when_no_function_uses_them() {
-        let m = module(
-            r#"(module
-                 (type $t (func (param i32 i32 i32 i32 f32 f32)))
-                 (func (type $t) local.get 1 drop)
-                 (func (type $t))
-                 (func (param i64 i64 i64)))"#,
-        );
-        let runs: Vec<(u32, Range<u32>, bool)> = signature_runs(&m, SigList::Params)
-            .into_iter()
-            .map(|(t, r)| (t, r.range, r.key.is_some()))
-            .collect();
-        assert_eq!(
-            runs,
-            [
-                (0, 0..1, true),
-                (0, 1..2, false),
-                (0, 2..4, true),
-                (0, 4..6, true),
-                (1, 0..3, true)
-            ]
-        );
-        // For the count, every run of one type is shortened.
-        assert_eq!(lengths_of(SHORTEN_PARAMS, &m), vec![4, 2, 3]);
-    }
-
-    #[test]
-    fn results_are_interchangeable_when_no_code_returns_or_receives_them() {
-        let m = module(
-            r#"(module
-                 (type $called (func (result i32 i32)))
-                 (type $alone (func (result i32 i32 f32)))
-                 (import "env" "f" (func $f (type $called)))
-                 (func $g (result i64 i64) call $f drop drop i64.const 0 i64.const 1))"#,
-        );
-        let runs: Vec<(u32, Range<u32>, bool)> = signature_runs(&m, SigList::Results)
-            .into_iter()
-            .map(|(t, r)| (t, r.range, r.key.is_some()))
-            .collect();
-        assert_eq!(
-            runs,
-            [
-                (0, 0..1, false),
-                (0, 1..2, false),
-                (1, 0..2, true),
-                (1, 2..3, true),
-                (2, 0..1, false),
-                (2, 1..2, false)
-            ]
-        );
-        assert_eq!(lengths_of(SHORTEN_RESULTS, &m), vec![2, 2, 2]);
-    }
 
     #[test]
     fn keeps_the_first_parameters_of_a_run() {
