@@ -197,9 +197,8 @@ fn inline_body(
     for step in frames(&body)? {
         let step = step?;
         let insn = match step.op {
-            Operator::End | Operator::Delegate { .. } if step.nesting == Nesting::Closes(None) => {
-                Instruction::End
-            }
+            // The callee's own final `end` closes the block it is inlined as.
+            _ if step.nesting == Nesting::Closes(None) => Instruction::End,
             Operator::Return => Instruction::Br(step.depth),
             Operator::LocalGet { local_index } => Instruction::LocalGet(base + local_index),
             Operator::LocalSet { local_index } => Instruction::LocalSet(base + local_index),
