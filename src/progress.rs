@@ -51,9 +51,18 @@ impl Progress {
         )
     }
 
+    /// A line for a new best that is smaller in bytes; one that is only
+    /// simpler at the same size (fewer locals, smaller limits, ...) is
+    /// shown on the status line alone, so the lines read as a shrinking
+    /// series.
     pub fn new_best(&mut self, size: usize, pass: &str, stats: &Stats) {
+        let smaller = size < self.current;
         self.current = size;
         if self.quiet {
+            return;
+        }
+        if !smaller {
+            self.tick(pass, stats);
             return;
         }
         let line = self.line(pass, stats);

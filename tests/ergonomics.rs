@@ -497,3 +497,37 @@ fn wasmtime_features_that_flags_need() {
          with a wasmtime CLI built with it\n",
         );
 }
+
+/// Each progress line is a smaller best: a best that is only simpler at
+/// the same size (smaller limits, fewer locals) redraws the status line of
+/// a terminal but prints no line of its own.
+#[test]
+fn progress_lines_shrink() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("bug.wat"), generate("simd-disabled", &[])).unwrap();
+    let out = whittle_in(tmp.path())
+        .args([
+            "reduce",
+            "bug.wat",
+            "-o",
+            "min.wasm",
+            "-W",
+            "simd=n,relaxed-simd=n",
+        ])
+        .exits(0);
+    let sizes: Vec<u64> = text(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .map(|l| {
+            let bytes = l.split(" bytes (").next().unwrap();
+            bytes.rsplit(' ').next().unwrap().parse().unwrap()
+        })
+        .collect();
+    assert!(sizes.len() > 10, "{}", text(&out.stderr));
+    assert!(
+        sizes.windows(2).all(|w| w[1] < w[0]),
+        "{sizes:?}\n{}",
+        text(&out.stderr)
+    );
+    assert_eq!(sizes.last(), Some(&29));
+}
