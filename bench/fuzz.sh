@@ -103,7 +103,8 @@ k = sys.argv[2:]; random.Random(int(sys.argv[1])).shuffle(k); print("\n".join(k)
         memory) pattern='\(memory ' ;;
         loop) pattern='^[[:space:]]+loop( |$)' ;;
         opcode)
-          op="$(grep -oE '^[[:space:]]+[a-z][a-z0-9_.]*' "$run/in.wat" | tr -d ' ' | sort -u |
+          # (A module without code has no instruction: grep finds none.)
+          op="$({ grep -oE '^[[:space:]]+[a-z][a-z0-9_.]*' "$run/in.wat" || true; } | tr -d ' ' | sort -u |
             python3 -c 'import random, sys
 ops = sys.stdin.read().split(); print(random.Random(int(sys.argv[1])).choice(ops) if ops else "")' "$i")"
           [ -n "$op" ] || continue
