@@ -22,7 +22,7 @@
 //! success is wasted but its answers stay in the cache.
 
 use crate::bisect::Progress;
-use crate::cost::{complexity, cost};
+use crate::cost::{cost, ComplexityCache};
 use crate::ddmin::Sweep;
 use crate::gate::Gate;
 use crate::stats::Stats;
@@ -148,6 +148,8 @@ pub struct Reducer<'a> {
     /// The declarations of the last base that built candidates, for
     /// validating candidates that change only bodies (made on first use).
     pub(crate) base_declarations: Option<((u64, usize), BaseDeclarations)>,
+    /// Complexity by body, for candidates that tie the best on cost.
+    pub(crate) complexities: ComplexityCache,
     pub stats: Stats,
     /// Set when the deadline passed or a stop was requested: the search
     /// stops where it is.
@@ -201,6 +203,7 @@ impl<'a> Reducer<'a> {
             best: Arc::new(original),
             round: 1,
             base_declarations: None,
+            complexities: ComplexityCache::default(),
             stats: Stats::default(),
             out_of_time: false,
         }
@@ -361,7 +364,7 @@ impl<'a> Reducer<'a> {
                     && j.complexity.is_some_and(|c| {
                         c < *self
                             .best_complexity
-                            .get_or_insert_with(|| complexity(&self.best))
+                            .get_or_insert_with(|| self.complexities.complexity(&self.best))
                     }));
             if !still_cheaper {
                 continue;

@@ -4,7 +4,7 @@
 //! the oracle in parallel. Nothing is accepted here: the caller takes the
 //! first success in its own order, so decisions do not depend on timing.
 
-use crate::cost::{complexity, cost};
+use crate::cost::cost;
 use crate::driver::{BaseDeclarations, Event, Judged, Reducer};
 use crate::gate::{Gate, GateDecision};
 use crate::parallel::parallel_map;
@@ -95,8 +95,8 @@ impl Reducer<'_> {
             if j.cost == self.best_cost {
                 let best = *self
                     .best_complexity
-                    .get_or_insert_with(|| complexity(&self.best));
-                let c = complexity(&candidate);
+                    .get_or_insert_with(|| self.complexities.complexity(&self.best));
+                let c = self.complexities.complexity(&candidate);
                 if c >= best {
                     self.stats.not_smaller_skipped += 1;
                     judged.push(j);
