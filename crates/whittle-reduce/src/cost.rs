@@ -35,7 +35,7 @@ pub fn cost(m: &Module) -> usize {
 /// locals (60,000 `i32`s take as many bytes as 50,001: one count and a
 /// type).
 pub fn complexity(m: &Module) -> usize {
-    complexity_by_body(m, |body| body_complexity(body))
+    complexity_by_body(m, body_complexity)
 }
 
 /// [`complexity`] with each body's share remembered by the body's bytes.
