@@ -56,10 +56,10 @@ pub fn replace_ops(
 pub fn edit_ops<T>(
     m: &Module,
     chosen: impl IntoIterator<Item = ((u32, usize), T)>,
-    mut with: impl FnMut(
-        wasmparser::Operator<'_>,
+    mut with: impl for<'a> FnMut(
+        wasmparser::Operator<'a>,
         &T,
-    ) -> Result<Option<wasm_encoder::Instruction<'static>>>,
+    ) -> Result<Option<wasm_encoder::Instruction<'a>>>,
 ) -> Result<Edit> {
     let mut by_func: BTreeMap<u32, BTreeMap<usize, T>> = BTreeMap::new();
     for ((f, op), value) in chosen {

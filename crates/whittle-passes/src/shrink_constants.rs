@@ -5,10 +5,9 @@
 //! whatever value the program happened to compute.
 
 use crate::contract::LengthPass;
-use crate::find::collect_ops;
-use crate::op_edits::{encoded, replace_ops};
+use crate::find::op_lengths;
+use crate::op_edits::edit_ops;
 use anyhow::Result;
-use std::collections::BTreeMap;
 use wasm_encoder::Instruction;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};
@@ -39,39 +38,23 @@ impl LengthPass for ShrinkConstants {
     type Target = (u32, usize);
 
     fn targets(&self, m: &Module) -> Vec<((u32, usize), usize)> {
-        collect_ops(m, |op| is_big_int(op).then(|| magnitude(op)))
-            .into_iter()
-            .map(|(f, i, len)| ((f, i), len))
-            .collect()
+        op_lengths(m, |op| is_big_int(op).then(|| magnitude(op)))
     }
 
     fn edit(&self, m: &Module, chosen: &[(&(u32, usize), usize)]) -> Result<Edit> {
-        let mut by_func: BTreeMap<u32, BTreeMap<usize, usize>> = BTreeMap::new();
-        for &(&(f, op), value) in chosen {
-            by_func.entry(f).or_default().insert(op, value);
-        }
-        let mut edit = Edit::default();
-        for (f, ops) in by_func {
-            let body = replace_ops(m, f, |i, op| {
-                let Some(&v) = ops.get(&i) else {
-                    return Ok(None);
-                };
-                let insn = match op {
-                    Operator::I32Const { value } => {
-                        let v = v as i64 as i32;
-                        Instruction::I32Const(if value < 0 { -v } else { v })
-                    }
-                    Operator::I64Const { value } => {
-                        let v = v as i64;
-                        Instruction::I64Const(if value < 0 { -v } else { v })
-                    }
-                    _ => return Ok(None),
-                };
-                Ok(Some(encoded(&insn)))
-            })?;
-            edit.bodies.insert(f, body);
-        }
-        Ok(edit)
+        edit_ops(m, chosen.iter().map(|&(&op, v)| (op, v)), |op, &v| {
+            Ok(match op {
+                Operator::I32Const { value } => {
+                    let v = v as i64 as i32;
+                    Some(Instruction::I32Const(if value < 0 { -v } else { v }))
+                }
+                Operator::I64Const { value } => {
+                    let v = v as i64;
+                    Some(Instruction::I64Const(if value < 0 { -v } else { v }))
+                }
+                _ => None,
+            })
+        })
     }
 }
 

@@ -3,8 +3,8 @@
 //! which values matter.
 
 use crate::contract::SubsetPass;
-use crate::find::{find_ops, group_by_func};
-use crate::op_edits::{encoded, replace_ops};
+use crate::find::find_ops;
+use crate::op_edits::edit_ops;
 use anyhow::Result;
 use wasm_encoder::Instruction;
 use wasmparser::Operator;
@@ -21,24 +21,16 @@ impl SubsetPass for SimplifyConstants {
     }
 
     fn edit(&self, m: &Module, chosen: &[&(u32, usize)]) -> Result<Edit> {
-        let mut edit = Edit::default();
-        for (f, ops) in group_by_func(chosen) {
-            let body = replace_ops(m, f, |i, op| {
-                if !ops.contains(&i) {
-                    return Ok(None);
-                }
-                let zero = match op {
-                    Operator::I32Const { .. } => Instruction::I32Const(0),
-                    Operator::I64Const { .. } => Instruction::I64Const(0),
-                    Operator::F32Const { .. } => Instruction::F32Const(0.0.into()),
-                    Operator::F64Const { .. } => Instruction::F64Const(0.0.into()),
-                    _ => Instruction::V128Const(0),
-                };
-                Ok(Some(encoded(&zero)))
-            })?;
-            edit.bodies.insert(f, body);
-        }
-        Ok(edit)
+        edit_ops(m, chosen.iter().map(|&&op| (op, ())), |op, ()| {
+            let zero = match op {
+                Operator::I32Const { .. } => Instruction::I32Const(0),
+                Operator::I64Const { .. } => Instruction::I64Const(0),
+                Operator::F32Const { .. } => Instruction::F32Const(0.0.into()),
+                Operator::F64Const { .. } => Instruction::F64Const(0.0.into()),
+                _ => Instruction::V128Const(0),
+            };
+            Ok(Some(zero))
+        })
     }
 }
 

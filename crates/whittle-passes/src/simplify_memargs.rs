@@ -2,8 +2,8 @@
 //! becomes `i32.load`) when the failure does not depend on it.
 
 use crate::contract::SubsetPass;
-use crate::find::{find_ops, group_by_func};
-use crate::op_edits::{encoded, replace_ops};
+use crate::find::find_ops;
+use crate::op_edits::edit_ops;
 use anyhow::Result;
 use wasm_encoder::reencode::{utils, Error, Reencode};
 use whittle_module::{has_offset, Edit, Module};
@@ -35,20 +35,12 @@ impl SubsetPass for SimplifyMemargs {
     }
 
     fn edit(&self, m: &Module, chosen: &[&(u32, usize)]) -> Result<Edit> {
-        let mut edit = Edit::default();
-        for (f, ops) in group_by_func(chosen) {
-            let body = replace_ops(m, f, |i, op| {
-                if !ops.contains(&i) {
-                    return Ok(None);
-                }
-                let insn = ZeroOffset
-                    .instruction(op)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                Ok(Some(encoded(&insn)))
-            })?;
-            edit.bodies.insert(f, body);
-        }
-        Ok(edit)
+        edit_ops(m, chosen.iter().map(|&&op| (op, ())), |op, ()| {
+            let insn = ZeroOffset
+                .instruction(op)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(Some(insn))
+        })
     }
 }
 
