@@ -47,6 +47,14 @@ impl Scratch {
     }
 }
 
+/// Whether the removed values of a list are on the stack with the kept ones
+/// (to be dropped) or already gone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Removed {
+    OnStack,
+    Absent,
+}
+
 struct FuncWriter<'r, 'm> {
     remap: &'r mut Remap<'m>,
     code: Vec<u8>,
@@ -319,16 +327,7 @@ impl FuncWriter<'_, '_> {
         let Some(first) = keep.iter().position(|k| !k) else {
             return Ok(());
         };
-        let mut saved = vec![None; tys.len()];
-        for i in (first..tys.len()).rev() {
-            if keep[i] {
-                let l = self.scratch.take(tys[i]);
-                saved[i] = Some(l);
-                self.emit(&Instruction::LocalSet(l));
-            } else {
-                self.emit(&Instruction::Drop);
-            }
-        }
+        let saved = self.stash_kept(tys, keep, first, Removed::OnStack);
         for l in saved.into_iter().flatten() {
             self.emit(&Instruction::LocalGet(l));
         }
@@ -341,14 +340,7 @@ impl FuncWriter<'_, '_> {
         let Some(first) = keep.iter().position(|k| !k) else {
             return Ok(());
         };
-        let mut saved = vec![None; tys.len()];
-        for i in (first..tys.len()).rev() {
-            if keep[i] {
-                let l = self.scratch.take(tys[i]);
-                saved[i] = Some(l);
-                self.emit(&Instruction::LocalSet(l));
-            }
-        }
+        let saved = self.stash_kept(tys, keep, first, Removed::Absent);
         for i in first..tys.len() {
             match saved[i] {
                 Some(l) => self.emit(&Instruction::LocalGet(l)),
@@ -359,6 +351,29 @@ impl FuncWriter<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Takes the values of `tys[first..]` off the stack, top first: each
+    /// kept one into a scratch local (its slot in the answer, by position in
+    /// `tys`), each removed one dropped if it is there at all.
+    fn stash_kept(
+        &mut self,
+        tys: &[ValType],
+        keep: &[bool],
+        first: usize,
+        removed: Removed,
+    ) -> Vec<Option<u32>> {
+        let mut saved = vec![None; tys.len()];
+        for i in (first..tys.len()).rev() {
+            if keep[i] {
+                let l = self.scratch.take(tys[i]);
+                saved[i] = Some(l);
+                self.emit(&Instruction::LocalSet(l));
+            } else if removed == Removed::OnStack {
+                self.emit(&Instruction::Drop);
+            }
+        }
+        saved
     }
 
     /// Emit a call of type `callee_ty`, with the arguments on the stack (and
