@@ -10,8 +10,9 @@
 
 use crate::contract::SubsetPass;
 use crate::find::group_by_func;
-use anyhow::{Context, Result};
-use whittle_module::{dead_values, rewrite_ops, Edit, Module};
+use crate::op_edits::replace_ops;
+use anyhow::Result;
+use whittle_module::{dead_values, Edit, Module};
 
 pub struct RemoveDeadValues;
 
@@ -26,14 +27,8 @@ impl SubsetPass for RemoveDeadValues {
     fn edit(&self, m: &Module, chosen: &[&(u32, usize)]) -> Result<Edit> {
         let mut edit = Edit::default();
         for (f, ops) in group_by_func(chosen) {
-            let body = m.function_body(f).context("body")?;
-            let out = rewrite_ops(&body, |step, out| {
-                if !ops.contains(&step.index) {
-                    out.extend_from_slice(step.raw);
-                }
-                anyhow::Ok(())
-            })?;
-            edit.bodies.insert(f, out);
+            let body = replace_ops(m, f, |i, _| Ok(ops.contains(&i).then(Vec::new)))?;
+            edit.bodies.insert(f, body);
         }
         Ok(edit)
     }
