@@ -32,6 +32,20 @@ impl<K> Run<K> {
     }
 }
 
+/// The targets of a length pass over runs: each long run, by its owner (a
+/// type, a function) and positions, with its length.
+pub fn long_run_lengths<K>(
+    runs: impl IntoIterator<Item = (u32, Run<K>)>,
+) -> Vec<((u32, Range<u32>), usize)> {
+    runs.into_iter()
+        .filter(|(_, run)| run.is_long())
+        .map(|(owner, run)| {
+            let len = run.len() as usize;
+            ((owner, run.range), len)
+        })
+        .collect()
+}
+
 /// The positions of `run` that go when it keeps its first `keep`.
 pub fn tail(run: &Range<u32>, keep: usize) -> Range<u32> {
     let keep = u32::try_from(keep).unwrap_or(u32::MAX);

@@ -12,7 +12,7 @@
 
 use crate::contract::LengthPass;
 use crate::fields::{field_runs, fields_edit};
-use crate::runs::tail;
+use crate::runs::{long_run_lengths, tail};
 use anyhow::Result;
 use std::ops::Range;
 use whittle_module::{Edit, Module};
@@ -24,11 +24,7 @@ impl LengthPass for ShortenFields {
     type Target = (u32, Range<u32>);
 
     fn targets(&self, m: &Module) -> Vec<((u32, Range<u32>), usize)> {
-        field_runs(m)
-            .into_iter()
-            .filter(|(_, run)| run.is_long())
-            .map(|(t, run)| ((t, run.range.clone()), run.len() as usize))
-            .collect()
+        long_run_lengths(field_runs(m))
     }
 
     fn edit(&self, m: &Module, chosen: &[(&(u32, Range<u32>), usize)]) -> Result<Edit> {

@@ -11,7 +11,7 @@
 use crate::contract::LengthPass;
 use crate::find::defined;
 use crate::locals::{local_runs, without_locals_in};
-use crate::runs::{tail, Run};
+use crate::runs::{long_run_lengths, tail};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -28,11 +28,7 @@ impl LengthPass for ShortenLocals {
         for i in 0..m.num_defined_funcs() as usize {
             let f = defined(m, i);
             let Ok(runs) = local_runs(m, f) else { continue };
-            all.extend(
-                runs.into_iter()
-                    .filter(Run::is_long)
-                    .map(|r| ((f, r.range.clone()), r.len() as usize)),
-            );
+            all.extend(long_run_lengths(runs.into_iter().map(|r| (f, r))));
         }
         all
     }

@@ -9,7 +9,7 @@
 //! `trim-results` find interchangeable is said in `signatures.rs`.
 
 use crate::contract::LengthPass;
-use crate::runs::tail;
+use crate::runs::{long_run_lengths, tail};
 use crate::signatures::{runs_where, signature_edit, SigList};
 use anyhow::Result;
 use std::ops::Range;
@@ -24,11 +24,7 @@ impl LengthPass for ShortenSignature {
     type Target = (u32, Range<u32>);
 
     fn targets(&self, m: &Module) -> Vec<((u32, Range<u32>), usize)> {
-        runs_where(m, self.0, |_, _| true)
-            .into_iter()
-            .filter(|(_, run)| run.is_long())
-            .map(|(t, run)| ((t, run.range.clone()), run.len() as usize))
-            .collect()
+        long_run_lengths(runs_where(m, self.0, |_, _| true))
     }
 
     fn edit(&self, m: &Module, chosen: &[(&(u32, Range<u32>), usize)]) -> Result<Edit> {
