@@ -143,6 +143,18 @@ for j in jobs:
     trace_dir = os.path.join(work, "trace-%sj%s" % (prefix, j))
     traces = sorted(os.listdir(trace_dir), key=lambda n: int(n.split("-", 1)[0]))
     funcs = [int(x) for x in open(os.path.join(work, "trace-%sj%s.funcs" % (prefix, j))).read().split()]
+    if len(traces) != len(funcs):
+        problems.append("-j %s: %d trace files, %d counted" % (j, len(traces), len(funcs)))
+    # A progress line stands for each best smaller than the one before (a
+    # best only simpler at the same size is traced but gets no line).
+    smaller, least = [], in_bytes
+    for t, n in zip(traces, funcs):
+        size = os.path.getsize(os.path.join(trace_dir, t))
+        if size < least:
+            smaller.append((t, n))
+            least = size
+    traces = [t for t, _ in smaller]
+    funcs = [n for _, n in smaller]
     if not (len(progress) == len(traces) == len(funcs)):
         problems.append("-j %s: %d progress lines, %d trace files, %d counted"
                         % (j, len(progress), len(traces), len(funcs)))
