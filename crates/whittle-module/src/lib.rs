@@ -20,6 +20,8 @@ mod remap;
 mod rewrite;
 mod stack;
 mod statements;
+#[doc(hidden)]
+pub mod test_support;
 mod type_families;
 pub mod types;
 mod uses;

@@ -1,26 +1,11 @@
 //! WAT-in/WAT-out tests of the rewriter: each applies an `Edit` and checks
 //! the exact printed result, which must also validate.
 
-use crate::{apply, validate, Edit, Module, Retype, Validity};
+use crate::test_support::{applied_wat, assert_wat};
+use crate::{apply, Edit, Module, Retype};
 
 fn rewrite(wat: &str, edit: &Edit) -> String {
-    let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
-    let out = apply(&m, edit).unwrap();
-    let text = wasmprinter::print_bytes(&out).unwrap();
-    assert_eq!(validate(&out), Validity::Valid, "{text}");
-    text
-}
-
-/// Compare ignoring indentation differences.
-fn assert_wat(actual: &str, expected: &str) {
-    let norm = |s: &str| {
-        s.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    assert_eq!(norm(actual), norm(expected), "actual:\n{actual}");
+    applied_wat(&Module::parse(wat::parse_str(wat).unwrap()).unwrap(), edit)
 }
 
 #[test]

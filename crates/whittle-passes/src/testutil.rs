@@ -2,7 +2,9 @@
 
 use crate::contract::{LengthPass, SubsetPass};
 use anyhow::Result;
-use whittle_module::{apply, validate, Edit, Module, Validity};
+use whittle_module::test_support::applied_wat;
+pub use whittle_module::test_support::assert_wat;
+use whittle_module::{Edit, Module};
 
 pub fn module(wat: &str) -> Module {
     Module::parse(wat::parse_str(wat).unwrap()).unwrap()
@@ -18,7 +20,7 @@ pub fn edit_of<P: SubsetPass>(pass: &P, m: &Module, chosen: &[usize]) -> Result<
 /// Take out the targets at `chosen` of `wat`; the result must validate.
 pub fn run<P: SubsetPass>(pass: &P, wat: &str, chosen: &[usize]) -> String {
     let m = module(wat);
-    printed(&m, &edit_of(pass, &m, chosen).unwrap())
+    applied_wat(&m, &edit_of(pass, &m, chosen).unwrap())
 }
 
 /// The current lengths of a length pass's targets.
@@ -35,24 +37,5 @@ pub fn run_lengths<P: LengthPass>(pass: &P, wat: &str, chosen: &[(usize, usize)]
         .iter()
         .map(|&(i, len)| (&targets[i].0, len))
         .collect();
-    printed(&m, &pass.edit(&m, &chosen).unwrap())
-}
-
-fn printed(m: &Module, edit: &Edit) -> String {
-    let out = apply(m, edit).unwrap();
-    let text = wasmprinter::print_bytes(&out).unwrap();
-    assert_eq!(validate(&out), Validity::Valid, "{text}");
-    text
-}
-
-/// Compare two WAT texts ignoring indentation and blank lines.
-pub fn assert_wat(actual: &str, expected: &str) {
-    let norm = |s: &str| {
-        s.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    assert_eq!(norm(actual), norm(expected), "actual:\n{actual}");
+    applied_wat(&m, &pass.edit(&m, &chosen).unwrap())
 }
