@@ -4,13 +4,22 @@
 use crate::test_support::{applied_wat, assert_wat};
 use crate::{apply, Edit, Module, Retype};
 
+fn module(wat: &str) -> Module {
+    Module::parse(wat::parse_str(wat).unwrap()).unwrap()
+}
+
 fn rewrite(wat: &str, edit: &Edit) -> String {
-    applied_wat(&Module::parse(wat::parse_str(wat).unwrap()).unwrap(), edit)
+    applied_wat(&module(wat), edit)
+}
+
+/// `wat` with `edit` applied must print as `expected` (see [`assert_wat`]).
+fn assert_rewrites_to(wat: &str, edit: &Edit, expected: &str) {
+    assert_wat(&rewrite(wat, edit), expected);
 }
 
 #[test]
 fn removing_a_function_repairs_calls_and_renumbers_everything() {
-    let out = rewrite(
+    assert_rewrites_to(
         r#"(module
             (func $a (param i32 f32) (result i64) i64.const 7)
             (func $b (result i64) i32.const 1 f32.const 2 call $a)
@@ -24,9 +33,6 @@ fn removing_a_function_repairs_calls_and_renumbers_everything() {
             remove_funcs: [0].into(),
             ..Edit::default()
         },
-    );
-    assert_wat(
-        &out,
         r#"(module
   (type (;0;) (func (param i32 f32) (result i64)))
   (type (;1;) (func (result i64)))
@@ -52,7 +58,7 @@ fn removing_a_function_repairs_calls_and_renumbers_everything() {
 
 #[test]
 fn trimming_results_rewrites_body_and_callers() {
-    let out = rewrite(
+    assert_rewrites_to(
         r#"(module
             (type $t (func (param i32) (result i32 i64 f32)))
             (func $f (type $t)
@@ -73,9 +79,6 @@ fn trimming_results_rewrites_body_and_callers() {
             .into(),
             ..Edit::default()
         },
-    );
-    assert_wat(
-        &out,
         r#"(module
   (type $t (;0;) (func (param i32) (result i64)))
   (type (;1;) (func (result i32)))
@@ -117,7 +120,7 @@ fn trimming_results_rewrites_body_and_callers() {
 
 #[test]
 fn trimming_results_wraps_bodies_that_branch_out_with_their_results() {
-    let out = rewrite(
+    assert_rewrites_to(
         r#"(module
             (func $f (param i32) (result i32 i64)
               i32.const 1 i64.const 2 local.get 0 br_if 0
@@ -134,9 +137,6 @@ fn trimming_results_wraps_bodies_that_branch_out_with_their_results() {
             .into(),
             ..Edit::default()
         },
-    );
-    assert_wat(
-        &out,
         r#"(module
   (type (;0;) (func (param i32) (result i32)))
   (type (;1;) (func (result i32 i64)))
@@ -159,7 +159,7 @@ fn trimming_results_wraps_bodies_that_branch_out_with_their_results() {
 
 #[test]
 fn trimming_params_turns_them_into_locals() {
-    let out = rewrite(
+    assert_rewrites_to(
         r#"(module
             (func $f (param i32 i64 f64) (result f64) (local f32)
               local.get 2)
@@ -175,9 +175,6 @@ fn trimming_params_turns_them_into_locals() {
             .into(),
             ..Edit::default()
         },
-    );
-    assert_wat(
-        &out,
         r#"(module
   (type (;0;) (func (param f64) (result f64)))
   (type (;1;) (func (result f64)))
@@ -202,7 +199,7 @@ fn trimming_params_turns_them_into_locals() {
 
 #[test]
 fn removed_globals_and_segments_are_repaired() {
-    let out = rewrite(
+    assert_rewrites_to(
         r#"(module
             (memory 1)
             (global $g (mut i32) (i32.const 5))
@@ -218,9 +215,6 @@ fn removed_globals_and_segments_are_repaired() {
             remove_data: [0].into(),
             ..Edit::default()
         },
-    );
-    assert_wat(
-        &out,
         r#"(module
   (type (;0;) (func))
   (memory (;0;) 1)
@@ -241,10 +235,7 @@ fn removed_globals_and_segments_are_repaired() {
 
 #[test]
 fn removing_a_used_memory_is_unrepairable() {
-    let m = Module::parse(
-        wat::parse_str("(module (memory 1) (func (result i32) i32.const 0 i32.load))").unwrap(),
-    )
-    .unwrap();
+    let m = module("(module (memory 1) (func (result i32) i32.const 0 i32.load))");
     let err = apply(
         &m,
         &Edit {
@@ -258,7 +249,7 @@ fn removing_a_used_memory_is_unrepairable() {
 
 #[test]
 fn removing_types_renumbers_references() {
-    let out = rewrite(
+    assert_rewrites_to(
         r#"(module
             (type $unused (func (param i32)))
             (type $s (struct (field i32)))
@@ -267,9 +258,6 @@ fn removing_types_renumbers_references() {
             remove_type_groups: [0].into(),
             ..Edit::default()
         },
-    );
-    assert_wat(
-        &out,
         r#"(module
   (type $s (;0;) (struct (field i32)))
   (type (;1;) (func (param (ref null $s))))
@@ -302,7 +290,7 @@ fn unchanged_edit_roundtrips_to_valid_module() {
 
 #[test]
 fn removing_the_last_function_keeps_sections_in_order() {
-    let out = rewrite(
+    assert_rewrites_to(
         r#"(module
             (memory 1)
             (func $a)
@@ -312,9 +300,6 @@ fn removing_the_last_function_keeps_sections_in_order() {
             remove_funcs: [1].into(),
             ..Edit::default()
         },
-    );
-    assert_wat(
-        &out,
         r#"(module
   (type (;0;) (func))
   (memory (;0;) 1)
