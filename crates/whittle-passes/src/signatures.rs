@@ -161,9 +161,15 @@ mod tests {
     use super::*;
     use crate::shorten_signatures::ShortenSignature;
     use crate::testutil::{lengths_of, module};
+    use SigList::{Params, Results};
 
-    const SHORTEN_PARAMS: &ShortenSignature = &ShortenSignature(SigList::Params);
-    const SHORTEN_RESULTS: &ShortenSignature = &ShortenSignature(SigList::Results);
+    /// (type, positions, interchangeable) of each run of `list` in `m`.
+    fn runs_of(m: &Module, list: SigList) -> Vec<(u32, Range<u32>, bool)> {
+        signature_runs(m, list)
+            .into_iter()
+            .map(|(t, r)| (t, r.range, r.key.is_some()))
+            .collect()
+    }
 
     #[test]
     fn parameters_are_interchangeable_when_no_function_uses_them() {
@@ -174,12 +180,8 @@ mod tests {
                  (func (type $t))
                  (func (param i64 i64 i64)))"#,
         );
-        let runs: Vec<(u32, Range<u32>, bool)> = signature_runs(&m, SigList::Params)
-            .into_iter()
-            .map(|(t, r)| (t, r.range, r.key.is_some()))
-            .collect();
         assert_eq!(
-            runs,
+            runs_of(&m, Params),
             [
                 (0, 0..1, true),
                 (0, 1..2, false),
@@ -189,7 +191,7 @@ mod tests {
             ]
         );
         // For the count, every run of one type is shortened.
-        assert_eq!(lengths_of(SHORTEN_PARAMS, &m), vec![4, 2, 3]);
+        assert_eq!(lengths_of(&ShortenSignature(Params), &m), vec![4, 2, 3]);
     }
 
     #[test]
@@ -201,12 +203,8 @@ mod tests {
                  (import "env" "f" (func $f (type $called)))
                  (func $g (result i64 i64) call $f drop drop i64.const 0 i64.const 1))"#,
         );
-        let runs: Vec<(u32, Range<u32>, bool)> = signature_runs(&m, SigList::Results)
-            .into_iter()
-            .map(|(t, r)| (t, r.range, r.key.is_some()))
-            .collect();
         assert_eq!(
-            runs,
+            runs_of(&m, Results),
             [
                 (0, 0..1, false),
                 (0, 1..2, false),
@@ -216,6 +214,6 @@ mod tests {
                 (2, 1..2, false)
             ]
         );
-        assert_eq!(lengths_of(SHORTEN_RESULTS, &m), vec![2, 2, 2]);
+        assert_eq!(lengths_of(&ShortenSignature(Results), &m), vec![2, 2, 2]);
     }
 }
