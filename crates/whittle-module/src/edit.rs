@@ -5,7 +5,7 @@
 //! (`rewrite.rs`) does the renumbering and repairs every reference in one
 //! place. All indices in an `Edit` are in the *original* module's index space.
 
-use crate::module::ItemKind;
+use crate::module::{ItemKind, Module};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which parameters and results of a function type to keep.
@@ -135,6 +135,20 @@ impl Edit {
     /// removes its import).
     pub fn remove(&mut self, kind: ItemKind, index: u32) {
         self.removals(kind).insert(index);
+    }
+
+    /// The type of memory `index` (absolute) as this edit leaves it, to
+    /// change further: `m`'s until the edit first changes it.
+    pub fn memory_type(&mut self, m: &Module, index: u32) -> &mut wasmparser::MemoryType {
+        let base = m.memory_types[index as usize];
+        self.memory_types.entry(index).or_insert(base)
+    }
+
+    /// The type of table `index` (absolute) as this edit leaves it, to
+    /// change further: `m`'s until the edit first changes it.
+    pub fn table_type(&mut self, m: &Module, index: u32) -> &mut wasmparser::TableType {
+        let base = m.table_types[index as usize];
+        self.table_types.entry(index).or_insert(base)
     }
 
     /// The items of `kind` this edit removes.

@@ -28,13 +28,9 @@ impl LengthPass for ShrinkLimits {
         let mut edit = Edit::default();
         for &(&(kind, i), initial) in chosen {
             if kind == ItemKind::Memory {
-                let mut ty = m.memory_types[i as usize];
-                ty.initial = initial as u64;
-                edit.memory_types.insert(i, ty);
+                edit.memory_type(m, i).initial = initial as u64;
             } else {
-                let mut ty = m.table_types[i as usize];
-                ty.initial = initial as u64;
-                edit.table_types.insert(i, ty);
+                edit.table_type(m, i).initial = initial as u64;
             }
         }
         Ok(edit)

@@ -12,11 +12,11 @@ pub struct SimplifyLimits;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Change {
-    MemoryNoMaximum(usize),
-    MemoryUnshared(usize),
-    Memory32(usize),
-    TableNoMaximum(usize),
-    Table32(usize),
+    MemoryNoMaximum(u32),
+    MemoryUnshared(u32),
+    Memory32(u32),
+    TableNoMaximum(u32),
+    Table32(u32),
 }
 
 impl SubsetPass for SimplifyLimits {
@@ -27,22 +27,22 @@ impl SubsetPass for SimplifyLimits {
             return Vec::new();
         };
         let mut all = Vec::new();
-        for (i, t) in m.memory_types.iter().enumerate() {
+        for (i, t) in (0..).zip(&m.memory_types) {
             if t.maximum.is_some() && !t.shared {
                 all.push(Change::MemoryNoMaximum(i));
             }
             if t.shared {
                 all.push(Change::MemoryUnshared(i));
             }
-            if t.memory64 && !memories.contains(&(i as u32)) {
+            if t.memory64 && !memories.contains(&i) {
                 all.push(Change::Memory32(i));
             }
         }
-        for (i, t) in m.table_types.iter().enumerate() {
+        for (i, t) in (0..).zip(&m.table_types) {
             if t.maximum.is_some() {
                 all.push(Change::TableNoMaximum(i));
             }
-            if t.table64 && !tables.contains(&(i as u32)) {
+            if t.table64 && !tables.contains(&i) {
                 all.push(Change::Table32(i));
             }
         }
@@ -53,33 +53,22 @@ impl SubsetPass for SimplifyLimits {
         let mut edit = Edit::default();
         for &&change in chosen {
             match change {
-                Change::MemoryNoMaximum(j) | Change::MemoryUnshared(j) | Change::Memory32(j) => {
-                    let ty = edit
-                        .memory_types
-                        .entry(j as u32)
-                        .or_insert(m.memory_types[j]);
-                    match change {
-                        Change::MemoryNoMaximum(_) => ty.maximum = None,
-                        Change::MemoryUnshared(_) => ty.shared = false,
-                        _ => {
-                            ty.memory64 = false;
-                            let page = 1u128 << ty.page_size_log2.unwrap_or(16);
-                            // As the validator counts: 2^32 bytes, at most
-                            // u32::MAX pages.
-                            let pages = u32::try_from((1u128 << 32) / page).unwrap_or(u32::MAX);
-                            clamp(&mut ty.initial, &mut ty.maximum, pages.into());
-                        }
-                    }
+                Change::MemoryNoMaximum(i) => edit.memory_type(m, i).maximum = None,
+                Change::MemoryUnshared(i) => edit.memory_type(m, i).shared = false,
+                Change::Memory32(i) => {
+                    let ty = edit.memory_type(m, i);
+                    ty.memory64 = false;
+                    let page = 1u128 << ty.page_size_log2.unwrap_or(16);
+                    // As the validator counts: 2^32 bytes, at most
+                    // u32::MAX pages.
+                    let pages = u32::try_from((1u128 << 32) / page).unwrap_or(u32::MAX);
+                    clamp(&mut ty.initial, &mut ty.maximum, pages.into());
                 }
-                Change::TableNoMaximum(j) | Change::Table32(j) => {
-                    let ty = edit.table_types.entry(j as u32).or_insert(m.table_types[j]);
-                    match change {
-                        Change::TableNoMaximum(_) => ty.maximum = None,
-                        _ => {
-                            ty.table64 = false;
-                            clamp(&mut ty.initial, &mut ty.maximum, u64::from(u32::MAX));
-                        }
-                    }
+                Change::TableNoMaximum(i) => edit.table_type(m, i).maximum = None,
+                Change::Table32(i) => {
+                    let ty = edit.table_type(m, i);
+                    ty.table64 = false;
+                    clamp(&mut ty.initial, &mut ty.maximum, u64::from(u32::MAX));
                 }
             }
         }
