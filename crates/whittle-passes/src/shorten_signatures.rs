@@ -114,14 +114,11 @@ mod tests {
     #[test]
     fn keeps_types_over_the_parser_limit_reducible() {
         let results = " i32".repeat(1003);
-        let m = whittle_module::Module::parse(
-            wat::parse_str(format!("(module (type (func (result{results}))))")).unwrap(),
-        )
-        .unwrap();
+        let m = module(&format!("(module (type (func (result{results}))))"));
         assert_eq!(lengths_of(SHORTEN_RESULTS, &m), vec![1003]);
         let edit = SHORTEN_RESULTS.edit(&m, &[(&(0, 0..1003), 1001)]).unwrap();
         let out = whittle_module::apply(&m, &edit).unwrap();
-        let m = whittle_module::Module::parse(out).unwrap();
+        let m = Module::parse(out).unwrap();
         assert_eq!(m.func_type(0).unwrap().1.len(), 1001);
     }
 }
