@@ -8,6 +8,14 @@
 //! carries more than that many earlier decisions. From the second round on,
 //! a target is first probed one below its length: a length already minimal
 //! (the common case once a round has run) then costs one candidate.
+//!
+//! With `jobs > 1` a batch holds the `jobs` probes of the binary search tree
+//! most likely to be asked, each weighed by how likely the answers above it
+//! are (a probe is accepted as often as this search's probes were so far):
+//! with two jobs that is the middle and the half the search most likely
+//! goes to next, not the middle and both halves, one of which is never
+//! asked. The walk over the answers is the sequential search's, so the
+//! result does not depend on `jobs`.
 
 use crate::driver::{Reducer, Step};
 use anyhow::Result;
@@ -43,8 +51,10 @@ impl Reducer<'_> {
                 .next
                 .saturating_sub(progress.targets_before - lengths.len());
         }
-        // Probes per batch: the top levels of the binary search tree.
-        let depth = (usize::BITS - self.opts.jobs.max(1).leading_zeros()) as usize;
+        let jobs = self.opts.jobs.max(1);
+        // This search's probes so far (Laplace's rule gives the odds of the
+        // next one being accepted).
+        let (mut asked, mut shortened) = (0usize, 0usize);
         let mut accepted: Vec<(usize, usize)> = Vec::new();
         while progress.next < lengths.len() {
             let target = progress.next;
@@ -67,25 +77,27 @@ impl Reducer<'_> {
                 if self.should_stop() {
                     return Ok(Step::Stopped);
                 }
-                let probes = probe_tree(lo, hi, depth);
+                let odds = (shortened + 1) as f64 / (asked + 2) as f64;
+                let probes = likeliest_probes(lo, hi, jobs, odds);
                 let choices: Vec<Vec<(usize, usize)>> =
                     probes.iter().map(|&p| with(&accepted, target, p)).collect();
                 let judged = self.build_and_judge(name, base, &choices, |c| plan.edit(c))?;
                 let mut answers: HashMap<usize, _> = probes.into_iter().zip(judged).collect();
-                // Walk the tree as the sequential search would.
-                for _ in 0..depth {
-                    if lo >= hi {
-                        break;
-                    }
+                // Walk the tree as the sequential search would, while the
+                // batch has its answers.
+                while lo < hi {
                     let mid = lo + (hi - lo) / 2;
                     let Some(j) = answers.remove(&mid) else { break };
+                    asked += 1;
                     if self.accept_first(name, vec![j])?.is_some() {
+                        shortened += 1;
                         hi = mid;
                         set(&mut accepted, target, mid);
                     } else {
                         lo = mid + 1;
                     }
                 }
+                self.stats.speculation_wasted += answers.values().filter(|j| j.ran).count() as u64;
             }
             progress.next += 1;
             if accepted.len() >= REBASE_EVERY {
@@ -130,22 +142,35 @@ fn set(accepted: &mut Vec<(usize, usize)>, target: usize, length: usize) {
     }
 }
 
-/// The probes of the binary search on `[lo, hi)` down to `depth` levels,
-/// in breadth-first order: exactly the probes a sequential search may ask.
-fn probe_tree(lo: usize, hi: usize, depth: usize) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut level = vec![(lo, hi)];
-    for _ in 0..depth {
-        let mut next = Vec::new();
-        for (lo, hi) in level {
-            if lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                out.push(mid);
-                next.push((lo, mid));
-                next.push((mid + 1, hi));
+/// The `count` probes of the binary search on `[lo, hi)` most likely to be
+/// asked, when each probe is accepted (the search goes left) with
+/// probability `odds`: a best-first walk of the search tree, ties in
+/// breadth-first order. The first is always the middle.
+fn likeliest_probes(lo: usize, hi: usize, count: usize, odds: f64) -> Vec<usize> {
+    let mut out = Vec::with_capacity(count);
+    // (probability of being asked, order of discovery, interval)
+    let mut frontier = vec![(1.0f64, 0usize, lo, hi)];
+    let mut discovered = 1;
+    while out.len() < count {
+        let Some(best) = (0..frontier.len()).reduce(|a, b| {
+            let (x, y) = (&frontier[a], &frontier[b]);
+            if y.0 > x.0 || (y.0 == x.0 && y.1 < x.1) {
+                b
+            } else {
+                a
             }
+        }) else {
+            break;
+        };
+        let (p, _, lo, hi) = frontier.swap_remove(best);
+        if lo >= hi {
+            continue;
         }
-        level = next;
+        let mid = lo + (hi - lo) / 2;
+        out.push(mid);
+        frontier.push((p * odds, discovered, lo, mid));
+        frontier.push((p * (1.0 - odds), discovered + 1, mid + 1, hi));
+        discovered += 2;
     }
     out
 }
@@ -155,11 +180,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn probe_trees_are_the_sequential_probes() {
-        assert_eq!(probe_tree(0, 10, 1), [5]);
-        assert_eq!(probe_tree(0, 10, 2), [5, 2, 8]);
-        assert_eq!(probe_tree(0, 3, 3), [1, 0, 2]);
-        assert!(probe_tree(4, 4, 3).is_empty());
+    fn probes_are_the_likeliest_sequential_ones() {
+        // Even odds: the top levels of the tree, breadth first.
+        assert_eq!(likeliest_probes(0, 10, 1, 0.5), [5]);
+        assert_eq!(likeliest_probes(0, 10, 3, 0.5), [5, 2, 8]);
+        assert_eq!(likeliest_probes(0, 3, 3, 0.5), [1, 0, 2]);
+        // Two probes: the middle and the half the search likely goes to.
+        assert_eq!(likeliest_probes(0, 10, 2, 0.9), [5, 2]);
+        assert_eq!(likeliest_probes(0, 10, 2, 0.1), [5, 8]);
+        // Down the likely side before the unlikely one: 5, then 2 (0.9),
+        // 1 (0.81), 0 (0.729), before 8 (0.1).
+        assert_eq!(likeliest_probes(0, 10, 4, 0.9), [5, 2, 1, 0]);
+        // Never more probes than the interval has.
+        assert_eq!(likeliest_probes(0, 3, 8, 0.5), [1, 0, 2]);
+        assert!(likeliest_probes(4, 4, 3, 0.5).is_empty());
     }
 
     #[test]
