@@ -22,11 +22,16 @@
 //! targets it still has: building one costs what is left, not what was
 //! there.
 
-use crate::driver::{Judged, Reducer, Step};
+use crate::driver::{Reducer, Step};
+use crate::judge::Screened;
 use anyhow::Result;
 use std::collections::HashMap;
 use whittle_module::Module;
 use whittle_passes::SubsetPlan;
+
+/// Chunks in one batch at most, decided without the oracle or not: each
+/// holds a built candidate.
+const MAX_BATCH: usize = 64;
 
 /// Where a delta-debugging search over one pass level stands, carried
 /// across re-bases.
@@ -112,7 +117,6 @@ impl Reducer<'_> {
         if sweep.chunk == 0 {
             *sweep = Sweep::at(n, sweep);
         }
-        let jobs = self.opts.jobs.max(1);
         // What each chunk (by its targets in this plan) gave when judged,
         // on or off the sequential path.
         let mut seen: HashMap<(usize, usize), bool> = HashMap::new();
@@ -135,33 +139,10 @@ impl Reducer<'_> {
                     Step::Rebase
                 });
             };
-            // Up to `jobs` chunks along the predicted path, across chunk
-            // sizes while the prediction takes nothing out.
-            let mut batch: Vec<Chunk> = Vec::with_capacity(jobs);
-            let mut choices: Vec<Vec<usize>> = Vec::with_capacity(jobs);
-            let mut assumed = removed.clone();
-            let mut at = Some(first);
-            while let Some(c) = at {
-                if batch.len() == jobs {
-                    break;
-                }
-                choices.push(assumed.iter().copied().chain(c.start..c.end).collect());
-                let taken = seen
-                    .get(&(c.start, c.end))
-                    .copied()
-                    .unwrap_or_else(|| sweep.likely_taken());
-                batch.push(Chunk { taken, ..c });
-                if taken {
-                    assumed.extend(c.start..c.end);
-                    if assumed.len() * 2 >= n {
-                        // The search would re-base here.
-                        break;
-                    }
-                }
-                at = following(n, c.size, c.end, !assumed.is_empty());
-            }
-            let judged: Vec<Judged> =
-                self.build_and_judge(name, base, &choices, |chosen| plan.edit(chosen))?;
+            let (batch, screened) =
+                self.fill_batch(name, base, plan, sweep, &seen, &removed, first);
+            let names = vec![name; screened.len()];
+            let judged = self.run_screened(&names, screened)?;
             let mut judged = judged.into_iter().zip(batch);
             for (j, c) in judged.by_ref() {
                 if c.size != sweep.chunk {
@@ -187,9 +168,102 @@ impl Reducer<'_> {
             }
             // Off the path: their answers predict the same chunks.
             for (j, c) in judged {
-                self.stats.speculation_wasted += 1;
+                self.stats.speculation_wasted += u64::from(j.ran);
                 seen.insert((c.start, c.end), j.interesting);
             }
         }
+    }
+
+    /// The next batch: chunks along the path the sequential search is
+    /// predicted to take from `first`, across chunk sizes, until `jobs` of
+    /// them need the oracle. A candidate the screen decides without it (its
+    /// answer cached, invalid, not smaller) takes no slot, and its answer is
+    /// certain: the path goes on from it, built in as many rounds as that
+    /// takes (at most [`MAX_BATCH`] chunks, to bound memory).
+    #[allow(clippy::too_many_arguments)]
+    fn fill_batch(
+        &mut self,
+        name: &'static str,
+        base: &Module,
+        plan: &dyn SubsetPlan,
+        sweep: &Sweep,
+        seen: &HashMap<(usize, usize), bool>,
+        removed: &[usize],
+        first: Chunk,
+    ) -> (Vec<Chunk>, Vec<Screened>) {
+        let n = plan.len();
+        let jobs = self.opts.jobs.max(1);
+        let mut batch: Vec<Chunk> = Vec::new();
+        let mut screened: Vec<Screened> = Vec::new();
+        // Taken out along the path so far, and the path's next chunk.
+        let mut assumed = removed.to_vec();
+        let mut at = Some(first);
+        let mut runs = 0;
+        while runs < jobs && batch.len() < MAX_BATCH {
+            // One chunk per free slot, each built on the predictions before
+            // it.
+            let mut round: Vec<Chunk> = Vec::new();
+            let mut choices: Vec<Vec<usize>> = Vec::new();
+            let mut round_assumed = assumed.clone();
+            let mut round_at = at;
+            while let Some(c) = round_at {
+                if round.len() == jobs - runs {
+                    break;
+                }
+                choices.push(
+                    round_assumed
+                        .iter()
+                        .copied()
+                        .chain(c.start..c.end)
+                        .collect(),
+                );
+                let taken = seen
+                    .get(&(c.start, c.end))
+                    .copied()
+                    .unwrap_or_else(|| sweep.likely_taken());
+                round.push(Chunk { taken, ..c });
+                if taken {
+                    round_assumed.extend(c.start..c.end);
+                    if round_assumed.len() * 2 >= n {
+                        // The search would re-base here.
+                        break;
+                    }
+                }
+                round_at = following(n, c.size, c.end, !round_assumed.is_empty());
+            }
+            if round.is_empty() {
+                break;
+            }
+            let built = self.build(name, base, &choices, |chosen| plan.edit(chosen));
+            let names = vec![name; built.len()];
+            for (mut c, s) in round.into_iter().zip(self.screen(&names, built)) {
+                let mut off_path = false;
+                if s.needs_oracle {
+                    runs += 1;
+                } else if s.judged.interesting != c.taken {
+                    // Known, and not as predicted: what the round built
+                    // after it assumed otherwise.
+                    c.taken = s.judged.interesting;
+                    off_path = true;
+                }
+                if c.taken {
+                    assumed.extend(c.start..c.end);
+                }
+                let rebases = c.taken && assumed.len() * 2 >= n;
+                at = following(n, c.size, c.end, !assumed.is_empty());
+                batch.push(c);
+                screened.push(s);
+                if rebases {
+                    return (batch, screened);
+                }
+                if off_path || runs == jobs {
+                    break;
+                }
+            }
+            if at.is_none() {
+                break;
+            }
+        }
+        (batch, screened)
     }
 }

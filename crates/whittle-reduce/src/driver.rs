@@ -162,6 +162,8 @@ pub(crate) struct Judged {
     pub(crate) cost: usize,
     pub(crate) complexity: Option<usize>,
     pub(crate) interesting: bool,
+    /// The oracle ran it (not decided by the cache or the screen).
+    pub(crate) ran: bool,
 }
 
 /// How a search over one plan ended.

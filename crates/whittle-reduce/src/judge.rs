@@ -14,6 +14,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use whittle_module::{apply, validate, BodyValidator, Edit, Module, Validity};
 
+/// A built candidate after the checks that need no oracle.
+pub(crate) struct Screened {
+    pub(crate) judged: Judged,
+    /// The oracle must judge it; else `judged.interesting` is its answer.
+    pub(crate) needs_oracle: bool,
+}
+
+impl Screened {
+    fn decided(judged: Judged) -> Screened {
+        Screened {
+            judged,
+            needs_oracle: false,
+        }
+    }
+}
+
 impl Reducer<'_> {
     /// Build the candidates (in parallel) and judge them.
     pub(crate) fn build_and_judge<C: Sync>(
@@ -23,6 +39,19 @@ impl Reducer<'_> {
         choices: &[C],
         edit: impl Fn(&C) -> Result<Edit> + Sync,
     ) -> Result<Vec<Judged>> {
+        let built = self.build(name, base, choices, edit);
+        self.judge(name, built)
+    }
+
+    /// Build the candidates (in parallel), validated unless their cost
+    /// already refuses them.
+    pub(crate) fn build<C: Sync>(
+        &mut self,
+        name: &'static str,
+        base: &Module,
+        choices: &[C],
+        edit: impl Fn(&C) -> Result<Edit> + Sync,
+    ) -> Vec<Result<(Module, Option<Validity>)>> {
         let best_cost = self.best_cost;
         let start = Instant::now();
         let key = Gate::key(&base.bytes);
@@ -52,7 +81,7 @@ impl Reducer<'_> {
             Ok((m, validity))
         });
         self.pass_stats(name).build_time += start.elapsed();
-        self.judge(name, built)
+        built
     }
 
     /// Cost-check, gate and run (in parallel) built candidates, against the
@@ -72,12 +101,20 @@ impl Reducer<'_> {
         names: &[&'static str],
         built: Vec<Result<(Module, Option<Validity>)>>,
     ) -> Result<Vec<Judged>> {
+        let screened = self.screen(names, built);
+        self.run_screened(names, screened)
+    }
+
+    /// The checks that need no oracle: cost against the best, then the
+    /// gate (cached answer, invalid). A candidate they decide has its
+    /// answer in `interesting`; the others need the oracle.
+    pub(crate) fn screen(
+        &mut self,
+        names: &[&'static str],
+        built: Vec<Result<(Module, Option<Validity>)>>,
+    ) -> Vec<Screened> {
         let start = Instant::now();
-        let mut oracle_time = Duration::ZERO;
-        let mut judged = Vec::with_capacity(built.len());
-        let mut to_run: Vec<usize> = Vec::new();
-        let mut first_of_key: HashMap<(u64, usize), usize> = HashMap::new();
-        let mut duplicate_of: HashMap<usize, usize> = HashMap::new();
+        let mut screened = Vec::with_capacity(built.len());
         for (candidate, &name) in built.into_iter().zip(names) {
             self.pass_stats(name).candidates += 1;
             let mut j = Judged {
@@ -85,10 +122,11 @@ impl Reducer<'_> {
                 cost: 0,
                 complexity: None,
                 interesting: false,
+                ran: false,
             };
             let Ok((candidate, validity)) = candidate else {
                 self.stats.unrepairable_skipped += 1;
-                judged.push(j);
+                screened.push(Screened::decided(j));
                 continue;
             };
             j.cost = cost(&candidate);
@@ -99,38 +137,69 @@ impl Reducer<'_> {
                 let c = self.complexities.complexity(&candidate);
                 if c >= best {
                     self.stats.not_smaller_skipped += 1;
-                    judged.push(j);
+                    screened.push(Screened::decided(j));
                     continue;
                 }
                 j.complexity = Some(c);
             } else if j.cost > self.best_cost {
                 self.stats.not_smaller_skipped += 1;
-                judged.push(j);
+                screened.push(Screened::decided(j));
                 continue;
             }
-            match self.gate.decide_validated(&candidate.bytes, validity) {
+            let needs_oracle = match self.gate.decide_validated(&candidate.bytes, validity) {
                 GateDecision::Cached(answer) => {
                     self.stats.cache_hits += 1;
                     j.interesting = answer;
+                    false
                 }
-                GateDecision::Invalid => self.stats.invalid_skipped += 1,
-                GateDecision::Run => {
-                    let key = Gate::key(&candidate.bytes);
-                    match first_of_key.get(&key) {
-                        Some(&first) => {
-                            self.stats.cache_hits += 1;
-                            duplicate_of.insert(judged.len(), first);
-                        }
-                        None => {
-                            first_of_key.insert(key, judged.len());
-                            to_run.push(judged.len());
-                        }
-                    }
+                GateDecision::Invalid => {
+                    self.stats.invalid_skipped += 1;
+                    false
+                }
+                GateDecision::Run => true,
+            };
+            j.module = Some(candidate);
+            screened.push(Screened {
+                judged: j,
+                needs_oracle,
+            });
+        }
+        if let Some(&pass) = names.first() {
+            // Gating counts as the first pass's own work.
+            self.pass_stats(pass).build_time += start.elapsed();
+        }
+        screened
+    }
+
+    /// Run the screened candidates that need the oracle (in parallel; one
+    /// run for candidates with the same bytes) and record the answers.
+    pub(crate) fn run_screened(
+        &mut self,
+        names: &[&'static str],
+        screened: Vec<Screened>,
+    ) -> Result<Vec<Judged>> {
+        let start = Instant::now();
+        let mut oracle_time = Duration::ZERO;
+        let mut to_run: Vec<usize> = Vec::new();
+        let mut first_of_key: HashMap<(u64, usize), usize> = HashMap::new();
+        let mut duplicate_of: HashMap<usize, usize> = HashMap::new();
+        for (i, s) in screened.iter().enumerate() {
+            if !s.needs_oracle {
+                continue;
+            }
+            let key = Gate::key(&s.judged.module.as_ref().expect("screened").bytes);
+            match first_of_key.get(&key) {
+                Some(&first) => {
+                    self.stats.cache_hits += 1;
+                    duplicate_of.insert(i, first);
+                }
+                None => {
+                    first_of_key.insert(key, i);
+                    to_run.push(i);
                 }
             }
-            j.module = Some(candidate);
-            judged.push(j);
         }
+        let mut judged: Vec<Judged> = screened.into_iter().map(|s| s.judged).collect();
         if !to_run.is_empty() {
             let oracle_start = Instant::now();
             let inputs: Vec<&[u8]> = to_run
@@ -165,13 +234,14 @@ impl Reducer<'_> {
                     interesting: answer,
                 })?;
                 judged[i].interesting = answer;
+                judged[i].ran = true;
             }
             for (dup, first) in duplicate_of {
                 judged[dup].interesting = judged[first].interesting;
             }
         }
         if let Some(&pass) = names.first() {
-            // Gating and bookkeeping count as the first pass's own work.
+            // Bookkeeping counts as the first pass's own work.
             self.pass_stats(pass).build_time += start.elapsed().saturating_sub(oracle_time);
             (self.on_event)(Event::Tick {
                 pass,
