@@ -9,7 +9,7 @@
 use crate::gate::Gate;
 use std::collections::HashMap;
 use wasmparser::FunctionBody;
-use whittle_module::{frames, has_offset, is_nonzero_const, Module};
+use whittle_module::{has_offset, is_nonzero_const, Module};
 
 /// Extra weight of one function-type parameter or result.
 const SIGNATURE_ENTRY_WEIGHT: usize = 4;
@@ -87,11 +87,15 @@ fn body_complexity(body: &FunctionBody<'_>) -> usize {
             count = count.saturating_add(n as usize);
         }
     }
-    let Ok(walk) = frames(body) else {
+    // The operators alone: nesting does not matter here, and the frame
+    // walk (`whittle_module::frames`) costs twice the plain decoding on a
+    // 5.7 MB body (100 ms against 50 ms).
+    let Ok(mut ops) = body.get_operators_reader() else {
         return count;
     };
-    for step in walk.map_while(Result::ok) {
-        count += usize::from(is_nonzero_const(&step.op)) + usize::from(has_offset(&step.op));
+    while !ops.eof() {
+        let Ok(op) = ops.read() else { break };
+        count += usize::from(is_nonzero_const(&op)) + usize::from(has_offset(&op));
     }
     count
 }
