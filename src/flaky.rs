@@ -21,13 +21,21 @@ use whittle_oracle::Judge;
 use whittle_oracle::Outcome;
 
 /// Run the original `runs - 1` more times (the first run established the
-/// criterion). `Some(message)` when an answer differs: the oracle is flaky.
-pub fn check_original(judge: &Judge, original: &[u8], runs: u32) -> Result<Option<String>> {
-    let mut answers: Vec<(bool, Outcome)> = Vec::new();
-    for _ in 1..runs {
-        let (holds, eval) = judge.holds_eval(original)?;
-        answers.push((holds, eval.outcome));
-    }
+/// criterion), up to `jobs` at once: on a 20 MB module a run takes seconds,
+/// and the re-runs are independent. `Some(message)` when an answer differs:
+/// the oracle is flaky.
+pub fn check_original(
+    judge: &Judge,
+    original: &[u8],
+    runs: u32,
+    jobs: usize,
+) -> Result<Option<String>> {
+    let reruns: Vec<u32> = (1..runs).collect();
+    let answers: Vec<(bool, Outcome)> =
+        whittle_reduce::parallel_map(jobs, &reruns, |_| judge.holds_eval(original))
+            .into_iter()
+            .map(|answer| answer.map(|(holds, eval)| (holds, eval.outcome)))
+            .collect::<Result<_>>()?;
     let yes = 1 + answers.iter().filter(|(holds, _)| *holds).count();
     if yes == runs as usize {
         return Ok(None);

@@ -221,7 +221,8 @@ impl Reduction {
         }
         if resume.is_none() {
             let t = Instant::now();
-            let flaky = flaky::check_original(&judge, &start_module.bytes, self.original_runs)?;
+            let flaky =
+                flaky::check_original(&judge, &start_module.bytes, self.original_runs, jobs)?;
             checks_outside += t.elapsed();
             if let Some(why) = flaky {
                 return Ok(ReductionEnd::FlakyOriginal { why });

@@ -25,9 +25,11 @@ fn an_original_whose_runs_disagree_stops_the_run_with_exit_3() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
-    // Yes on odd calls: the original's second run says no.
+    // Yes on odd calls: the original's second run says no. One job: the
+    // re-runs of the original go in parallel otherwise, and the script's
+    // count is not safe for that.
     counting_script(dir, "odd.sh", "[ $((n % 2)) -eq 1 ]\n");
-    let out = reduce_bug(dir, &["--predicate", "./odd.sh"]).exits(3);
+    let out = reduce_bug(dir, &["-j", "1", "--predicate", "./odd.sh"]).exits(3);
     assert_eq!(
         text(&out.stderr),
         "whittle: error: bug.wat: the oracle is flaky: the original met exit code 0 in 2 of 3 runs (run 2: `exit code 1`); fix the oracle, or reduce anyway with --original-runs 1 and --confirm N\n"
@@ -41,7 +43,11 @@ fn an_original_whose_runs_disagree_stops_the_run_with_exit_3() {
 
     // More runs are asked for: the same answer after five.
     std::fs::remove_file(dir.join("count")).unwrap();
-    let out = reduce_bug(dir, &["--original-runs", "5", "--predicate", "./odd.sh"]).exits(3);
+    let out = reduce_bug(
+        dir,
+        &["-j", "1", "--original-runs", "5", "--predicate", "./odd.sh"],
+    )
+    .exits(3);
     assert!(
         text(&out.stderr).contains(
             "met exit code 0 in 3 of 5 runs (run 2: `exit code 1`, run 4: `exit code 1`)"
@@ -50,6 +56,20 @@ fn an_original_whose_runs_disagree_stops_the_run_with_exit_3() {
         text(&out.stderr)
     );
     assert_eq!(std::fs::read_to_string(dir.join("count")).unwrap(), "5\n");
+}
+
+#[test]
+fn the_original_is_run_again_in_parallel_and_still_caught_flaky() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
+    // Yes only the first time (`mkdir` is atomic: safe for runs at once).
+    write_script(dir, "once.sh", "mkdir first 2>/dev/null\n");
+    let out = reduce_bug(dir, &["-j", "2", "--predicate", "./once.sh"]).exits(3);
+    assert_eq!(
+        text(&out.stderr),
+        "whittle: error: bug.wat: the oracle is flaky: the original met exit code 0 in 1 of 3 runs (run 2: `exit code 1`, run 3: `exit code 1`); fix the oracle, or reduce anyway with --original-runs 1 and --confirm N\n"
+    );
 }
 
 /// The honest answer: the candidate still fails to compile without SIMD.
