@@ -10,7 +10,9 @@
 //! one is built on) and judges them together. Nothing is accepted here:
 //! the answers go to the cache, and the passes, run in order as ever, find
 //! them there. The decisions, and the result, do not depend on `jobs`; a
-//! wrong prediction costs only the candidates judged after it.
+//! wrong prediction costs only the candidates judged after it. A candidate
+//! decided without the oracle (its answer cached, invalid, not smaller)
+//! takes no job: the path goes on until `jobs` candidates need the oracle.
 
 use crate::driver::Reducer;
 use anyhow::Result;
@@ -29,10 +31,12 @@ impl Reducer<'_> {
         }
         let start = Instant::now();
         let mut module = Arc::clone(&self.best);
-        let mut built = Vec::new();
+        let mut screened = Vec::new();
         let mut names = Vec::new();
-        for (k, info) in self.opts.passes[from..].iter().enumerate() {
-            if built.len() == jobs {
+        let mut runs = 0;
+        let passes = self.opts.passes[from..].to_vec();
+        for (k, info) in passes.iter().enumerate() {
+            if runs == jobs {
                 break;
             }
             let base = Arc::clone(&module);
@@ -55,23 +59,35 @@ impl Reducer<'_> {
                 .edit(&all)
                 .and_then(|edit| apply(&base, &edit))
                 .and_then(Module::parse);
-            let Ok(candidate) = candidate else { break };
             let stats = self.stats.per_pass.get(info.name);
             let likely_taken = stats.is_some_and(|s| s.accepted * 2 > s.oracle_calls)
                 || (self.round == 1 && stats.is_none_or(|s| s.oracle_calls == 0));
-            let next = likely_taken.then(|| candidate.clone());
-            built.push(Ok((candidate, None)));
-            names.push(info.name);
-            if let Some(next) = next {
-                module = Arc::new(next);
+            // Screened at once: a candidate decided without the oracle
+            // (cached, invalid, not smaller, unrepairable) takes no job, and
+            // its answer, not a prediction, is the path.
+            let s = self
+                .screen(&[info.name], vec![candidate.map(|m| (m, None))])
+                .pop()
+                .expect("one screened");
+            let taken = if s.needs_oracle {
+                runs += 1;
+                likely_taken
+            } else {
+                s.judged.interesting
+            };
+            if let (true, Some(next)) = (taken, &s.judged.module) {
+                module = Arc::new(next.clone());
             }
+            screened.push(s);
+            names.push(info.name);
         }
         // Counted as the work of the pass about to run.
         self.pass_stats(self.opts.passes[from].name).build_time += start.elapsed();
-        if built.len() < 2 {
+        if runs < 2 {
+            // Nothing to run alongside: the passes ask for themselves.
             return Ok(());
         }
-        self.judge_for(&names, built)?;
+        self.run_screened(&names, screened)?;
         Ok(())
     }
 }
