@@ -39,7 +39,7 @@ pub use rewrite::apply;
 pub use stack::{all_stack_heights, repair, stack_heights, stack_snapshots, StackSnapshot};
 pub use statements::{statements, Statement};
 pub use type_families::TypeFamilies;
-pub use uses::{addressed_memories_and_tables, used_types};
+pub use uses::{addressed_64bit_memories_and_tables, used_types};
 pub use validate::{validate, BodyValidator, Validity};
 pub use wat::to_wat;
 

@@ -49,11 +49,20 @@ fn recorded(m: &Module) -> Result<Recorder> {
     Ok(r)
 }
 
-/// Memories and tables (absolute indices) that an instruction or an active
-/// segment addresses.
-pub fn addressed_memories_and_tables(m: &Module) -> Result<(BTreeSet<u32>, BTreeSet<u32>)> {
+/// The 64-bit memories and tables (absolute indices) that an instruction or
+/// an active segment addresses: only those matter (to make one 32-bit), and
+/// with none in the module no body is decoded (70 ms on a 5.7 MB function).
+pub fn addressed_64bit_memories_and_tables(m: &Module) -> Result<(BTreeSet<u32>, BTreeSet<u32>)> {
+    let memory64 = |i: &u32| m.memory_types.get(*i as usize).is_some_and(|t| t.memory64);
+    let table64 = |i: &u32| m.table_types.get(*i as usize).is_some_and(|t| t.table64);
+    if !(m.memory_types.iter().any(|t| t.memory64) || m.table_types.iter().any(|t| t.table64)) {
+        return Ok(Default::default());
+    }
     let r = recorded(m)?;
-    Ok((r.memories, r.tables))
+    Ok((
+        r.memories.into_iter().filter(memory64).collect(),
+        r.tables.into_iter().filter(table64).collect(),
+    ))
 }
 
 /// Type indices referenced from outside their own recursion group.

@@ -6,7 +6,7 @@
 
 use crate::contract::SubsetPass;
 use anyhow::Result;
-use whittle_module::{addressed_memories_and_tables, Edit, Module};
+use whittle_module::{addressed_64bit_memories_and_tables, Edit, Module};
 
 pub struct SimplifyLimits;
 
@@ -23,7 +23,7 @@ impl SubsetPass for SimplifyLimits {
     type Target = Change;
 
     fn targets(&self, m: &Module) -> Vec<Change> {
-        let Ok((memories, tables)) = addressed_memories_and_tables(m) else {
+        let Ok((memories, tables)) = addressed_64bit_memories_and_tables(m) else {
             return Vec::new();
         };
         let mut all = Vec::new();
