@@ -2,8 +2,8 @@
 //!
 //! A predicate that answers at random makes the driver accept candidates
 //! that do not fail, and the result is then garbage that looks fine. Two
-//! guards, both in the reduction (`src/reduction.rs`; the driver sees a plain
-//! yes or no):
+//! guards, both in the reduction (`src/reduction/preflight.rs` and
+//! `search.rs`; the driver sees a plain yes or no):
 //!
 //! * the original is run several times at the start (`--original-runs`,
 //!   3 by default: cheap next to a reduction); if the answers differ, the

@@ -1,0 +1,157 @@
+//! Where the search starts. A fresh run establishes what the original does
+//! (the criterion candidates must meet, its outcome and measure); a resumed
+//! one reads that back from the checkpoint, with the checkpoint's base
+//! module. Sizing and validating a big original take a while, so they run
+//! on a thread of their own meanwhile. The judge of the candidates, and
+//! how long one check may take, follow from what was established.
+
+use super::clock::OracleClock;
+use super::request::Reduction;
+use super::setup::Setup;
+use crate::checkpoint::Checkpoint;
+use crate::input::shown;
+use crate::report::Metrics;
+use anyhow::{Context, Result};
+use std::time::Duration;
+use whittle_module::{Module, Validity};
+use whittle_oracle::{candidate_timeout, Criterion, Established, Judge};
+use whittle_reduce::Position;
+
+/// What the run keeps from the start to the report.
+pub(super) struct Start {
+    pub checkpoint: Checkpoint,
+    pub established: Established,
+    /// The original's sizes.
+    pub before: Metrics,
+    pub judge: Judge,
+    /// How long one candidate's check may run.
+    pub timeout: Duration,
+}
+
+/// What the search begins from (handed to the reducer).
+pub(super) struct Origin {
+    /// The original, or the checkpoint's base.
+    pub module: Module,
+    /// Where a resumed search goes on (`None`: a fresh run).
+    pub resume: Option<Position>,
+    /// Whether the original validates: candidates are held to its rule,
+    /// on resume too.
+    pub original_validity: Validity,
+}
+
+/// A resumed run's base module, and where its search goes on.
+type Resumed = (Module, Position);
+
+impl Reduction {
+    /// Establish the original (or resume), build the judge and say what
+    /// is preserved.
+    pub(super) fn establish(
+        &self,
+        setup: &Setup,
+        original: Module,
+        clock: &mut OracleClock,
+    ) -> Result<(Start, Origin)> {
+        let ((before, original_validity), found) = std::thread::scope(|scope| {
+            let sizing = scope.spawn(|| {
+                (
+                    Metrics::of(&original),
+                    whittle_module::validate(&original.bytes),
+                )
+            });
+            let found = self.resume_or_establish(setup, &original, clock);
+            (sizing.join().expect("sizing thread"), found)
+        });
+        let (checkpoint, established, resumed) = found?;
+        let (module, resume) = match resumed {
+            Some((base, position)) => (base, Some(position)),
+            None => (original, None),
+        };
+        let criterion = established.criterion.clone();
+        let mut timeout = self
+            .oracle
+            .timeout
+            .unwrap_or_else(|| candidate_timeout(established.wall()));
+        if let Criterion::CompileTimeAbove { seconds } = criterion {
+            // A check must be allowed to run past the bound it is judged on.
+            timeout = timeout.max(Duration::from_secs_f64(seconds * 3.0 + 2.0));
+        }
+        let judge = self.oracle.judge(criterion, timeout, setup.jobs)?;
+        self.say(format_args!(
+            "whittle: {} ({} bytes): {}",
+            shown(&self.input),
+            before.bytes,
+            established.outcome.summary()
+        ));
+        self.say(format_args!(
+            "whittle: preserving {} [{}; candidate timeout {:.1} s; {} jobs]",
+            judge.criterion.describe(),
+            self.oracle.oracle_name(),
+            timeout.as_secs_f64(),
+            setup.jobs
+        ));
+        if let Validity::Invalid(why) = &original_validity {
+            self.say(format_args!(
+                "whittle: note: {} does not validate ({why}); candidates invalid in the same way are still tried",
+                shown(&self.input)
+            ));
+        }
+        let start = Start {
+            checkpoint,
+            established,
+            before,
+            judge,
+            timeout,
+        };
+        let origin = Origin {
+            module,
+            resume,
+            original_validity,
+        };
+        Ok((start, origin))
+    }
+
+    /// The checkpoint and what the original established: read back when
+    /// resuming (with the checkpoint's base module and position), measured
+    /// otherwise.
+    fn resume_or_establish(
+        &self,
+        setup: &Setup,
+        original: &Module,
+        clock: &mut OracleClock,
+    ) -> Result<(Checkpoint, Established, Option<Resumed>)> {
+        let found = if self.resume {
+            let found = Checkpoint::open(&setup.output)?;
+            if found.is_none() {
+                self.say(format_args!(
+                    "whittle: note: no checkpoint to resume in {}: starting afresh",
+                    Checkpoint::dir_for(&setup.output).display()
+                ));
+            }
+            found
+        } else {
+            None
+        };
+        if let Some((checkpoint, state, base)) = found {
+            Checkpoint::check_same_run(&state, setup.input_key, &setup.arguments)?;
+            let base = Module::parse(base).context("checkpoint base module")?;
+            self.say(format_args!(
+                "whittle: resuming at round {}, pass {} of {} ({} answers known)",
+                state.position.round,
+                state.position.pass_index + 1,
+                setup.passes.len(),
+                state.position.answers.len()
+            ));
+            let established = Established {
+                criterion: state.criterion,
+                measured: state.original_measured,
+                outcome: state.original_outcome,
+            };
+            Ok((checkpoint, established, Some((base, state.position))))
+        } else {
+            let established = clock
+                .time(|| self.oracle.establish(&original.bytes, &shown(&self.input)))
+                .with_context(|| shown(&self.input))?;
+            Ok((Checkpoint::create(&setup.output), established, None))
+        }
+    }
+}
