@@ -19,6 +19,7 @@ use crate::input::read_module;
 use crate::oracle_opts::OracleOpts;
 use crate::output::write_atomically;
 use crate::reduction::{Reduction, ReductionEnd};
+use crate::report::Report;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -393,10 +394,10 @@ pub fn build_index(out: &Path) -> Result<Index> {
         let report_path = crate::output::sibling(&reduced, "report.json");
         let report = std::fs::read(&report_path).unwrap_or_default();
         write_atomically(&dir.join("report.json"), &report)?;
-        let report: serde_json::Value = serde_json::from_slice(&report).unwrap_or_default();
-        let reproduce = report["reproduce"]
-            .as_str()
-            .unwrap_or("")
+        // Written by this run or an earlier one, on this machine or another
+        // shard's: read back typed.
+        let reproduce = serde_json::from_slice::<Report>(&report)
+            .map_or(String::new(), |report| report.reproduce)
             .replace(&reduced.display().to_string(), "repro.wasm");
         write_atomically(
             &dir.join("reproduce.sh"),

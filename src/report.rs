@@ -1,14 +1,15 @@
 //! The report written next to the reduced module: `.report.json` for tools,
-//! `.report.md` to paste into a bug.
+//! `.report.md` to paste into a bug. `whittle corpus` reads it back, typed,
+//! from the runs of earlier shards.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use whittle_module::Module;
 use whittle_oracle::{Outcome, Signature};
 use whittle_reduce::{PassStats, Stats};
 
 /// Sizes of one module.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Metrics {
     pub bytes: usize,
     pub code_section_bytes: usize,
@@ -27,12 +28,12 @@ impl Metrics {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Report {
-    pub whittle_version: &'static str,
+    pub whittle_version: String,
     /// The Wasmtime the built-in oracle embeds, and whether its debug
     /// assertions are compiled in.
-    pub wasmtime_version: &'static str,
+    pub wasmtime_version: String,
     pub wasmtime_debug_assertions: bool,
     /// `wasmtime --version` of each `--wasmtime PATH` build.
     pub wasmtime_cli_versions: Vec<String>,
@@ -93,6 +94,8 @@ pub struct Report {
     /// The time budget ran out (or Ctrl-C) before a fixpoint was reached.
     pub stopped_early: bool,
     pub passes: Vec<String>,
+    /// Written, not read back: a report read from a file has none.
+    #[serde(skip_deserializing)]
     pub per_pass: BTreeMap<String, PassStats>,
 }
 

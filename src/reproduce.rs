@@ -20,14 +20,14 @@
 //! `/usr/bin/time wasmtime ...` command comes along for comparison.
 
 use crate::oracle_opts::OracleOpts;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use whittle_module::Module;
 use whittle_oracle::{shell_quote, Criterion, Outcome, Phase, Stubs};
 
 /// What the commands show when the failure is there (machine-readable: a
 /// test runs every corpus case's commands and checks this).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "shows", rename_all = "kebab-case")]
 pub enum Expect {
     /// The command exits non-zero with this text on stderr.

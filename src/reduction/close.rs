@@ -46,8 +46,8 @@ impl Reduction {
         };
         let reproduction = reduced.reproduction();
         let mut report = Report {
-            whittle_version: env!("CARGO_PKG_VERSION"),
-            wasmtime_version: crate::WASMTIME_VERSION,
+            whittle_version: env!("CARGO_PKG_VERSION").to_string(),
+            wasmtime_version: crate::WASMTIME_VERSION.to_string(),
             wasmtime_debug_assertions: crate::version::WASMTIME_DEBUG_ASSERTIONS,
             wasmtime_cli_versions: self
                 .oracle
