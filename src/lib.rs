@@ -41,6 +41,7 @@ pub mod same_file;
 pub mod units;
 pub mod version;
 pub mod wast;
+pub mod wast_text;
 
 /// The version of the `wasmtime` crate the built-in oracle compiles with.
 pub const WASMTIME_VERSION: &str = version::WASMTIME;
