@@ -16,6 +16,7 @@ pub mod checkpoint;
 pub mod child;
 pub mod convert;
 pub mod corpus;
+pub mod corpus_index;
 pub mod culprit;
 pub mod deadline_read;
 pub mod exit_code;

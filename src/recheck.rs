@@ -3,7 +3,7 @@
 //! flags — and say which still fail the same way, which now pass and which
 //! fail differently. Regression-corpus upkeep.
 
-use crate::corpus::Index;
+use crate::corpus_index::Index;
 use crate::exit_code::ExitCode;
 use crate::oracle_opts::OracleOpts;
 use crate::output::write_atomically;
