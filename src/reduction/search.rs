@@ -10,7 +10,7 @@ use super::request::Reduction;
 use super::setup::Setup;
 use super::start::{Origin, Start};
 use crate::best_writer::BestWriter;
-use crate::checkpoint;
+use crate::checkpoint::{self, Checkpoint};
 use crate::final_check::RecentBests;
 use crate::flaky::Confirmer;
 use crate::progress::{CandidateLog, Progress};
@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use whittle_module::Module;
+use whittle_oracle::{Established, Judge};
 use whittle_reduce::{Event, Opening, Reducer, ReducerOptions, Stats};
 
 /// What the search leaves.
@@ -61,91 +62,31 @@ impl Reduction {
             timeout,
         } = start;
         let confirmer = Confirmer::new(self.confirm, checkpoint.rejected_on_confirmation());
-        let mut progress = Progress::new(self.quiet, self.verbose, before.bytes, setup.started);
         // The pass running now, for `-v` lines (candidates are judged on
         // worker threads; the pass comes from the driver's events).
         // Before the first pass (the culprit stage) it has no name: `-`.
         let current_pass = Mutex::new("-".to_string());
-        let candidate_log = CandidateLog {
-            level: self.verbose,
-            started: setup.started,
-        };
-        let mut written = false;
         let best_writer = BestWriter::start(setup.output.clone());
-        let mut recent_bests = RecentBests::default();
-        let mut state = checkpoint::State {
-            whittle_version: env!("CARGO_PKG_VERSION").to_string(),
-            input_key: setup.input_key,
-            arguments: setup.arguments.clone(),
-            criterion: established.criterion.clone(),
-            original_outcome: established.outcome.clone(),
-            original_wall_seconds: established.wall().as_secs_f64(),
-            original_measured: established.measured.clone(),
-            position: whittle_reduce::Position {
-                round: 1,
-                pass_index: 0,
-                round_start: (0, None),
-                answers: Vec::new(),
+        let mut events = Events {
+            checkpoint,
+            state: first_state(setup, established),
+            best_writer: &best_writer,
+            confirmer: &confirmer,
+            current_pass: &current_pass,
+            progress: Progress::new(self.quiet, self.verbose, before.bytes, setup.started),
+            existing,
+            written: false,
+            recent_bests: RecentBests::default(),
+            trace_dir: std::env::var_os("WHITTLE_TRACE_BESTS").map(PathBuf::from),
+        };
+        let candidates = Candidates {
+            judge,
+            confirmer: &confirmer,
+            current_pass: &current_pass,
+            log: CandidateLog {
+                level: self.verbose,
+                started: setup.started,
             },
-        };
-        let trace_dir = std::env::var_os("WHITTLE_TRACE_BESTS").map(PathBuf::from);
-        let mut on_event = |event: Event<'_>| -> Result<()> {
-            match event {
-                Event::PassStart {
-                    pass,
-                    base,
-                    position,
-                } => {
-                    *current_pass.lock().unwrap_or_else(|e| e.into_inner()) = pass.to_string();
-                    state.position = position.clone();
-                    // The best on disk before the checkpoint names a base
-                    // that may be newer (and a failed write shows here, in
-                    // order).
-                    best_writer.flush()?;
-                    checkpoint.pass_start(&state, &base.bytes)?;
-                }
-                Event::Answer { key, interesting } => {
-                    checkpoint.answer(key, interesting, confirmer.take_rejected(key))?
-                }
-                Event::NewBest {
-                    module,
-                    pass,
-                    stats,
-                } => {
-                    if let Some(dir) = &trace_dir {
-                        // Debugging aid: every intermediate best, numbered.
-                        let n = std::fs::read_dir(dir).map_or(0, |d| d.count());
-                        std::fs::write(dir.join(format!("{n:04}-{pass}.wasm")), &module.bytes)?;
-                    }
-                    if existing.is_none_or(|size| module.bytes.len() < size) {
-                        best_writer.write(&module.bytes)?;
-                        written = true;
-                        recent_bests.push(&module.bytes);
-                    }
-                    progress.new_best(module.bytes.len(), pass, stats);
-                }
-                Event::Tick { pass, stats } => progress.tick(pass, stats),
-            }
-            Ok(())
-        };
-        let interesting = |bytes: &[u8]| -> Result<bool> {
-            let judged = if self.verbose > 0 {
-                let t = Instant::now();
-                let judged = judge.interesting_eval(bytes);
-                let pass = current_pass.lock().unwrap_or_else(|e| e.into_inner());
-                candidate_log.log(&pass, bytes.len(), t.elapsed(), &judged);
-                judged.map(|(answer, _)| answer)
-            } else {
-                judge.interesting(bytes)
-            };
-            let judged = judged
-                .and_then(|first| confirmer.confirm(bytes, first, || judge.interesting(bytes)));
-            match judged {
-                Ok(answer) => Ok(answer),
-                // A run cut short by Ctrl-C: the driver discards it.
-                Err(_) if whittle_oracle::cancelled() => Ok(false),
-                Err(e) => Err(e),
-            }
         };
         let openings = match origin.resume {
             None => self.openings(&origin.module, established, *timeout, clock),
@@ -156,6 +97,8 @@ impl Reduction {
         // watch starts with the reduction proper.
         let deadline = self.time_budget.map(|b| setup.started + b);
         let budget_watch = deadline.map(crate::interrupt::BudgetWatch::start);
+        let interesting = |bytes: &[u8]| candidates.interesting(bytes);
+        let mut on_event = |event: Event<'_>| events.on(event);
         let mut reducer = Reducer::new(
             origin.module,
             ReducerOptions {
@@ -182,7 +125,7 @@ impl Reduction {
             Ok(best) => best,
             Err(e) => {
                 drop(reducer);
-                progress.finish();
+                events.progress.finish();
                 return Err(result_files::explain_full_disk(
                     e,
                     &setup.output,
@@ -194,14 +137,14 @@ impl Reduction {
         let stopped_early = reducer.out_of_time;
         drop(reducer);
         drop(budget_watch);
-        progress.finish();
+        events.progress.finish();
         Ok(Found {
             best,
             stats,
             stopped_early,
             interrupted: crate::interrupt::requested(),
-            written,
-            recent_bests,
+            written: events.written,
+            recent_bests: events.recent_bests,
             confirmation_runs: confirmer.extra_runs.load(Ordering::Relaxed),
             confirmation_rejected: confirmer.rejected.load(Ordering::Relaxed),
         })
@@ -213,7 +156,7 @@ impl Reduction {
     fn openings(
         &self,
         module: &Module,
-        established: &whittle_oracle::Established,
+        established: &Established,
         timeout: std::time::Duration,
         clock: &mut OracleClock,
     ) -> Vec<Opening> {
@@ -234,5 +177,122 @@ impl Reduction {
             .and_then(|f| Opening::keep_only(module, f));
         openings.extend(culprit.or(hint.remove));
         openings
+    }
+}
+
+/// What the checkpoint records of this run, at the first pass of the
+/// first round.
+fn first_state(setup: &Setup, established: &Established) -> checkpoint::State {
+    checkpoint::State {
+        whittle_version: env!("CARGO_PKG_VERSION").to_string(),
+        input_key: setup.input_key,
+        arguments: setup.arguments.clone(),
+        criterion: established.criterion.clone(),
+        original_outcome: established.outcome.clone(),
+        original_wall_seconds: established.wall().as_secs_f64(),
+        original_measured: established.measured.clone(),
+        position: whittle_reduce::Position {
+            round: 1,
+            pass_index: 0,
+            round_start: (0, None),
+            answers: Vec::new(),
+        },
+    }
+}
+
+/// What the search does with the driver's events: the checkpoint at every
+/// pass and answer, every new best to disk (unless an existing repro is
+/// not larger), the progress lines.
+struct Events<'a> {
+    checkpoint: &'a mut Checkpoint,
+    /// What the checkpoint records at each pass's start.
+    state: checkpoint::State,
+    best_writer: &'a BestWriter,
+    confirmer: &'a Confirmer,
+    current_pass: &'a Mutex<String>,
+    progress: Progress,
+    /// The size of an output that already fails the same way.
+    existing: Option<usize>,
+    /// A best was written to the output.
+    written: bool,
+    recent_bests: RecentBests,
+    /// `WHITTLE_TRACE_BESTS`: a folder for every intermediate best.
+    trace_dir: Option<PathBuf>,
+}
+
+impl Events<'_> {
+    fn on(&mut self, event: Event<'_>) -> Result<()> {
+        match event {
+            Event::PassStart {
+                pass,
+                base,
+                position,
+            } => {
+                *self.current_pass.lock().unwrap_or_else(|e| e.into_inner()) = pass.to_string();
+                self.state.position = position.clone();
+                // The best on disk before the checkpoint names a base that
+                // may be newer (and a failed write shows here, in order).
+                self.best_writer.flush()?;
+                self.checkpoint.pass_start(&self.state, &base.bytes)?;
+            }
+            Event::Answer { key, interesting } => {
+                let rejected = self.confirmer.take_rejected(key);
+                self.checkpoint.answer(key, interesting, rejected)?
+            }
+            Event::NewBest {
+                module,
+                pass,
+                stats,
+            } => {
+                if let Some(dir) = &self.trace_dir {
+                    // Debugging aid: every intermediate best, numbered.
+                    let n = std::fs::read_dir(dir).map_or(0, |d| d.count());
+                    std::fs::write(dir.join(format!("{n:04}-{pass}.wasm")), &module.bytes)?;
+                }
+                if self.existing.is_none_or(|size| module.bytes.len() < size) {
+                    self.best_writer.write(&module.bytes)?;
+                    self.written = true;
+                    self.recent_bests.push(&module.bytes);
+                }
+                self.progress.new_best(module.bytes.len(), pass, stats);
+            }
+            Event::Tick { pass, stats } => self.progress.tick(pass, stats),
+        }
+        Ok(())
+    }
+}
+
+/// How the search judges a candidate (on the worker threads): the judge,
+/// a `-v` line each, `--confirm`, and a check Ctrl-C cut short taken as a
+/// no.
+struct Candidates<'a> {
+    judge: &'a Judge,
+    confirmer: &'a Confirmer,
+    current_pass: &'a Mutex<String>,
+    log: CandidateLog,
+}
+
+impl Candidates<'_> {
+    fn interesting(&self, bytes: &[u8]) -> Result<bool> {
+        let judge = self.judge;
+        let judged = if self.log.level > 0 {
+            let t = Instant::now();
+            let judged = judge.interesting_eval(bytes);
+            let pass = self.current_pass.lock().unwrap_or_else(|e| e.into_inner());
+            self.log.log(&pass, bytes.len(), t.elapsed(), &judged);
+            judged.map(|(answer, _)| answer)
+        } else {
+            judge.interesting(bytes)
+        };
+        let judged = judged.and_then(|first| {
+            self.confirmer
+                .confirm(bytes, first, || judge.interesting(bytes))
+        });
+        match judged {
+            Ok(answer) => Ok(answer),
+            // A run cut short by Ctrl-C: the driver discards it.
+            Err(_) if whittle_oracle::cancelled() => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
