@@ -8,7 +8,9 @@
 //! original established or the checkpoint resumed (`start.rs`), the checks
 //! before searching (`preflight.rs`), the search (`search.rs`), the result
 //! re-checked and kept on disk (`settle.rs`), and the report and the files
-//! beside the result (`close.rs`).
+//! beside the result (`close.rs`). The request is `request.rs`, how it
+//! ended `end.rs`, and `clock.rs` counts the oracle's time outside the
+//! search.
 
 mod clock;
 mod close;
