@@ -15,7 +15,7 @@
 //!   end of every run (and by `--index-only` once all shards are done):
 //!   `corpus_index.rs`.
 
-use crate::corpus_index::{build_index, flat_name, InputRecord};
+use crate::corpus_index::{build_index, flat_name, InputRecord, Status};
 use crate::exit_code::ExitCode;
 use crate::input::read_module;
 use crate::oracle_opts::OracleOpts;
@@ -204,7 +204,7 @@ impl CorpusOpts {
         let path = self.input.join(rel);
         let mut record = InputRecord {
             input: rel.to_string_lossy().into_owned(),
-            status: "error".into(),
+            status: Status::Error,
             outcome: None,
             signature: None,
             signature_id: None,
@@ -214,17 +214,17 @@ impl CorpusOpts {
         };
         match self.reduce_one(&path, &name) {
             Ok(Some((outcome, signature, before, after))) => {
-                record.status = "reduced".into();
+                record.status = Status::Reduced;
                 record.signature_id = Some(signature_id(&signature));
                 record.outcome = Some(outcome);
                 record.signature = Some(signature);
                 record.original_bytes = Some(before);
                 record.reduced_bytes = Some(after);
             }
-            Ok(None) => record.status = "passes".into(),
+            Ok(None) => record.status = Status::Passes,
             Err(e) => record.error = Some(format!("{e:#}")),
         }
-        if record.status == "passes" {
+        if record.status == Status::Passes {
             let module = read_module(&path)?;
             let oracle = self
                 .oracle
@@ -232,7 +232,7 @@ impl CorpusOpts {
             let outcome = oracle.evaluate(&module.bytes)?.outcome;
             if !matches!(outcome, Outcome::Ok) && self.oracle.predicate.is_none() {
                 // It fails, but not as --expect/--expect-kind ask.
-                record.status = "fails-otherwise".into();
+                record.status = Status::FailsOtherwise;
             }
             record.outcome = Some(outcome);
         }

@@ -18,15 +18,38 @@ use whittle_oracle::{Outcome, Signature};
 pub struct InputRecord {
     /// Path relative to IN_DIR.
     pub input: String,
-    /// `reduced`, `passes`, `fails-otherwise` (not as --expect asks) or
-    /// `error`.
-    pub status: String,
+    pub status: Status,
     pub outcome: Option<Outcome>,
     pub signature: Option<Signature>,
     pub signature_id: Option<String>,
     pub original_bytes: Option<usize>,
     pub reduced_bytes: Option<usize>,
     pub error: Option<String>,
+}
+
+/// What became of one input (`reduced`, `passes`, `fails-otherwise` or
+/// `error` in its record).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Reduced,
+    /// It does not fail.
+    Passes,
+    /// It fails, but not as --expect/--expect-kind ask.
+    FailsOtherwise,
+    /// It could not be reduced: the record's `error` says why.
+    Error,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Status::Reduced => "reduced",
+            Status::Passes => "passes",
+            Status::FailsOtherwise => "fails-otherwise",
+            Status::Error => "error",
+        })
+    }
 }
 
 /// A file name for an input's results: its relative path, flattened.
@@ -71,13 +94,13 @@ pub fn build_index(out: &Path) -> Result<Index> {
     let mut index = Index::default();
     let mut groups: BTreeMap<String, Vec<&InputRecord>> = BTreeMap::new();
     for r in &records {
-        match r.status.as_str() {
-            "reduced" => groups
+        match r.status {
+            Status::Reduced => groups
                 .entry(r.signature_id.clone().unwrap_or_default())
                 .or_default()
                 .push(r),
-            "passes" | "fails-otherwise" => index.passing.push(r.input.clone()),
-            _ => index
+            Status::Passes | Status::FailsOtherwise => index.passing.push(r.input.clone()),
+            Status::Error => index
                 .errors
                 .push((r.input.clone(), r.error.clone().unwrap_or_default())),
         }
@@ -166,4 +189,25 @@ fn markdown(index: &Index) -> String {
         s.push_str(&format!("- `{p}`: {e}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_prints_as_its_record_names_it() {
+        for status in [
+            Status::Reduced,
+            Status::Passes,
+            Status::FailsOtherwise,
+            Status::Error,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&status).unwrap(),
+                format!("\"{status}\"")
+            );
+        }
+        assert_eq!(Status::FailsOtherwise.to_string(), "fails-otherwise");
+    }
 }
