@@ -7,7 +7,10 @@
 //! changed the search re-bases on the current best, so a candidate never
 //! carries more than that many earlier decisions. From the second round on,
 //! a target is first probed one below its length: a length already minimal
-//! (the common case once a round has run) then costs one candidate.
+//! (the common case once a round has run) then costs one candidate, and
+//! with `jobs > 1` the one-below probes of the next targets go in the same
+//! batch (each built as if the targets before it were minimal; one that is
+//! not makes the probes after it stale).
 //!
 //! With `jobs > 1` a batch holds the `jobs` probes of the binary search tree
 //! most likely to be asked, each weighed by how likely the answers above it
@@ -17,7 +20,7 @@
 //! asked. The walk over the answers is the sequential search's, so the
 //! result does not depend on `jobs`.
 
-use crate::driver::{Reducer, Step};
+use crate::driver::{Judged, Reducer, Step};
 use anyhow::Result;
 use std::collections::HashMap;
 use whittle_module::Module;
@@ -56,6 +59,9 @@ impl Reducer<'_> {
         // next one being accepted).
         let (mut asked, mut shortened) = (0usize, 0usize);
         let mut accepted: Vec<(usize, usize)> = Vec::new();
+        // From the second round: the one-below probes of the targets ahead,
+        // judged in the batch of an earlier target.
+        let mut minimal_probes: HashMap<usize, Judged> = HashMap::new();
         while progress.next < lengths.len() {
             let target = progress.next;
             // `len` itself is the unchanged target, known to be interesting.
@@ -66,9 +72,33 @@ impl Reducer<'_> {
                 if self.should_stop() {
                     return Ok(Step::Stopped);
                 }
-                if self.probe(name, base, plan, &accepted, target, hi - 1)? {
+                let answer = match minimal_probes.remove(&target) {
+                    Some(answer) => answer,
+                    None => {
+                        // This target's probe and those of the next ones,
+                        // each built as if the ones before it were minimal
+                        // (the common case): with `jobs` > 1 they go at once.
+                        let targets: Vec<usize> = (target..lengths.len())
+                            .filter(|&t| lengths[t] > 0)
+                            .take(jobs)
+                            .collect();
+                        let choices: Vec<Vec<(usize, usize)>> = targets
+                            .iter()
+                            .map(|&t| with(&accepted, t, lengths[t] - 1))
+                            .collect();
+                        let judged =
+                            self.build_and_judge(name, base, &choices, |c| plan.edit(c))?;
+                        minimal_probes = targets.into_iter().zip(judged).collect();
+                        minimal_probes.remove(&target).expect("probed")
+                    }
+                };
+                if self.accept_first(name, vec![answer])?.is_some() {
                     hi -= 1;
                     set(&mut accepted, target, hi);
+                    // The later probes were built without this change.
+                    let stale = std::mem::take(&mut minimal_probes);
+                    self.stats.speculation_wasted +=
+                        stale.values().filter(|j| j.ran).count() as u64;
                 } else {
                     lo = hi;
                 }
@@ -106,22 +136,6 @@ impl Reducer<'_> {
             }
         }
         Ok(Step::Done)
-    }
-
-    /// One candidate: the accepted lengths and `target` at `length`.
-    /// Whether it was accepted.
-    fn probe(
-        &mut self,
-        name: &'static str,
-        base: &Module,
-        plan: &dyn LengthPlan,
-        accepted: &[(usize, usize)],
-        target: usize,
-        length: usize,
-    ) -> Result<bool> {
-        let choice = [with(accepted, target, length)];
-        let judged = self.build_and_judge(name, base, &choice, |c| plan.edit(c))?;
-        Ok(self.accept_first(name, judged)?.is_some())
     }
 }
 
