@@ -213,13 +213,13 @@ impl CorpusOpts {
             error: None,
         };
         match self.reduce_one(&path, &name) {
-            Ok(Some((outcome, signature, before, after))) => {
+            Ok(Some(reduced)) => {
                 record.status = Status::Reduced;
-                record.signature_id = Some(signature_id(&signature));
-                record.outcome = Some(outcome);
-                record.signature = Some(signature);
-                record.original_bytes = Some(before);
-                record.reduced_bytes = Some(after);
+                record.signature_id = Some(signature_id(&reduced.signature));
+                record.outcome = Some(reduced.outcome);
+                record.signature = Some(reduced.signature);
+                record.original_bytes = Some(reduced.original_bytes);
+                record.reduced_bytes = Some(reduced.reduced_bytes);
             }
             Ok(None) => record.status = Status::Passes,
             Err(e) => record.error = Some(format!("{e:#}")),
@@ -246,11 +246,7 @@ impl CorpusOpts {
     }
 
     /// Reduce one input; `None` if it does not fail.
-    fn reduce_one(
-        &self,
-        path: &Path,
-        name: &str,
-    ) -> Result<Option<(Outcome, Signature, usize, usize)>> {
+    fn reduce_one(&self, path: &Path, name: &str) -> Result<Option<Reduced>> {
         let module = read_module(path)?;
         let oracle = self
             .oracle
@@ -296,11 +292,21 @@ impl CorpusOpts {
         let signature = report
             .signature
             .context("a failure's reduction has a signature")?;
-        Ok(Some((
-            first.outcome,
+        Ok(Some(Reduced {
+            outcome: first.outcome,
             signature,
-            report.before.bytes,
-            report.after.bytes,
-        )))
+            original_bytes: report.before.bytes,
+            reduced_bytes: report.after.bytes,
+        }))
     }
+}
+
+/// What the index records of an input that was reduced.
+struct Reduced {
+    /// The original's outcome.
+    outcome: Outcome,
+    /// The signature the reduction kept.
+    signature: Signature,
+    original_bytes: usize,
+    reduced_bytes: usize,
 }

@@ -94,8 +94,6 @@ pub struct Report {
     /// The time budget ran out (or Ctrl-C) before a fixpoint was reached.
     pub stopped_early: bool,
     pub passes: Vec<String>,
-    /// Written, not read back: a report read from a file has none.
-    #[serde(skip_deserializing)]
     pub per_pass: BTreeMap<String, PassStats>,
 }
 
