@@ -21,9 +21,10 @@ use whittle_oracle::Judge;
 use whittle_oracle::Outcome;
 
 /// Run the original `runs - 1` more times (the first run established the
-/// criterion), up to `jobs` at once: on a 20 MB module a run takes seconds,
-/// and the re-runs are independent. `Some(message)` when an answer differs:
-/// the oracle is flaky.
+/// criterion), up to `jobs` at once (fewer when a check keeps several
+/// cores busy: `CheckLoad::runs_at_once`): on a 20 MB module a run takes
+/// seconds, and the re-runs are independent. `Some(message)` when an
+/// answer differs: the oracle is flaky.
 pub fn check_original(
     judge: &Judge,
     original: &[u8],
@@ -32,10 +33,12 @@ pub fn check_original(
 ) -> Result<Option<String>> {
     let reruns: Vec<u32> = (1..runs).collect();
     let answers: Vec<(bool, Outcome)> =
-        whittle_reduce::parallel_map(jobs, &reruns, |_| judge.holds_eval(original))
-            .into_iter()
-            .map(|answer| answer.map(|(holds, eval)| (holds, eval.outcome)))
-            .collect::<Result<_>>()?;
+        whittle_reduce::parallel_map(judge.oracle.load.runs_at_once(jobs), &reruns, |_| {
+            judge.holds_eval(original)
+        })
+        .into_iter()
+        .map(|answer| answer.map(|(holds, eval)| (holds, eval.outcome)))
+        .collect::<Result<_>>()?;
     let yes = 1 + answers.iter().filter(|(holds, _)| *holds).count();
     if yes == runs as usize {
         return Ok(None);

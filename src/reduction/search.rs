@@ -61,6 +61,7 @@ impl Reduction {
             judge,
             timeout,
         } = start;
+        let check_load = Arc::clone(&judge.oracle.load);
         let confirmer = Confirmer::new(self.confirm, checkpoint.rejected_on_confirmation());
         // The pass running now, for `-v` lines (candidates are judged on
         // worker threads; the pass comes from the driver's events).
@@ -113,6 +114,7 @@ impl Reduction {
                 // the gate's rule comes from the input all the same.
                 original_validity: Some(origin.original_validity),
                 resume: origin.resume,
+                check_load: Some(check_load),
             },
             &interesting,
             &mut on_event,

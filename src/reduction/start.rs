@@ -14,7 +14,7 @@ use crate::report::Metrics;
 use anyhow::{Context, Result};
 use std::time::Duration;
 use whittle_module::{Module, Validity};
-use whittle_oracle::{candidate_timeout, Criterion, Established, Judge};
+use whittle_oracle::{candidate_timeout, Criterion, Established, Judge, OracleKind};
 use whittle_reduce::Position;
 
 /// What the run keeps from the start to the report.
@@ -76,6 +76,13 @@ impl Reduction {
             timeout = timeout.max(Duration::from_secs_f64(seconds * 3.0 + 2.0));
         }
         let judge = self.oracle.judge(criterion, timeout, setup.jobs)?;
+        if let (OracleKind::Predicate { .. }, Some(cpu)) = (&judge.oracle.kind, established.cpu) {
+            // A predicate's checks run the very command the original's
+            // did: as many cores as that one kept busy, until the
+            // candidates' own checks say otherwise. (The built-in and CLI
+            // oracles' checks turn parallel compilation off at -j > 1.)
+            judge.oracle.load.record_alone(cpu, established.wall());
+        }
         self.say(format_args!(
             "whittle: {} ({} bytes): {}",
             shown(&self.input),
@@ -145,6 +152,7 @@ impl Reduction {
                 criterion: state.criterion,
                 measured: state.original_measured,
                 outcome: state.original_outcome,
+                cpu: None,
             };
             Ok((checkpoint, established, Some((base, state.position))))
         } else {

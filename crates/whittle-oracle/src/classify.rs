@@ -281,6 +281,7 @@ mod tests {
             stderr: stderr.as_bytes().to_vec(),
             wall: Duration::from_millis(5),
             peak_rss_bytes: 1,
+            cpu: Duration::from_millis(5),
         }
     }
 

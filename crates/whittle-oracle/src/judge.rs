@@ -75,6 +75,9 @@ pub struct Established {
     pub criterion: Criterion,
     pub outcome: Outcome,
     pub measured: Measured,
+    /// CPU time of the original's check (see [`crate::load`]); `None` for
+    /// a resumed run.
+    pub cpu: Option<Duration>,
 }
 
 impl Established {
@@ -112,10 +115,12 @@ impl Judge {
         };
         let first = probe.oracle.evaluate(original)?;
         let in_full = || in_full(&probe.oracle, shown, &first);
+        let cpu = Some(first.cpu);
         let established = |criterion, verdict: Verdict| Established {
             criterion,
             outcome: verdict.outcome,
             measured: verdict.measured,
+            cpu,
         };
         let criterion = match expected {
             Expectation::PeakRssAbove { bytes } => {
@@ -191,6 +196,7 @@ impl Judge {
             criterion,
             measured: Measured::of(&first),
             outcome: first.outcome,
+            cpu,
         })
     }
 

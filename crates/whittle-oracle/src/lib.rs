@@ -26,7 +26,9 @@
 //!
 //! A check's peak memory is the checked program's own ([`memory`]): the
 //! built-in child reports it, other programs are started by a small
-//! [`spawner`] so that the reducer's own memory does not count.
+//! [`spawner`] so that the reducer's own memory does not count. How many
+//! cores a check keeps busy is tallied too ([`load`]), so that `-j` does
+//! not run several checks at once that each want the whole machine.
 //!
 //! [`Oracle`] ([`oracle`]) ties the running together: write the candidate
 //! to a private temporary directory, run, classify. [`reaper`] makes sure
@@ -61,6 +63,7 @@ pub mod classify;
 pub mod criterion;
 pub mod explain;
 pub mod judge;
+pub mod load;
 pub mod memory;
 pub mod normalize;
 pub mod oracle;
@@ -76,6 +79,7 @@ pub use child_protocol::{ChildPeak, ChildRequest, Phase, Stubs, CHILD_COMMAND, O
 pub use classify::{classify_builtin, classify_predicate, classify_wasmtime_cli};
 pub use criterion::{disagreement, mib, Criterion, Measured, Verdict};
 pub use judge::{Established, Expectation, Judge};
+pub use load::CheckLoad;
 pub use normalize::{failing_function, normalize_location, normalize_message};
 pub use oracle::{Ending, Evaluation, Oracle, OracleKind, WORKDIR_VAR};
 pub use outcome::{signal_name, Kind, Outcome};

@@ -12,12 +12,14 @@
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 
 use crate::child_protocol::ChildPeak;
 use crate::classify::{classify_builtin, classify_predicate, classify_wasmtime_cli, stderr_tail};
+use crate::load::CheckLoad;
 use crate::outcome::Outcome;
 use crate::process::{run_with_env, RunLimits};
 use crate::shell_words::{join_quoted, shell_quote};
@@ -52,6 +54,8 @@ pub struct Evaluation {
     pub outcome: Outcome,
     /// Wall-clock time of the subprocess.
     pub wall: Duration,
+    /// CPU time of the subprocess and the children it waited for.
+    pub cpu: Duration,
     /// Peak resident set size of the check (the program itself, not the
     /// reducer: see [`crate::memory`]), in bytes.
     pub peak_rss_bytes: u64,
@@ -104,6 +108,8 @@ pub const WORKDIR_VAR: &str = "WHITTLE_WORKDIR";
 pub struct Oracle {
     pub kind: OracleKind,
     pub limits: RunLimits,
+    /// How many cores its checks keep busy (shared by clones).
+    pub load: Arc<CheckLoad>,
 }
 
 /// File name of the candidate inside its temporary directory.
@@ -113,7 +119,11 @@ const CWASM: &str = "out.cwasm";
 
 impl Oracle {
     pub fn new(kind: OracleKind, limits: RunLimits) -> Oracle {
-        Oracle { kind, limits }
+        Oracle {
+            kind,
+            limits,
+            load: Arc::default(),
+        }
     }
 
     /// Write `wasm` to `candidate.wasm` in a fresh private temporary
@@ -132,7 +142,9 @@ impl Oracle {
             OracleKind::Predicate { .. } => &[(WORKDIR_VAR, dir.path())],
             _ => &[],
         };
+        let running = self.load.start();
         let result = run_with_env(Path::new(&program), &args, None, env, &self.limits)?;
+        running.end(result.cpu, result.wall);
         let outcome = match &self.kind {
             OracleKind::Builtin { .. } => classify_builtin(&result),
             OracleKind::WasmtimeCli { .. } => classify_wasmtime_cli(&result),
@@ -154,6 +166,7 @@ impl Oracle {
         Ok(Evaluation {
             outcome,
             wall: result.wall,
+            cpu: result.cpu,
             peak_rss_bytes,
             ending: Ending::of(&result),
         })

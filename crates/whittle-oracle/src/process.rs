@@ -126,6 +126,9 @@ pub struct RunResult {
     /// few MiB, else the highest sample (a lower bound; 0 if it ended before
     /// the first).
     pub peak_rss_bytes: u64,
+    /// CPU time (user and system) of the process and of the children it
+    /// waited for: above `wall`, the program used more than one core.
+    pub cpu: Duration,
 }
 
 impl RunResult {
@@ -490,12 +493,19 @@ pub fn run_with_env(
         }
     };
 
+    let seconds = |t: libc::timeval| {
+        Duration::new(
+            t.tv_sec.max(0) as u64,
+            (t.tv_usec.clamp(0, 999_999) as u32) * 1000,
+        )
+    };
     Ok(RunResult {
         termination,
         stdout,
         stderr,
         wall,
         peak_rss_bytes,
+        cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
     })
 }
 

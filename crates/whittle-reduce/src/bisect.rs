@@ -54,7 +54,7 @@ impl Reducer<'_> {
                 .next
                 .saturating_sub(progress.targets_before - lengths.len());
         }
-        let jobs = self.opts.jobs.max(1);
+        let jobs = self.batch_size();
         // This search's probes so far (Laplace's rule gives the odds of the
         // next one being accepted).
         let (mut asked, mut shortened) = (0usize, 0usize);

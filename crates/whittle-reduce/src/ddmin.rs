@@ -192,7 +192,7 @@ impl Reducer<'_> {
         first: Chunk,
     ) -> (Vec<Chunk>, Vec<Screened>) {
         let n = plan.len();
-        let jobs = self.opts.jobs.max(1);
+        let jobs = self.batch_size();
         let mut batch: Vec<Chunk> = Vec::new();
         let mut screened: Vec<Screened> = Vec::new();
         // Taken out along the path so far, and the path's next chunk.

@@ -54,6 +54,9 @@ pub struct ReducerOptions {
     pub resume: Option<Position>,
     /// The original's validity, if the caller already knows it.
     pub original_validity: Option<whittle_module::Validity>,
+    /// The oracle's tally of how many cores a check keeps busy: batches
+    /// shrink below `jobs` when checks use several (see `batch.rs`).
+    pub check_load: Option<Arc<whittle_oracle::CheckLoad>>,
 }
 
 /// A guess tried before the passes (see [`ReducerOptions::openings`]).
@@ -427,6 +430,7 @@ mod tests {
             openings: Vec::new(),
             resume: None,
             original_validity: None,
+            check_load: None,
         }
     }
 

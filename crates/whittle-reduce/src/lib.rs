@@ -8,6 +8,7 @@
 //! any candidate from running twice, the cost that every accepted candidate
 //! must lower, and the statistics that end up in the report.
 
+mod batch;
 mod bisect;
 mod cost;
 mod ddmin;

@@ -25,7 +25,7 @@ impl Reducer<'_> {
     /// Judge the single candidate of the pass at `from` (its `plan` on the
     /// best) together with the first candidates of the passes after it.
     pub(crate) fn prefetch(&mut self, from: usize, plan: &dyn SubsetPlan) -> Result<()> {
-        let jobs = self.opts.jobs.max(1);
+        let jobs = self.batch_size();
         if jobs < 2 || plan.len() != 1 {
             return Ok(());
         }
