@@ -14,7 +14,6 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::oracle::OracleKind;
 use crate::outcome::Outcome;
 use crate::process::RunResult;
 
@@ -103,14 +102,6 @@ impl ChildRequest {
         args.push("--".to_string());
         args.extend(self.wasmtime_args.iter().cloned());
         args.into_iter().map(OsString::from).collect()
-    }
-
-    /// The oracle that runs this check in `exe` (a `whittle` executable).
-    pub fn oracle_kind(&self, exe: PathBuf) -> OracleKind {
-        OracleKind::Builtin {
-            exe,
-            args: self.to_args(),
-        }
     }
 
     /// On the child's side: the Wasmtime flags and the module's path.

@@ -69,6 +69,7 @@ pub mod normalize;
 pub mod oracle;
 pub mod outcome;
 pub mod process;
+mod reap;
 pub mod reaper;
 pub mod scratch;
 pub mod shell_words;

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::child_protocol::ChildPeak;
+use crate::child_protocol::{ChildPeak, ChildRequest};
 use crate::classify::{classify_builtin, classify_predicate, classify_wasmtime_cli, stderr_tail};
 use crate::load::CheckLoad;
 use crate::outcome::Outcome;
@@ -116,6 +116,16 @@ pub struct Oracle {
 const CANDIDATE: &str = "candidate.wasm";
 /// File name of `wasmtime compile`'s output inside the temporary directory.
 const CWASM: &str = "out.cwasm";
+
+impl ChildRequest {
+    /// The oracle that runs this check in `exe` (a `whittle` executable).
+    pub fn oracle_kind(&self, exe: PathBuf) -> OracleKind {
+        OracleKind::Builtin {
+            exe,
+            args: self.to_args(),
+        }
+    }
+}
 
 impl Oracle {
     pub fn new(kind: OracleKind, limits: RunLimits) -> Oracle {

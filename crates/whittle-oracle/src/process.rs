@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use crate::memory;
+use crate::reap::reap;
 use crate::spawner::{self, SPAWN_COMMAND};
 
 /// How long a check of the original may take unless `--timeout` says
@@ -246,25 +247,6 @@ fn has_exited(pid: libc::pid_t) -> std::io::Result<bool> {
         }
         // SAFETY: reading si_pid of a siginfo_t filled in (or zeroed) above.
         return Ok(unsafe { info.si_pid() } != 0);
-    }
-}
-
-/// Reap `pid` (blocking), returning its wait status and resource usage.
-pub(crate) fn reap(pid: libc::pid_t) -> std::io::Result<(libc::c_int, libc::rusage)> {
-    loop {
-        let mut status: libc::c_int = 0;
-        // SAFETY: an all-zero rusage is a valid value.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: valid pointers to locals.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if r == pid {
-            return Ok((status, usage));
-        }
-        let err = std::io::Error::last_os_error();
-        if r == -1 && err.kind() == std::io::ErrorKind::Interrupted {
-            continue;
-        }
-        return Err(err);
     }
 }
 

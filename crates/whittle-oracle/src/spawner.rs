@@ -100,7 +100,7 @@ pub fn main(mut args: impl Iterator<Item = OsString>) -> i32 {
     };
     let pid = child.id() as libc::pid_t;
     let _ = writeln!(report, "pid {pid}");
-    match crate::process::reap(pid) {
+    match crate::reap::reap(pid) {
         Ok((status, usage)) => {
             let _ = writeln!(report, "exit {status} {}", usage.ru_maxrss);
             0

@@ -15,15 +15,13 @@
 //! atomically).
 //!
 //! With `jobs > 1` candidates are evaluated speculatively in parallel: the
-//! next `jobs` candidates of a ddmin sweep, or the next levels of a
-//! bisection, are built and judged at once, and the first success *in the
-//! sequential order* wins. Decisions are exactly those of a sequential run,
+//! next candidates of a ddmin sweep, or the likeliest probes of a
+//! bisection, are built and judged at once (`batch.rs` sizes the batch),
+//! and the first success *in the sequential order* wins. Decisions are exactly those of a sequential run,
 //! so the result does not depend on `jobs` or timing; work past the first
 //! success is wasted but its answers stay in the cache.
 
-use crate::bisect::Progress;
 use crate::cost::{cost, ComplexityCache};
-use crate::ddmin::Sweep;
 use crate::gate::Gate;
 use crate::stats::Stats;
 use anyhow::Result;
@@ -31,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use whittle_module::{apply, Edit, Module};
-use whittle_passes::{PassInfo, Plan};
+use whittle_passes::PassInfo;
 
 pub struct ReducerOptions {
     pub passes: Vec<&'static PassInfo>,
@@ -306,51 +304,6 @@ impl<'a> Reducer<'a> {
             self.accept_first(opening.name, judged)?;
         }
         Ok(())
-    }
-
-    /// Search the pass's plans, level by level, re-basing as the search
-    /// asks, until every level is exhausted or a stop is requested.
-    fn run_pass(&mut self, pass_index: usize) -> Result<()> {
-        let &PassInfo { name, pass, .. } = self.opts.passes[pass_index];
-        self.stats.per_pass.entry(name.to_string()).or_default();
-        let mut level = 0;
-        // What the pass's candidates gave so far (earlier rounds) predicts
-        // the next ones, for the parallel batches.
-        let history = &self.stats.per_pass[name];
-        let prior = Sweep::prior(history.oracle_calls, history.accepted);
-        let mut sweep = prior;
-        let mut progress = Progress::default();
-        let mut first_plan = true;
-        loop {
-            if self.should_stop() {
-                return Ok(());
-            }
-            let base = Arc::clone(&self.best);
-            let listing = Instant::now();
-            let plan = pass.plan(&base, level);
-            self.pass_stats(name).build_time += listing.elapsed();
-            let Some(plan) = plan else {
-                return Ok(());
-            };
-            if std::mem::take(&mut first_plan) {
-                if let Plan::Subsets(plan) = &plan {
-                    self.prefetch(pass_index, plan.as_ref())?;
-                }
-            }
-            let step = match plan {
-                Plan::Subsets(plan) => self.ddmin(name, &base, plan.as_ref(), &mut sweep)?,
-                Plan::Lengths(plan) => self.bisect(name, &base, plan.as_ref(), &mut progress)?,
-            };
-            match step {
-                Step::Rebase => {}
-                Step::Done => {
-                    level += 1;
-                    sweep = prior;
-                    progress = Progress::default();
-                }
-                Step::Stopped => return Ok(()),
-            }
-        }
     }
 
     /// Accept the first interesting candidate that is still cheaper than

@@ -17,6 +17,7 @@ mod gate;
 mod judge;
 mod mutate;
 mod parallel;
+mod pass_search;
 mod prefetch;
 mod stats;
 

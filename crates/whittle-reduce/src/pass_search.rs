@@ -1,0 +1,60 @@
+//! One pass's search: its plans level by level, each searched by delta
+//! debugging (subsets) or bisection (lengths), re-basing on the current
+//! best as the search asks. Its own file so that the driver's schedule
+//! (`driver.rs`) and the searches (`ddmin.rs`, `bisect.rs`), which use the
+//! driver's `Reducer`, do not import each other.
+
+use crate::bisect::Progress;
+use crate::ddmin::Sweep;
+use crate::driver::{Reducer, Step};
+use anyhow::Result;
+use std::sync::Arc;
+use std::time::Instant;
+use whittle_passes::{PassInfo, Plan};
+
+impl Reducer<'_> {
+    /// Search the pass's plans, level by level, re-basing as the search
+    /// asks, until every level is exhausted or a stop is requested.
+    pub(crate) fn run_pass(&mut self, pass_index: usize) -> Result<()> {
+        let &PassInfo { name, pass, .. } = self.opts.passes[pass_index];
+        self.stats.per_pass.entry(name.to_string()).or_default();
+        let mut level = 0;
+        // What the pass's candidates gave so far (earlier rounds) predicts
+        // the next ones, for the parallel batches.
+        let history = &self.stats.per_pass[name];
+        let prior = Sweep::prior(history.oracle_calls, history.accepted);
+        let mut sweep = prior;
+        let mut progress = Progress::default();
+        let mut first_plan = true;
+        loop {
+            if self.should_stop() {
+                return Ok(());
+            }
+            let base = Arc::clone(&self.best);
+            let listing = Instant::now();
+            let plan = pass.plan(&base, level);
+            self.pass_stats(name).build_time += listing.elapsed();
+            let Some(plan) = plan else {
+                return Ok(());
+            };
+            if std::mem::take(&mut first_plan) {
+                if let Plan::Subsets(plan) = &plan {
+                    self.prefetch(pass_index, plan.as_ref())?;
+                }
+            }
+            let step = match plan {
+                Plan::Subsets(plan) => self.ddmin(name, &base, plan.as_ref(), &mut sweep)?,
+                Plan::Lengths(plan) => self.bisect(name, &base, plan.as_ref(), &mut progress)?,
+            };
+            match step {
+                Step::Rebase => {}
+                Step::Done => {
+                    level += 1;
+                    sweep = prior;
+                    progress = Progress::default();
+                }
+                Step::Stopped => return Ok(()),
+            }
+        }
+    }
+}
