@@ -11,7 +11,7 @@
 //! reduced for that very error) leaves only declared subtyping.
 
 use crate::module::Module;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use wasmparser::{types::CoreTypeId, Parser, Payload, Validator, WasmFeatures};
 
 pub struct TypeFamilies {
@@ -50,13 +50,18 @@ impl TypeFamilies {
     /// parameters and results).
     pub fn family(&self, t: u32, mut shares: impl FnMut(u32) -> bool) -> BTreeSet<u32> {
         let mut family = BTreeSet::new();
+        // Each group of identical types joins once (not once per member:
+        // 2,000 identical types would cost 2,000 x 2,000).
+        let mut groups = HashSet::new();
         let mut todo = vec![t];
         while let Some(u) = todo.pop() {
             if !family.insert(u) {
                 continue;
             }
             if let Some(id) = self.canonical.get(u as usize) {
-                todo.extend(&self.by_canonical[id]);
+                if groups.insert(*id) {
+                    todo.extend(&self.by_canonical[id]);
+                }
             }
             todo.extend(self.subtypes.get(u as usize).into_iter().flatten());
             if let Some(Some(s)) = self.supertype.get(u as usize) {

@@ -119,8 +119,19 @@ pub(crate) fn runs_where(
     let tag_types: BTreeSet<u32> = m.tag_types.iter().copied().collect();
     let families = TypeFamilies::of(m);
     let mut out = Vec::new();
+    // Each family once (its members share it): asked of every type, a
+    // module of 2,000 identical types walked 2,000 families of 2,000.
+    let mut in_a_family = vec![false; m.types.len()];
     for t in 0..m.types.len() as u32 {
+        if in_a_family[t as usize] {
+            continue;
+        }
         let family = families.family(t, |_| true);
+        for &u in &family {
+            if let Some(seen) = in_a_family.get_mut(u as usize) {
+                *seen = true;
+            }
+        }
         if family.first() != Some(&t) || family.iter().any(|u| tag_types.contains(u)) {
             continue;
         }
