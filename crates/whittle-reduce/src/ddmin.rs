@@ -11,7 +11,10 @@
 //! walked in order; every candidate up to the first wrong prediction is
 //! exactly the one a sequential run would build, so the decisions, and the
 //! result, do not depend on `jobs`. What lies past a wrong prediction is
-//! not wasted either: its answer predicts the same chunk next time.
+//! not wasted either: its answer predicts the same chunk next time. A batch
+//! holds as many oracle runs as there are jobs: a candidate the screen
+//! decides without the oracle (cached, invalid, not smaller) takes no job,
+//! and its answer, being certain, carries the path on.
 //!
 //! The driver's own cost must stay near-linear in the number of targets.
 //! Once half of the plan's targets are gone, or a sweep at one chunk size

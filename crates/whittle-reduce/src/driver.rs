@@ -39,7 +39,8 @@ pub struct ReducerOptions {
     pub max_rounds: Option<u64>,
     /// Candidates the `wasm-mutate` finishing stage may try (0: none).
     pub mutate_budget: usize,
-    /// Candidates built and judged at once.
+    /// Candidates built and judged at once, at most (`batch.rs` runs fewer
+    /// oracle checks at once when each keeps several cores busy).
     pub jobs: usize,
     /// Set from outside (Ctrl-C) to stop where the search is.
     pub stop: Option<Arc<AtomicBool>>,
