@@ -13,6 +13,10 @@ use whittle_oracle::{
     OracleKind, Phase, RunLimits, Stubs, ORIGINAL_TIMEOUT,
 };
 
+/// Candidates smaller than this are compiled without Wasmtime's parallel
+/// compilation at `-j 1` (`Oracle::sequential_below_bytes`).
+const SEQUENTIAL_BELOW_BYTES: usize = 1 << 20;
+
 #[derive(clap::Args, Clone, Debug)]
 pub struct OracleOpts {
     #[command(flatten)]
@@ -149,9 +153,21 @@ impl OracleOpts {
 
     /// The oracle for candidate checks when `jobs` run at once: then
     /// Wasmtime's own parallel compilation is turned off, so that checks
-    /// do not fight over the cores.
+    /// do not fight over the cores. With one job the built-in oracle keeps
+    /// it for candidates of a megabyte or more only.
     pub fn oracle_for_jobs(&self, timeout: Duration, jobs: usize) -> Result<Oracle> {
         let mut oracle = self.oracle(timeout)?;
+        let user_chose = |args: &[OsString]| {
+            args.iter()
+                .any(|a| a.to_string_lossy().contains("parallel-compilation"))
+        };
+        if let OracleKind::Builtin { args, .. } = &oracle.kind {
+            // One job: small candidates without it (see the field's doc),
+            // large ones with it, unless the flags say.
+            if jobs == 1 && !user_chose(args) {
+                oracle.sequential_below_bytes = Some(SEQUENTIAL_BELOW_BYTES);
+            }
+        }
         if jobs > 1 {
             match &mut oracle.kind {
                 OracleKind::Builtin { args, .. }
