@@ -241,7 +241,7 @@ impl Reducer<'_> {
             let names = vec![name; built.len()];
             for (mut c, s) in round.into_iter().zip(self.screen(&names, built)) {
                 let mut off_path = false;
-                if s.needs_oracle {
+                if s.needs_oracle.is_some() {
                     runs += 1;
                 } else if s.judged.interesting != c.taken {
                     // Known, and not as predicted: what the round built

@@ -50,13 +50,20 @@ impl Gate {
     }
 
     pub fn decide(&mut self, bytes: &[u8]) -> GateDecision {
-        self.decide_validated(bytes, None)
+        self.decide_validated(Self::key(bytes), bytes, None)
     }
 
-    /// Like [`Gate::decide`], with the candidate's validity already known
-    /// (validated in a worker thread, off the driver's critical path).
-    pub fn decide_validated(&mut self, bytes: &[u8], validity: Option<Validity>) -> GateDecision {
-        if let Some(&answer) = self.cache.get(&Self::key(bytes)) {
+    /// Like [`Gate::decide`], with the candidate's cache key already
+    /// computed (the driver keeps it for the candidate's answer: hashing a
+    /// 5.7 MB candidate once, not three times) and its validity possibly
+    /// known (validated in a worker thread, off the driver's critical path).
+    pub fn decide_validated(
+        &mut self,
+        key: (u64, usize),
+        bytes: &[u8],
+        validity: Option<Validity>,
+    ) -> GateDecision {
+        if let Some(&answer) = self.cache.get(&key) {
             return GateDecision::Cached(answer);
         }
         match validity.unwrap_or_else(|| validate(bytes)) {
@@ -67,7 +74,7 @@ impl Gate {
                 GateDecision::Run
             }
             Validity::Invalid(_) => {
-                self.remember(bytes, false);
+                self.remember_key(key, false);
                 GateDecision::Invalid
             }
         }

@@ -17,15 +17,16 @@ use whittle_module::{apply, validate, BodyValidator, Edit, Module, Validity};
 /// A built candidate after the checks that need no oracle.
 pub(crate) struct Screened {
     pub(crate) judged: Judged,
-    /// The oracle must judge it; else `judged.interesting` is its answer.
-    pub(crate) needs_oracle: bool,
+    /// The candidate's cache key when the oracle must judge it; `None`
+    /// when `judged.interesting` is already its answer.
+    pub(crate) needs_oracle: Option<(u64, usize)>,
 }
 
 impl Screened {
     fn decided(judged: Judged) -> Screened {
         Screened {
             judged,
-            needs_oracle: false,
+            needs_oracle: None,
         }
     }
 }
@@ -146,17 +147,18 @@ impl Reducer<'_> {
                 screened.push(Screened::decided(j));
                 continue;
             }
-            let needs_oracle = match self.gate.decide_validated(&candidate.bytes, validity) {
+            let key = Gate::key(&candidate.bytes);
+            let needs_oracle = match self.gate.decide_validated(key, &candidate.bytes, validity) {
                 GateDecision::Cached(answer) => {
                     self.stats.cache_hits += 1;
                     j.interesting = answer;
-                    false
+                    None
                 }
                 GateDecision::Invalid => {
                     self.stats.invalid_skipped += 1;
-                    false
+                    None
                 }
-                GateDecision::Run => true,
+                GateDecision::Run => Some(key),
             };
             j.module = Some(candidate);
             screened.push(Screened {
@@ -180,14 +182,12 @@ impl Reducer<'_> {
     ) -> Result<Vec<Judged>> {
         let start = Instant::now();
         let mut oracle_time = Duration::ZERO;
-        let mut to_run: Vec<usize> = Vec::new();
+        // The candidates to run, each with its cache key.
+        let mut to_run: Vec<(usize, (u64, usize))> = Vec::new();
         let mut first_of_key: HashMap<(u64, usize), usize> = HashMap::new();
         let mut duplicate_of: HashMap<usize, usize> = HashMap::new();
         for (i, s) in screened.iter().enumerate() {
-            if !s.needs_oracle {
-                continue;
-            }
-            let key = Gate::key(&s.judged.module.as_ref().expect("screened").bytes);
+            let Some(key) = s.needs_oracle else { continue };
             match first_of_key.get(&key) {
                 Some(&first) => {
                     self.stats.cache_hits += 1;
@@ -195,7 +195,7 @@ impl Reducer<'_> {
                 }
                 None => {
                     first_of_key.insert(key, i);
-                    to_run.push(i);
+                    to_run.push((i, key));
                 }
             }
         }
@@ -204,7 +204,7 @@ impl Reducer<'_> {
             let oracle_start = Instant::now();
             let inputs: Vec<&[u8]> = to_run
                 .iter()
-                .map(|&i| judged[i].module.as_ref().expect("built").bytes.as_slice())
+                .map(|&(i, _)| judged[i].module.as_ref().expect("built").bytes.as_slice())
                 .collect();
             let interesting = self.interesting;
             let answers = parallel_map(self.opts.jobs, &inputs, |bytes| interesting(bytes));
@@ -212,7 +212,7 @@ impl Reducer<'_> {
             self.stats.oracle_time += oracle_time;
             // Each pass in the batch gets its share of the wait.
             let share = oracle_time / to_run.len() as u32;
-            for &i in &to_run {
+            for &(i, _) in &to_run {
                 self.pass_stats(names[i]).oracle_time += share;
             }
             if self.should_stop() {
@@ -223,11 +223,10 @@ impl Reducer<'_> {
                 }
                 return Ok(judged);
             }
-            for (&i, answer) in to_run.iter().zip(answers) {
+            for (&(i, key), answer) in to_run.iter().zip(answers) {
                 let answer = answer?;
                 self.stats.oracle_calls += 1;
                 self.pass_stats(names[i]).oracle_calls += 1;
-                let key = Gate::key(&judged[i].module.as_ref().expect("built").bytes);
                 self.gate.remember_key(key, answer);
                 (self.on_event)(Event::Answer {
                     key,

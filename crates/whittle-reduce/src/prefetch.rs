@@ -69,7 +69,7 @@ impl Reducer<'_> {
                 .screen(&[info.name], vec![candidate.map(|m| (m, None))])
                 .pop()
                 .expect("one screened");
-            let taken = if s.needs_oracle {
+            let taken = if s.needs_oracle.is_some() {
                 runs += 1;
                 likely_taken
             } else {
