@@ -61,6 +61,7 @@
 pub mod child_protocol;
 pub mod classify;
 pub mod criterion;
+mod exit_watch;
 pub mod explain;
 pub mod judge;
 pub mod load;

@@ -8,7 +8,8 @@
 //! * drains stdout and stderr on reader threads into **bounded** buffers that
 //!   keep the first and the last `capture_limit / 2` bytes of each stream, so a
 //!   child printing gigabytes costs a fixed amount of memory;
-//! * reaps the child itself with `wait4`, polling (1 ms backing off to 10 ms);
+//! * reaps the child itself with `wait4`, polling (1 ms backing off to 10 ms,
+//!   each nap cut short by the child's exit: [`crate::exit_watch`]);
 //! * reads the peak resident memory of the *checked program alone*, not
 //!   inflated by the reducer's own (see [`crate::memory`]): through the
 //!   [`spawner`](crate::spawner) when [`RunLimits::spawner`] is set, else
@@ -35,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
+use crate::exit_watch::ExitWatch;
 use crate::memory;
 use crate::reap::reap;
 use crate::spawner::{self, SPAWN_COMMAND};
@@ -352,6 +354,7 @@ pub fn run_with_env(
     let deadline = start.checked_add(limits.timeout);
     let generation = GENERATION.load(std::sync::atomic::Ordering::SeqCst);
     let mut nap = Duration::from_millis(1);
+    let exit_watch = ExitWatch::new(pid);
     let mut sampled_peak = 0u64;
     // The checked program: the child, or the one the spawner started.
     let mut watched = report_cap.is_none().then_some(pid);
@@ -398,7 +401,7 @@ pub fn run_with_env(
             Some(d) => d - now,
             None => nap,
         };
-        std::thread::sleep(nap.min(remaining));
+        exit_watch.nap(nap.min(remaining));
         nap = (nap * 2).min(Duration::from_millis(10));
     }
 
