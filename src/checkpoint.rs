@@ -9,7 +9,10 @@
 //! continues exactly as the interrupted run would have.
 //! - `state.json`: the checkpoint's format ([`FORMAT`]), the run's identity
 //!   (input hash, arguments, version), signature, position and the name of
-//!   its base file; rewritten atomically at each pass start.
+//!   its base file; rewritten atomically at each pass start, by the thread
+//!   that writes new bests and after the bests queued before it
+//!   ([`crate::best_writer`]), so the output is never older than the base
+//!   the checkpoint names.
 //! - `base-<hash>-<length>.wasm`: the module the current pass started from.
 //!   Named by its cache key and written before `state.json` names it, so a
 //!   kill between the two writes leaves the older state with its own base;
@@ -53,6 +56,50 @@ struct StateIn {
     state: State,
 }
 
+/// A pass's start as it goes to disk: its base module, then `state.json`
+/// naming it, then the removal of bases no state names any more. Each step
+/// is atomic, so a kill between any two leaves a state with its own base.
+pub struct PassStartWrite {
+    dir: PathBuf,
+    base_name: String,
+    /// `None` when the pass start written before this one had the same
+    /// base.
+    base: Option<Vec<u8>>,
+    state_json: String,
+}
+
+impl PassStartWrite {
+    pub fn write(self) -> Result<()> {
+        let path = self.dir.join(&self.base_name);
+        // Progress (a new base) is written durably. Most passes start from
+        // the base the one before them had: then only the pass index
+        // changes, and an fsync at every pass start would cost more than
+        // many passes (a kill loses nothing without it: the page cache
+        // outlives the process).
+        let new_base = match &self.base {
+            Some(base) if !path.exists() => {
+                write_atomically(&path, base)?;
+                true
+            }
+            _ => false,
+        };
+        let state_path = self.dir.join("state.json");
+        if new_base {
+            write_atomically(&state_path, self.state_json.as_bytes())?;
+        } else {
+            replace_unsynced(&state_path, self.state_json.as_bytes())?;
+        }
+        for entry in std::fs::read_dir(&self.dir)?.flatten() {
+            let file = entry.file_name();
+            let file = file.to_string_lossy();
+            if file.starts_with("base-") && file != self.base_name {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The file name of a base module: its cache key.
 fn base_name(base: &[u8]) -> String {
     let (hash, len) = Gate::key(base);
@@ -80,6 +127,10 @@ pub struct Checkpoint {
     /// Answers the confirmation turned from yes to no, when opened.
     rejected_on_confirmation: u64,
     answers: Option<std::fs::File>,
+    /// The base of the last pass start handed out: the next one with the
+    /// same base does not copy it again (a giant function's base is
+    /// megabytes, and most passes start from the one before's).
+    last_base: Option<String>,
 }
 
 impl Checkpoint {
@@ -97,6 +148,7 @@ impl Checkpoint {
             fresh: true,
             rejected_on_confirmation: 0,
             answers: None,
+            last_base: None,
         }
     }
 
@@ -179,6 +231,7 @@ impl Checkpoint {
             fresh: false,
             rejected_on_confirmation,
             answers: None,
+            last_base: None,
         };
         Ok(Some((checkpoint, state, base_bytes)))
     }
@@ -207,40 +260,26 @@ impl Checkpoint {
         Ok(())
     }
 
-    /// A pass starts: record where, and its base.
-    pub fn pass_start(&mut self, state: &State, base: &[u8]) -> Result<()> {
+    /// A pass starts: what to record (where, and its base), to be written
+    /// by [`PassStartWrite::write`], off the reducer's thread (see
+    /// [`crate::best_writer`]) in the order they are made. The folder is
+    /// made here, before any answer is appended to it.
+    pub fn pass_start(&mut self, state: &State, base: &[u8]) -> Result<PassStartWrite> {
         self.ensure_created()?;
-        let name = base_name(base);
-        let path = self.dir.join(&name);
-        // Progress (a new base) is written durably. Most passes start from
-        // the base the one before them had: then only the pass index
-        // changes, and an fsync at every pass start would cost more than
-        // many passes (a kill loses nothing without it: the page cache
-        // outlives the process).
-        let new_base = !path.exists();
-        if new_base {
-            write_atomically(&path, base)?;
-        }
+        let base_name = base_name(base);
         let out = StateOut {
             format: FORMAT,
-            base: name.clone(),
+            base: base_name.clone(),
             state,
         };
-        let json = serde_json::to_string_pretty(&out)?;
-        let state_path = self.dir.join("state.json");
-        if new_base {
-            write_atomically(&state_path, json.as_bytes())?;
-        } else {
-            replace_unsynced(&state_path, json.as_bytes())?;
-        }
-        for entry in std::fs::read_dir(&self.dir)?.flatten() {
-            let file = entry.file_name();
-            let file = file.to_string_lossy();
-            if file.starts_with("base-") && file != name {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-        Ok(())
+        let same_base = self.last_base.as_ref() == Some(&base_name);
+        self.last_base = Some(base_name.clone());
+        Ok(PassStartWrite {
+            dir: self.dir.clone(),
+            base_name,
+            base: (!same_base).then(|| base.to_vec()),
+            state_json: serde_json::to_string_pretty(&out)?,
+        })
     }
 
     /// Record an answer; `rejected` when it is a no only because a

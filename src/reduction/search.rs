@@ -232,10 +232,10 @@ impl Events<'_> {
             } => {
                 *self.current_pass.lock().unwrap_or_else(|e| e.into_inner()) = pass.to_string();
                 self.state.position = position.clone();
-                // The best on disk before the checkpoint names a base that
-                // may be newer (and a failed write shows here, in order).
-                self.best_writer.flush()?;
-                self.checkpoint.pass_start(&self.state, &base.bytes)?;
+                // Written after the bests queued so far (the base may be
+                // the newest), off this thread.
+                let write = self.checkpoint.pass_start(&self.state, &base.bytes)?;
+                self.best_writer.then(Box::new(move || write.write()))?;
             }
             Event::Answer { key, interesting } => {
                 let rejected = self.confirmer.take_rejected(key);
