@@ -64,6 +64,9 @@ impl Reducer<'_> {
                 d
             }
         };
+        // Every base is valid when the original is: the gate lets no
+        // invalid candidate through then.
+        let base_valid = self.gate.original_invalid().is_none();
         let built = parallel_map(self.opts.jobs, choices, |choice| {
             let edit = edit(choice)?;
             let m = Module::parse(apply(base, &edit)?)?;
@@ -72,7 +75,12 @@ impl Reducer<'_> {
             let validity = (cost(&m) <= best_cost).then(|| {
                 let base_valid = edit
                     .only_bodies()
-                    .then(|| declarations.get_or_init(|| BodyValidator::new(&base.bytes)))
+                    .then(|| {
+                        declarations.get_or_init(|| match base_valid {
+                            true => BodyValidator::of_valid(&base.bytes),
+                            false => BodyValidator::new(&base.bytes),
+                        })
+                    })
                     .and_then(Option::as_ref);
                 match base_valid {
                     Some(checker) => checker.validate_bodies(&edit.bodies),
