@@ -20,6 +20,7 @@ mod remap;
 mod rewrite;
 mod stack;
 mod statements;
+mod statements_without;
 #[doc(hidden)]
 pub mod test_support;
 mod type_families;
@@ -38,6 +39,7 @@ pub use operators::{has_offset, is_nonzero_const};
 pub use rewrite::apply;
 pub use stack::{all_stack_heights, repair, stack_heights, stack_snapshots, StackSnapshot};
 pub use statements::{statements, Statement};
+pub use statements_without::statements_without;
 pub use type_families::TypeFamilies;
 pub use uses::{addressed_64bit_memories_and_tables, used_types};
 pub use validate::{validate, BodyValidator, Validity};

@@ -51,6 +51,11 @@ pub struct Statement {
     /// What stands in for the statement when it is taken out (drops and
     /// default constants); empty for a balanced statement.
     pub repair: Vec<u8>,
+    /// Taking it out leaves every other statement as it is, only moved
+    /// (see `statements_without`): it is balanced with nothing standing
+    /// in for it, in a sequence of such statements (its last one may leave
+    /// the sequence's results) without dead code.
+    pub plain: bool,
 }
 
 /// Every statement of every defined function whose body validates, ordered
@@ -93,6 +98,13 @@ struct Sequence {
     /// The last statement found, when it ended reachable code: its repair
     /// depends on whether code follows it in this sequence.
     ended_reachable: Option<EndedReachable>,
+    /// Its statements so far (positions in `Scan::found`).
+    members: Vec<usize>,
+    /// Taking a plain statement out of it changes nothing else: no
+    /// statement so far ended reachable code, sat in dead code, started
+    /// with another stack than the sequence, was left out as unrepairable
+    /// or needs a repair though code follows it.
+    plain: bool,
 }
 
 /// A statement after which the sequence is unreachable.
@@ -151,12 +163,12 @@ fn body_statements(
         match step.nesting {
             Nesting::Opens(_) => scan.enter()?,
             Nesting::NextArm(_) => {
-                scan.sequences.pop();
+                scan.leave();
                 scan.enter()?;
             }
             Nesting::Closes(_) => {
                 // The construct may end a statement of the outer sequence.
-                scan.sequences.pop();
+                scan.leave();
                 scan.close_if_balanced(i, end)?;
             }
             Nesting::Inside => scan.close_if_balanced(i, end)?,
@@ -173,8 +185,22 @@ impl Scan {
             at_base: snapshot(&self.fv)?,
             open: None,
             ended_reachable: None,
+            members: Vec::new(),
+            plain: true,
         });
         Ok(())
+    }
+
+    /// The innermost sequence ends: its statements are plain only if it
+    /// stayed so.
+    fn leave(&mut self) {
+        let Some(seq) = self.sequences.pop() else {
+            return;
+        };
+        for &i in &seq.members {
+            let statement = &mut self.found[i];
+            statement.plain = seq.plain && statement.repair.is_empty();
+        }
     }
 
     fn unreachable(&self) -> bool {
@@ -194,7 +220,10 @@ impl Scan {
             // `unreachable` keeps that code dead.
             if let Some(ended) = seq.ended_reachable.take() {
                 if ended.lone_unreachable {
+                    // The last statement found: its sequence's last member.
+                    debug_assert_eq!(seq.members.last(), Some(&ended.index));
                     self.found.remove(ended.index);
+                    seq.members.pop();
                 } else {
                     self.found[ended.index].repair = vec![UNREACHABLE];
                 }
@@ -210,6 +239,15 @@ impl Scan {
                 let now = snapshot(&self.fv)?;
                 (!at_base || now.exact != seq.at_base.exact).then_some(now)
             };
+            // A statement after one that needs a repair: that one's repair
+            // would change if this one went.
+            let follows_repaired = seq
+                .members
+                .last()
+                .is_some_and(|&m| !self.found[m].repair.is_empty());
+            if before.is_some() || unreachable || follows_repaired {
+                seq.plain = false;
+            }
             seq.open = Some((i, offset, before));
         }
         Ok(())
@@ -257,10 +295,14 @@ impl Scan {
             };
             if repair(before, &after, &mut bytes).is_err() {
                 // Leaves a value with no default: not a target.
+                seq.plain = false;
                 return Ok(());
             }
         }
         let stack_before = before.as_ref().unwrap_or(&seq.at_base);
+        if unreachable {
+            seq.plain = false;
+        }
         if !stack_before.unreachable && unreachable {
             seq.ended_reachable = Some(EndedReachable {
                 index: self.found.len(),
@@ -268,6 +310,7 @@ impl Scan {
                 frame_values: stack_before.types.len() - stack_before.frame_base,
             });
         }
+        seq.members.push(self.found.len());
         self.found.push(Statement {
             func: self.func,
             first,
@@ -275,6 +318,8 @@ impl Scan {
             bytes: start - self.body_start..end - self.body_start,
             depth,
             repair: bytes,
+            // Decided when the sequence ends.
+            plain: false,
         });
         Ok(())
     }
@@ -309,6 +354,10 @@ impl Scan {
             // only `unreachable` stands in.
             _ if ended.lone_unreachable => {
                 self.found.remove(ended.index);
+                if let Some(seq) = self.sequences.last_mut() {
+                    debug_assert_eq!(seq.members.last(), Some(&ended.index));
+                    seq.members.pop();
+                }
             }
             _ => self.found[ended.index].repair = vec![UNREACHABLE],
         }

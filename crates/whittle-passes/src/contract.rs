@@ -2,6 +2,7 @@
 //! pass and the plan the driver sees of each.
 
 use anyhow::Result;
+use std::sync::Arc;
 use whittle_module::{Edit, Module};
 
 /// A pass whose targets can be taken out in any combination.
@@ -20,6 +21,17 @@ pub trait TreePass: SubsetPass {
     /// The targets of `m` at depth `level` (0: the outermost), in order;
     /// empty when the tree is not that deep.
     fn targets_at(&self, m: &Module, level: usize) -> Vec<Self::Target>;
+
+    /// `targets` (of one level, as listed) once those at the positions
+    /// `removed` are taken out: what [`TreePass::targets_at`] would list on
+    /// the module that gives, when that is certain; `None` otherwise.
+    fn targets_without(
+        &self,
+        _targets: Vec<Self::Target>,
+        _removed: &[usize],
+    ) -> Option<Vec<Self::Target>> {
+        None
+    }
 }
 
 /// A pass whose targets each have a length to shorten.
@@ -54,6 +66,19 @@ pub trait SubsetPlan: Sync {
     }
     /// The edit taking out the targets at these positions (ascending).
     fn edit(&self, chosen: &[usize]) -> Result<Edit>;
+
+    /// The plan of `new_base`, the module this plan's edit of `removed`
+    /// gives, derived from this one without listing it (a giant function's
+    /// listing is the reducer's largest cost); `None` unless it is certain
+    /// to equal the listed one: the driver then lists it. The old plan is
+    /// used up either way (its targets become the new ones).
+    fn rebased(
+        self: Box<Self>,
+        _removed: &[usize],
+        _new_base: &Arc<Module>,
+    ) -> Option<Box<dyn SubsetPlan>> {
+        None
+    }
 }
 
 /// Length targets of one base, by position.

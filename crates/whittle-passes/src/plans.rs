@@ -3,6 +3,7 @@
 
 use crate::contract::{LengthPass, LengthPlan, Pass, Plan, SubsetPass, SubsetPlan, TreePass};
 use anyhow::Result;
+use std::sync::Arc;
 use whittle_module::{Edit, Module};
 
 /// Registers a [`SubsetPass`].
@@ -58,10 +59,70 @@ impl<P: SubsetPass> SubsetPlan for Listed<'_, P, P::Target> {
     }
 }
 
-impl<P: TreePass> Pass for Tree<P> {
+impl<P: TreePass + Clone + 'static> Pass for Tree<P>
+where
+    P::Target: 'static,
+{
     fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
         let targets = self.0.targets_at(m, level);
-        Listed::of(&self.0, m, targets).map(|p| Plan::Subsets(p))
+        (!targets.is_empty()).then(|| {
+            Plan::Subsets(Box::new(TreeLevel {
+                pass: self.0.clone(),
+                module: Base::Borrowed(m),
+                targets,
+            }))
+        })
+    }
+}
+
+/// The module a tree level's targets belong to: the driver's, or the new
+/// base it was derived for (which the plan then shares).
+enum Base<'m> {
+    Borrowed(&'m Module),
+    Shared(Arc<Module>),
+}
+
+/// The targets of one level of a [`TreePass`] on one base. It holds its
+/// own copy of the pass (a unit struct), so that a plan derived for a new
+/// base ([`SubsetPlan::rebased`]) borrows nothing of the old one.
+struct TreeLevel<'m, P: TreePass> {
+    pass: P,
+    module: Base<'m>,
+    targets: Vec<P::Target>,
+}
+
+impl<P: TreePass + Clone + 'static> SubsetPlan for TreeLevel<'_, P>
+where
+    P::Target: 'static,
+{
+    fn len(&self) -> usize {
+        self.targets.len()
+    }
+
+    fn edit(&self, chosen: &[usize]) -> Result<Edit> {
+        let module = match &self.module {
+            Base::Borrowed(m) => m,
+            Base::Shared(m) => m.as_ref(),
+        };
+        let chosen: Vec<&P::Target> = chosen.iter().map(|&i| &self.targets[i]).collect();
+        self.pass.edit(module, &chosen)
+    }
+
+    fn rebased(
+        self: Box<Self>,
+        removed: &[usize],
+        new_base: &Arc<Module>,
+    ) -> Option<Box<dyn SubsetPlan>> {
+        let TreeLevel { pass, targets, .. } = *self;
+        let targets = pass.targets_without(targets, removed)?;
+        // No targets left: listing finds none either, and says so.
+        (!targets.is_empty()).then(|| {
+            Box::new(TreeLevel {
+                pass,
+                module: Base::Shared(Arc::clone(new_base)),
+                targets,
+            }) as Box<dyn SubsetPlan>
+        })
     }
 }
 

@@ -13,8 +13,9 @@
 use crate::contract::{SubsetPass, TreePass};
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
-use whittle_module::{statements, Edit, Module, Statement};
+use whittle_module::{statements, statements_without, Edit, Module, Statement};
 
+#[derive(Clone)]
 pub struct RemoveStatements;
 
 impl SubsetPass for RemoveStatements {
@@ -57,6 +58,14 @@ impl TreePass for RemoveStatements {
         let mut all = statements(m).unwrap_or_default();
         all.retain(|s| s.depth == level);
         all
+    }
+
+    fn targets_without(
+        &self,
+        targets: Vec<Statement>,
+        removed: &[usize],
+    ) -> Option<Vec<Statement>> {
+        statements_without(targets, removed)
     }
 }
 

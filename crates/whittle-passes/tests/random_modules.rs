@@ -17,7 +17,7 @@ use anyhow::{bail, Result};
 use fuzz::generate::Input;
 use fuzz::harness::{check_module, Problem, Step};
 use fuzz::{report, Settings};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use wasmparser::WasmFeatures;
 use whittle_module::{Edit, Module};
@@ -151,5 +151,67 @@ fn the_harness_reports_panics_and_invalid_outputs() {
         result.failures[0].message.contains("random_modules.rs:"),
         "{}",
         result.failures[0].message
+    );
+}
+
+/// A pass with one target (an edit that changes nothing) whose derived
+/// plan for the candidate claims a second target that listing does not
+/// find, to show that the harness checks derived plans against listings.
+struct MisRebased;
+
+struct MisRebasedPlan(usize);
+
+impl Pass for MisRebased {
+    fn plan<'m>(&'m self, _: &'m Module, level: usize) -> Option<Plan<'m>> {
+        (level == 0).then(|| Plan::Subsets(Box::new(MisRebasedPlan(1))))
+    }
+}
+
+impl SubsetPlan for MisRebasedPlan {
+    fn len(&self) -> usize {
+        self.0
+    }
+
+    fn edit(&self, _: &[usize]) -> Result<Edit> {
+        Ok(Edit::default())
+    }
+
+    fn rebased(self: Box<Self>, _: &[usize], _: &Arc<Module>) -> Option<Box<dyn SubsetPlan>> {
+        Some(Box::new(MisRebasedPlan(self.0 + 1)))
+    }
+}
+
+static MIS_REBASED: PassInfo = PassInfo {
+    name: "mis-rebased",
+    description: "a pass whose derived plans differ from its listings",
+    pass: &MisRebased,
+};
+
+#[test]
+fn the_harness_reports_derived_plans_that_differ_from_listings() {
+    let input = Input {
+        bytes: wat::parse_str("(module (func))").unwrap(),
+        features: WasmFeatures::WASM1,
+    };
+    let step = Mutex::new(Step {
+        seed: 5,
+        pass: "mis-rebased",
+        level: 0,
+        choice: String::new(),
+        since: Instant::now(),
+    });
+    let result = check_module(5, &input, &[&MIS_REBASED], &step);
+    let failures: Vec<(Problem, &str, &str)> = result
+        .failures
+        .iter()
+        .map(|f| (f.problem, f.choice.as_str(), f.message.as_str()))
+        .collect();
+    assert_eq!(
+        failures,
+        [(
+            Problem::Rebased,
+            "targets [0]",
+            "2 targets derived, 1 listed"
+        )]
     );
 }

@@ -132,7 +132,7 @@ impl Reducer<'_> {
             progress.next += 1;
             if accepted.len() >= REBASE_EVERY {
                 progress.targets_before = lengths.len();
-                return Ok(Step::Rebase);
+                return Ok(Step::Rebase(None));
             }
         }
         Ok(Step::Done)

@@ -19,7 +19,8 @@
 //! The driver's own cost must stay near-linear in the number of targets.
 //! Once half of the plan's targets are gone, or a sweep at one chunk size
 //! ends having taken something out, the search *re-bases*: the pass lists
-//! the targets of the current best and the sweep goes on from the same
+//! the targets of the current best (or derives them from this plan, when it
+//! can: `SubsetPlan::rebased`) and the sweep goes on from the same
 //! place among the targets that are left. So a sweep never visits a target
 //! that is gone, and a candidate never carries more earlier removals than
 //! targets it still has: building one costs what is left, not what was
@@ -29,6 +30,7 @@ use crate::driver::{Reducer, Step};
 use crate::judge::Screened;
 use anyhow::Result;
 use std::collections::HashMap;
+use std::time::Instant;
 use whittle_module::Module;
 use whittle_passes::SubsetPlan;
 
@@ -113,7 +115,7 @@ impl Reducer<'_> {
         &mut self,
         name: &'static str,
         base: &Module,
-        plan: &dyn SubsetPlan,
+        plan: Box<dyn SubsetPlan + '_>,
         sweep: &mut Sweep,
     ) -> Result<Step> {
         let n = plan.len();
@@ -139,11 +141,11 @@ impl Reducer<'_> {
                     Step::Done
                 } else {
                     *sweep = Sweep::at(sweep.chunk.div_ceil(2), sweep);
-                    Step::Rebase
+                    Step::Rebase(self.rebased(name, plan, &removed))
                 });
             };
             let (batch, screened) =
-                self.fill_batch(name, base, plan, sweep, &seen, &removed, first);
+                self.fill_batch(name, base, plan.as_ref(), sweep, &seen, &removed, first);
             let names = vec![name; screened.len()];
             let judged = self.run_screened(&names, screened)?;
             let mut judged = judged.into_iter().zip(batch);
@@ -162,7 +164,7 @@ impl Reducer<'_> {
                     removed.extend(c.start..c.end);
                     if removed.len() * 2 >= n {
                         sweep.passed = next - removed.len();
-                        return Ok(Step::Rebase);
+                        return Ok(Step::Rebase(self.rebased(name, plan, &removed)));
                     }
                 }
                 if taken != c.taken {
@@ -175,6 +177,20 @@ impl Reducer<'_> {
                 seen.insert((c.start, c.end), j.interesting);
             }
         }
+    }
+
+    /// The plan of the current best, which is `plan`'s base with the
+    /// targets at `removed` taken out, if `plan` can derive it.
+    fn rebased(
+        &mut self,
+        name: &'static str,
+        plan: Box<dyn SubsetPlan + '_>,
+        removed: &[usize],
+    ) -> Option<Box<dyn SubsetPlan>> {
+        let start = Instant::now();
+        let rebased = plan.rebased(removed, &self.best);
+        self.pass_stats(name).build_time += start.elapsed();
+        rebased
     }
 
     /// The next batch: chunks along the path the sequential search is

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use whittle_module::{apply, Edit, Module};
-use whittle_passes::PassInfo;
+use whittle_passes::{PassInfo, SubsetPlan};
 
 pub struct ReducerOptions {
     pub passes: Vec<&'static PassInfo>,
@@ -170,8 +170,9 @@ pub(crate) struct Judged {
 
 /// How a search over one plan ended.
 pub(crate) enum Step {
-    /// Enough was taken out: search again on a plan of the current best.
-    Rebase,
+    /// Enough was taken out: search again on a plan of the current best,
+    /// this one when the old plan could derive it (else listed afresh).
+    Rebase(Option<Box<dyn SubsetPlan>>),
     /// This plan (this level of the pass) is exhausted.
     Done,
     /// A stop was requested or the deadline passed.

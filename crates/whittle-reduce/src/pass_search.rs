@@ -26,13 +26,18 @@ impl Reducer<'_> {
         let mut sweep = prior;
         let mut progress = Progress::default();
         let mut first_plan = true;
+        // The plan of the current best, when the search derived it.
+        let mut rebased = None;
         loop {
             if self.should_stop() {
                 return Ok(());
             }
             let base = Arc::clone(&self.best);
             let listing = Instant::now();
-            let plan = pass.plan(&base, level);
+            let plan = match rebased.take() {
+                Some(plan) => Some(Plan::Subsets(plan)),
+                None => pass.plan(&base, level),
+            };
             self.pass_stats(name).build_time += listing.elapsed();
             let Some(plan) = plan else {
                 return Ok(());
@@ -43,11 +48,11 @@ impl Reducer<'_> {
                 }
             }
             let step = match plan {
-                Plan::Subsets(plan) => self.ddmin(name, &base, plan.as_ref(), &mut sweep)?,
+                Plan::Subsets(plan) => self.ddmin(name, &base, plan, &mut sweep)?,
                 Plan::Lengths(plan) => self.bisect(name, &base, plan.as_ref(), &mut progress)?,
             };
             match step {
-                Step::Rebase => {}
+                Step::Rebase(plan) => rebased = plan,
                 Step::Done => {
                     level += 1;
                     sweep = prior;

@@ -8,10 +8,10 @@ use super::generate::Input;
 use super::guard::guarded;
 use super::known;
 use super::rng::Rng;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use whittle_module::{apply, Module};
-use whittle_passes::{PassInfo, Plan};
+use whittle_passes::{PassInfo, Plan, SubsetPlan};
 
 /// The deepest level of a tree pass that is explored.
 const MAX_LEVELS: usize = 64;
@@ -51,6 +51,9 @@ impl Counts {
 pub enum Problem {
     Panic,
     Invalid,
+    /// A plan derived for a candidate ([`SubsetPlan::rebased`]) offers
+    /// other edits than listing the candidate afresh.
+    Rebased,
 }
 
 /// One panic or unexplained invalid output, with what reproduces it.
@@ -176,6 +179,9 @@ impl Check<'_> {
                 Plan::Subsets(p) => choices::subsets(p.len(), &mut rng),
                 Plan::Lengths(p) => choices::lengths(&p.lengths(), &mut rng),
             };
+            // Derived plans are checked on the first few valid choices
+            // of each plan: each check lists the plan again.
+            let mut rebase_checks = 0;
             for choice in choices {
                 self.at(level, choice.to_string());
                 counts.tried += 1;
@@ -204,7 +210,24 @@ impl Check<'_> {
                 };
                 let mut validator = wasmparser::Validator::new_with_features(input.features);
                 match validator.validate_all(&bytes) {
-                    Ok(_) => counts.valid += 1,
+                    Ok(_) => {
+                        counts.valid += 1;
+                        if let (Choice::Subset(c), true) = (&choice, rebase_checks < 8) {
+                            rebase_checks += 1;
+                            let differs =
+                                guarded(|| rebased_differs(info, module, c, &bytes, level))
+                                    .unwrap_or_else(Some);
+                            if let Some(message) = differs {
+                                self.fail(
+                                    Problem::Rebased,
+                                    level,
+                                    choice.to_string(),
+                                    message,
+                                    Some(bytes),
+                                );
+                            }
+                        }
+                    }
                     Err(e) if known::limitation(info.name, e.message()).is_some() => {
                         counts.known += 1
                     }
@@ -223,4 +246,36 @@ impl Check<'_> {
             }
         }
     }
+}
+
+/// Where the plan of `module` derives the plan of the candidate it built
+/// from `chosen` (`bytes`) instead of listing it, the derived plan must
+/// offer exactly the edits a fresh listing offers (compared by the modules
+/// its first targets' edits give); `Some(what differs)` otherwise.
+fn rebased_differs(
+    info: &PassInfo,
+    module: &Module,
+    chosen: &[usize],
+    bytes: &[u8],
+    level: usize,
+) -> Option<String> {
+    let Some(Plan::Subsets(plan)) = info.pass.plan(module, level) else {
+        return None;
+    };
+    let new = Arc::new(Module::parse(bytes.to_vec()).ok()?);
+    let derived = plan.rebased(chosen, &new)?;
+    let Some(Plan::Subsets(listed)) = info.pass.plan(&new, level) else {
+        return Some(format!("{} targets derived, none listed", derived.len()));
+    };
+    if derived.len() != listed.len() {
+        return Some(format!(
+            "{} targets derived, {} listed",
+            derived.len(),
+            listed.len()
+        ));
+    }
+    let built = |p: &dyn SubsetPlan, i: usize| p.edit(&[i]).and_then(|e| apply(&new, &e)).ok();
+    (0..derived.len().min(16))
+        .find(|&i| built(derived.as_ref(), i) != built(listed.as_ref(), i))
+        .map(|i| format!("target {i} of the derived plan edits otherwise than the listed one"))
 }

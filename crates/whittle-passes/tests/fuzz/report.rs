@@ -56,6 +56,7 @@ pub fn failures(settings: &Settings, summary: &Summary) -> String {
         let what = match f.problem {
             Problem::Panic => "PANIC",
             Problem::Invalid => "INVALID OUTPUT",
+            Problem::Rebased => "REBASED PLAN DIFFERS",
         };
         let _ = writeln!(out, "\n{what} from {}: {}", f.pass, f.message);
         let output = f.output.as_deref().map(|bytes| (n, bytes));
