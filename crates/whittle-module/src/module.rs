@@ -8,7 +8,8 @@
 use crate::types::{self, RecGroup, SubType, ValType};
 use anyhow::{bail, Context, Result};
 use std::ops::Range;
-use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
+use std::sync::OnceLock;
+use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
 
 /// The kinds of indexed items a module can remove or reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,6 +104,8 @@ pub struct Module {
     pub start: Option<u32>,
     pub num_elements: u32,
     pub num_data: u32,
+    /// Whether some body takes a `ref.func`, once asked.
+    code_takes_ref_func: OnceLock<bool>,
 }
 
 impl Module {
@@ -134,6 +137,7 @@ impl Module {
             start: None,
             num_elements: 0,
             num_data: 0,
+            code_takes_ref_func: OnceLock::new(),
         };
         m.index(&bytes)?;
         m.bytes = bytes;
@@ -316,6 +320,29 @@ impl Module {
     pub fn body(&self, func: u32) -> Option<&[u8]> {
         let i = func.checked_sub(self.num_imported_funcs)?;
         self.bodies.get(i as usize).map(|r| &self.bytes[r.clone()])
+    }
+
+    /// Some body takes a `ref.func` (walked once, on the first ask; a body
+    /// that cannot be read counts as taking one). No edit writes a
+    /// `ref.func` that was not there, so a candidate of a module without
+    /// one has none either, and needs no declarations for them (looking
+    /// for them cost each candidate of a giant function a walk of it).
+    pub fn code_takes_ref_func(&self) -> bool {
+        *self.code_takes_ref_func.get_or_init(|| {
+            (self.num_imported_funcs..self.num_funcs()).any(|f| {
+                let Some(Ok(mut ops)) = self.function_body(f).map(|b| b.get_operators_reader())
+                else {
+                    return true;
+                };
+                while !ops.eof() {
+                    match ops.read() {
+                        Ok(Operator::RefFunc { .. }) | Err(_) => return true,
+                        Ok(_) => {}
+                    }
+                }
+                false
+            })
+        })
     }
 
     /// A `wasmparser` view of a function body.

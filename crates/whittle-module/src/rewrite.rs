@@ -32,7 +32,7 @@ pub fn apply(m: &Module, edit: &Edit) -> Result<Vec<u8>> {
         || !edit.remove_globals.is_empty()
         || !edit.remove_exports.is_empty()
         || !edit.remove_tables.is_empty();
-    if drops_mentions {
+    if drops_mentions && m.code_takes_ref_func() {
         crate::declarations::declare_referenced_functions(bytes)
     } else {
         Ok(bytes)

@@ -308,3 +308,41 @@ fn removing_the_last_function_keeps_sections_in_order() {
 )"#,
     );
 }
+
+#[test]
+fn an_export_that_declared_a_referenced_function_leaves_a_declaration() {
+    let edit = Edit {
+        remove_exports: [0].into(),
+        ..Edit::default()
+    };
+    let referenced = r#"(module (func $f (export "f")) (func (result funcref) ref.func $f))"#;
+    assert!(module(referenced).code_takes_ref_func());
+    assert_rewrites_to(
+        referenced,
+        &edit,
+        r#"(module
+          (type (;0;) (func))
+          (type (;1;) (func (result funcref)))
+          (elem (;0;) declare func $f)
+          (func $f (;0;) (type 0))
+          (func (;1;) (type 1) (result funcref)
+            ref.func $f
+          )
+        )"#,
+    );
+    // Without a `ref.func` in the code nothing needs declaring.
+    let unreferenced = r#"(module (func (export "f")) (func (result funcref) ref.null func))"#;
+    assert!(!module(unreferenced).code_takes_ref_func());
+    assert_rewrites_to(
+        unreferenced,
+        &edit,
+        r#"(module
+          (type (;0;) (func))
+          (type (;1;) (func (result funcref)))
+          (func (;0;) (type 0))
+          (func (;1;) (type 1) (result funcref)
+            ref.null func
+          )
+        )"#,
+    );
+}

@@ -12,7 +12,6 @@
 
 use crate::contract::{SubsetPass, TreePass};
 use anyhow::{Context, Result};
-use std::collections::BTreeMap;
 use whittle_module::{statements, statements_without, Edit, Module, Statement};
 
 #[derive(Clone)]
@@ -26,13 +25,15 @@ impl SubsetPass for RemoveStatements {
     }
 
     fn edit(&self, m: &Module, chosen: &[&Statement]) -> Result<Edit> {
-        let mut by_func: BTreeMap<u32, Vec<&Statement>> = BTreeMap::new();
-        for &s in chosen {
-            by_func.entry(s.func).or_default().push(s);
+        // A level's targets come by function, in code order; a choice
+        // across levels (tests) is put in that order first.
+        let mut chosen = chosen.to_vec();
+        if !chosen.is_sorted_by_key(|s| (s.func, s.first)) {
+            chosen.sort_by_key(|s| (s.func, s.first));
         }
         let mut edit = Edit::default();
-        for (func, mut gone) in by_func {
-            gone.sort_by_key(|s| s.first);
+        for gone in chosen.chunk_by(|a, b| a.func == b.func) {
+            let func = gone[0].func;
             let body = m.body(func).context("no such function body")?;
             let mut out = Vec::with_capacity(body.len());
             let mut copied = 0;
