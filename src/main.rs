@@ -30,6 +30,9 @@ enum Command {
 }
 
 fn main() {
+    // Started as a check: die with the whittle that started it, before
+    // anything else (see whittle_oracle::reaper).
+    whittle_oracle::reaper::arm_death_signal();
     // The spawner that starts external checks (see whittle_oracle::spawner)
     // must stay small: it acts before anything else is set up.
     let mut args = std::env::args_os();

@@ -296,3 +296,25 @@ fn stale_candidate_folders_of_dead_runs_are_removed_by_the_next_run() {
     live.kill().unwrap();
     live.wait().unwrap();
 }
+
+#[test]
+fn a_whittle_started_as_a_check_dies_with_the_parent_it_is_told() {
+    // Told its parent: it arms the parent-death signal and runs.
+    let ours = std::process::id().to_string();
+    let told_ours = Command::new(whittle_exe())
+        .arg("--version")
+        .env("WHITTLE_DIE_WITH", &ours)
+        .output()
+        .unwrap();
+    assert_eq!(told_ours.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&told_ours.stdout).starts_with("whittle "));
+    // Told a parent that is not its own (it died before the signal was
+    // armed, and this process was re-parented): it ends at once.
+    let told_another = Command::new(whittle_exe())
+        .arg("--version")
+        .env("WHITTLE_DIE_WITH", "1")
+        .output()
+        .unwrap();
+    assert_eq!(told_another.status.code(), Some(137));
+    assert!(told_another.stdout.is_empty());
+}

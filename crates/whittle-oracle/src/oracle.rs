@@ -134,7 +134,8 @@ impl ChildRequest {
 }
 
 impl Oracle {
-    pub fn new(kind: OracleKind, limits: RunLimits) -> Oracle {
+    pub fn new(kind: OracleKind, mut limits: RunLimits) -> Oracle {
+        limits.program_is_whittle = matches!(kind, OracleKind::Builtin { .. });
         Oracle {
             kind,
             limits,

@@ -63,6 +63,10 @@ pub struct RunLimits {
     /// Start the program through this spawner (whittle's own executable,
     /// see [`crate::spawner`]), so that its peak memory is its own.
     pub spawner: Option<PathBuf>,
+    /// The program is `whittle` itself (the built-in checker), which arms
+    /// its parent-death signal on its own (as the spawner does): it is
+    /// started without a fork (see [`crate::reaper`]).
+    pub program_is_whittle: bool,
 }
 
 impl Default for RunLimits {
@@ -72,6 +76,7 @@ impl Default for RunLimits {
             memory_limit: None,
             capture_limit: 64 * 1024,
             spawner: None,
+            program_is_whittle: false,
         }
     }
 }
@@ -311,7 +316,8 @@ pub fn run_with_env(
     if let Some(dir) = cwd {
         cmd.current_dir(dir);
     }
-    let mut tracked = crate::reaper::prepare(&mut cmd);
+    let arms_itself = limits.spawner.is_some() || limits.program_is_whittle;
+    let mut tracked = crate::reaper::prepare(&mut cmd, arms_itself);
     let start = Instant::now();
     let mut child = tracked
         .spawn(&mut cmd)
