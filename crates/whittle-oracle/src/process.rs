@@ -106,6 +106,33 @@ pub fn cancel_running() {
     GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
 }
 
+thread_local! {
+    /// The flag of [`stop_when`] for the runs this thread makes.
+    static STOP_FLAG: std::cell::RefCell<Option<Arc<std::sync::atomic::AtomicBool>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f`, stopping any run it makes on this thread once `flag` is
+/// raised (from another thread), as [`cancel_running`] would: within one
+/// poll of the wait, with a "cancelled" error. For a driver that learns,
+/// while a speculative check still runs, that its answer will not be
+/// needed (a compile of megabytes that would only be thrown away).
+pub fn stop_when<T>(flag: &Arc<std::sync::atomic::AtomicBool>, f: impl FnOnce() -> T) -> T {
+    let previous = STOP_FLAG.with(|s| s.replace(Some(Arc::clone(flag))));
+    let result = f();
+    STOP_FLAG.with(|s| *s.borrow_mut() = previous);
+    result
+}
+
+/// [`stop_when`]'s flag for this thread is raised.
+fn stop_requested() -> bool {
+    STOP_FLAG.with(|s| {
+        s.borrow()
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
+    })
+}
+
 /// How the child ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Termination {
@@ -369,6 +396,7 @@ pub fn run_with_env(
     loop {
         if CANCELLED.load(std::sync::atomic::Ordering::SeqCst)
             || GENERATION.load(std::sync::atomic::Ordering::SeqCst) != generation
+            || stop_requested()
         {
             cancelled = true;
             break;
@@ -743,5 +771,57 @@ mod tests {
             text.contains("/nonexistent/whittle-no-such-program"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_raised_stop_flag_stops_only_its_threads_run() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let flag = Arc::new(AtomicBool::new(false));
+        let raiser = {
+            let flag = Arc::clone(&flag);
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(100));
+                flag.store(true, Ordering::SeqCst);
+            })
+        };
+        // Another thread's run under no flag is not stopped.
+        let other = std::thread::spawn(|| {
+            run(
+                Path::new("sleep"),
+                &[OsString::from("0.5")],
+                None,
+                &RunLimits::default(),
+            )
+        });
+        let start = Instant::now();
+        let stopped = stop_when(&flag, || {
+            run(
+                Path::new("sleep"),
+                &[OsString::from("30")],
+                None,
+                &RunLimits::default(),
+            )
+        });
+        raiser.join().unwrap();
+        let err = stopped.unwrap_err();
+        assert!(format!("{err:#}").contains("cancelled"), "{err:#}");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(
+            other.join().unwrap().unwrap().termination,
+            Termination::Exited(0)
+        );
+        // Outside `stop_when` the flag no longer applies.
+        let after = run(
+            Path::new("/bin/sh"),
+            &[OsString::from("-c"), OsString::from("exit 3")],
+            None,
+            &RunLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(after.termination, Termination::Exited(3));
     }
 }

@@ -11,7 +11,11 @@
 //! walked in order; every candidate up to the first wrong prediction is
 //! exactly the one a sequential run would build, so the decisions, and the
 //! result, do not depend on `jobs`. What lies past a wrong prediction is
-//! not wasted either: its answer predicts the same chunk next time. A batch
+//! not all wasted either: an answer that came predicts the same chunk next
+//! time. A check still running once a wrong prediction before it is known
+//! is stopped, not waited for: on a giant function such a candidate is
+//! often one that compiles for seconds (its failure gone), and waiting made
+//! `-j 2` slower than `-j 1`. A batch
 //! holds as many oracle runs as there are jobs: a candidate the screen
 //! decides without the oracle (cached, invalid, not smaller) takes no job,
 //! and its answer, being certain, carries the path on.
@@ -147,8 +151,10 @@ impl Reducer<'_> {
             let (batch, screened) =
                 self.fill_batch(name, base, plan.as_ref(), sweep, &seen, &removed, first);
             let names = vec![name; screened.len()];
-            let judged = self.run_screened(&names, screened)?;
+            let predicted: Vec<bool> = batch.iter().map(|c| c.taken).collect();
+            let judged = self.run_screened_on_path(&names, screened, Some(&predicted))?;
             let mut judged = judged.into_iter().zip(batch);
+            let mut rebase = false;
             for (j, c) in judged.by_ref() {
                 if c.size != sweep.chunk {
                     // The sweep before ended taking nothing out: the next
@@ -156,6 +162,9 @@ impl Reducer<'_> {
                     *sweep = Sweep::at(c.size, sweep);
                 }
                 sweep.tried += 1;
+                // Only candidates past a wrong answer are stopped, and the
+                // walk ends at the first.
+                debug_assert!(!j.stopped, "a candidate on the path was stopped");
                 let taken = self.accept_first(name, vec![j])?.is_some();
                 seen.insert((c.start, c.end), taken);
                 next = c.end;
@@ -164,17 +173,24 @@ impl Reducer<'_> {
                     removed.extend(c.start..c.end);
                     if removed.len() * 2 >= n {
                         sweep.passed = next - removed.len();
-                        return Ok(Step::Rebase(self.rebased(name, plan, &removed)));
+                        rebase = true;
+                        break;
                     }
                 }
                 if taken != c.taken {
                     break;
                 }
             }
-            // Off the path: their answers predict the same chunks.
+            // Off the path (past a wrong prediction or a re-base): their
+            // answers predict the same chunks.
             for (j, c) in judged {
                 self.stats.speculation_wasted += u64::from(j.ran);
-                seen.insert((c.start, c.end), j.interesting);
+                if !j.stopped {
+                    seen.insert((c.start, c.end), j.interesting);
+                }
+            }
+            if rebase {
+                return Ok(Step::Rebase(self.rebased(name, plan, &removed)));
             }
         }
     }
@@ -284,5 +300,87 @@ impl Reducer<'_> {
             }
         }
         (batch, screened)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::driver::{Event, Reducer, ReducerOptions};
+    use anyhow::Result;
+    use std::ffi::OsString;
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use whittle_module::Module;
+    use whittle_oracle::{run, RunLimits};
+
+    /// A function of 24 statements, one of which calls `$bug`.
+    fn module() -> Module {
+        let body: String = (0..24)
+            .map(|k| match k {
+                9 => "call $bug\n".to_string(),
+                _ => format!("i32.const {k} drop\n"),
+            })
+            .collect();
+        let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
+        Module::parse(wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    /// Reduce with remove-statements alone at `jobs`, the predicate "still
+    /// calls `$bug`" answering at once when it does and after a 0.3 s
+    /// check (a process, which a stop can cut short) when it does not.
+    /// The best, the stats, and how many checks were stopped.
+    fn reduce(jobs: usize) -> (Vec<u8>, crate::stats::Stats, usize) {
+        let stopped = AtomicUsize::new(0);
+        let interesting = |bytes: &[u8]| -> Result<bool> {
+            if wasmprinter::print_bytes(bytes)?.contains("call $bug") {
+                return Ok(true);
+            }
+            let slow = run(
+                Path::new("sleep"),
+                &[OsString::from("0.3")],
+                None,
+                &RunLimits::default(),
+            );
+            if let Err(e) = &slow {
+                if format!("{e:#}").contains("cancelled") {
+                    stopped.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            slow.map(|_| false)
+        };
+        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+        let opts = ReducerOptions {
+            passes: vec![whittle_passes::find("remove-statements").unwrap()],
+            deadline: None,
+            max_rounds: Some(1),
+            mutate_budget: 0,
+            jobs,
+            stop: None,
+            openings: Vec::new(),
+            resume: None,
+            original_validity: None,
+            check_load: None,
+        };
+        let mut reducer = Reducer::new(module(), opts, &interesting, &mut on_event);
+        let best = reducer.run().unwrap().bytes.clone();
+        let stats = reducer.stats.clone();
+        drop(reducer);
+        (best, stats, stopped.into_inner())
+    }
+
+    /// A speculative check found off the path while it runs is stopped,
+    /// counted as wasted, and changes nothing in the result.
+    #[test]
+    fn off_path_checks_are_stopped_and_change_nothing() {
+        let (one, _, stopped_one) = reduce(1);
+        let (two, stats, stopped_two) = reduce(2);
+        assert_eq!(one, two);
+        assert_eq!(
+            wasmprinter::print_bytes(&two).unwrap(),
+            "(module\n  (type (;0;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (func (;1;) (type 0)\n    call $bug\n  )\n)\n"
+        );
+        assert_eq!(stopped_one, 0);
+        assert!(stopped_two > 0, "{stats:?}");
+        assert!(stats.speculation_wasted >= stopped_two as u64, "{stats:?}");
     }
 }

@@ -166,6 +166,9 @@ pub(crate) struct Judged {
     pub(crate) interesting: bool,
     /// The oracle ran it (not decided by the cache or the screen).
     pub(crate) ran: bool,
+    /// Its check was stopped once it was known to be off the search's
+    /// path: it has no answer (`interesting` says nothing).
+    pub(crate) stopped: bool,
 }
 
 /// How a search over one plan ended.

@@ -10,9 +10,11 @@ use crate::gate::{Gate, GateDecision};
 use crate::parallel::parallel_map;
 use anyhow::Result;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use whittle_module::{apply, validate, BodyValidator, Edit, Module, Validity};
+use whittle_oracle::stop_when;
 
 /// A built candidate after the checks that need no oracle.
 pub(crate) struct Screened {
@@ -132,6 +134,7 @@ impl Reducer<'_> {
                 complexity: None,
                 interesting: false,
                 ran: false,
+                stopped: false,
             };
             let Ok((candidate, validity)) = candidate else {
                 self.stats.unrepairable_skipped += 1;
@@ -188,6 +191,22 @@ impl Reducer<'_> {
         names: &[&'static str],
         screened: Vec<Screened>,
     ) -> Result<Vec<Judged>> {
+        self.run_screened_on_path(names, screened, None)
+    }
+
+    /// [`Reducer::run_screened`] for a batch built along a predicted path
+    /// (`predicted`: each candidate's predicted answer, in the order the
+    /// search walks them): once the answers known show a wrong prediction,
+    /// every candidate after it is off the path, and a check of one still
+    /// running is stopped rather than waited for (a wasted candidate of a
+    /// giant function compiles for seconds). A stopped check leaves no
+    /// answer ([`Judged::stopped`]).
+    pub(crate) fn run_screened_on_path(
+        &mut self,
+        names: &[&'static str],
+        screened: Vec<Screened>,
+        predicted: Option<&[bool]>,
+    ) -> Result<Vec<Judged>> {
         let start = Instant::now();
         let mut oracle_time = Duration::ZERO;
         // The candidates to run, each with its cache key.
@@ -207,6 +226,13 @@ impl Reducer<'_> {
                 }
             }
         }
+        // The answers known so far, by position: the screen's now, the
+        // oracle's as they come.
+        let known: Vec<Option<bool>> = screened
+            .iter()
+            .map(|s| s.needs_oracle.is_none().then_some(s.judged.interesting))
+            .collect();
+        let known = Mutex::new(known);
         let mut judged: Vec<Judged> = screened.into_iter().map(|s| s.judged).collect();
         if !to_run.is_empty() {
             let oracle_start = Instant::now();
@@ -214,8 +240,30 @@ impl Reducer<'_> {
                 .iter()
                 .map(|&(i, _)| judged[i].module.as_ref().expect("built").bytes.as_slice())
                 .collect();
+            let stop_flags: Vec<Arc<AtomicBool>> = to_run.iter().map(|_| Arc::default()).collect();
             let interesting = self.interesting;
-            let answers = parallel_map(self.opts.jobs, &inputs, |bytes| interesting(bytes));
+            let order: Vec<usize> = (0..to_run.len()).collect();
+            let answers = parallel_map(self.opts.jobs, &order, |&t| {
+                let answer = stop_when(&stop_flags[t], || interesting(inputs[t]));
+                if let (Some(predicted), Ok(a)) = (predicted, &answer) {
+                    let mut known = known.lock().unwrap_or_else(|e| e.into_inner());
+                    let i = to_run[t].0;
+                    known[i] = Some(*a);
+                    for (&dup, &first) in &duplicate_of {
+                        if first == i {
+                            known[dup] = Some(*a);
+                        }
+                    }
+                    if let Some(wrong) = first_wrong_prediction(&known, predicted) {
+                        for (u, &(i, _)) in to_run.iter().enumerate() {
+                            if i > wrong {
+                                stop_flags[u].store(true, Ordering::SeqCst);
+                            }
+                        }
+                    }
+                }
+                answer
+            });
             oracle_time = oracle_start.elapsed();
             self.stats.oracle_time += oracle_time;
             // Each pass in the batch gets its share of the wait.
@@ -231,10 +279,18 @@ impl Reducer<'_> {
                 }
                 return Ok(judged);
             }
-            for (&(i, key), answer) in to_run.iter().zip(answers) {
-                let answer = answer?;
+            for ((&(i, key), answer), flag) in to_run.iter().zip(answers).zip(&stop_flags) {
                 self.stats.oracle_calls += 1;
                 self.pass_stats(names[i]).oracle_calls += 1;
+                let answer = match answer {
+                    // Stopped off the path: no answer to remember.
+                    Err(_) if flag.load(Ordering::SeqCst) => {
+                        judged[i].ran = true;
+                        judged[i].stopped = true;
+                        continue;
+                    }
+                    answer => answer?,
+                };
                 self.gate.remember_key(key, answer);
                 (self.on_event)(Event::Answer {
                     key,
@@ -245,6 +301,7 @@ impl Reducer<'_> {
             }
             for (dup, first) in duplicate_of {
                 judged[dup].interesting = judged[first].interesting;
+                judged[dup].stopped = judged[first].stopped;
             }
         }
         if let Some(&pass) = names.first() {
@@ -257,4 +314,17 @@ impl Reducer<'_> {
         }
         Ok(judged)
     }
+}
+
+/// The first position whose known answer is not the predicted one, if the
+/// answers are known up to it: every candidate after it is off the path.
+fn first_wrong_prediction(known: &[Option<bool>], predicted: &[bool]) -> Option<usize> {
+    for (k, (&answer, &prediction)) in known.iter().zip(predicted).enumerate() {
+        match answer {
+            None => return None,
+            Some(answer) if answer != prediction => return Some(k),
+            Some(_) => {}
+        }
+    }
+    None
 }

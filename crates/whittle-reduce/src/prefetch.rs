@@ -10,7 +10,8 @@
 //! one is built on) and judges them together. Nothing is accepted here:
 //! the answers go to the cache, and the passes, run in order as ever, find
 //! them there. The decisions, and the result, do not depend on `jobs`; a
-//! wrong prediction costs only the candidates judged after it. A candidate
+//! wrong prediction costs only the candidates judged after it, whose
+//! checks are stopped as soon as it is known. A candidate
 //! decided without the oracle (its answer cached, invalid, not smaller)
 //! takes no job: the path goes on until `jobs` candidates need the oracle.
 
@@ -33,6 +34,7 @@ impl Reducer<'_> {
         let mut module = Arc::clone(&self.best);
         let mut screened = Vec::new();
         let mut names = Vec::new();
+        let mut predicted = Vec::new();
         let mut runs = 0;
         let passes = self.opts.passes[from..].to_vec();
         for (k, info) in passes.iter().enumerate() {
@@ -80,6 +82,7 @@ impl Reducer<'_> {
             }
             screened.push(s);
             names.push(info.name);
+            predicted.push(taken);
         }
         // Counted as the work of the pass about to run.
         self.pass_stats(self.opts.passes[from].name).build_time += start.elapsed();
@@ -87,7 +90,9 @@ impl Reducer<'_> {
             // Nothing to run alongside: the passes ask for themselves.
             return Ok(());
         }
-        self.run_screened(&names, screened)?;
+        // Past a wrong prediction the candidates were built on a module
+        // the passes will not see: their checks are stopped.
+        self.run_screened_on_path(&names, screened, Some(&predicted))?;
         Ok(())
     }
 }

@@ -37,7 +37,8 @@ pub struct Stats {
     pub not_smaller_skipped: u64,
     pub rounds: u64,
     /// Candidates judged in parallel off the path the search took (a
-    /// wrong guess in the batch before them).
+    /// wrong guess in the batch before them), those whose check was
+    /// stopped once that was known included.
     pub speculation_wasted: u64,
     #[serde(with = "secs")]
     pub oracle_time: Duration,
