@@ -305,6 +305,7 @@ impl Reducer<'_> {
 
 #[cfg(test)]
 mod tests {
+    use crate::driver::tests::options;
     use crate::driver::{Event, Reducer, ReducerOptions};
     use anyhow::Result;
     use std::ffi::OsString;
@@ -350,16 +351,12 @@ mod tests {
         };
         let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
         let opts = ReducerOptions {
-            passes: vec![whittle_passes::find("remove-statements").unwrap()],
-            deadline: None,
             max_rounds: Some(1),
-            mutate_budget: 0,
-            jobs,
-            stop: None,
-            openings: Vec::new(),
-            resume: None,
-            original_validity: None,
-            check_load: None,
+            ..options(
+                jobs,
+                vec![whittle_passes::find("remove-statements").unwrap()],
+                0,
+            )
         };
         let mut reducer = Reducer::new(module(), opts, &interesting, &mut on_event);
         let best = reducer.run().unwrap().bytes.clone();

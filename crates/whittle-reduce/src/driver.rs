@@ -356,7 +356,7 @@ impl<'a> Reducer<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
@@ -373,7 +373,8 @@ mod tests {
           global.get $g)
         (func $c (export "c") i32.const 3 call $b drop))"#;
 
-    fn options(
+    /// Options for a test reduction: these passes at `jobs`, nothing else.
+    pub(crate) fn options(
         jobs: usize,
         passes: Vec<&'static PassInfo>,
         mutate_budget: usize,
