@@ -131,6 +131,10 @@ impl CandidateLog {
                     format!("{verdict:<15}  {}", fit(&outcome, 100))
                 }
             }
+            // Stopped by the driver: a wrong guess before it in its batch.
+            Err(_) if whittle_oracle::stop_requested() => {
+                format!("{:<15}  off the search's path", "stopped")
+            }
             Err(e) => format!("oracle error: {e:#}"),
         };
         format!("{head}  {tail}")

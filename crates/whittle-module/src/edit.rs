@@ -131,6 +131,68 @@ impl Edit {
             && type_aliases.is_empty()
     }
 
+    /// Changes nothing a function body's validity depends on, so that a
+    /// candidate of a valid `base` is valid when its declarations are (see
+    /// [`crate::validate_declarations`]): only limits of memories and
+    /// tables, data contents, custom sections, the start function, and
+    /// exports when no body takes a `ref.func` (an export can be what
+    /// declares its function for one). Validating the bodies too cost a
+    /// `shrink-limits` candidate of a giant function more than building it.
+    pub fn leaves_bodies_valid(&self, base: &Module) -> bool {
+        // Every field named, so that a new kind of change is not missed.
+        let Edit {
+            remove_funcs,
+            remove_globals,
+            remove_tables,
+            remove_memories,
+            remove_tags,
+            remove_data,
+            remove_elements,
+            remove_exports,
+            remove_custom: _,
+            remove_type_groups,
+            remove_start: _,
+            bodies,
+            retype,
+            memory_types,
+            table_types,
+            data_contents: _,
+            empty_elements,
+            truncate_elements,
+            remove_fields,
+            type_aliases,
+        } = self;
+        let same_memory_kind = |(&i, new): (&u32, &wasmparser::MemoryType)| {
+            base.memory_types.get(i as usize).is_some_and(|old| {
+                (old.memory64, old.shared, old.page_size_log2)
+                    == (new.memory64, new.shared, new.page_size_log2)
+            })
+        };
+        let same_table_kind = |(&i, new): (&u32, &wasmparser::TableType)| {
+            base.table_types.get(i as usize).is_some_and(|old| {
+                (old.element_type, old.table64, old.shared)
+                    == (new.element_type, new.table64, new.shared)
+            })
+        };
+        bodies.is_empty()
+            && remove_funcs.is_empty()
+            && remove_globals.is_empty()
+            && remove_tables.is_empty()
+            && remove_memories.is_empty()
+            && remove_tags.is_empty()
+            && remove_data.is_empty()
+            && remove_elements.is_empty()
+            && (remove_exports.is_empty() || !base.code_takes_ref_func())
+            && remove_type_groups.is_empty()
+            && retype.is_empty()
+            && memory_types.iter().all(same_memory_kind)
+            && table_types.iter().all(same_table_kind)
+            && empty_elements.is_empty()
+            && truncate_elements.is_empty()
+            && remove_fields.is_empty()
+            && type_aliases.is_empty()
+    }
+
     /// Remove the item of `kind` at absolute index `index` (an imported one
     /// removes its import).
     pub fn remove(&mut self, kind: ItemKind, index: u32) {
@@ -160,5 +222,50 @@ impl Edit {
             ItemKind::Global => &mut self.remove_globals,
             ItemKind::Tag => &mut self.remove_tags,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(wat: &str) -> Module {
+        Module::parse(wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn only_limits_contents_and_unneeded_exports_leave_bodies_valid() {
+        let m = module(
+            r#"(module (memory 2 4) (table 1 funcref) (data (i32.const 0) "abc")
+                (func (export "f") i32.const 0 i32.load drop) (start 0))"#,
+        );
+        let limits = |edit: &mut Edit| {
+            edit.memory_type(&m, 0).initial = 1;
+            edit.memory_type(&m, 0).maximum = None;
+            edit.table_type(&m, 0).initial = 0;
+        };
+        let mut edit = Edit::default();
+        limits(&mut edit);
+        edit.data_contents.insert(0, b"a".to_vec());
+        edit.remove_start = true;
+        edit.remove_exports.insert(0);
+        assert!(edit.leaves_bodies_valid(&m));
+        // A 64-bit memory changes what a load takes.
+        let mut memory64 = Edit::default();
+        memory64.memory_type(&m, 0).memory64 = true;
+        assert!(!memory64.leaves_bodies_valid(&m));
+        // A new body, a removed data segment (renumbering): bodies change.
+        let mut body = Edit::default();
+        body.bodies.insert(0, vec![0, 0x0b]);
+        assert!(!body.leaves_bodies_valid(&m));
+        let mut data = Edit::default();
+        data.remove_data.insert(0);
+        assert!(!data.leaves_bodies_valid(&m));
+        // An export may be what declares a function for a `ref.func`.
+        let referenced =
+            module(r#"(module (func $f (export "f")) (func (result funcref) ref.func $f))"#);
+        let mut export = Edit::default();
+        export.remove_exports.insert(0);
+        assert!(!export.leaves_bodies_valid(&referenced));
     }
 }

@@ -42,7 +42,7 @@ pub use statements::{statements, Statement};
 pub use statements_without::statements_without;
 pub use type_families::TypeFamilies;
 pub use uses::{addressed_64bit_memories_and_tables, used_types};
-pub use validate::{validate, BodyValidator, Validity};
+pub use validate::{validate, validate_declarations, BodyValidator, Validity};
 pub use wat::to_wat;
 
 #[cfg(test)]

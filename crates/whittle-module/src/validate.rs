@@ -30,6 +30,20 @@ pub fn validate(bytes: &[u8]) -> Validity {
     }
 }
 
+/// The validity of a module whose function bodies are known to be valid
+/// against its declarations (see [`crate::Edit::leaves_bodies_valid`]):
+/// every section is validated but the bodies are not walked.
+pub fn validate_declarations(bytes: &[u8]) -> Validity {
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let checked = payload.and_then(|payload| validator.payload(&payload));
+        if let Err(e) = checked {
+            return Validity::Invalid(e.message().to_string());
+        }
+    }
+    Validity::Valid
+}
+
 /// A valid module's declarations, kept to validate candidates that change
 /// only function bodies: such a candidate is valid exactly when each new
 /// body is valid against them, so validating it costs the changed bodies,
@@ -151,6 +165,26 @@ mod tests {
         let invalid = wat::parse_str("(module (func (result i32)))").unwrap();
         assert!(BodyValidator::new(&invalid).is_none());
         assert!(BodyValidator::of_valid(&invalid).is_some());
+    }
+
+    #[test]
+    fn declarations_are_validated_without_the_bodies() {
+        // A body of the wrong type: only a full validation sees it.
+        let wrong_body = wat::parse_str("(module (memory 1) (func (result i32)))").unwrap();
+        assert!(matches!(validate(&wrong_body), Validity::Invalid(_)));
+        assert_eq!(validate_declarations(&wrong_body), Validity::Valid);
+        // A wrong declaration (an export of a function that is not there,
+        // a data segment in a memory that is not there) is seen.
+        for wat in [
+            r#"(module (func) (export "f" (func 1)))"#,
+            r#"(module (func) (data (i32.const 0) "x"))"#,
+        ] {
+            let bytes = wat::parse_str(wat).unwrap();
+            assert!(
+                matches!(validate_declarations(&bytes), Validity::Invalid(_)),
+                "{wat}"
+            );
+        }
     }
 
     #[test]

@@ -86,8 +86,8 @@ pub use normalize::{failing_function, normalize_location, normalize_message};
 pub use oracle::{Ending, Evaluation, Oracle, OracleKind, WORKDIR_VAR};
 pub use outcome::{signal_name, Kind, Outcome};
 pub use process::{
-    cancel_all, cancel_running, cancelled, candidate_timeout, run, run_with_env, stop_when,
-    RunLimits, RunResult, Termination, ORIGINAL_TIMEOUT,
+    cancel_all, cancel_running, cancelled, candidate_timeout, run, run_with_env, stop_requested,
+    stop_when, RunLimits, RunResult, Termination, ORIGINAL_TIMEOUT,
 };
 pub use shell_words::{shell_quote, split_command};
 pub use signature::Signature;

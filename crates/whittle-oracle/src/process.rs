@@ -124,8 +124,9 @@ pub fn stop_when<T>(flag: &Arc<std::sync::atomic::AtomicBool>, f: impl FnOnce() 
     result
 }
 
-/// [`stop_when`]'s flag for this thread is raised.
-fn stop_requested() -> bool {
+/// [`stop_when`]'s flag for this thread is raised: a run that failed as
+/// "cancelled" was stopped by it.
+pub fn stop_requested() -> bool {
     STOP_FLAG.with(|s| {
         s.borrow()
             .as_ref()

@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use whittle_module::{apply, validate, BodyValidator, Edit, Module, Validity};
+use whittle_module::{
+    apply, validate, validate_declarations, BodyValidator, Edit, Module, Validity,
+};
 use whittle_oracle::stop_when;
 
 /// A built candidate after the checks that need no oracle.
@@ -75,7 +77,11 @@ impl Reducer<'_> {
             // Validate here, in parallel, unless it cannot be accepted; a
             // candidate with new bodies only, by its new bodies alone.
             let validity = (cost(&m) <= best_cost).then(|| {
-                let base_valid = edit
+                // Its bodies as valid as the base's: only the rest is checked.
+                if base_valid && edit.leaves_bodies_valid(base) {
+                    return validate_declarations(&m.bytes);
+                }
+                let body_checker = edit
                     .only_bodies()
                     .then(|| {
                         declarations.get_or_init(|| match base_valid {
@@ -84,7 +90,7 @@ impl Reducer<'_> {
                         })
                     })
                     .and_then(Option::as_ref);
-                match base_valid {
+                match body_checker {
                     Some(checker) => checker.validate_bodies(&edit.bodies),
                     None => validate(&m.bytes),
                 }
