@@ -21,6 +21,7 @@
 //! result does not depend on `jobs`.
 
 use crate::driver::{Judged, Reducer, Step};
+use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::collections::HashMap;
 use whittle_module::Module;
@@ -72,7 +73,8 @@ impl Reducer<'_> {
                 if self.should_stop() {
                     return Ok(Step::Stopped);
                 }
-                let answer = match minimal_probes.remove(&target) {
+                // (A probe stopped as stale was not asked: ask again.)
+                let answer = match minimal_probes.remove(&target).filter(|j| !j.stopped) {
                     Some(answer) => answer,
                     None => {
                         // This target's probe and those of the next ones,
@@ -86,8 +88,16 @@ impl Reducer<'_> {
                             .iter()
                             .map(|&t| with(&accepted, t, lengths[t] - 1))
                             .collect();
-                        let judged =
-                            self.build_and_judge(name, base, &choices, |c| plan.edit(c))?;
+                        // Each predicted minimal: past one that is not,
+                        // the probes are stale.
+                        let minimal = vec![false; choices.len()];
+                        let judged = self.build_and_judge(
+                            name,
+                            base,
+                            &choices,
+                            |c| plan.edit(c),
+                            Some(&StillNeeded::Path(&minimal)),
+                        )?;
                         minimal_probes = targets.into_iter().zip(judged).collect();
                         minimal_probes.remove(&target).expect("probed")
                     }
@@ -111,13 +121,24 @@ impl Reducer<'_> {
                 let probes = likeliest_probes(lo, hi, jobs, odds);
                 let choices: Vec<Vec<(usize, usize)>> =
                     probes.iter().map(|&p| with(&accepted, target, p)).collect();
-                let judged = self.build_and_judge(name, base, &choices, |c| plan.edit(c))?;
+                let needed = StillNeeded::Bisection {
+                    lo,
+                    hi,
+                    probes: &probes,
+                };
+                let judged =
+                    self.build_and_judge(name, base, &choices, |c| plan.edit(c), Some(&needed))?;
                 let mut answers: HashMap<usize, _> = probes.into_iter().zip(judged).collect();
                 // Walk the tree as the sequential search would, while the
                 // batch has its answers.
                 while lo < hi {
                     let mid = lo + (hi - lo) / 2;
                     let Some(j) = answers.remove(&mid) else { break };
+                    if j.stopped {
+                        // Not asked after all (see `StillNeeded`): asked
+                        // again in the next batch.
+                        break;
+                    }
                     asked += 1;
                     if self.accept_first(name, vec![j])?.is_some() {
                         shortened += 1;

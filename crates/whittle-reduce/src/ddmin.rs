@@ -32,6 +32,7 @@
 
 use crate::driver::{Reducer, Step};
 use crate::judge::Screened;
+use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::time::Instant;
@@ -152,7 +153,8 @@ impl Reducer<'_> {
                 self.fill_batch(name, base, plan.as_ref(), sweep, &seen, &removed, first);
             let names = vec![name; screened.len()];
             let predicted: Vec<bool> = batch.iter().map(|c| c.taken).collect();
-            let judged = self.run_screened_on_path(&names, screened, Some(&predicted))?;
+            let needed = StillNeeded::Path(&predicted);
+            let judged = self.run_screened_on_path(&names, screened, Some(&needed))?;
             let mut judged = judged.into_iter().zip(batch);
             let mut rebase = false;
             for (j, c) in judged.by_ref() {
@@ -161,10 +163,13 @@ impl Reducer<'_> {
                     // chunk size, on this very plan.
                     *sweep = Sweep::at(c.size, sweep);
                 }
+                if j.stopped {
+                    // Only candidates past a wrong answer are stopped, and
+                    // the walk ends there; one met anyway was never asked:
+                    // the next batch starts from it.
+                    break;
+                }
                 sweep.tried += 1;
-                // Only candidates past a wrong answer are stopped, and the
-                // walk ends at the first.
-                debug_assert!(!j.stopped, "a candidate on the path was stopped");
                 let taken = self.accept_first(name, vec![j])?.is_some();
                 seen.insert((c.start, c.end), taken);
                 next = c.end;

@@ -8,6 +8,7 @@ use crate::cost::cost;
 use crate::driver::{BaseDeclarations, Event, Judged, Reducer};
 use crate::gate::{Gate, GateDecision};
 use crate::parallel::parallel_map;
+use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,16 +37,19 @@ impl Screened {
 }
 
 impl Reducer<'_> {
-    /// Build the candidates (in parallel) and judge them.
+    /// Build the candidates (in parallel) and judge them, stopping the
+    /// checks no longer `needed` (see [`StillNeeded`]).
     pub(crate) fn build_and_judge<C: Sync>(
         &mut self,
         name: &'static str,
         base: &Module,
         choices: &[C],
         edit: impl Fn(&C) -> Result<Edit> + Sync,
+        needed: Option<&StillNeeded<'_>>,
     ) -> Result<Vec<Judged>> {
         let built = self.build(name, base, choices, edit);
-        self.judge(name, built)
+        let screened = self.screen(&vec![name; built.len()], built);
+        self.run_screened_on_path(&vec![name; screened.len()], screened, needed)
     }
 
     /// Build the candidates (in parallel), validated unless their cost
@@ -200,18 +204,16 @@ impl Reducer<'_> {
         self.run_screened_on_path(names, screened, None)
     }
 
-    /// [`Reducer::run_screened`] for a batch built along a predicted path
-    /// (`predicted`: each candidate's predicted answer, in the order the
-    /// search walks them): once the answers known show a wrong prediction,
-    /// every candidate after it is off the path, and a check of one still
-    /// running is stopped rather than waited for (a wasted candidate of a
-    /// giant function compiles for seconds). A stopped check leaves no
-    /// answer ([`Judged::stopped`]).
+    /// [`Reducer::run_screened`] for a batch built on guesses: as answers
+    /// come in, a check whose answer is no longer needed (`needed`, see
+    /// [`StillNeeded`]) is stopped rather than waited for (a wasted
+    /// candidate of a giant function compiles for seconds). A stopped check
+    /// leaves no answer ([`Judged::stopped`]).
     pub(crate) fn run_screened_on_path(
         &mut self,
         names: &[&'static str],
         screened: Vec<Screened>,
-        predicted: Option<&[bool]>,
+        needed: Option<&StillNeeded<'_>>,
     ) -> Result<Vec<Judged>> {
         let start = Instant::now();
         let mut oracle_time = Duration::ZERO;
@@ -251,7 +253,7 @@ impl Reducer<'_> {
             let order: Vec<usize> = (0..to_run.len()).collect();
             let answers = parallel_map(self.opts.jobs, &order, |&t| {
                 let answer = stop_when(&stop_flags[t], || interesting(inputs[t]));
-                if let (Some(predicted), Ok(a)) = (predicted, &answer) {
+                if let (Some(needed), Ok(a)) = (needed, &answer) {
                     let mut known = known.lock().unwrap_or_else(|e| e.into_inner());
                     let i = to_run[t].0;
                     known[i] = Some(*a);
@@ -260,11 +262,10 @@ impl Reducer<'_> {
                             known[dup] = Some(*a);
                         }
                     }
-                    if let Some(wrong) = first_wrong_prediction(&known, predicted) {
-                        for (u, &(i, _)) in to_run.iter().enumerate() {
-                            if i > wrong {
-                                stop_flags[u].store(true, Ordering::SeqCst);
-                            }
+                    let needed = needed.needed(&known);
+                    for (u, &(i, _)) in to_run.iter().enumerate() {
+                        if !needed[i] {
+                            stop_flags[u].store(true, Ordering::SeqCst);
                         }
                     }
                 }
@@ -320,17 +321,4 @@ impl Reducer<'_> {
         }
         Ok(judged)
     }
-}
-
-/// The first position whose known answer is not the predicted one, if the
-/// answers are known up to it: every candidate after it is off the path.
-fn first_wrong_prediction(known: &[Option<bool>], predicted: &[bool]) -> Option<usize> {
-    for (k, (&answer, &prediction)) in known.iter().zip(predicted).enumerate() {
-        match answer {
-            None => return None,
-            Some(answer) if answer != prediction => return Some(k),
-            Some(_) => {}
-        }
-    }
-    None
 }

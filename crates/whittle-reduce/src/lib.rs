@@ -20,6 +20,7 @@ mod parallel;
 mod pass_search;
 mod prefetch;
 mod stats;
+mod still_needed;
 
 pub use cost::{complexity, cost};
 pub use driver::{Event, Interesting, OnEvent, Opening, Position, Reducer, ReducerOptions};

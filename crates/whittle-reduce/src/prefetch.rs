@@ -16,6 +16,7 @@
 //! takes no job: the path goes on until `jobs` candidates need the oracle.
 
 use crate::driver::Reducer;
+use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::sync::Arc;
 use std::time::Instant;
@@ -92,7 +93,7 @@ impl Reducer<'_> {
         }
         // Past a wrong prediction the candidates were built on a module
         // the passes will not see: their checks are stopped.
-        self.run_screened_on_path(&names, screened, Some(&predicted))?;
+        self.run_screened_on_path(&names, screened, Some(&StillNeeded::Path(&predicted)))?;
         Ok(())
     }
 }

@@ -1,0 +1,112 @@
+//! Which answers of a speculative batch may still be needed, given the
+//! answers known so far.
+//!
+//! A batch of `-j` candidates is built on guesses (ddmin's predicted path,
+//! the probes of a bisection most likely to be asked). Once some answers
+//! are in, others can no longer matter: the search will not walk that way.
+//! Their checks are stopped rather than waited for (see
+//! [`crate::Reducer::run_screened_on_path`]): a wasted candidate can be a
+//! module that compiles for seconds. What is needed is decided by the same
+//! walk the search then makes, so a stopped check is one the search would
+//! not have read; and a search that meets one anyway (an answer it did not
+//! expect) treats it as never asked.
+
+/// The shape of a batch's guesses, to tell which answers are still needed.
+pub(crate) enum StillNeeded<'a> {
+    /// Candidates along a path of predicted answers, in the order the
+    /// search walks them: past the first wrong prediction none is needed.
+    Path(&'a [bool]),
+    /// Probes of one bisection of `lo..hi` (the length each probes): a probe
+    /// outside the interval the known answers narrow it to is not needed.
+    Bisection {
+        lo: usize,
+        hi: usize,
+        probes: &'a [usize],
+    },
+}
+
+impl StillNeeded<'_> {
+    /// For each candidate (by position in the batch), whether its answer
+    /// may still be needed, given `known` (the answers in so far).
+    pub(crate) fn needed(&self, known: &[Option<bool>]) -> Vec<bool> {
+        match self {
+            StillNeeded::Path(predicted) => {
+                // What comes after a wrong prediction is off the path,
+                // whatever the answers before it turn out to be.
+                let wrong = known
+                    .iter()
+                    .zip(predicted.iter())
+                    .position(|(answer, prediction)| answer.is_some_and(|a| a != *prediction));
+                let end = wrong.map_or(known.len(), |k| k + 1);
+                (0..known.len()).map(|k| k < end).collect()
+            }
+            StillNeeded::Bisection { lo, hi, probes } => {
+                let (mut lo, mut hi) = (*lo, *hi);
+                // The sequential walk, as far as the answers go.
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    let answer = probes.iter().position(|&p| p == mid).and_then(|k| known[k]);
+                    match answer {
+                        Some(true) => hi = mid,
+                        Some(false) => lo = mid + 1,
+                        None => break,
+                    }
+                }
+                probes.iter().map(|&p| lo <= p && p < hi).collect()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_needed_up_to_its_first_wrong_prediction() {
+        let path = StillNeeded::Path(&[true, false, true]);
+        assert_eq!(path.needed(&[None, None, None]), [true, true, true]);
+        assert_eq!(
+            path.needed(&[Some(true), None, Some(false)]),
+            [true, true, true]
+        );
+        assert_eq!(
+            path.needed(&[Some(false), None, None]),
+            [true, false, false]
+        );
+        assert_eq!(
+            path.needed(&[Some(true), Some(true), None]),
+            [true, true, false]
+        );
+        // Off the path past a wrong answer, whatever comes before it.
+        assert_eq!(path.needed(&[None, Some(true), None]), [true, true, false]);
+    }
+
+    #[test]
+    fn a_bisection_needs_what_its_interval_still_holds() {
+        // 0..16: the middle 8, then 4 or 12.
+        let probes = [8, 4, 12];
+        let bisection = StillNeeded::Bisection {
+            lo: 0,
+            hi: 16,
+            probes: &probes,
+        };
+        assert_eq!(bisection.needed(&[None, None, None]), [true, true, true]);
+        // 8 fails: the search goes to 9..16, 4 is not needed.
+        assert_eq!(
+            bisection.needed(&[Some(false), None, None]),
+            [false, false, true]
+        );
+        // 8 passes: 0..8, 12 is not needed (nor 8, answered: a position
+        // known already has nothing left to stop).
+        assert_eq!(
+            bisection.needed(&[Some(true), None, None]),
+            [false, true, false]
+        );
+        // 4 known first says nothing until 8 is.
+        assert_eq!(
+            bisection.needed(&[None, Some(true), None]),
+            [true, true, true]
+        );
+    }
+}
