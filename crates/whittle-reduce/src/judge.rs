@@ -251,7 +251,11 @@ impl Reducer<'_> {
             let stop_flags: Vec<Arc<AtomicBool>> = to_run.iter().map(|_| Arc::default()).collect();
             let interesting = self.interesting;
             let order: Vec<usize> = (0..to_run.len()).collect();
+            // `None`: not run at all, no longer needed when its turn came.
             let answers = parallel_map(self.opts.jobs, &order, |&t| {
+                if stop_flags[t].load(Ordering::SeqCst) {
+                    return None;
+                }
                 let answer = stop_when(&stop_flags[t], || interesting(inputs[t]));
                 if let (Some(needed), Ok(a)) = (needed, &answer) {
                     let mut known = known.lock().unwrap_or_else(|e| e.into_inner());
@@ -269,7 +273,7 @@ impl Reducer<'_> {
                         }
                     }
                 }
-                answer
+                Some(answer)
             });
             oracle_time = oracle_start.elapsed();
             self.stats.oracle_time += oracle_time;
@@ -287,6 +291,10 @@ impl Reducer<'_> {
                 return Ok(judged);
             }
             for ((&(i, key), answer), flag) in to_run.iter().zip(answers).zip(&stop_flags) {
+                let Some(answer) = answer else {
+                    judged[i].stopped = true;
+                    continue;
+                };
                 self.stats.oracle_calls += 1;
                 self.pass_stats(names[i]).oracle_calls += 1;
                 let answer = match answer {
