@@ -370,8 +370,10 @@ mod tests {
         (best, stats, stopped.into_inner())
     }
 
-    /// A speculative check found off the path while it runs is stopped,
-    /// counted as wasted, and changes nothing in the result.
+    /// Checks stopped off the path (how many depends on timing: one not
+    /// yet started when found unneeded is not run at all) are counted as
+    /// wasted and change nothing in the result. That a check is stopped
+    /// is `judge.rs`'s test.
     #[test]
     fn off_path_checks_are_stopped_and_change_nothing() {
         let (one, _, stopped_one) = reduce(1);
@@ -382,7 +384,6 @@ mod tests {
             "(module\n  (type (;0;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (func (;1;) (type 0)\n    call $bug\n  )\n)\n"
         );
         assert_eq!(stopped_one, 0);
-        assert!(stopped_two > 0, "{stats:?}");
         assert!(stats.speculation_wasted >= stopped_two as u64, "{stats:?}");
     }
 }

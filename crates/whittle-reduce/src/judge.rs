@@ -330,3 +330,64 @@ impl Reducer<'_> {
         Ok(judged)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::tests::options;
+    use crate::driver::{Event, Reducer};
+    use std::ffi::OsString;
+    use std::path::Path;
+    use whittle_oracle::{run, RunLimits};
+
+    fn module(wat: &str) -> Module {
+        Module::parse(wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    /// A batch predicted [no, no] whose first answer is yes: the second
+    /// candidate (a check of 30 s) is off the path, and is stopped (or,
+    /// had its turn not come yet, never started) with no answer recorded.
+    #[test]
+    fn a_check_past_a_wrong_prediction_is_stopped() {
+        let interesting = |bytes: &[u8]| -> Result<bool> {
+            if wasmprinter::print_bytes(bytes)?.contains("call $bug") {
+                return Ok(true);
+            }
+            let slow = RunLimits::default();
+            run(Path::new("sleep"), &[OsString::from("30")], None, &slow).map(|_| false)
+        };
+        let mut answers = 0;
+        let mut on_event = |e: Event<'_>| -> Result<()> {
+            answers += usize::from(matches!(e, Event::Answer { .. }));
+            Ok(())
+        };
+        let original = module(
+            r#"(module (import "env" "bug" (func $bug)) (func call $bug nop nop nop) (func))"#,
+        );
+        let mut reducer = Reducer::new(
+            original,
+            options(2, Vec::new(), 0),
+            &interesting,
+            &mut on_event,
+        );
+        let keeps_the_call =
+            module(r#"(module (import "env" "bug" (func $bug)) (func call $bug))"#);
+        let loses_it = module(r#"(module (func))"#);
+        let names = ["test"; 2];
+        let screened = reducer.screen(
+            &names,
+            vec![Ok((keeps_the_call, None)), Ok((loses_it, None))],
+        );
+        let predicted = [false, false];
+        let judged = reducer
+            .run_screened_on_path(&names, screened, Some(&StillNeeded::Path(&predicted)))
+            .unwrap();
+        assert!(judged[0].interesting && !judged[0].stopped);
+        assert!(judged[1].stopped && !judged[1].interesting);
+        let calls = reducer.stats.oracle_calls;
+        drop(reducer);
+        assert_eq!(answers, 1);
+        // The stopped check counts as a call if it had started.
+        assert!((1..=2).contains(&calls), "{calls}");
+    }
+}
