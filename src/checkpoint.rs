@@ -89,11 +89,15 @@ impl PassStartWrite {
         } else {
             replace_unsynced(&state_path, self.state_json.as_bytes())?;
         }
-        for entry in std::fs::read_dir(&self.dir)?.flatten() {
-            let file = entry.file_name();
-            let file = file.to_string_lossy();
-            if file.starts_with("base-") && file != self.base_name {
-                let _ = std::fs::remove_file(entry.path());
+        // The base the state named before is gone only when this one is
+        // another (a pass start with the same base carries none).
+        if self.base.is_some() {
+            for entry in std::fs::read_dir(&self.dir)?.flatten() {
+                let file = entry.file_name();
+                let file = file.to_string_lossy();
+                if file.starts_with("base-") && file != self.base_name {
+                    let _ = std::fs::remove_file(entry.path());
+                }
             }
         }
         Ok(())

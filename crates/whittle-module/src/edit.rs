@@ -82,11 +82,12 @@ impl Edit {
         *self == Edit::default()
     }
 
-    /// New bodies and nothing else: every index, type and declaration of
-    /// the base stays, so the candidate is valid when its new bodies are
-    /// (see [`crate::BodyValidator`]).
-    pub fn only_bodies(&self) -> bool {
-        // Every field named, so that a new kind of change is not missed.
+    /// Removes items or segments, or changes types or element lists: the
+    /// changes that move indices or change what bodies are checked
+    /// against. Every field is named, so that a new kind of change has to
+    /// be placed here or left out on purpose; the other fields are read by
+    /// [`Edit::only_bodies`] and [`Edit::leaves_bodies_valid`].
+    fn renumbers_or_retypes(&self) -> bool {
         let Edit {
             remove_funcs,
             remove_globals,
@@ -95,40 +96,47 @@ impl Edit {
             remove_tags,
             remove_data,
             remove_elements,
-            remove_exports,
-            remove_custom,
+            remove_exports: _,
+            remove_custom: _,
             remove_type_groups,
-            remove_start,
-            bodies,
+            remove_start: _,
+            bodies: _,
             retype,
-            memory_types,
-            table_types,
-            data_contents,
+            memory_types: _,
+            table_types: _,
+            data_contents: _,
             empty_elements,
             truncate_elements,
             remove_fields,
             type_aliases,
         } = self;
-        !bodies.is_empty()
-            && remove_funcs.is_empty()
+        !(remove_funcs.is_empty()
             && remove_globals.is_empty()
             && remove_tables.is_empty()
             && remove_memories.is_empty()
             && remove_tags.is_empty()
             && remove_data.is_empty()
             && remove_elements.is_empty()
-            && remove_exports.is_empty()
-            && remove_custom.is_empty()
             && remove_type_groups.is_empty()
-            && !remove_start
             && retype.is_empty()
-            && memory_types.is_empty()
-            && table_types.is_empty()
-            && data_contents.is_empty()
             && empty_elements.is_empty()
             && truncate_elements.is_empty()
             && remove_fields.is_empty()
-            && type_aliases.is_empty()
+            && type_aliases.is_empty())
+    }
+
+    /// New bodies and nothing else: every index, type and declaration of
+    /// the base stays, so the candidate is valid when its new bodies are
+    /// (see [`crate::BodyValidator`]).
+    pub fn only_bodies(&self) -> bool {
+        !self.bodies.is_empty()
+            && !self.renumbers_or_retypes()
+            && self.remove_exports.is_empty()
+            && self.remove_custom.is_empty()
+            && !self.remove_start
+            && self.memory_types.is_empty()
+            && self.table_types.is_empty()
+            && self.data_contents.is_empty()
     }
 
     /// Changes nothing a function body's validity depends on, so that a
@@ -139,29 +147,6 @@ impl Edit {
     /// declares its function for one). Validating the bodies too cost a
     /// `shrink-limits` candidate of a giant function more than building it.
     pub fn leaves_bodies_valid(&self, base: &Module) -> bool {
-        // Every field named, so that a new kind of change is not missed.
-        let Edit {
-            remove_funcs,
-            remove_globals,
-            remove_tables,
-            remove_memories,
-            remove_tags,
-            remove_data,
-            remove_elements,
-            remove_exports,
-            remove_custom: _,
-            remove_type_groups,
-            remove_start: _,
-            bodies,
-            retype,
-            memory_types,
-            table_types,
-            data_contents: _,
-            empty_elements,
-            truncate_elements,
-            remove_fields,
-            type_aliases,
-        } = self;
         let same_memory_kind = |(&i, new): (&u32, &wasmparser::MemoryType)| {
             base.memory_types.get(i as usize).is_some_and(|old| {
                 (old.memory64, old.shared, old.page_size_log2)
@@ -174,23 +159,11 @@ impl Edit {
                     == (new.element_type, new.table64, new.shared)
             })
         };
-        bodies.is_empty()
-            && remove_funcs.is_empty()
-            && remove_globals.is_empty()
-            && remove_tables.is_empty()
-            && remove_memories.is_empty()
-            && remove_tags.is_empty()
-            && remove_data.is_empty()
-            && remove_elements.is_empty()
-            && (remove_exports.is_empty() || !base.code_takes_ref_func())
-            && remove_type_groups.is_empty()
-            && retype.is_empty()
-            && memory_types.iter().all(same_memory_kind)
-            && table_types.iter().all(same_table_kind)
-            && empty_elements.is_empty()
-            && truncate_elements.is_empty()
-            && remove_fields.is_empty()
-            && type_aliases.is_empty()
+        self.bodies.is_empty()
+            && !self.renumbers_or_retypes()
+            && self.memory_types.iter().all(same_memory_kind)
+            && self.table_types.iter().all(same_table_kind)
+            && (self.remove_exports.is_empty() || !base.code_takes_ref_func())
     }
 
     /// Remove the item of `kind` at absolute index `index` (an imported one

@@ -154,7 +154,7 @@ impl Reducer<'_> {
             let names = vec![name; screened.len()];
             let predicted: Vec<bool> = batch.iter().map(|c| c.taken).collect();
             let needed = StillNeeded::Path(&predicted);
-            let judged = self.run_screened_on_path(&names, screened, Some(&needed))?;
+            let judged = self.run_screened(&names, screened, Some(&needed))?;
             let mut judged = judged.into_iter().zip(batch);
             let mut rebase = false;
             for (j, c) in judged.by_ref() {

@@ -305,7 +305,7 @@ impl<'a> Reducer<'a> {
             let built = apply(&self.best, &opening.edit)
                 .and_then(Module::parse)
                 .map(|m| (m, None));
-            let judged = self.judge(opening.name, vec![built])?;
+            let judged = self.judge(opening.name, vec![built], None)?;
             self.accept_first(opening.name, judged)?;
         }
         Ok(())

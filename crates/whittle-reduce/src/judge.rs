@@ -48,8 +48,7 @@ impl Reducer<'_> {
         needed: Option<&StillNeeded<'_>>,
     ) -> Result<Vec<Judged>> {
         let built = self.build(name, base, choices, edit);
-        let screened = self.screen(&vec![name; built.len()], built);
-        self.run_screened_on_path(&vec![name; screened.len()], screened, needed)
+        self.judge(name, built, needed)
     }
 
     /// Build the candidates (in parallel), validated unless their cost
@@ -106,24 +105,17 @@ impl Reducer<'_> {
     }
 
     /// Cost-check, gate and run (in parallel) built candidates, against the
-    /// current best; nothing is accepted here.
+    /// current best, stopping the checks no longer `needed`; nothing is
+    /// accepted here.
     pub(crate) fn judge(
         &mut self,
         name: &'static str,
         built: Vec<Result<(Module, Option<Validity>)>>,
+        needed: Option<&StillNeeded<'_>>,
     ) -> Result<Vec<Judged>> {
         let names = vec![name; built.len()];
-        self.judge_for(&names, built)
-    }
-
-    /// [`Reducer::judge`], each candidate counted against its own pass.
-    pub(crate) fn judge_for(
-        &mut self,
-        names: &[&'static str],
-        built: Vec<Result<(Module, Option<Validity>)>>,
-    ) -> Result<Vec<Judged>> {
-        let screened = self.screen(names, built);
-        self.run_screened(names, screened)
+        let screened = self.screen(&names, built);
+        self.run_screened(&names, screened, needed)
     }
 
     /// The checks that need no oracle: cost against the best, then the
@@ -195,21 +187,12 @@ impl Reducer<'_> {
     }
 
     /// Run the screened candidates that need the oracle (in parallel; one
-    /// run for candidates with the same bytes) and record the answers.
+    /// run for candidates with the same bytes) and record the answers. For
+    /// a batch built on guesses, as answers come in, a check whose answer
+    /// is no longer `needed` (see [`StillNeeded`]) is stopped rather than
+    /// waited for (a wasted candidate of a giant function compiles for
+    /// seconds). A stopped check leaves no answer ([`Judged::stopped`]).
     pub(crate) fn run_screened(
-        &mut self,
-        names: &[&'static str],
-        screened: Vec<Screened>,
-    ) -> Result<Vec<Judged>> {
-        self.run_screened_on_path(names, screened, None)
-    }
-
-    /// [`Reducer::run_screened`] for a batch built on guesses: as answers
-    /// come in, a check whose answer is no longer needed (`needed`, see
-    /// [`StillNeeded`]) is stopped rather than waited for (a wasted
-    /// candidate of a giant function compiles for seconds). A stopped check
-    /// leaves no answer ([`Judged::stopped`]).
-    pub(crate) fn run_screened_on_path(
         &mut self,
         names: &[&'static str],
         screened: Vec<Screened>,
@@ -380,7 +363,7 @@ mod tests {
         );
         let predicted = [false, false];
         let judged = reducer
-            .run_screened_on_path(&names, screened, Some(&StillNeeded::Path(&predicted)))
+            .run_screened(&names, screened, Some(&StillNeeded::Path(&predicted)))
             .unwrap();
         assert!(judged[0].interesting && !judged[0].stopped);
         assert!(judged[1].stopped && !judged[1].interesting);

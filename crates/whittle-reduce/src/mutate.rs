@@ -41,7 +41,7 @@ impl Reducer<'_> {
                 .map(|b| Module::parse(b).map(|m| (m, None)))
                 .collect();
             tried += mutants.len();
-            let judged = self.judge(NAME, mutants)?;
+            let judged = self.judge(NAME, mutants, None)?;
             if self.accept_first(NAME, judged)?.is_some() {
                 return Ok(true);
             }

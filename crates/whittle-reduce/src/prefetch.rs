@@ -93,7 +93,7 @@ impl Reducer<'_> {
         }
         // Past a wrong prediction the candidates were built on a module
         // the passes will not see: their checks are stopped.
-        self.run_screened_on_path(&names, screened, Some(&StillNeeded::Path(&predicted)))?;
+        self.run_screened(&names, screened, Some(&StillNeeded::Path(&predicted)))?;
         Ok(())
     }
 }

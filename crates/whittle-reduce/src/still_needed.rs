@@ -5,7 +5,7 @@
 //! the probes of a bisection most likely to be asked). Once some answers
 //! are in, others can no longer matter: the search will not walk that way.
 //! Their checks are stopped rather than waited for (see
-//! [`crate::Reducer::run_screened_on_path`]): a wasted candidate can be a
+//! [`crate::Reducer::run_screened`]): a wasted candidate can be a
 //! module that compiles for seconds. What is needed is decided by the same
 //! walk the search then makes, so a stopped check is one the search would
 //! not have read; and a search that meets one anyway (an answer it did not
