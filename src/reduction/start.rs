@@ -53,6 +53,10 @@ impl Reduction {
     ) -> Result<(Start, Origin)> {
         let ((before, original_validity), found) = std::thread::scope(|scope| {
             let sizing = scope.spawn(|| {
+                // What the bodies mention is asked by the first passes
+                // (exports, limits, memories): found here, while the
+                // original is checked, it costs them nothing.
+                original.code_facts();
                 (
                     Metrics::of(&original),
                     whittle_module::validate(&original.bytes),

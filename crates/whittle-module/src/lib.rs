@@ -8,6 +8,7 @@
 //! It is built on `wasm-encoder`'s `Reencode`, with one remap per index space.
 
 mod body;
+mod code_facts;
 mod dead_values;
 mod declarations;
 mod edit;
@@ -29,6 +30,7 @@ mod uses;
 mod validate;
 mod wat;
 
+pub use code_facts::{body_complexity, CodeFacts};
 pub use dead_values::dead_values;
 pub use edit::{Edit, Retype};
 pub use frames::{

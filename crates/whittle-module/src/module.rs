@@ -5,11 +5,12 @@
 //! the byte ranges to copy from. Parsing once into this index is cheap; the
 //! bytes stay the source of truth.
 
+use crate::code_facts::CodeFacts;
 use crate::types::{self, RecGroup, SubType, ValType};
 use anyhow::{bail, Context, Result};
 use std::ops::Range;
-use std::sync::OnceLock;
-use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef};
+use std::sync::{Arc, OnceLock};
+use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
 
 /// The kinds of indexed items a module can remove or reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -104,8 +105,9 @@ pub struct Module {
     pub start: Option<u32>,
     pub num_elements: u32,
     pub num_data: u32,
-    /// Whether some body takes a `ref.func`, once asked.
-    code_takes_ref_func: OnceLock<bool>,
+    /// What the bodies mention, once asked; shared with the modules built
+    /// from this one that keep every body as it is.
+    code_facts: Arc<OnceLock<CodeFacts>>,
 }
 
 impl Module {
@@ -137,7 +139,7 @@ impl Module {
             start: None,
             num_elements: 0,
             num_data: 0,
-            code_takes_ref_func: OnceLock::new(),
+            code_facts: Arc::default(),
         };
         m.index(&bytes)?;
         m.bytes = bytes;
@@ -322,27 +324,53 @@ impl Module {
         self.bodies.get(i as usize).map(|r| &self.bytes[r.clone()])
     }
 
-    /// Some body takes a `ref.func` (walked once, on the first ask; a body
-    /// that cannot be read counts as taking one). No edit writes a
-    /// `ref.func` that was not there, so a candidate of a module without
-    /// one has none either, and needs no declarations for them (looking
-    /// for them cost each candidate of a giant function a walk of it).
+    /// Some body takes a `ref.func` (a body that cannot be read counts as
+    /// taking one). No edit writes a `ref.func` that was not there, so a
+    /// candidate of a module without one has none either, and needs no
+    /// declarations for them (looking for them cost each candidate of a
+    /// giant function a walk of it).
     pub fn code_takes_ref_func(&self) -> bool {
-        *self.code_takes_ref_func.get_or_init(|| {
-            (self.num_imported_funcs..self.num_funcs()).any(|f| {
-                let Some(Ok(mut ops)) = self.function_body(f).map(|b| b.get_operators_reader())
-                else {
-                    return true;
-                };
-                while !ops.eof() {
-                    match ops.read() {
-                        Ok(Operator::RefFunc { .. }) | Err(_) => return true,
-                        Ok(_) => {}
-                    }
-                }
-                false
-            })
+        self.code_facts().takes_ref_func
+    }
+
+    /// What the bodies mention and their complexity: one walk of them, on
+    /// the first ask of this module or of one it shares them with.
+    pub fn code_facts(&self) -> &CodeFacts {
+        self.code_facts.get_or_init(|| {
+            CodeFacts::of_bodies(
+                (self.num_imported_funcs..self.num_funcs()).filter_map(|f| self.function_body(f)),
+            )
         })
+    }
+
+    /// Whether [`Module::code_facts`] is known without a walk.
+    pub fn code_facts_known(&self) -> bool {
+        self.code_facts.get().is_some()
+    }
+
+    /// This module, sharing `base`'s code facts (known or still to be
+    /// found) when its bodies are `base`'s byte for byte, as they are after
+    /// an edit of exports, limits or items the bodies do not name.
+    pub fn share_code_facts(mut self, base: &Module) -> Module {
+        let same_bodies = self.bodies.len() == base.bodies.len()
+            && self
+                .bodies
+                .iter()
+                .zip(&base.bodies)
+                .all(|(a, b)| a.len() == b.len())
+            && self.code_bytes() == base.code_bytes();
+        if same_bodies {
+            self.code_facts = Arc::clone(&base.code_facts);
+        }
+        self
+    }
+
+    /// The bytes from the first body's start to the last one's end.
+    fn code_bytes(&self) -> &[u8] {
+        match (self.bodies.first(), self.bodies.last()) {
+            (Some(first), Some(last)) => &self.bytes[first.start..last.end],
+            _ => &[],
+        }
     }
 
     /// A `wasmparser` view of a function body.

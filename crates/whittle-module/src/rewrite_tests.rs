@@ -346,3 +346,43 @@ fn an_export_that_declared_a_referenced_function_leaves_a_declaration() {
         )"#,
     );
 }
+
+#[test]
+fn removing_what_kept_code_uses_is_refused_as_the_rewrite_would() {
+    let wat = r#"(module
+        (memory $unused 1) (memory $used 1)
+        (data $seg "x")
+        (func $loads i32.const 0 i32.load $used drop)
+        (func $inits i32.const 0 i32.const 0 i32.const 0 memory.init $unused $seg))"#;
+    let m = module(wat);
+    let remove_used = Edit {
+        remove_memories: [1].into(),
+        ..Edit::default()
+    };
+    // Refused from the code facts, with the rewrite's own words: the
+    // same edit with the other function removed too goes through the
+    // rewrite, which finds the load.
+    let early = apply(&m, &remove_used).unwrap_err().to_string();
+    assert_eq!(early, "unrepairable: removed memory 1 is still referenced");
+    let through_rewrite = Edit {
+        remove_funcs: [1].into(),
+        ..remove_used.clone()
+    };
+    assert_eq!(apply(&m, &through_rewrite).unwrap_err().to_string(), early);
+    // A memory named only by a `memory.init` of a removed segment can go
+    // (the instruction becomes drops): the facts do not decide then.
+    let with_its_segment = Edit {
+        remove_memories: [0].into(),
+        remove_data: [0].into(),
+        ..Edit::default()
+    };
+    assert!(m.code_facts().memories.contains(&0));
+    apply(&m, &with_its_segment).unwrap();
+    // Nor when the only user goes.
+    let with_its_user = Edit {
+        remove_memories: [1].into(),
+        remove_funcs: [0].into(),
+        ..Edit::default()
+    };
+    apply(&m, &with_its_user).unwrap();
+}

@@ -9,6 +9,7 @@
 //! type section (our own model) contributes type references that cross
 //! group boundaries.
 
+use crate::code_facts::Mentions;
 use crate::module::Module;
 use crate::types::{Composite, Heap, ValType};
 use anyhow::Result;
@@ -17,34 +18,8 @@ use std::convert::Infallible;
 use wasm_encoder::reencode::{Error, Reencode};
 use wasmparser::{Parser, Payload};
 
-#[derive(Default)]
-struct Recorder {
-    types: BTreeSet<u32>,
-    memories: BTreeSet<u32>,
-    tables: BTreeSet<u32>,
-}
-
-impl Reencode for Recorder {
-    type Error = Infallible;
-
-    fn type_index(&mut self, ty: u32) -> Result<u32, Error<Infallible>> {
-        self.types.insert(ty);
-        Ok(ty)
-    }
-
-    fn memory_index(&mut self, memory: u32) -> Result<u32, Error<Infallible>> {
-        self.memories.insert(memory);
-        Ok(memory)
-    }
-
-    fn table_index(&mut self, table: u32) -> Result<u32, Error<Infallible>> {
-        self.tables.insert(table);
-        Ok(table)
-    }
-}
-
-fn recorded(m: &Module) -> Result<Recorder> {
-    let mut r = Recorder::default();
+fn recorded(m: &Module) -> Result<Mentions> {
+    let mut r = Mentions::default();
     walk(&mut r, m).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(r)
 }
@@ -98,7 +73,7 @@ pub fn used_types(m: &Module) -> Result<BTreeSet<u32>> {
     Ok(used)
 }
 
-fn walk(r: &mut Recorder, m: &Module) -> Result<(), Error<Infallible>> {
+fn walk(r: &mut Mentions, m: &Module) -> Result<(), Error<Infallible>> {
     let mut code = wasm_encoder::CodeSection::new();
     for payload in Parser::new(0).parse_all(&m.bytes) {
         match payload? {

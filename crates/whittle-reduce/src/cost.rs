@@ -9,7 +9,7 @@
 use crate::gate::Gate;
 use std::collections::HashMap;
 use wasmparser::FunctionBody;
-use whittle_module::{has_offset, is_nonzero_const, Module};
+use whittle_module::{body_complexity, Module};
 
 /// Extra weight of one function-type parameter or result.
 const SIGNATURE_ENTRY_WEIGHT: usize = 4;
@@ -55,6 +55,11 @@ const CACHED_BODIES: usize = 200_000;
 
 impl ComplexityCache {
     pub fn complexity(&mut self, m: &Module) -> usize {
+        if m.code_facts_known() {
+            // Found with the module's other code facts, or shared with the
+            // base whose bodies it kept.
+            return limits_complexity(m).saturating_add(m.code_facts().complexity);
+        }
         if self.by_body.len() > CACHED_BODIES {
             self.by_body.clear();
         }
@@ -68,36 +73,20 @@ impl ComplexityCache {
 }
 
 fn complexity_by_body(m: &Module, mut of_body: impl FnMut(&FunctionBody<'_>) -> usize) -> usize {
-    let limits: u64 = m.memory_types.iter().map(|t| t.initial).sum::<u64>()
-        + m.table_types.iter().map(|t| t.initial).sum::<u64>();
     let mut count: usize = 0;
     for f in m.num_imported_funcs..m.num_funcs() {
         if let Some(body) = m.function_body(f) {
             count = count.saturating_add(of_body(&body));
         }
     }
-    count.saturating_add(usize::try_from(limits).unwrap_or(usize::MAX / 2))
+    count.saturating_add(limits_complexity(m))
 }
 
-/// One body's share: its declared locals, non-zero constants and offsets.
-fn body_complexity(body: &FunctionBody<'_>) -> usize {
-    let mut count: usize = 0;
-    if let Ok(locals) = body.get_locals_reader() {
-        for (n, _) in locals.into_iter().flatten() {
-            count = count.saturating_add(n as usize);
-        }
-    }
-    // The operators alone: nesting does not matter here, and the frame
-    // walk (`whittle_module::frames`) costs twice the plain decoding on a
-    // 5.7 MB body (100 ms against 50 ms).
-    let Ok(mut ops) = body.get_operators_reader() else {
-        return count;
-    };
-    while !ops.eof() {
-        let Ok(op) = ops.read() else { break };
-        count += usize::from(is_nonzero_const(&op)) + usize::from(has_offset(&op));
-    }
-    count
+/// The initial sizes of memories and tables.
+fn limits_complexity(m: &Module) -> usize {
+    let limits: u64 = m.memory_types.iter().map(|t| t.initial).sum::<u64>()
+        + m.table_types.iter().map(|t| t.initial).sum::<u64>();
+    usize::try_from(limits).unwrap_or(usize::MAX / 2)
 }
 
 #[cfg(test)]
@@ -124,9 +113,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(complexity(&m), 2 + 3 + 2);
-        // The cache gives the same, the first time and the next.
+        // The cache gives the same, the first time and the next, and so do
+        // the module's code facts once they are known.
         let mut cache = ComplexityCache::default();
         assert_eq!(cache.complexity(&m), 2 + 3 + 2);
         assert_eq!(cache.complexity(&m), 2 + 3 + 2);
+        assert!(!m.code_facts_known());
+        m.code_facts();
+        assert_eq!(ComplexityCache::default().complexity(&m), 2 + 3 + 2);
     }
 }

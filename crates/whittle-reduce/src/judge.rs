@@ -76,7 +76,7 @@ impl Reducer<'_> {
         let base_valid = self.gate.original_invalid().is_none();
         let built = parallel_map(self.opts.jobs, choices, |choice| {
             let edit = edit(choice)?;
-            let m = Module::parse(apply(base, &edit)?)?;
+            let m = Module::parse(apply(base, &edit)?)?.share_code_facts(base);
             // Validate here, in parallel, unless it cannot be accepted; a
             // candidate with new bodies only, by its new bodies alone.
             let validity = (cost(&m) <= best_cost).then(|| {
