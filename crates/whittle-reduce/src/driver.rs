@@ -152,6 +152,8 @@ pub struct Reducer<'a> {
     pub(crate) base_declarations: Option<((u64, usize), BaseDeclarations)>,
     /// Complexity by body, for candidates that tie the best on cost.
     pub(crate) complexities: ComplexityCache,
+    /// The finishing stage's mutants, being made ahead (see `mutate`).
+    pub(crate) mutants: Option<crate::mutate::Mutants>,
     pub stats: Stats,
     /// Set when the deadline passed or a stop was requested: the search
     /// stops where it is.
@@ -212,6 +214,7 @@ impl<'a> Reducer<'a> {
             round: 1,
             base_declarations: None,
             complexities: ComplexityCache::default(),
+            mutants: None,
             stats: Stats::default(),
             out_of_time: false,
         }
@@ -261,6 +264,9 @@ impl<'a> Reducer<'a> {
                 })?;
                 if self.should_stop() {
                     return Ok(&self.best);
+                }
+                if position.pass_index == 0 {
+                    self.make_mutants_ahead();
                 }
                 self.run_pass(position.pass_index)?;
                 if self.out_of_time {
