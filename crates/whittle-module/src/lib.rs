@@ -38,7 +38,7 @@ pub use frames::{
 };
 pub use module::{Export, GlobalInfo, Import, ItemKind, Module, Section};
 pub use operators::{has_offset, is_nonzero_const};
-pub use rewrite::apply;
+pub use rewrite::{apply, candidate};
 pub use stack::{all_stack_heights, repair, stack_heights, stack_snapshots, StackSnapshot};
 pub use statements::{statements, Statement};
 pub use statements_without::statements_without;

@@ -16,6 +16,12 @@ use wasm_encoder::reencode::{Error as ReError, Reencode};
 use wasm_encoder::{ConstExpr, ElementMode, ElementSegment, Elements, RawSection, RefType};
 use wasmparser::{DataKind, ElementItems, ElementKind, Parser, Payload, TypeRef};
 
+/// The candidate `edit` makes of `base`: applied and indexed, sharing the
+/// base's code facts when it keeps the bodies as they are.
+pub fn candidate(base: &Module, edit: &Edit) -> Result<Module> {
+    Ok(Module::parse(apply(base, edit)?)?.share_code_facts(base))
+}
+
 /// Rewrite `m` according to `edit`. An error means the edit cannot be
 /// applied (e.g. a removed memory is still used): the candidate is invalid.
 pub fn apply(m: &Module, edit: &Edit) -> Result<Vec<u8>> {

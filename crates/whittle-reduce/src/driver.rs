@@ -28,7 +28,7 @@ use anyhow::Result;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-use whittle_module::{apply, Edit, Module};
+use whittle_module::{candidate, Edit, Module};
 use whittle_passes::{PassInfo, SubsetPlan};
 
 pub struct ReducerOptions {
@@ -308,9 +308,7 @@ impl<'a> Reducer<'a> {
                 .per_pass
                 .entry(opening.name.to_string())
                 .or_default();
-            let built = apply(&self.best, &opening.edit)
-                .and_then(Module::parse)
-                .map(|m| (m, None));
+            let built = candidate(&self.best, &opening.edit).map(|m| (m, None));
             let judged = self.judge(opening.name, vec![built], None)?;
             self.accept_first(opening.name, judged)?;
         }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use whittle_module::{
-    apply, validate, validate_declarations, BodyValidator, Edit, Module, Validity,
+    candidate, validate, validate_declarations, BodyValidator, Edit, Module, Validity,
 };
 use whittle_oracle::stop_when;
 
@@ -76,7 +76,7 @@ impl Reducer<'_> {
         let base_valid = self.gate.original_invalid().is_none();
         let built = parallel_map(self.opts.jobs, choices, |choice| {
             let edit = edit(choice)?;
-            let m = Module::parse(apply(base, &edit)?)?.share_code_facts(base);
+            let m = candidate(base, &edit)?;
             // Validate here, in parallel, unless it cannot be accepted; a
             // candidate with new bodies only, by its new bodies alone.
             let validity = (cost(&m) <= best_cost).then(|| {

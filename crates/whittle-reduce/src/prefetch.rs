@@ -20,7 +20,7 @@ use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::sync::Arc;
 use std::time::Instant;
-use whittle_module::{apply, Module};
+use whittle_module::candidate;
 use whittle_passes::{Plan, SubsetPlan};
 
 impl Reducer<'_> {
@@ -58,10 +58,7 @@ impl Reducer<'_> {
                 later_plan.as_ref()
             };
             let all: Vec<usize> = (0..plan.len()).collect();
-            let candidate = plan
-                .edit(&all)
-                .and_then(|edit| apply(&base, &edit))
-                .and_then(Module::parse);
+            let candidate = plan.edit(&all).and_then(|edit| candidate(&base, &edit));
             let stats = self.stats.per_pass.get(info.name);
             let likely_taken = stats.is_some_and(|s| s.accepted * 2 > s.oracle_calls)
                 || (self.round == 1 && stats.is_none_or(|s| s.oracle_calls == 0));
