@@ -21,6 +21,7 @@ mod remap;
 mod rewrite;
 mod stack;
 mod statements;
+mod statements_ahead;
 mod statements_without;
 #[doc(hidden)]
 pub mod test_support;

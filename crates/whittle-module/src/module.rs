@@ -6,6 +6,7 @@
 //! bytes stay the source of truth.
 
 use crate::code_facts::CodeFacts;
+use crate::statements_ahead::StatementsAhead;
 use crate::types::{self, RecGroup, SubType, ValType};
 use anyhow::{bail, Context, Result};
 use std::ops::Range;
@@ -107,7 +108,10 @@ pub struct Module {
     pub num_data: u32,
     /// What the bodies mention, once asked; shared with the modules built
     /// from this one that keep every body as it is.
-    code_facts: Arc<OnceLock<CodeFacts>>,
+    pub(crate) code_facts: Arc<OnceLock<CodeFacts>>,
+    /// Its statements, when listed ahead; shared with the candidates that
+    /// keep them (see `statements_ahead`).
+    pub(crate) statements_ahead: Arc<StatementsAhead>,
 }
 
 impl Module {
@@ -140,6 +144,7 @@ impl Module {
             num_elements: 0,
             num_data: 0,
             code_facts: Arc::default(),
+            statements_ahead: Arc::default(),
         };
         m.index(&bytes)?;
         m.bytes = bytes;
@@ -352,17 +357,27 @@ impl Module {
     /// found) when its bodies are `base`'s byte for byte, as they are after
     /// an edit of exports, limits or items the bodies do not name.
     pub fn share_code_facts(mut self, base: &Module) -> Module {
-        let same_bodies = self.bodies.len() == base.bodies.len()
+        if self.same_bodies(base) {
+            self.code_facts = Arc::clone(&base.code_facts);
+        }
+        self
+    }
+
+    /// Its bodies are `base`'s, byte for byte.
+    pub(crate) fn same_bodies(&self, base: &Module) -> bool {
+        self.bodies.len() == base.bodies.len()
             && self
                 .bodies
                 .iter()
                 .zip(&base.bodies)
                 .all(|(a, b)| a.len() == b.len())
-            && self.code_bytes() == base.code_bytes();
-        if same_bodies {
-            self.code_facts = Arc::clone(&base.code_facts);
-        }
-        self
+            && self.code_bytes() == base.code_bytes()
+    }
+
+    /// The size of its code: from the first body's start to the last one's
+    /// end.
+    pub fn code_size(&self) -> usize {
+        self.code_bytes().len()
     }
 
     /// The bytes from the first body's start to the last one's end.

@@ -12,14 +12,23 @@ use crate::remap::{RResult, Remap, Unrepairable};
 use crate::types::{self, SubType};
 use anyhow::{anyhow, bail, Result};
 use std::borrow::Cow;
+use std::sync::Arc;
 use wasm_encoder::reencode::{Error as ReError, Reencode};
 use wasm_encoder::{ConstExpr, ElementMode, ElementSegment, Elements, RawSection, RefType};
 use wasmparser::{DataKind, ElementItems, ElementKind, Parser, Payload, TypeRef};
 
 /// The candidate `edit` makes of `base`: applied and indexed, sharing the
-/// base's code facts when it keeps the bodies as they are.
+/// base's code facts when it keeps the bodies as they are, and its
+/// statements listed ahead when they are also checked as before.
 pub fn candidate(base: &Module, edit: &Edit) -> Result<Module> {
-    Ok(Module::parse(apply(base, edit)?)?.share_code_facts(base))
+    let mut m = Module::parse(apply(base, edit)?)?;
+    if m.same_bodies(base) {
+        m.code_facts = Arc::clone(&base.code_facts);
+        if edit.leaves_bodies_valid(base) {
+            m.statements_ahead = Arc::clone(&base.statements_ahead);
+        }
+    }
+    Ok(m)
 }
 
 /// Rewrite `m` according to `edit`. An error means the edit cannot be

@@ -32,6 +32,9 @@ pub trait TreePass: SubsetPass {
     ) -> Option<Vec<Self::Target>> {
         None
     }
+
+    /// See [`Pass::prepare`].
+    fn prepare(&self, _m: &Module) {}
 }
 
 /// A pass whose targets each have a length to shorten.
@@ -50,6 +53,11 @@ pub trait Pass: Sync {
     /// The targets of `m` at `level`, computed once; `None` once there are
     /// none (subset and length passes have only level 0).
     fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>>;
+
+    /// Work towards a plan of `m` that can be done ahead, on another core,
+    /// while earlier passes run (the driver calls it with each round's
+    /// base). It must leave every plan as it would be without it.
+    fn prepare(&self, _m: &Module) {}
 }
 
 /// The targets of one pass on one base module.

@@ -63,6 +63,10 @@ impl<P: TreePass + Clone + 'static> Pass for Tree<P>
 where
     P::Target: 'static,
 {
+    fn prepare(&self, m: &Module) {
+        self.0.prepare(m);
+    }
+
     fn plan<'m>(&'m self, m: &'m Module, level: usize) -> Option<Plan<'m>> {
         let targets = self.0.targets_at(m, level);
         (!targets.is_empty()).then(|| {

@@ -56,9 +56,23 @@ impl SubsetPass for RemoveStatements {
 
 impl TreePass for RemoveStatements {
     fn targets_at(&self, m: &Module, level: usize) -> Vec<Statement> {
-        let mut all = statements(m).unwrap_or_default();
+        let mut all = match m.take_statements_listed_ahead() {
+            Some(listed) => listed,
+            None => statements(m).unwrap_or_default(),
+        };
         all.retain(|s| s.depth == level);
         all
+    }
+
+    /// List the statements ahead when that saves a noticeable walk and
+    /// what it holds stays within a few tens of MB (about 8 bytes of
+    /// listing per byte of code): on a small module it saves nothing, and
+    /// on a huge one the passes before this one usually change the code.
+    fn prepare(&self, m: &Module) {
+        const AHEAD_CODE_BYTES: std::ops::RangeInclusive<usize> = (64 << 10)..=(8 << 20);
+        if AHEAD_CODE_BYTES.contains(&m.code_size()) {
+            m.list_statements_ahead();
+        }
     }
 
     fn targets_without(

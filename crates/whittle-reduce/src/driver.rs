@@ -266,6 +266,7 @@ impl<'a> Reducer<'a> {
                     return Ok(&self.best);
                 }
                 if position.pass_index == 0 {
+                    self.prepare_passes();
                     self.make_mutants_ahead();
                 }
                 self.run_pass(position.pass_index)?;
@@ -295,6 +296,22 @@ impl<'a> Reducer<'a> {
             position.pass_index = 0;
             position.round_start = (self.best_cost, self.best_complexity);
         }
+    }
+
+    /// Let the passes do on another core, while the round's first passes
+    /// run, what they can of their plans of its base (see
+    /// [`whittle_passes::Pass::prepare`]; a giant function's statements are
+    /// listed). Without a thread, nothing is prepared.
+    fn prepare_passes(&self) {
+        let base = Arc::clone(&self.best);
+        let passes = self.opts.passes.clone();
+        let _ = std::thread::Builder::new()
+            .name("whittle-prepare".into())
+            .spawn(move || {
+                for info in passes {
+                    info.pass.prepare(&base);
+                }
+            });
     }
 
     /// The openings, each against the best so far; an edit that no longer

@@ -10,7 +10,7 @@ use super::known;
 use super::rng::Rng;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use whittle_module::{apply, Module};
+use whittle_module::{apply, candidate, statements, Edit, Module};
 use whittle_passes::{PassInfo, Plan, SubsetPlan};
 
 /// The deepest level of a tree pass that is explored.
@@ -54,6 +54,9 @@ pub enum Problem {
     /// A plan derived for a candidate ([`SubsetPlan::rebased`]) offers
     /// other edits than listing the candidate afresh.
     Rebased,
+    /// A candidate kept its base's statements listed ahead, and they are
+    /// not what listing it gives.
+    ListedAhead,
 }
 
 /// One panic or unexplained invalid output, with what reproduces it.
@@ -182,6 +185,8 @@ impl Check<'_> {
             // Derived plans are checked on the first few valid choices
             // of each plan: each check lists the plan again.
             let mut rebase_checks = 0;
+            // So are listings kept from the base (each lists the base).
+            let mut listing_checks = 0;
             for choice in choices {
                 self.at(level, choice.to_string());
                 counts.tried += 1;
@@ -191,13 +196,13 @@ impl Check<'_> {
                         (Plan::Subsets(p), Choice::Subset(c)) => p.edit(c),
                         (Plan::Lengths(p), Choice::Lengths(c)) => p.edit(c),
                         _ => unreachable!("choices are made for their plan's kind"),
-                    };
-                    let bytes = apply(module, &edit?)?;
+                    }?;
+                    let bytes = apply(module, &edit)?;
                     Module::parse(bytes.clone())?;
-                    anyhow::Ok(bytes)
+                    anyhow::Ok((bytes, edit))
                 });
-                let bytes = match built {
-                    Ok(Ok(bytes)) => bytes,
+                let (bytes, edit) = match built {
+                    Ok(Ok(built)) => built,
                     Ok(Err(_)) => {
                         counts.refused += 1;
                         continue;
@@ -212,6 +217,20 @@ impl Check<'_> {
                 match validator.validate_all(&bytes) {
                     Ok(_) => {
                         counts.valid += 1;
+                        if listing_checks < 4 {
+                            listing_checks += 1;
+                            let differs = guarded(|| listed_ahead_differs(module, &edit))
+                                .unwrap_or_else(Some);
+                            if let Some(message) = differs {
+                                self.fail(
+                                    Problem::ListedAhead,
+                                    level,
+                                    choice.to_string(),
+                                    message,
+                                    Some(bytes.clone()),
+                                );
+                            }
+                        }
                         if let (Choice::Subset(c), true) = (&choice, rebase_checks < 8) {
                             rebase_checks += 1;
                             let differs =
@@ -246,6 +265,25 @@ impl Check<'_> {
             }
         }
     }
+}
+
+/// A candidate that keeps its base's statements listed ahead
+/// ([`whittle_module::candidate`]) must find them exactly as listing it
+/// gives them; `Some(what differs)` otherwise.
+fn listed_ahead_differs(module: &Module, edit: &Edit) -> Option<String> {
+    let base = Module::parse(module.bytes.clone()).ok()?;
+    base.list_statements_ahead();
+    let new = candidate(&base, edit).ok()?;
+    let kept = new.take_statements_listed_ahead()?;
+    let listed = statements(&new).ok()?;
+    (kept != listed).then(|| {
+        format!(
+            "{} statements kept from the base, {} listed; first difference at {}",
+            kept.len(),
+            listed.len(),
+            kept.iter().zip(&listed).take_while(|(a, b)| a == b).count()
+        )
+    })
 }
 
 /// Where the plan of `module` derives the plan of the candidate it built

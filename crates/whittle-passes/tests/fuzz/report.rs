@@ -57,6 +57,7 @@ pub fn failures(settings: &Settings, summary: &Summary) -> String {
             Problem::Panic => "PANIC",
             Problem::Invalid => "INVALID OUTPUT",
             Problem::Rebased => "REBASED PLAN DIFFERS",
+            Problem::ListedAhead => "LISTING KEPT AHEAD DIFFERS",
         };
         let _ = writeln!(out, "\n{what} from {}: {}", f.pass, f.message);
         let output = f.output.as_deref().map(|bytes| (n, bytes));
