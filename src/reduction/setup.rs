@@ -68,11 +68,15 @@ impl Reduction {
                 bail!("unknown pass `{name}` (known: {})", known.join(", "));
             }
         }
-        Ok(REGISTRY
+        let mut passes: Vec<&'static PassInfo> = REGISTRY
             .iter()
             .filter(|p| self.passes.is_empty() || self.passes.iter().any(|n| n == p.name))
             .filter(|p| !self.skip_passes.iter().any(|n| n == p.name))
-            .collect())
+            .collect();
+        if self.oracle.expectation().counts_code() {
+            truncate_before_removing(&mut passes);
+        }
+        Ok(passes)
     }
 
     /// The arguments that change the search: a checkpoint only resumes a
@@ -107,5 +111,64 @@ impl Reduction {
             args.push(format!("--confirm={}", self.confirm));
         }
         args
+    }
+}
+
+/// For a criterion that grows with the amount of code (peak memory,
+/// compile time), `truncate-bodies` goes before `remove-statements`: its
+/// bisection finds the shortest prefix of a giant initializer that still
+/// crosses the bound in a logarithmic number of checks, and the result is
+/// that prefix. Delta debugging over the statements first got within a few
+/// of the count too, but then swept the rest one statement at a time (each
+/// one counts), past any budget, and kept no prefix.
+fn truncate_before_removing(passes: &mut [&'static PassInfo]) {
+    let at = |name: &str| passes.iter().position(|p| p.name == name);
+    if let (Some(remove), Some(truncate)) = (at("remove-statements"), at("truncate-bodies")) {
+        if truncate > remove {
+            passes[remove..=truncate].rotate_right(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(passes: &[&'static PassInfo]) -> Vec<&'static str> {
+        passes.iter().map(|p| p.name).collect()
+    }
+
+    #[test]
+    fn truncating_comes_before_removing_statements_only_when_both_run() {
+        let mut all: Vec<&'static PassInfo> = REGISTRY.iter().collect();
+        let registry = names(&all);
+        truncate_before_removing(&mut all);
+        let moved = names(&all);
+        let at = |v: &[&str], n: &str| v.iter().position(|p| *p == n).unwrap();
+        assert!(at(&registry, "remove-statements") < at(&registry, "truncate-bodies"));
+        assert_eq!(
+            at(&moved, "truncate-bodies"),
+            at(&registry, "remove-statements")
+        );
+        assert_eq!(
+            at(&moved, "remove-statements"),
+            at(&registry, "remove-statements") + 1
+        );
+        // Nothing else moves.
+        let without = |v: &[&'static str]| {
+            v.iter()
+                .filter(|p| !["truncate-bodies", "remove-statements"].contains(p))
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(without(&moved), without(&registry));
+        // Without remove-statements there is nothing to reorder.
+        let mut some: Vec<&'static PassInfo> = REGISTRY
+            .iter()
+            .filter(|p| p.name != "remove-statements")
+            .collect();
+        let before = names(&some);
+        truncate_before_removing(&mut some);
+        assert_eq!(names(&some), before);
     }
 }

@@ -44,6 +44,15 @@ pub enum Expectation {
 }
 
 impl Expectation {
+    /// A bound that grows with the amount of code the module holds (its
+    /// compile's peak memory or time), rather than a failure it has.
+    pub fn counts_code(&self) -> bool {
+        matches!(
+            self,
+            Expectation::PeakRssAbove { .. } | Expectation::CompileTimeAbove { .. }
+        )
+    }
+
     /// The signature a module whose check gave `outcome` would be reduced
     /// under; an error says why there is none (it does not fail, or not as
     /// pinned). Only failures and predicates have signatures.
