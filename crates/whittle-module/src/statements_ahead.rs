@@ -50,7 +50,12 @@ impl Module {
             }
             *state = Ahead::Listing;
         }
-        let listed = statements(self).map_or(Ahead::Gone, Ahead::Listed);
+        // A listing that panics must not leave a taker waiting for ever.
+        let listed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| statements(self)));
+        let listed = match listed {
+            Ok(Ok(listed)) => Ahead::Listed(listed),
+            _ => Ahead::Gone,
+        };
         *ahead.state.lock().unwrap_or_else(PoisonError::into_inner) = listed;
         ahead.made.notify_all();
     }
