@@ -45,6 +45,13 @@ pub trait LengthPass: Sync {
     /// The edit of `m` that shortens each chosen target to the length given
     /// with it (always below its current length).
     fn edit(&self, m: &Module, chosen: &[(&Self::Target, usize)]) -> Result<Edit>;
+
+    /// Length 0 is the likely answer in the first round (no other pass
+    /// tries it): it is probed before the bisection, one candidate where
+    /// the bisection takes log2(length), one more where it is not.
+    fn shortest_first(&self) -> bool {
+        false
+    }
 }
 
 /// A pass as the driver sees it: whatever its kind, it offers a [`Plan`]
@@ -96,4 +103,8 @@ pub trait LengthPlan: Sync {
     /// The edit shortening the targets at these positions (ascending) to
     /// the lengths given with them.
     fn edit(&self, chosen: &[(usize, usize)]) -> Result<Edit>;
+    /// See [`LengthPass::shortest_first`].
+    fn shortest_first(&self) -> bool {
+        false
+    }
 }

@@ -149,4 +149,8 @@ impl<P: LengthPass> LengthPlan for Listed<'_, P, (P::Target, usize)> {
             .collect();
         self.pass.edit(self.module, &chosen)
     }
+
+    fn shortest_first(&self) -> bool {
+        self.pass.shortest_first()
+    }
 }

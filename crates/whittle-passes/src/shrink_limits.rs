@@ -24,6 +24,12 @@ impl LengthPass for ShrinkLimits {
             .collect()
     }
 
+    /// A size of 0 is what most reduced cases need, and only this pass
+    /// shrinks sizes: a 65536-page memory then takes one candidate, not 17.
+    fn shortest_first(&self) -> bool {
+        true
+    }
+
     fn edit(&self, m: &Module, chosen: &[(&(ItemKind, u32), usize)]) -> Result<Edit> {
         let mut edit = Edit::default();
         for &(&(kind, i), initial) in chosen {

@@ -18,6 +18,12 @@ impl LengthPass for TruncateData {
             .collect()
     }
 
+    /// Most reduced cases need none of the data (`remove-data` removes
+    /// segments, this pass empties the ones that must stay).
+    fn shortest_first(&self) -> bool {
+        true
+    }
+
     fn edit(&self, m: &Module, chosen: &[(&u32, usize)]) -> Result<Edit> {
         let mut contents = Vec::new();
         for payload in Parser::new(0).parse_all(&m.bytes) {

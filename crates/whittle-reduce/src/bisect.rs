@@ -12,6 +12,11 @@
 //! batch (each built as if the targets before it were minimal; one that is
 //! not makes the probes after it stale).
 //!
+//! In the first round, a pass whose likely answer is length 0 (limits,
+//! data: `LengthPass::shortest_first`) has that probed before the
+//! bisection: one candidate for a 65536-page memory that can go, where the
+//! bisection took 17.
+//!
 //! With `jobs > 1` a batch holds the `jobs` probes of the binary search tree
 //! most likely to be asked, each weighed by how likely the answers above it
 //! are (a probe is accepted as often as this search's probes were so far):
@@ -21,7 +26,7 @@
 //! result does not depend on `jobs`.
 
 use crate::driver::{Judged, Reducer, Step};
-use crate::still_needed::StillNeeded;
+use crate::still_needed::{bisection_probe, StillNeeded};
 use anyhow::Result;
 use std::collections::HashMap;
 use whittle_module::Module;
@@ -113,18 +118,29 @@ impl Reducer<'_> {
                     lo = hi;
                 }
             }
+            // In the first round a pass may ask length 0 before bisecting
+            // (see `LengthPass::shortest_first`).
+            let mut lowest_first = self.round == 1 && plan.shortest_first() && hi >= 2;
             while lo < hi {
                 if self.should_stop() {
                     return Ok(Step::Stopped);
                 }
                 let odds = (shortened + 1) as f64 / (asked + 2) as f64;
-                let probes = likeliest_probes(lo, hi, jobs, odds);
+                let probes = match lowest_first {
+                    // The lowest, and with more jobs the likeliest probes
+                    // of the bisection that follows when it fails.
+                    true => std::iter::once(lo)
+                        .chain(likeliest_probes(lo + 1, hi, jobs - 1, odds))
+                        .collect(),
+                    false => likeliest_probes(lo, hi, jobs, odds),
+                };
                 let choices: Vec<Vec<(usize, usize)>> =
                     probes.iter().map(|&p| with(&accepted, target, p)).collect();
                 let needed = StillNeeded::Bisection {
                     lo,
                     hi,
                     probes: &probes,
+                    lowest_first,
                 };
                 let judged =
                     self.build_and_judge(name, base, &choices, |c| plan.edit(c), Some(&needed))?;
@@ -132,20 +148,21 @@ impl Reducer<'_> {
                 // Walk the tree as the sequential search would, while the
                 // batch has its answers.
                 while lo < hi {
-                    let mid = lo + (hi - lo) / 2;
-                    let Some(j) = answers.remove(&mid) else { break };
+                    let ask = bisection_probe(lo, hi, lowest_first);
+                    let Some(j) = answers.remove(&ask) else { break };
                     if j.stopped {
                         // Not asked after all (see `StillNeeded`): asked
                         // again in the next batch.
                         break;
                     }
+                    lowest_first = false;
                     asked += 1;
                     if self.accept_first(name, vec![j])?.is_some() {
                         shortened += 1;
-                        hi = mid;
-                        set(&mut accepted, target, mid);
+                        hi = ask;
+                        set(&mut accepted, target, ask);
                     } else {
-                        lo = mid + 1;
+                        lo = ask + 1;
                     }
                 }
                 self.stats.speculation_wasted += answers.values().filter(|j| j.ran).count() as u64;

@@ -460,6 +460,41 @@ pub(crate) mod tests {
         assert!(stats.rounds >= 2);
     }
 
+    /// `shrink-limits` asks size 0 before bisecting in the first round:
+    /// one candidate when a memory can go to 0, one more than the
+    /// bisection when it cannot; at any `-j`, the same sizes.
+    #[test]
+    fn a_size_that_can_go_to_zero_takes_one_candidate() {
+        let shrink = vec![whittle_passes::find("shrink-limits").unwrap()];
+        for (pages_needed, jobs) in [(0, 1), (0, 2), (5, 1), (5, 2)] {
+            let original = Module::parse(
+                wat::parse_str("(module (memory 65536) (func (export \"f\")))").unwrap(),
+            )
+            .unwrap();
+            let interesting = |bytes: &[u8]| -> Result<bool> {
+                let m = Module::parse(bytes.to_vec())?;
+                Ok(m.memory_types[0].initial >= pages_needed)
+            };
+            let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+            let mut reducer = Reducer::new(
+                original,
+                options(jobs, shrink.clone(), 0),
+                &interesting,
+                &mut on_event,
+            );
+            let best = reducer.run().unwrap().clone();
+            assert_eq!(best.memory_types[0].initial, pages_needed, "-j {jobs}");
+            let calls = reducer.stats.per_pass["shrink-limits"].oracle_calls;
+            if pages_needed == 0 && jobs == 1 {
+                assert_eq!(calls, 1);
+            }
+            if pages_needed == 5 && jobs == 1 {
+                // 0, then the bisection of 1..65536.
+                assert_eq!(calls, 1 + 16);
+            }
+        }
+    }
+
     /// Speculative parallel evaluation takes the same decisions.
     #[test]
     fn jobs_do_not_change_the_result() {

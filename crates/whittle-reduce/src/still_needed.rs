@@ -18,10 +18,12 @@ pub(crate) enum StillNeeded<'a> {
     Path(&'a [bool]),
     /// Probes of one bisection of `lo..hi` (the length each probes): a probe
     /// outside the interval the known answers narrow it to is not needed.
+    /// `lowest_first`: the search asks `lo` itself before the middle.
     Bisection {
         lo: usize,
         hi: usize,
         probes: &'a [usize],
+        lowest_first: bool,
     },
 }
 
@@ -40,21 +42,37 @@ impl StillNeeded<'_> {
                 let end = wrong.map_or(known.len(), |k| k + 1);
                 (0..known.len()).map(|k| k < end).collect()
             }
-            StillNeeded::Bisection { lo, hi, probes } => {
+            StillNeeded::Bisection {
+                lo,
+                hi,
+                probes,
+                lowest_first,
+            } => {
                 let (mut lo, mut hi) = (*lo, *hi);
+                let mut lowest = *lowest_first;
                 // The sequential walk, as far as the answers go.
                 while lo < hi {
-                    let mid = lo + (hi - lo) / 2;
-                    let answer = probes.iter().position(|&p| p == mid).and_then(|k| known[k]);
+                    let ask = bisection_probe(lo, hi, std::mem::take(&mut lowest));
+                    let answer = probes.iter().position(|&p| p == ask).and_then(|k| known[k]);
                     match answer {
-                        Some(true) => hi = mid,
-                        Some(false) => lo = mid + 1,
+                        Some(true) => hi = ask,
+                        Some(false) => lo = ask + 1,
                         None => break,
                     }
                 }
                 probes.iter().map(|&p| lo <= p && p < hi).collect()
             }
         }
+    }
+}
+
+/// The length a bisection of `lo..hi` asks next: `lo` itself when it goes
+/// lowest first, else the middle.
+pub(crate) fn bisection_probe(lo: usize, hi: usize, lowest_first: bool) -> usize {
+    if lowest_first {
+        lo
+    } else {
+        lo + (hi - lo) / 2
     }
 }
 
@@ -90,6 +108,7 @@ mod tests {
             lo: 0,
             hi: 16,
             probes: &probes,
+            lowest_first: false,
         };
         assert_eq!(bisection.needed(&[None, None, None]), [true, true, true]);
         // 8 fails: the search goes to 9..16, 4 is not needed.
@@ -108,5 +127,22 @@ mod tests {
             bisection.needed(&[None, Some(true), None]),
             [true, true, true]
         );
+    }
+
+    #[test]
+    fn a_bisection_that_asks_the_lowest_first_needs_nothing_else_once_it_passes() {
+        // 0 first, then the middle of 1..16.
+        let probes = [0, 8];
+        let lowest = StillNeeded::Bisection {
+            lo: 0,
+            hi: 16,
+            probes: &probes,
+            lowest_first: true,
+        };
+        assert_eq!(lowest.needed(&[None, None]), [true, true]);
+        // 0 passes: the search is over.
+        assert_eq!(lowest.needed(&[Some(true), None]), [false, false]);
+        // 0 fails: 1..16, whose middle is 8.
+        assert_eq!(lowest.needed(&[Some(false), None]), [false, true]);
     }
 }
