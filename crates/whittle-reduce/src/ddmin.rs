@@ -34,7 +34,7 @@ use crate::driver::{Reducer, Step};
 use crate::judge::Screened;
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 use whittle_module::Module;
 use whittle_passes::SubsetPlan;
@@ -239,6 +239,9 @@ impl Reducer<'_> {
         let mut assumed = removed.to_vec();
         let mut at = Some(first);
         let mut runs = 0;
+        // Chunks can give the same candidate (what one takes out, the
+        // repair of another puts back): it runs once, and takes one job.
+        let mut keys: HashSet<(u64, usize)> = HashSet::new();
         while runs < jobs && batch.len() < MAX_BATCH {
             // One chunk per free slot, each built on the predictions before
             // it.
@@ -278,8 +281,8 @@ impl Reducer<'_> {
             let names = vec![name; built.len()];
             for (mut c, s) in round.into_iter().zip(self.screen(&names, built)) {
                 let mut off_path = false;
-                if s.needs_oracle.is_some() {
-                    runs += 1;
+                if let Some(key) = s.needs_oracle {
+                    runs += usize::from(keys.insert(key));
                 } else if s.judged.interesting != c.taken {
                     // Known, and not as predicted: what the round built
                     // after it assumed otherwise.
@@ -368,6 +371,53 @@ mod tests {
         let stats = reducer.stats.clone();
         drop(reducer);
         (best, stats, stopped.into_inner())
+    }
+
+    /// Every choice of this plan gives the same candidate (the export
+    /// goes), as chunks can when what one takes out the repair of another
+    /// puts back.
+    struct SameCandidate(usize);
+
+    impl whittle_passes::SubsetPlan for SameCandidate {
+        fn len(&self) -> usize {
+            self.0
+        }
+        fn edit(&self, _chosen: &[usize]) -> Result<whittle_module::Edit> {
+            Ok(whittle_module::Edit {
+                remove_exports: [0].into(),
+                ..whittle_module::Edit::default()
+            })
+        }
+    }
+
+    /// A candidate met twice in a batch runs once, so it takes one job:
+    /// at `-j 2` the batch goes on past the second chunk (here to the end
+    /// of the plan, every chunk being the same candidate).
+    #[test]
+    fn chunks_that_give_the_same_candidate_take_one_job() {
+        let m = Module::parse(wat::parse_str(r#"(module (func (export "x")))"#).unwrap()).unwrap();
+        let interesting = |_: &[u8]| -> Result<bool> { Ok(false) };
+        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+        let mut reducer = Reducer::new(
+            m.clone(),
+            options(2, vec![], 0),
+            &interesting,
+            &mut on_event,
+        );
+        let plan = SameCandidate(8);
+        let sweep = super::Sweep::at(1, &super::Sweep::default());
+        let first = super::Chunk {
+            size: 1,
+            start: 0,
+            end: 1,
+            taken: false,
+        };
+        let seen = std::collections::HashMap::new();
+        let (batch, screened) = reducer.fill_batch("test", &m, &plan, &sweep, &seen, &[], first);
+        assert_eq!(batch.len(), 8);
+        let keys: std::collections::HashSet<_> =
+            screened.iter().filter_map(|s| s.needs_oracle).collect();
+        assert_eq!(keys.len(), 1);
     }
 
     /// Checks stopped off the path (how many depends on timing: one not
