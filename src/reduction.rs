@@ -53,7 +53,12 @@ impl Reduction {
         // Never replace an existing repro of this failure with something larger.
         let existing = clock.time(|| self.existing_repro(&setup.output, &start.judge));
         let mut found = self.search(&setup, &mut start, origin, existing, stop, &mut clock)?;
-        let verdict = clock.time(|| self.recheck(&setup.output, &mut start.judge, &mut found))?;
+        let verdict = clock.time(|| self.recheck(&setup.output, &mut start.judge, &mut found));
+        // Every best on disk before the output is read or written again
+        // (a failed write is the error to report, even if the check failed
+        // too: it is why).
+        found.on_disk(&setup.output)?;
+        let verdict = verdict?;
         settle::keep_result(&setup.output, &mut found, existing)?;
         let finished = self.close(setup, start, found, verdict, clock)?;
         Ok(ReductionEnd::Finished(Box::new(finished)))

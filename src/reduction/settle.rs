@@ -37,6 +37,8 @@ impl Reduction {
                 settled.bytes.len(),
                 criterion.reading(&settled.verdict.outcome, &settled.verdict.measured),
             ));
+            // After the bests still being written.
+            found.on_disk(output)?;
             write_atomically(output, &settled.bytes)?;
             found.best = Module::parse(settled.bytes)?;
         }
