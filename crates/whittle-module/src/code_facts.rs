@@ -11,7 +11,7 @@
 //! (exports, limits, memories) although they share every body with their
 //! base. So the answers are found together, once per distinct code, and a
 //! module whose bodies are its base's byte for byte shares them
-//! ([`crate::Module::share_code_facts`]). They depend on the bodies' bytes
+//! ([`crate::candidate`]). They depend on the bodies' bytes
 //! alone (indices as written in them), so sharing them is exact.
 
 use crate::operators::is_nonzero_const;
@@ -176,11 +176,7 @@ fn op_may_have_memarg(op: &Operator<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::Module;
-
-    fn module(wat: &str) -> Module {
-        Module::parse(wat::parse_str(wat).unwrap()).unwrap()
-    }
+    use crate::test_support::module;
 
     #[test]
     fn one_walk_finds_what_the_bodies_use_and_their_complexity() {
@@ -226,9 +222,10 @@ mod tests {
         let b = module(r#"(module (memory 1) (func i32.const 0 i32.load drop))"#);
         let c = module(r#"(module (memory 1) (func i32.const 1 i32.load drop))"#);
         assert_eq!(a.code_facts().memories, [0].into());
-        let b = b.share_code_facts(&a);
+        let (mut b, mut c) = (b, c);
+        b.share_from(&a, || false);
         assert!(b.code_facts_known());
-        let c = c.share_code_facts(&a);
+        c.share_from(&a, || false);
         assert!(!c.code_facts_known());
         assert_eq!(c.code_facts().complexity, 1);
     }

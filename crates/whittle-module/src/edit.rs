@@ -201,10 +201,7 @@ impl Edit {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn module(wat: &str) -> Module {
-        Module::parse(wat::parse_str(wat).unwrap()).unwrap()
-    }
+    use crate::test_support::module;
 
     #[test]
     fn only_limits_contents_and_unneeded_exports_leave_bodies_valid() {

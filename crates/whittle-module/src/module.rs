@@ -108,7 +108,7 @@ pub struct Module {
     pub num_data: u32,
     /// What the bodies mention, once asked; shared with the modules built
     /// from this one that keep every body as it is.
-    pub(crate) code_facts: Arc<OnceLock<CodeFacts>>,
+    code_facts: Arc<OnceLock<CodeFacts>>,
     /// Its statements, when listed ahead; shared with the candidates that
     /// keep them (see `statements_ahead`).
     pub(crate) statements_ahead: Arc<StatementsAhead>,
@@ -353,25 +353,26 @@ impl Module {
         self.code_facts.get().is_some()
     }
 
-    /// This module, sharing `base`'s code facts (known or still to be
-    /// found) when its bodies are `base`'s byte for byte, as they are after
-    /// an edit of exports, limits or items the bodies do not name.
-    pub fn share_code_facts(mut self, base: &Module) -> Module {
-        if self.same_bodies(base) {
-            self.code_facts = Arc::clone(&base.code_facts);
-        }
-        self
-    }
-
-    /// Its bodies are `base`'s, byte for byte.
-    pub(crate) fn same_bodies(&self, base: &Module) -> bool {
-        self.bodies.len() == base.bodies.len()
+    /// Share what `base`'s bodies answered when this module's bodies are
+    /// `base`'s byte for byte (an edit of exports, limits or items the
+    /// bodies do not name): its code facts, known or still to be found,
+    /// and, when `checked_as_before` also says the bodies are checked
+    /// against the same declarations, its statements listed ahead.
+    pub(crate) fn share_from(&mut self, base: &Module, checked_as_before: impl FnOnce() -> bool) {
+        let same_bodies = self.bodies.len() == base.bodies.len()
             && self
                 .bodies
                 .iter()
                 .zip(&base.bodies)
                 .all(|(a, b)| a.len() == b.len())
-            && self.code_bytes() == base.code_bytes()
+            && self.code_bytes() == base.code_bytes();
+        if !same_bodies {
+            return;
+        }
+        self.code_facts = Arc::clone(&base.code_facts);
+        if checked_as_before() {
+            self.statements_ahead = Arc::clone(&base.statements_ahead);
+        }
     }
 
     /// The size of its code: from the first body's start to the last one's

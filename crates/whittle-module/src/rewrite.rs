@@ -12,7 +12,6 @@ use crate::remap::{RResult, Remap, Unrepairable};
 use crate::types::{self, SubType};
 use anyhow::{anyhow, bail, Result};
 use std::borrow::Cow;
-use std::sync::Arc;
 use wasm_encoder::reencode::{Error as ReError, Reencode};
 use wasm_encoder::{ConstExpr, ElementMode, ElementSegment, Elements, RawSection, RefType};
 use wasmparser::{DataKind, ElementItems, ElementKind, Parser, Payload, TypeRef};
@@ -22,12 +21,7 @@ use wasmparser::{DataKind, ElementItems, ElementKind, Parser, Payload, TypeRef};
 /// statements listed ahead when they are also checked as before.
 pub fn candidate(base: &Module, edit: &Edit) -> Result<Module> {
     let mut m = Module::parse(apply(base, edit)?)?;
-    if m.same_bodies(base) {
-        m.code_facts = Arc::clone(&base.code_facts);
-        if edit.leaves_bodies_valid(base) {
-            m.statements_ahead = Arc::clone(&base.statements_ahead);
-        }
-    }
+    m.share_from(base, || edit.leaves_bodies_valid(base));
     Ok(m)
 }
 

@@ -1,12 +1,8 @@
 //! WAT-in/WAT-out tests of the rewriter: each applies an `Edit` and checks
 //! the exact printed result, which must also validate.
 
-use crate::test_support::{applied_wat, assert_wat};
+use crate::test_support::{applied_wat, assert_wat, module};
 use crate::{apply, Edit, Module, Retype};
-
-fn module(wat: &str) -> Module {
-    Module::parse(wat::parse_str(wat).unwrap()).unwrap()
-}
 
 fn rewrite(wat: &str, edit: &Edit) -> String {
     applied_wat(&module(wat), edit)

@@ -71,25 +71,21 @@ impl Module {
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+        if matches!(*state, Ahead::NotAsked) {
+            return None;
+        }
         match std::mem::replace(&mut *state, Ahead::Gone) {
             Ahead::Listed(listed) => Some(listed),
-            Ahead::NotAsked => {
-                *state = Ahead::NotAsked;
-                None
-            }
-            Ahead::Listing | Ahead::Gone => None,
+            _ => None,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::{candidate, statements, Edit, Module};
+    use crate::test_support::module;
+    use crate::{candidate, statements, Edit};
     use std::sync::Arc;
-
-    fn module(wat: &str) -> Module {
-        Module::parse(wat::parse_str(wat).unwrap()).unwrap()
-    }
 
     const WAT: &str = r#"(module (memory 2) (export "m" (memory 0))
         (func (param i32) local.get 0 i32.const 1 i32.add local.set 0

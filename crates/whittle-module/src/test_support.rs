@@ -1,9 +1,17 @@
 //! What the WAT-in/WAT-out tests of this crate and of `whittle-passes` share:
-//! applying an edit and printing the valid result, and comparing WAT texts.
+//! a module from WAT, applying an edit and printing the valid result, and
+//! comparing WAT texts.
 //! Public (and hidden from the docs) only so that the passes' tests can use
 //! the same comparison as the rewriter's.
 
 use crate::{apply, validate, Edit, Module, Validity};
+
+/// The module `wat` assembles to (this crate's tests: `wat` is a
+/// dev-dependency).
+#[cfg(test)]
+pub fn module(wat: &str) -> Module {
+    Module::parse(wat::parse_str(wat).unwrap()).unwrap()
+}
 
 /// `m` with `edit` applied, printed as WAT; the result must validate.
 pub fn applied_wat(m: &Module, edit: &Edit) -> String {
