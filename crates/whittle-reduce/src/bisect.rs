@@ -79,7 +79,7 @@ impl Reducer<'_> {
                     return Ok(Step::Stopped);
                 }
                 // (A probe stopped as stale was not asked: ask again.)
-                let answer = match minimal_probes.remove(&target).filter(|j| !j.stopped) {
+                let answer = match minimal_probes.remove(&target).filter(|j| !j.unanswered) {
                     Some(answer) => answer,
                     None => {
                         // This target's probe and those of the next ones,
@@ -150,7 +150,7 @@ impl Reducer<'_> {
                 while lo < hi {
                     let ask = bisection_probe(lo, hi, lowest_first);
                     let Some(j) = answers.remove(&ask) else { break };
-                    if j.stopped {
+                    if j.unanswered {
                         // Not asked after all (see `StillNeeded`): asked
                         // again in the next batch.
                         break;

@@ -31,7 +31,7 @@
 //! there.
 
 use crate::driver::{Reducer, Step};
-use crate::judge::Screened;
+use crate::judge::{Screened, Until};
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::collections::{HashMap, HashSet};
@@ -149,25 +149,28 @@ impl Reducer<'_> {
                     Step::Rebase(self.rebased(name, plan, &removed))
                 });
             };
+            // What ended since the last batch is cached: the screen decides
+            // it without a job.
+            self.collect_ended()?;
             let (batch, screened) =
                 self.fill_batch(name, base, plan.as_ref(), sweep, &seen, &removed, first);
             let names = vec![name; screened.len()];
             let predicted: Vec<bool> = batch.iter().map(|c| c.taken).collect();
             let needed = StillNeeded::Path(&predicted);
-            let judged = self.run_screened(&names, screened, Some(&needed))?;
+            let judged = self.run_screened(&names, screened, Some(&needed), Until::Walkable)?;
             let mut judged = judged.into_iter().zip(batch);
             let mut rebase = false;
             for (j, c) in judged.by_ref() {
+                if j.unanswered {
+                    // Still running (the next batch meets it again), or
+                    // stopped past a wrong answer, where the walk ends
+                    // anyway: the next batch starts from it.
+                    break;
+                }
                 if c.size != sweep.chunk {
                     // The sweep before ended taking nothing out: the next
                     // chunk size, on this very plan.
                     *sweep = Sweep::at(c.size, sweep);
-                }
-                if j.stopped {
-                    // Only candidates past a wrong answer are stopped, and
-                    // the walk ends there; one met anyway was never asked:
-                    // the next batch starts from it.
-                    break;
                 }
                 sweep.tried += 1;
                 let taken = self.accept_first(name, vec![j])?.is_some();
@@ -190,7 +193,7 @@ impl Reducer<'_> {
             // answers predict the same chunks.
             for (j, c) in judged {
                 self.stats.speculation_wasted += u64::from(j.ran);
-                if !j.stopped {
+                if !j.unanswered {
                     seen.insert((c.start, c.end), j.interesting);
                 }
             }

@@ -154,6 +154,9 @@ pub struct Reducer<'a> {
     pub(crate) complexities: ComplexityCache,
     /// The finishing stage's mutants, being made ahead (see `mutate`).
     pub(crate) mutants: Option<crate::mutate::Mutants>,
+    /// The oracle's workers while [`Reducer::run`] runs (see `pool.rs`);
+    /// outside it a batch starts its own.
+    pub(crate) pool: Option<crate::pool::Pool>,
     pub stats: Stats,
     /// Set when the deadline passed or a stop was requested: the search
     /// stops where it is.
@@ -162,15 +165,17 @@ pub struct Reducer<'a> {
 
 /// A built candidate and what was decided about it.
 pub(crate) struct Judged {
-    pub(crate) module: Option<Module>,
+    pub(crate) module: Option<Arc<Module>>,
     pub(crate) cost: usize,
     pub(crate) complexity: Option<usize>,
     pub(crate) interesting: bool,
     /// The oracle ran it (not decided by the cache or the screen).
     pub(crate) ran: bool,
-    /// Its check was stopped once it was known to be off the search's
-    /// path: it has no answer (`interesting` says nothing).
-    pub(crate) stopped: bool,
+    /// It has no answer (`interesting` says nothing): its check was
+    /// stopped once it was known to be off the search's path, or was still
+    /// running when the batch returned (see `pool.rs`). A search that
+    /// meets it on its path asks again.
+    pub(crate) unanswered: bool,
 }
 
 /// How a search over one plan ended.
@@ -215,6 +220,7 @@ impl<'a> Reducer<'a> {
             base_declarations: None,
             complexities: ComplexityCache::default(),
             mutants: None,
+            pool: None,
             stats: Stats::default(),
             out_of_time: false,
         }
@@ -236,8 +242,22 @@ impl<'a> Reducer<'a> {
     }
 
     /// Run rounds until a fixpoint (or the deadline), then the `wasm-mutate`
-    /// finishing stage; if that finds something, rounds run again.
+    /// finishing stage; if that finds something, rounds run again. The
+    /// oracle's workers live as long as this call.
     pub fn run(&mut self) -> Result<&Module> {
+        let interesting = self.interesting;
+        let workers = self.opts.jobs.max(1);
+        std::thread::scope(|scope| {
+            let (pool, _closer) = crate::pool::Pool::start(scope, workers, interesting);
+            self.pool = Some(pool);
+            let run = self.run_rounds();
+            self.pool = None;
+            run
+        })?;
+        Ok(&self.best)
+    }
+
+    fn run_rounds(&mut self) -> Result<()> {
         let mut position = match self.opts.resume.take() {
             Some(p) => p,
             None => {
@@ -263,7 +283,7 @@ impl<'a> Reducer<'a> {
                     position: &position,
                 })?;
                 if self.should_stop() {
-                    return Ok(&self.best);
+                    return Ok(());
                 }
                 if position.pass_index == 0 {
                     self.prepare_passes();
@@ -271,7 +291,7 @@ impl<'a> Reducer<'a> {
                 }
                 self.run_pass(position.pass_index)?;
                 if self.out_of_time {
-                    return Ok(&self.best);
+                    return Ok(());
                 }
                 position.pass_index += 1;
                 let round_over = position.pass_index == n;
@@ -290,7 +310,7 @@ impl<'a> Reducer<'a> {
                 position: &position,
             })?;
             if self.out_of_time || !self.mutate()? {
-                return Ok(&self.best);
+                return Ok(());
             }
             position.round += 1;
             position.pass_index = 0;
@@ -358,7 +378,7 @@ impl<'a> Reducer<'a> {
             let stats = self.pass_stats(name);
             stats.accepted += 1;
             stats.bytes_removed += removed as u64;
-            self.best = Arc::new(module);
+            self.best = module;
             self.best_cost = j.cost;
             self.best_complexity = j.complexity;
             (self.on_event)(Event::NewBest {

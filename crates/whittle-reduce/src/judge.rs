@@ -8,16 +8,15 @@ use crate::cost::cost;
 use crate::driver::{BaseDeclarations, Event, Judged, Reducer};
 use crate::gate::{Gate, GateDecision};
 use crate::parallel::parallel_map;
+use crate::pool::{Done, Key, Pool};
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use whittle_module::{
     candidate, validate, validate_declarations, BodyValidator, Edit, Module, Validity,
 };
-use whittle_oracle::stop_when;
 
 /// A built candidate after the checks that need no oracle.
 pub(crate) struct Screened {
@@ -113,9 +112,16 @@ impl Reducer<'_> {
         built: Vec<Result<(Module, Option<Validity>)>>,
         needed: Option<&StillNeeded<'_>>,
     ) -> Result<Vec<Judged>> {
+        self.collect_ended()?;
         let names = vec![name; built.len()];
         let screened = self.screen(&names, built);
-        self.run_screened(&names, screened, needed)
+        // A batch built on guesses belongs to a search that asks again
+        // for what it returns without.
+        let until = match needed {
+            Some(_) => Until::Walkable,
+            None => Until::All,
+        };
+        self.run_screened(&names, screened, needed, until)
     }
 
     /// The checks that need no oracle: cost against the best, then the
@@ -136,7 +142,7 @@ impl Reducer<'_> {
                 complexity: None,
                 interesting: false,
                 ran: false,
-                stopped: false,
+                unanswered: false,
             };
             let Ok((candidate, validity)) = candidate else {
                 self.stats.unrepairable_skipped += 1;
@@ -173,7 +179,7 @@ impl Reducer<'_> {
                 }
                 GateDecision::Run => Some(key),
             };
-            j.module = Some(candidate);
+            j.module = Some(Arc::new(candidate));
             screened.push(Screened {
                 judged: j,
                 needs_oracle,
@@ -186,125 +192,156 @@ impl Reducer<'_> {
         screened
     }
 
-    /// Run the screened candidates that need the oracle (in parallel; one
-    /// run for candidates with the same bytes) and record the answers. For
-    /// a batch built on guesses, as answers come in, a check whose answer
-    /// is no longer `needed` (see [`StillNeeded`]) is stopped rather than
-    /// waited for (a wasted candidate of a giant function compiles for
-    /// seconds). A stopped check leaves no answer ([`Judged::stopped`]).
+    /// Run the screened candidates that need the oracle (on the pool's
+    /// workers; one run for candidates with the same bytes) and record the
+    /// answers. For a batch built on guesses, as answers come in, a check
+    /// whose answer is no longer `needed` (see [`StillNeeded`]) is stopped
+    /// rather than waited for (a wasted candidate of a giant function
+    /// compiles for seconds). With [`Until::Walkable`] the batch returns
+    /// as soon as one of its answers is in and a worker is free, leaving
+    /// the rest running for the next batch (see `pool.rs`). A stopped or
+    /// still running check leaves no answer ([`Judged::unanswered`]).
     pub(crate) fn run_screened(
         &mut self,
         names: &[&'static str],
         screened: Vec<Screened>,
         needed: Option<&StillNeeded<'_>>,
+        until: Until,
+    ) -> Result<Vec<Judged>> {
+        if let Some(mut pool) = self.pool.take() {
+            let judged = self.run_on(&mut pool, names, screened, needed, until);
+            self.pool = Some(pool);
+            return judged;
+        }
+        // Outside `Reducer::run`: workers for this batch alone, which
+        // leaves nothing running.
+        let interesting = self.interesting;
+        let workers = self.opts.jobs.max(1);
+        std::thread::scope(|scope| {
+            let (mut pool, _closer) = Pool::start(scope, workers, interesting);
+            self.run_on(&mut pool, names, screened, needed, Until::All)
+        })
+    }
+
+    fn run_on(
+        &mut self,
+        pool: &mut Pool,
+        names: &[&'static str],
+        screened: Vec<Screened>,
+        needed: Option<&StillNeeded<'_>>,
+        until: Until,
     ) -> Result<Vec<Judged>> {
         let start = Instant::now();
-        let mut oracle_time = Duration::ZERO;
-        // The candidates to run, each with its cache key.
-        let mut to_run: Vec<(usize, (u64, usize))> = Vec::new();
-        let mut first_of_key: HashMap<(u64, usize), usize> = HashMap::new();
-        let mut duplicate_of: HashMap<usize, usize> = HashMap::new();
+        // How long this call waited for checks to end.
+        let mut waited = Duration::ZERO;
+        // The positions that need the oracle, by key: the first runs, the
+        // others (the same bytes) take its answer.
+        let mut positions: HashMap<Key, Vec<usize>> = HashMap::new();
+        let mut keys: Vec<Key> = Vec::new();
         for (i, s) in screened.iter().enumerate() {
             let Some(key) = s.needs_oracle else { continue };
-            match first_of_key.get(&key) {
-                Some(&first) => {
-                    self.stats.cache_hits += 1;
-                    duplicate_of.insert(i, first);
-                }
-                None => {
-                    first_of_key.insert(key, i);
-                    to_run.push((i, key));
-                }
+            let at = positions.entry(key).or_default();
+            if at.is_empty() {
+                keys.push(key);
+            } else {
+                self.stats.cache_hits += 1;
             }
+            at.push(i);
         }
         // The answers known so far, by position: the screen's now, the
         // oracle's as they come.
-        let known: Vec<Option<bool>> = screened
+        let mut known: Vec<Option<bool>> = screened
             .iter()
             .map(|s| s.needs_oracle.is_none().then_some(s.judged.interesting))
             .collect();
-        let known = Mutex::new(known);
         let mut judged: Vec<Judged> = screened.into_iter().map(|s| s.judged).collect();
-        if !to_run.is_empty() {
-            let oracle_start = Instant::now();
-            let inputs: Vec<&[u8]> = to_run
-                .iter()
-                .map(|&(i, _)| judged[i].module.as_ref().expect("built").bytes.as_slice())
-                .collect();
-            let stop_flags: Vec<Arc<AtomicBool>> = to_run.iter().map(|_| Arc::default()).collect();
-            let interesting = self.interesting;
-            let order: Vec<usize> = (0..to_run.len()).collect();
-            // `None`: not run at all, no longer needed when its turn came.
-            let answers = parallel_map(self.opts.jobs, &order, |&t| {
-                if stop_flags[t].load(Ordering::SeqCst) {
-                    return None;
+        // A batch with checks to start stops the running ones it does not
+        // ask for: off its path, or further along it than what it asks
+        // (another pass's candidate, prefetched), and so less urgent. A
+        // batch with nothing to start leaves them be: they cost nothing
+        // then, and may still be asked.
+        if keys.iter().any(|key| !pool.running.contains_key(key)) {
+            for (key, running) in &pool.running {
+                if !positions.contains_key(key) {
+                    running.stop();
                 }
-                let answer = stop_when(&stop_flags[t], || interesting(inputs[t]));
-                if let (Some(needed), Ok(a)) = (needed, &answer) {
-                    let mut known = known.lock().unwrap_or_else(|e| e.into_inner());
-                    let i = to_run[t].0;
-                    known[i] = Some(*a);
-                    for (&dup, &first) in &duplicate_of {
-                        if first == i {
-                            known[dup] = Some(*a);
-                        }
-                    }
-                    let needed = needed.needed(&known);
-                    for (u, &(i, _)) in to_run.iter().enumerate() {
-                        if !needed[i] {
-                            stop_flags[u].store(true, Ordering::SeqCst);
-                        }
-                    }
-                }
-                Some(answer)
-            });
-            oracle_time = oracle_start.elapsed();
-            self.stats.oracle_time += oracle_time;
-            // Each pass in the batch gets its share of the wait.
-            let share = oracle_time / to_run.len() as u32;
-            for &(i, _) in &to_run {
-                self.pass_stats(names[i]).oracle_time += share;
             }
+        }
+        for &key in &keys {
+            if !pool.running.contains_key(&key) {
+                let i = positions[&key][0];
+                let module = Arc::clone(judged[i].module.as_ref().expect("built"));
+                pool.start_check(key, names[i], module);
+            }
+        }
+        // Keys whose answer this batch still waits for.
+        let mut waiting: Vec<Key> = keys;
+        // An answer of this batch came in this call: the search can step,
+        // or build further along its path.
+        let mut learned = false;
+        while !waiting.is_empty() {
+            if until == Until::Walkable && learned && pool.running.len() < self.batch_size() {
+                break;
+            }
+            let wait = Instant::now();
+            let done = pool.wait().expect("the workers live as long as the pool");
+            waited += wait.elapsed();
             if self.should_stop() {
                 // Runs cut short by a stop request say nothing: remember
                 // none of their answers (a checkpoint must not either).
+                for running in pool.running.values() {
+                    running.stop();
+                }
                 for j in &mut judged {
                     j.interesting = false;
                 }
-                return Ok(judged);
+                break;
             }
-            for ((&(i, key), answer), flag) in to_run.iter().zip(answers).zip(&stop_flags) {
-                let Some(answer) = answer else {
-                    judged[i].stopped = true;
-                    continue;
-                };
-                self.stats.oracle_calls += 1;
-                self.pass_stats(names[i]).oracle_calls += 1;
-                let answer = match answer {
-                    // Stopped off the path: no answer to remember.
-                    Err(_) if flag.load(Ordering::SeqCst) => {
-                        judged[i].ran = true;
-                        judged[i].stopped = true;
-                        continue;
+            let Some(answer) = self.collect(pool, done)? else {
+                continue;
+            };
+            let (key, answer) = answer;
+            let Some(at) = positions.get(&key) else {
+                continue;
+            };
+            waiting.retain(|&k| k != key);
+            learned |= answer.is_some();
+            for &i in at {
+                judged[i].ran = answer.is_some();
+                judged[i].interesting = answer.unwrap_or(false);
+                known[i] = answer;
+            }
+            if let Some(needed) = needed {
+                let needed = needed.needed(&known);
+                for (key, at) in &positions {
+                    if !needed[at[0]] {
+                        if let Some(running) = pool.running.get(key) {
+                            running.stop();
+                        }
+                        waiting.retain(|k| k != key);
                     }
-                    answer => answer?,
-                };
-                self.gate.remember_key(key, answer);
-                (self.on_event)(Event::Answer {
-                    key,
-                    interesting: answer,
-                })?;
-                judged[i].interesting = answer;
-                judged[i].ran = true;
+                }
             }
-            for (dup, first) in duplicate_of {
-                judged[dup].interesting = judged[first].interesting;
-                judged[dup].stopped = judged[first].stopped;
+        }
+        // Stopped, or still running: no answer.
+        for (i, k) in known.iter().enumerate() {
+            judged[i].unanswered = k.is_none();
+        }
+        // The oracle's time since the last batch counted it; each pass in
+        // this batch gets its share.
+        let busy = pool.busy_time();
+        let oracle_time = busy.saturating_sub(pool.counted);
+        pool.counted = busy;
+        self.stats.oracle_time += oracle_time;
+        if !positions.is_empty() {
+            let share = oracle_time / positions.len() as u32;
+            for at in positions.values() {
+                self.pass_stats(names[at[0]]).oracle_time += share;
             }
         }
         if let Some(&pass) = names.first() {
             // Bookkeeping counts as the first pass's own work.
-            self.pass_stats(pass).build_time += start.elapsed().saturating_sub(oracle_time);
+            self.pass_stats(pass).build_time += start.elapsed().saturating_sub(waited);
             (self.on_event)(Event::Tick {
                 pass,
                 stats: &self.stats,
@@ -312,6 +349,63 @@ impl Reducer<'_> {
         }
         Ok(judged)
     }
+
+    /// Record a check that ended: the call in the statistics, its answer in
+    /// the cache. Its key and answer (`None`: stopped, no answer), or
+    /// `None` when it never ran.
+    fn collect(&mut self, pool: &mut Pool, done: Done) -> Result<Option<(Key, Option<bool>)>> {
+        let running = pool.running.remove(&done.key).expect("a check started");
+        let Some(answer) = done.answer else {
+            return Ok(None);
+        };
+        self.stats.oracle_calls += 1;
+        self.pass_stats(running.pass).oracle_calls += 1;
+        let answer = match answer {
+            // Stopped off the path: no answer to remember.
+            Err(_) if running.stopped() => None,
+            answer => Some(answer?),
+        };
+        if running.stopped() {
+            // Asked by no batch any more when it ended.
+            self.stats.speculation_wasted += 1;
+        }
+        if let Some(answer) = answer {
+            self.gate.remember_key(done.key, answer);
+            (self.on_event)(Event::Answer {
+                key: done.key,
+                interesting: answer,
+            })?;
+        }
+        Ok(Some((done.key, answer)))
+    }
+
+    /// Record the checks that ended since the last batch (their answers go
+    /// to the cache, where the screen finds them).
+    pub(crate) fn collect_ended(&mut self) -> Result<()> {
+        let Some(mut pool) = self.pool.take() else {
+            return Ok(());
+        };
+        let mut collected = Ok(());
+        while let Some(done) = pool.ended() {
+            if let Err(e) = self.collect(&mut pool, done) {
+                collected = Err(e);
+                break;
+            }
+        }
+        self.pool = Some(pool);
+        collected
+    }
+}
+
+/// How long a batch waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Until {
+    /// For every answer it still needs.
+    All,
+    /// Until one of its answers is in and a worker is free: the search
+    /// steps as far as the answers go, or builds further along its path
+    /// on them, and asks again for what is still running.
+    Walkable,
 }
 
 #[cfg(test)]
@@ -325,6 +419,20 @@ mod tests {
 
     fn module(wat: &str) -> Module {
         Module::parse(wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    const KEEPS_THE_CALL: &str = r#"(module (import "env" "bug" (func $bug)) (func call $bug))"#;
+    const LOSES_IT: &str = r#"(module (func))"#;
+
+    /// A reducer at `-j 2` of a module that calls `$bug`, with no passes.
+    fn two_jobs<'a>(
+        interesting: &'a crate::Interesting<'a>,
+        on_event: &'a mut crate::OnEvent<'a>,
+    ) -> Reducer<'a> {
+        let original = module(
+            r#"(module (import "env" "bug" (func $bug)) (func call $bug nop nop nop) (func))"#,
+        );
+        Reducer::new(original, options(2, Vec::new(), 0), interesting, on_event)
     }
 
     /// A batch predicted [no, no] whose first answer is yes: the second
@@ -344,18 +452,9 @@ mod tests {
             answers += usize::from(matches!(e, Event::Answer { .. }));
             Ok(())
         };
-        let original = module(
-            r#"(module (import "env" "bug" (func $bug)) (func call $bug nop nop nop) (func))"#,
-        );
-        let mut reducer = Reducer::new(
-            original,
-            options(2, Vec::new(), 0),
-            &interesting,
-            &mut on_event,
-        );
-        let keeps_the_call =
-            module(r#"(module (import "env" "bug" (func $bug)) (func call $bug))"#);
-        let loses_it = module(r#"(module (func))"#);
+        let mut reducer = two_jobs(&interesting, &mut on_event);
+        let keeps_the_call = module(KEEPS_THE_CALL);
+        let loses_it = module(LOSES_IT);
         let names = ["test"; 2];
         let screened = reducer.screen(
             &names,
@@ -363,14 +462,74 @@ mod tests {
         );
         let predicted = [false, false];
         let judged = reducer
-            .run_screened(&names, screened, Some(&StillNeeded::Path(&predicted)))
+            .run_screened(
+                &names,
+                screened,
+                Some(&StillNeeded::Path(&predicted)),
+                Until::Walkable,
+            )
             .unwrap();
-        assert!(judged[0].interesting && !judged[0].stopped);
-        assert!(judged[1].stopped && !judged[1].interesting);
+        assert!(judged[0].interesting && !judged[0].unanswered);
+        assert!(judged[1].unanswered && !judged[1].interesting);
         let calls = reducer.stats.oracle_calls;
         drop(reducer);
         assert_eq!(answers, 1);
         // The stopped check counts as a call if it had started.
         assert!((1..=2).contains(&calls), "{calls}");
+    }
+
+    /// A batch returns when its first answer is in and a worker is free,
+    /// its slow check still running; the next batch that asks for the same
+    /// candidate waits for that check instead of starting it again, and
+    /// the free worker meanwhile runs the other candidate.
+    #[test]
+    fn a_check_still_running_is_awaited_by_the_next_batch_not_run_again() {
+        let slow_runs = std::sync::atomic::AtomicUsize::new(0);
+        let interesting = |bytes: &[u8]| -> Result<bool> {
+            if wasmprinter::print_bytes(bytes)?.contains("call $bug") {
+                return Ok(true);
+            }
+            slow_runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(false)
+        };
+        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+        let mut reducer = two_jobs(&interesting, &mut on_event);
+        let keeps_the_call = || module(KEEPS_THE_CALL);
+        let keeps_it_too =
+            || module(r#"(module (import "env" "bug" (func $bug)) (func call $bug nop))"#);
+        let loses_it = || module(LOSES_IT);
+        let names = ["test"; 2];
+        std::thread::scope(|scope| {
+            let (pool, _closer) = Pool::start(scope, 2, &interesting);
+            reducer.pool = Some(pool);
+            let screened = reducer.screen(
+                &names,
+                vec![Ok((keeps_the_call(), None)), Ok((loses_it(), None))],
+            );
+            let predicted = [true, false];
+            let needed = StillNeeded::Path(&predicted);
+            let first = reducer
+                .run_screened(&names, screened, Some(&needed), Until::Walkable)
+                .unwrap();
+            assert!(first[0].interesting && !first[0].unanswered);
+            assert!(first[1].unanswered, "the slow check was waited for");
+            assert_eq!(reducer.pool.as_ref().unwrap().running.len(), 1);
+            let screened = reducer.screen(
+                &names,
+                vec![Ok((loses_it(), None)), Ok((keeps_it_too(), None))],
+            );
+            let predicted = [false, true];
+            let needed = StillNeeded::Path(&predicted);
+            let second = reducer
+                .run_screened(&names, screened, Some(&needed), Until::All)
+                .unwrap();
+            assert!(!second[0].interesting && !second[0].unanswered);
+            assert!(second[1].interesting && !second[1].unanswered);
+            reducer.pool = None;
+        });
+        assert_eq!(reducer.stats.oracle_calls, 3);
+        drop(reducer);
+        assert_eq!(slow_runs.into_inner(), 1);
     }
 }

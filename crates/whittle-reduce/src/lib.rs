@@ -18,6 +18,7 @@ mod judge;
 mod mutate;
 mod parallel;
 mod pass_search;
+mod pool;
 mod prefetch;
 mod stats;
 mod still_needed;

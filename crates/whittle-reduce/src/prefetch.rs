@@ -16,6 +16,7 @@
 //! takes no job: the path goes on until `jobs` candidates need the oracle.
 
 use crate::driver::Reducer;
+use crate::judge::Until;
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ impl Reducer<'_> {
         if jobs < 2 || plan.len() != 1 {
             return Ok(());
         }
+        self.collect_ended()?;
         let start = Instant::now();
         let mut module = Arc::clone(&self.best);
         let mut screened = Vec::new();
@@ -76,7 +78,7 @@ impl Reducer<'_> {
                 s.judged.interesting
             };
             if let (true, Some(next)) = (taken, &s.judged.module) {
-                module = Arc::new(next.clone());
+                module = Arc::clone(next);
             }
             screened.push(s);
             names.push(info.name);
@@ -90,7 +92,12 @@ impl Reducer<'_> {
         }
         // Past a wrong prediction the candidates were built on a module
         // the passes will not see: their checks are stopped.
-        self.run_screened(&names, screened, Some(&StillNeeded::Path(&predicted)))?;
+        self.run_screened(
+            &names,
+            screened,
+            Some(&StillNeeded::Path(&predicted)),
+            Until::Walkable,
+        )?;
         Ok(())
     }
 }

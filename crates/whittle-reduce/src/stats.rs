@@ -19,8 +19,9 @@ pub struct PassStats {
     /// building, encoding and validating candidates, gating them.
     #[serde(rename = "build_seconds", with = "secs")]
     pub build_time: Duration,
-    /// Wall time waiting for the oracle on this pass's candidates (a batch
-    /// judged at once is shared among the passes it holds candidates of).
+    /// Wall time in the oracle on this pass's candidates: the time at
+    /// least one check ran, counted at each batch since the batch before,
+    /// shared among the passes the batch holds candidates of.
     #[serde(rename = "oracle_seconds", with = "secs")]
     pub oracle_time: Duration,
 }
@@ -40,6 +41,8 @@ pub struct Stats {
     /// wrong guess in the batch before them), those whose check was
     /// stopped once that was known included.
     pub speculation_wasted: u64,
+    /// Wall time during which at least one check ran (whittle's own work
+    /// while checks run costs the user nothing).
     #[serde(with = "secs")]
     pub oracle_time: Duration,
     pub per_pass: BTreeMap<String, PassStats>,
