@@ -135,6 +135,12 @@ impl Reducer<'_> {
         // the sweep's position and every chunk after it is still there.
         let mut removed: Vec<usize> = Vec::new();
         let mut next = sweep.passed.min(n);
+        // The prediction for a chunk not judged yet, fixed for this plan: a
+        // check still running when its batch returned was built on it, and
+        // the next batch must build the same candidate to wait for it (a
+        // prediction that flipped with every answer would stop it and
+        // start another).
+        let likely = sweep.likely_taken();
         loop {
             if self.should_stop() {
                 return Ok(Step::Stopped);
@@ -153,7 +159,7 @@ impl Reducer<'_> {
             // it without a job.
             self.collect_ended()?;
             let (batch, screened) =
-                self.fill_batch(name, base, plan.as_ref(), sweep, &seen, &removed, first);
+                self.fill_batch(name, base, plan.as_ref(), likely, &seen, &removed, first);
             let names = vec![name; screened.len()];
             let predicted: Vec<bool> = batch.iter().map(|c| c.taken).collect();
             let needed = StillNeeded::Path(&predicted);
@@ -222,14 +228,15 @@ impl Reducer<'_> {
     /// them need the oracle. A candidate the screen decides without it (its
     /// answer cached, invalid, not smaller) takes no slot, and its answer is
     /// certain: the path goes on from it, built in as many rounds as that
-    /// takes (at most [`MAX_BATCH`] chunks, to bound memory).
+    /// takes (at most [`MAX_BATCH`] chunks, to bound memory). A chunk not
+    /// judged yet is predicted `likely` (taken out or not).
     #[allow(clippy::too_many_arguments)]
     fn fill_batch(
         &mut self,
         name: &'static str,
         base: &Module,
         plan: &dyn SubsetPlan,
-        sweep: &Sweep,
+        likely: bool,
         seen: &HashMap<(usize, usize), bool>,
         removed: &[usize],
         first: Chunk,
@@ -263,10 +270,7 @@ impl Reducer<'_> {
                         .chain(c.start..c.end)
                         .collect(),
                 );
-                let taken = seen
-                    .get(&(c.start, c.end))
-                    .copied()
-                    .unwrap_or_else(|| sweep.likely_taken());
+                let taken = seen.get(&(c.start, c.end)).copied().unwrap_or(likely);
                 round.push(Chunk { taken, ..c });
                 if taken {
                     round_assumed.extend(c.start..c.end);
@@ -408,7 +412,6 @@ mod tests {
             &mut on_event,
         );
         let plan = SameCandidate(8);
-        let sweep = super::Sweep::at(1, &super::Sweep::default());
         let first = super::Chunk {
             size: 1,
             start: 0,
@@ -416,7 +419,7 @@ mod tests {
             taken: false,
         };
         let seen = std::collections::HashMap::new();
-        let (batch, screened) = reducer.fill_batch("test", &m, &plan, &sweep, &seen, &[], first);
+        let (batch, screened) = reducer.fill_batch("test", &m, &plan, false, &seen, &[], first);
         assert_eq!(batch.len(), 8);
         let keys: std::collections::HashSet<_> =
             screened.iter().filter_map(|s| s.needs_oracle).collect();

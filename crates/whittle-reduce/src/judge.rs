@@ -301,7 +301,9 @@ impl Reducer<'_> {
                 continue;
             };
             let (key, answer) = answer;
-            let Some(at) = positions.get(&key) else {
+            // Not asked by this batch, or stopped as no longer needed (it
+            // counted as wasted; its answer, if it came, is cached).
+            let Some(at) = positions.get(&key).filter(|_| waiting.contains(&key)) else {
                 continue;
             };
             waiting.retain(|&k| k != key);
