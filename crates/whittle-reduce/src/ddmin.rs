@@ -15,7 +15,11 @@
 //! time. A check still running once a wrong prediction before it is known
 //! is stopped, not waited for: on a giant function such a candidate is
 //! often one that compiles for seconds (its failure gone), and waiting made
-//! `-j 2` slower than `-j 1`. A batch
+//! `-j 2` slower than `-j 1`. A batch returns as soon as one of its
+//! answers is in and a worker is free; its checks still running go on,
+//! and the next batch, built along the same path (a chunk not judged yet
+//! is predicted the same way for the whole plan), waits for them rather
+//! than starting them again (`pool.rs`). A batch
 //! holds as many oracle runs as there are jobs: a candidate the screen
 //! decides without the oracle (cached, invalid, not smaller) takes no job,
 //! and its answer, being certain, carries the path on.
@@ -166,11 +170,16 @@ impl Reducer<'_> {
             let judged = self.run_screened(&names, screened, Some(&needed), Until::Walkable)?;
             let mut judged = judged.into_iter().zip(batch);
             let mut rebase = false;
+            // The walk stopped at a check still running: the answers past
+            // it are still on the path (the next batch reads them from the
+            // cache), not wasted.
+            let mut at_running = false;
             for (j, c) in judged.by_ref() {
                 if j.unanswered {
                     // Still running (the next batch meets it again), or
                     // stopped past a wrong answer, where the walk ends
                     // anyway: the next batch starts from it.
+                    at_running = true;
                     break;
                 }
                 if c.size != sweep.chunk {
@@ -195,10 +204,10 @@ impl Reducer<'_> {
                     break;
                 }
             }
-            // Off the path (past a wrong prediction or a re-base): their
-            // answers predict the same chunks.
+            // Past a wrong prediction or a re-base they are off the path;
+            // either way their answers predict the same chunks.
             for (j, c) in judged {
-                self.stats.speculation_wasted += u64::from(j.ran);
+                self.stats.speculation_wasted += u64::from(j.ran && !at_running);
                 if !j.unanswered {
                     seen.insert((c.start, c.end), j.interesting);
                 }

@@ -1,6 +1,7 @@
-//! A parallel map over a slice on scoped threads, results in order: the
-//! only thread pool whittle needs (building candidates, running oracle
-//! checks, profiling functions).
+//! A parallel map over a slice on scoped threads, results in order, for
+//! work that ends with the call (building candidates, profiling
+//! functions). Oracle checks, which may outlive the batch that asked for
+//! them, run on `pool.rs`'s workers.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
