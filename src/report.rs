@@ -69,9 +69,10 @@ pub struct Report {
     pub speculation_wasted: u64,
     pub rounds: u64,
     pub wall_seconds: f64,
-    /// Wall time spent waiting for the oracle.
+    /// Wall time in the oracle: during which at least one check ran.
     pub oracle_seconds: f64,
-    /// Share of wall time spent outside the oracle (the reducer's overhead).
+    /// Share of wall time when no check ran (the reducer's overhead: the
+    /// time it kept the oracle waiting).
     pub overhead_share: f64,
     /// Wall time in the passes' own work (the sum of `per_pass`'s
     /// `build_seconds`): listing targets, building, validating, gating.
@@ -79,6 +80,12 @@ pub struct Report {
     /// The rest of the wall time, neither oracle nor passes: reading and
     /// writing files (new bests, checkpoints, the report), printing.
     pub other_seconds: f64,
+    /// The passes' work done while checks ran (with `-j` > 1), counted in
+    /// both `oracle_seconds` and `build_seconds`: the wall time is
+    /// `oracle + build + other - overlap`. (Absent from reports of
+    /// versions before it: 0.)
+    #[serde(default)]
+    pub overlap_seconds: f64,
     /// Peak resident memory of the reducer itself (not of its oracle runs).
     pub reducer_peak_rss_bytes: u64,
     /// Candidates checked at once.

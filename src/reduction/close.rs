@@ -85,6 +85,7 @@ impl Reduction {
             overhead_share: 0.0,
             build_seconds: 0.0,
             other_seconds: 0.0,
+            overlap_seconds: 0.0,
             reducer_peak_rss_bytes: own_peak_rss(),
             jobs: setup.jobs,
             original_runs: self.original_runs,
@@ -99,7 +100,9 @@ impl Reduction {
         // All time in the oracle, the checks around the reduction included.
         report.oracle_seconds += clock.total.as_secs_f64();
         report.overhead_share = (1.0 - report.oracle_seconds / wall.max(1e-9)).clamp(0.0, 1.0);
-        report.other_seconds = (wall - report.oracle_seconds - report.build_seconds).max(0.0);
+        let parts = report.oracle_seconds + report.build_seconds;
+        report.other_seconds = (wall - parts).max(0.0);
+        report.overlap_seconds = (parts - wall).max(0.0);
         if found.written {
             self.write_companions(&output, &report, &wat, &reduced)?;
         }

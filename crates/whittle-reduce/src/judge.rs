@@ -267,11 +267,18 @@ impl Reducer<'_> {
                 }
             }
         }
+        // Asked again while its earlier check, stopped, has not ended yet:
+        // started once that one has.
+        let mut restart: Vec<Key> = Vec::new();
         for &key in &keys {
-            if !pool.running.contains_key(&key) {
-                let i = positions[&key][0];
-                let module = Arc::clone(judged[i].module.as_ref().expect("built"));
-                pool.start_check(key, names[i], module);
+            match pool.running.get(&key) {
+                Some(running) if running.stopped() => restart.push(key),
+                Some(_) => {}
+                None => {
+                    let i = positions[&key][0];
+                    let module = Arc::clone(judged[i].module.as_ref().expect("built"));
+                    pool.start_check(key, names[i], module);
+                }
             }
         }
         // Keys whose answer this batch still waits for.
@@ -297,10 +304,14 @@ impl Reducer<'_> {
                 }
                 break;
             }
-            let Some(answer) = self.collect(pool, done)? else {
+            let (key, answer) = self.collect(pool, done)?;
+            if let Some(k) = restart.iter().position(|&k| k == key) {
+                restart.swap_remove(k);
+                let i = positions[&key][0];
+                let module = Arc::clone(judged[i].module.as_ref().expect("built"));
+                pool.start_check(key, names[i], module);
                 continue;
-            };
-            let (key, answer) = answer;
+            }
             // Not asked by this batch, or stopped as no longer needed (it
             // counted as wasted; its answer, if it came, is cached).
             let Some(at) = positions.get(&key).filter(|_| waiting.contains(&key)) else {
@@ -321,6 +332,7 @@ impl Reducer<'_> {
                             running.stop();
                         }
                         waiting.retain(|k| k != key);
+                        restart.retain(|k| k != key);
                     }
                 }
             }
@@ -353,12 +365,12 @@ impl Reducer<'_> {
     }
 
     /// Record a check that ended: the call in the statistics, its answer in
-    /// the cache. Its key and answer (`None`: stopped, no answer), or
-    /// `None` when it never ran.
-    fn collect(&mut self, pool: &mut Pool, done: Done) -> Result<Option<(Key, Option<bool>)>> {
+    /// the cache. Its key and answer (`None`: stopped, before it started or
+    /// while it ran).
+    fn collect(&mut self, pool: &mut Pool, done: Done) -> Result<(Key, Option<bool>)> {
         let running = pool.running.remove(&done.key).expect("a check started");
         let Some(answer) = done.answer else {
-            return Ok(None);
+            return Ok((done.key, None));
         };
         self.stats.oracle_calls += 1;
         self.pass_stats(running.pass).oracle_calls += 1;
@@ -378,7 +390,7 @@ impl Reducer<'_> {
                 interesting: answer,
             })?;
         }
-        Ok(Some((done.key, answer)))
+        Ok((done.key, answer))
     }
 
     /// Record the checks that ended since the last batch (their answers go
@@ -533,5 +545,45 @@ mod tests {
         assert_eq!(reducer.stats.oracle_calls, 3);
         drop(reducer);
         assert_eq!(slow_runs.into_inner(), 1);
+    }
+
+    /// A candidate whose check was stopped off the path, asked again before
+    /// that check ended, is run again once it has (not taken for running,
+    /// which would wait forever for an answer that never comes).
+    #[test]
+    fn a_stopped_check_asked_again_runs_again() {
+        let interesting = |bytes: &[u8]| -> Result<bool> {
+            if wasmprinter::print_bytes(bytes)?.contains("call $bug") {
+                return Ok(true);
+            }
+            let slow = RunLimits::default();
+            run(Path::new("sleep"), &[OsString::from("0.3")], None, &slow).map(|_| false)
+        };
+        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+        let mut reducer = two_jobs(&interesting, &mut on_event);
+        let names = ["test"; 2];
+        std::thread::scope(|scope| {
+            let (pool, _closer) = Pool::start(scope, 2, &interesting);
+            reducer.pool = Some(pool);
+            let screened = reducer.screen(
+                &names,
+                vec![
+                    Ok((module(KEEPS_THE_CALL), None)),
+                    Ok((module(LOSES_IT), None)),
+                ],
+            );
+            let predicted = [false, false];
+            let needed = StillNeeded::Path(&predicted);
+            let first = reducer
+                .run_screened(&names, screened, Some(&needed), Until::All)
+                .unwrap();
+            assert!(first[1].unanswered);
+            let screened = reducer.screen(&names[..1], vec![Ok((module(LOSES_IT), None))]);
+            let again = reducer
+                .run_screened(&names[..1], screened, None, Until::All)
+                .unwrap();
+            assert!(!again[0].unanswered && !again[0].interesting);
+            reducer.pool = None;
+        });
     }
 }
