@@ -274,11 +274,7 @@ impl Reducer<'_> {
             match pool.running.get(&key) {
                 Some(running) if running.stopped() => restart.push(key),
                 Some(_) => {}
-                None => {
-                    let i = positions[&key][0];
-                    let module = Arc::clone(judged[i].module.as_ref().expect("built"));
-                    pool.start_check(key, names[i], module);
-                }
+                None => start_check_of(pool, key, positions[&key][0], names, &judged),
             }
         }
         // Keys whose answer this batch still waits for.
@@ -307,9 +303,7 @@ impl Reducer<'_> {
             let (key, answer) = self.collect(pool, done)?;
             if let Some(k) = restart.iter().position(|&k| k == key) {
                 restart.swap_remove(k);
-                let i = positions[&key][0];
-                let module = Arc::clone(judged[i].module.as_ref().expect("built"));
-                pool.start_check(key, names[i], module);
+                start_check_of(pool, key, positions[&key][0], names, &judged);
                 continue;
             }
             // Not asked by this batch, or stopped as no longer needed (it
@@ -411,6 +405,13 @@ impl Reducer<'_> {
     }
 }
 
+/// Start the check of the batch's candidate at position `i`, whose key is
+/// `key`.
+fn start_check_of(pool: &mut Pool, key: Key, i: usize, names: &[&'static str], judged: &[Judged]) {
+    let module = Arc::clone(judged[i].module.as_ref().expect("built"));
+    pool.start_check(key, names[i], module);
+}
+
 /// How long a batch waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Until {
@@ -437,6 +438,23 @@ mod tests {
 
     const KEEPS_THE_CALL: &str = r#"(module (import "env" "bug" (func $bug)) (func call $bug))"#;
     const LOSES_IT: &str = r#"(module (func))"#;
+
+    /// Screen `modules` and run them as one batch of the test pass,
+    /// predicted `predicted` (a path) if given.
+    fn ask(
+        reducer: &mut Reducer<'_>,
+        modules: Vec<Module>,
+        predicted: Option<&[bool]>,
+        until: Until,
+    ) -> Vec<Judged> {
+        let names = vec!["test"; modules.len()];
+        let built = modules.into_iter().map(|m| Ok((m, None))).collect();
+        let screened = reducer.screen(&names, built);
+        let needed = predicted.map(StillNeeded::Path);
+        reducer
+            .run_screened(&names, screened, needed.as_ref(), until)
+            .unwrap()
+    }
 
     /// A reducer at `-j 2` of a module that calls `$bug`, with no passes.
     fn two_jobs<'a>(
@@ -467,22 +485,12 @@ mod tests {
             Ok(())
         };
         let mut reducer = two_jobs(&interesting, &mut on_event);
-        let keeps_the_call = module(KEEPS_THE_CALL);
-        let loses_it = module(LOSES_IT);
-        let names = ["test"; 2];
-        let screened = reducer.screen(
-            &names,
-            vec![Ok((keeps_the_call, None)), Ok((loses_it, None))],
+        let judged = ask(
+            &mut reducer,
+            vec![module(KEEPS_THE_CALL), module(LOSES_IT)],
+            Some(&[false, false]),
+            Until::Walkable,
         );
-        let predicted = [false, false];
-        let judged = reducer
-            .run_screened(
-                &names,
-                screened,
-                Some(&StillNeeded::Path(&predicted)),
-                Until::Walkable,
-            )
-            .unwrap();
         assert!(judged[0].interesting && !judged[0].unanswered);
         assert!(judged[1].unanswered && !judged[1].interesting);
         let calls = reducer.stats.oracle_calls;
@@ -509,35 +517,25 @@ mod tests {
         };
         let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
         let mut reducer = two_jobs(&interesting, &mut on_event);
-        let keeps_the_call = || module(KEEPS_THE_CALL);
-        let keeps_it_too =
-            || module(r#"(module (import "env" "bug" (func $bug)) (func call $bug nop))"#);
-        let loses_it = || module(LOSES_IT);
-        let names = ["test"; 2];
+        let keeps_it_too = r#"(module (import "env" "bug" (func $bug)) (func call $bug nop))"#;
         std::thread::scope(|scope| {
             let (pool, _closer) = Pool::start(scope, 2, &interesting);
             reducer.pool = Some(pool);
-            let screened = reducer.screen(
-                &names,
-                vec![Ok((keeps_the_call(), None)), Ok((loses_it(), None))],
+            let first = ask(
+                &mut reducer,
+                vec![module(KEEPS_THE_CALL), module(LOSES_IT)],
+                Some(&[true, false]),
+                Until::Walkable,
             );
-            let predicted = [true, false];
-            let needed = StillNeeded::Path(&predicted);
-            let first = reducer
-                .run_screened(&names, screened, Some(&needed), Until::Walkable)
-                .unwrap();
             assert!(first[0].interesting && !first[0].unanswered);
             assert!(first[1].unanswered, "the slow check was waited for");
             assert_eq!(reducer.pool.as_ref().unwrap().running.len(), 1);
-            let screened = reducer.screen(
-                &names,
-                vec![Ok((loses_it(), None)), Ok((keeps_it_too(), None))],
+            let second = ask(
+                &mut reducer,
+                vec![module(LOSES_IT), module(keeps_it_too)],
+                Some(&[false, true]),
+                Until::All,
             );
-            let predicted = [false, true];
-            let needed = StillNeeded::Path(&predicted);
-            let second = reducer
-                .run_screened(&names, screened, Some(&needed), Until::All)
-                .unwrap();
             assert!(!second[0].interesting && !second[0].unanswered);
             assert!(second[1].interesting && !second[1].unanswered);
             reducer.pool = None;
@@ -561,27 +559,17 @@ mod tests {
         };
         let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
         let mut reducer = two_jobs(&interesting, &mut on_event);
-        let names = ["test"; 2];
         std::thread::scope(|scope| {
             let (pool, _closer) = Pool::start(scope, 2, &interesting);
             reducer.pool = Some(pool);
-            let screened = reducer.screen(
-                &names,
-                vec![
-                    Ok((module(KEEPS_THE_CALL), None)),
-                    Ok((module(LOSES_IT), None)),
-                ],
+            let first = ask(
+                &mut reducer,
+                vec![module(KEEPS_THE_CALL), module(LOSES_IT)],
+                Some(&[false, false]),
+                Until::All,
             );
-            let predicted = [false, false];
-            let needed = StillNeeded::Path(&predicted);
-            let first = reducer
-                .run_screened(&names, screened, Some(&needed), Until::All)
-                .unwrap();
             assert!(first[1].unanswered);
-            let screened = reducer.screen(&names[..1], vec![Ok((module(LOSES_IT), None))]);
-            let again = reducer
-                .run_screened(&names[..1], screened, None, Until::All)
-                .unwrap();
+            let again = ask(&mut reducer, vec![module(LOSES_IT)], None, Until::All);
             assert!(!again[0].unanswered && !again[0].interesting);
             reducer.pool = None;
         });
