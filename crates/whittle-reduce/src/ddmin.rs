@@ -83,7 +83,7 @@ impl Sweep {
     }
 
     /// Most chunks at this size were taken out so far.
-    fn likely_taken(&self) -> bool {
+    pub(crate) fn likely_taken(&self) -> bool {
         self.taken * 2 > self.tried
     }
 }

@@ -255,6 +255,14 @@ impl Reducer<'_> {
             .map(|s| s.needs_oracle.is_none().then_some(s.judged.interesting))
             .collect();
         let mut judged: Vec<Judged> = screened.into_iter().map(|s| s.judged).collect();
+        // What the screen knew can already rule candidates out (a
+        // bisection's lowest probe, prefetched and taken, leaves no other
+        // probe to ask): those are not started.
+        if let Some(needed) = needed {
+            let needed = needed.needed(&known);
+            keys.retain(|key| needed[positions[key][0]]);
+            positions.retain(|_, at| needed[at[0]]);
+        }
         // A batch with checks to start stops the running ones it does not
         // ask for: off its path, or further along it than what it asks
         // (another pass's candidate, prefetched), and so less urgent. A
@@ -498,6 +506,30 @@ mod tests {
         assert_eq!(answers, 1);
         // The stopped check counts as a call if it had started.
         assert!((1..=2).contains(&calls), "{calls}");
+    }
+
+    /// A candidate that the answers the screen already knows rule out is
+    /// not started: here the first candidate's answer is cached, and is not
+    /// the predicted one, so the second is off the path before anything
+    /// runs.
+    #[test]
+    fn a_candidate_ruled_out_by_a_cached_answer_is_not_started() {
+        let interesting = |bytes: &[u8]| -> Result<bool> {
+            Ok(wasmprinter::print_bytes(bytes)?.contains("call $bug"))
+        };
+        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+        let mut reducer = two_jobs(&interesting, &mut on_event);
+        ask(&mut reducer, vec![module(KEEPS_THE_CALL)], None, Until::All);
+        assert_eq!(reducer.stats.oracle_calls, 1);
+        let judged = ask(
+            &mut reducer,
+            vec![module(KEEPS_THE_CALL), module(LOSES_IT)],
+            Some(&[false, false]),
+            Until::All,
+        );
+        assert!(judged[0].interesting && !judged[0].unanswered);
+        assert!(judged[1].unanswered && !judged[1].ran);
+        assert_eq!(reducer.stats.oracle_calls, 1);
     }
 
     /// A batch returns when its first answer is in and a worker is free,

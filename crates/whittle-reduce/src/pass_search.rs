@@ -16,13 +16,11 @@ impl Reducer<'_> {
     /// Search the pass's plans, level by level, re-basing as the search
     /// asks, until every level is exhausted or a stop is requested.
     pub(crate) fn run_pass(&mut self, pass_index: usize) -> Result<()> {
-        let &PassInfo { name, pass, .. } = self.opts.passes[pass_index];
+        let info = self.opts.passes[pass_index];
+        let &PassInfo { name, pass, .. } = info;
         self.stats.per_pass.entry(name.to_string()).or_default();
         let mut level = 0;
-        // What the pass's candidates gave so far (earlier rounds) predicts
-        // the next ones, for the parallel batches.
-        let history = &self.stats.per_pass[name];
-        let prior = Sweep::prior(history.oracle_calls, history.accepted);
+        let prior = self.prior(info);
         let mut sweep = prior;
         let mut progress = Progress::default();
         let mut first_plan = true;
@@ -60,6 +58,21 @@ impl Reducer<'_> {
                 }
                 Step::Stopped => return Ok(()),
             }
+        }
+    }
+
+    /// What predicts the pass's answers for the parallel batches before
+    /// its search has any: what its candidates gave so far (earlier
+    /// rounds), else, and always in the first round (where those are
+    /// mostly other passes' speculation), what the pass takes out: a pass
+    /// that rewrites code takes the failure out with it, any other most
+    /// likely takes out everything it lists (see `PassInfo::rewrites_code`).
+    pub(crate) fn prior(&self, info: &PassInfo) -> Sweep {
+        match self.stats.per_pass.get(info.name) {
+            Some(history) if self.round > 1 && history.oracle_calls > 0 => {
+                Sweep::prior(history.oracle_calls, history.accepted)
+            }
+            _ => Sweep::prior(1, u64::from(!info.rewrites_code())),
         }
     }
 }
