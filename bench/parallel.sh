@@ -12,17 +12,23 @@
 # Rows:
 # - corpus cases with the built-in oracle (BENCH_CASES, default
 #   "simd-disabled riscv64-memcopy winch-avx-splat gc-eh-simd oob-trap
-#   regalloc-254-results");
+#   regalloc-254-results"; empty for none);
 # - an oracle-bound case: simd-disabled behind a predicate that sleeps
 #   BENCH_SLEEP seconds (0.2) before the same check;
 # - a large generated module (bench/gen_huge.py, BENCH_FUNCTIONS functions,
-#   default 3000) behind a predicate (`whittle check --signature`), whose
+#   default 3000; 0 for none) behind a predicate (`whittle check --signature`), whose
 #   outcome names no function, so functions go by delta debugging.
 # BENCH_JOBS overrides the -j values ("1 2 <cores>" by default, deduplicated).
+#
+# More jobs than cores: the oracle-bound row's checks mostly sleep, so with
+#   BENCH_CASES= BENCH_FUNCTIONS=0 BENCH_SLEEP=0.5 BENCH_JOBS="1 2 4 8 16" bench/parallel.sh
+# a 2-core machine runs 16 of them at once as 16 cores would (each check's
+# own work is about 10 ms of CPU a call): it measures how far the
+# speculation, not the machine, scales.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${BENCH_WORK:-${TMPDIR:-/tmp}/whittle-parallel}"
-read -r -a cases <<< "${BENCH_CASES:-simd-disabled riscv64-memcopy winch-avx-splat gc-eh-simd oob-trap regalloc-254-results}"
+read -r -a cases <<< "${BENCH_CASES-simd-disabled riscv64-memcopy winch-avx-splat gc-eh-simd oob-trap regalloc-254-results}"
 sleep_s="${BENCH_SLEEP:-0.2}"
 functions="${BENCH_FUNCTIONS:-3000}"
 cores=$(nproc)
@@ -76,6 +82,7 @@ case_input simd-disabled "$dir"
 signature_predicate "$dir" "$dir/slow.sh" "$sleep_s" -W simd=n,relaxed-simd=n
 run "simd-disabled (predicate, +${sleep_s} s a call)" "$dir" --predicate "$dir/slow.sh"
 
+[ "$functions" -gt 0 ] || exit $mismatch
 dir="$work/huge-$functions"
 mkdir -p "$dir"
 if [ ! -s "$dir/input.wasm" ]; then
