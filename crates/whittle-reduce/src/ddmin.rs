@@ -34,18 +34,20 @@
 //! targets it still has: building one costs what is left, not what was
 //! there.
 
+use crate::ddmin_tree::BranchStart;
 use crate::driver::{Reducer, Step};
 use crate::judge::{Screened, Until};
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use whittle_module::Module;
-use whittle_passes::SubsetPlan;
+use whittle_passes::{Pass, SubsetPlan};
 
 /// Chunks in one batch at most, decided without the oracle or not: each
 /// holds a built candidate.
-const MAX_BATCH: usize = 64;
+pub(crate) const MAX_BATCH: usize = 64;
 
 /// Where a delta-debugging search over one pass level stands, carried
 /// across re-bases.
@@ -86,23 +88,68 @@ impl Sweep {
     pub(crate) fn likely_taken(&self) -> bool {
         self.taken * 2 > self.tried
     }
+
+    /// How likely a chunk not judged yet is to be taken out (Laplace's
+    /// rule over the chunks so far).
+    pub(crate) fn odds(&self) -> f64 {
+        (self.taken + 1) as f64 / (self.tried + 2) as f64
+    }
+
+    /// Count a chunk of size `size` as the walk does, taken out or not.
+    pub(crate) fn count(&mut self, size: usize, taken: bool) {
+        if size != self.chunk {
+            *self = Sweep::at(size, self);
+        }
+        self.tried += 1;
+        self.taken += usize::from(taken);
+    }
+
+    /// The sweep as a re-base in its middle leaves it: going on after the
+    /// first `passed` targets of the re-based plan.
+    pub(crate) fn passed_at(self, passed: usize) -> Sweep {
+        Sweep { passed, ..self }
+    }
+
+    /// The sweep after one of chunks of `size` that took something out:
+    /// chunks of half the size, from the start.
+    pub(crate) fn halved(self, size: usize) -> Sweep {
+        Sweep::at(size.div_ceil(2), &self)
+    }
+
+    pub(crate) fn chunk(&self) -> usize {
+        self.chunk
+    }
+
+    pub(crate) fn passed(&self) -> usize {
+        self.passed
+    }
+}
+
+/// How the pass lists its plan of a module, for a batch that goes on past
+/// a re-base (`ddmin_tree.rs`), on modules of at most `max_bytes`: on a
+/// giant function a listing costs more than a check may.
+#[derive(Clone, Copy)]
+pub(crate) struct Relist<'p> {
+    pub(crate) pass: &'p dyn Pass,
+    pub(crate) level: usize,
+    pub(crate) max_bytes: usize,
 }
 
 /// One chunk of a sweep: targets `start..end` at chunk size `size`, and
 /// whether the batch predicts it is taken out.
 #[derive(Clone, Copy, Debug)]
-struct Chunk {
-    size: usize,
-    start: usize,
-    end: usize,
-    taken: bool,
+pub(crate) struct Chunk {
+    pub(crate) size: usize,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) taken: bool,
 }
 
 /// The chunk the sequential search tries after the one of size `size`
 /// ending at `end`: the next one of the same size, else the first of half
 /// the size; `None` when the search is done with this plan or would
 /// re-base (it has taken something out by the end of a sweep).
-fn following(n: usize, size: usize, end: usize, taken_any: bool) -> Option<Chunk> {
+pub(crate) fn following(n: usize, size: usize, end: usize, taken_any: bool) -> Option<Chunk> {
     let size = size.max(1);
     let (size, start) = if end < n {
         (size, end)
@@ -126,6 +173,7 @@ impl Reducer<'_> {
         base: &Module,
         plan: Box<dyn SubsetPlan + '_>,
         sweep: &mut Sweep,
+        relist: Option<Relist<'_>>,
     ) -> Result<Step> {
         let n = plan.len();
         if sweep.chunk == 0 {
@@ -162,13 +210,43 @@ impl Reducer<'_> {
             // What ended since the last batch is cached: the screen decides
             // it without a job.
             self.collect_ended()?;
-            let (batch, screened) =
-                self.fill_batch(name, base, plan.as_ref(), likely, &seen, &removed, first);
+            let jobs = self.batch_size();
+            let (batch, screened, own, parents) = match relist {
+                // Three jobs or more, on a module small enough to list
+                // and build its candidates one at a time, with checks slow
+                // enough for that: the likeliest nodes of the tree of
+                // answers (`ddmin_tree.rs`).
+                Some(relist)
+                    if jobs >= 3
+                        && base.bytes.len() <= relist.max_bytes
+                        && self.checks_outweigh_building(jobs) =>
+                {
+                    let root = BranchStart {
+                        first,
+                        removed: removed.clone(),
+                        reached: (!removed.is_empty()).then(|| Arc::clone(&self.best)),
+                        sweep: *sweep,
+                    };
+                    let tree = self.fill_tree(name, base, plan.as_ref(), &seen, root, relist, jobs);
+                    (tree.chunks, tree.screened, tree.own, Some(tree.parents))
+                }
+                _ => {
+                    let (batch, screened) =
+                        self.fill_batch(name, base, plan.as_ref(), likely, &seen, &removed, first);
+                    let own = batch.len();
+                    (batch, screened, own, None)
+                }
+            };
             let names = vec![name; screened.len()];
             let predicted: Vec<bool> = batch.iter().map(|c| c.taken).collect();
-            let needed = StillNeeded::Path(&predicted);
+            let needed = match &parents {
+                Some(parents) => StillNeeded::Tree(parents),
+                None => StillNeeded::Path(&predicted),
+            };
             let judged = self.run_screened(&names, screened, Some(&needed), Until::Walkable)?;
-            let mut judged = judged.into_iter().zip(batch);
+            // The tree's nodes past the predicted branch, or past a
+            // re-base, are met again by the search's next batches.
+            let mut judged = judged.into_iter().zip(batch).take(own);
             let mut rebase = false;
             // The walk stopped at a check still running: the answers past
             // it are still on the path (the next batch reads them from the
@@ -216,6 +294,23 @@ impl Reducer<'_> {
                 return Ok(Step::Rebase(self.rebased(name, plan, &removed)));
             }
         }
+    }
+
+    /// Whether a check (the mean so far) takes at least eight times as long
+    /// as building `jobs` candidates one after the other (the mean so far):
+    /// a tree batch builds them so, where a path batch builds them in
+    /// parallel. Checks of 5 ms against 0.3 ms a candidate (the small
+    /// built-in corpus cases) are not; a predicate's checks of 0.2 s are.
+    fn checks_outweigh_building(&self, jobs: usize) -> bool {
+        let passes = self.stats.per_pass.values();
+        let candidates: u64 = passes.clone().map(|s| s.candidates).sum();
+        let building: Duration = passes.map(|s| s.build_time).sum();
+        if self.stats.oracle_calls == 0 || candidates == 0 {
+            return false;
+        }
+        let check = self.stats.oracle_time / self.stats.oracle_calls as u32;
+        let candidate = building / candidates as u32;
+        candidate * jobs as u32 * 8 <= check
     }
 
     /// The plan of the current best, which is `plan`'s base with the
@@ -433,6 +528,20 @@ mod tests {
         let keys: std::collections::HashSet<_> =
             screened.iter().filter_map(|s| s.needs_oracle).collect();
         assert_eq!(keys.len(), 1);
+    }
+
+    /// With four jobs and checks that take 0.3 s, batches are trees
+    /// (`ddmin_tree.rs`): the result is `-j 1`'s.
+    #[test]
+    fn tree_batches_change_nothing() {
+        let (one, _, _) = reduce(1);
+        let (four, stats, _) = reduce(4);
+        assert_eq!(one, four);
+        // The checks outweighed building four candidates in a row.
+        let candidates: u64 = stats.per_pass.values().map(|s| s.candidates).sum();
+        let building: std::time::Duration = stats.per_pass.values().map(|s| s.build_time).sum();
+        let check = stats.oracle_time / stats.oracle_calls as u32;
+        assert!(building / candidates as u32 * 32 <= check, "{stats:?}");
     }
 
     /// Checks stopped off the path (how many depends on timing: one not

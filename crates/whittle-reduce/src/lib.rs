@@ -12,6 +12,7 @@ mod batch;
 mod bisect;
 mod cost;
 mod ddmin;
+mod ddmin_tree;
 mod driver;
 mod gate;
 mod judge;

@@ -5,12 +5,19 @@
 //! driver's `Reducer`, do not import each other.
 
 use crate::bisect::Progress;
-use crate::ddmin::Sweep;
+use crate::ddmin::{Relist, Sweep};
 use crate::driver::{Reducer, Step};
 use anyhow::Result;
 use std::sync::Arc;
 use std::time::Instant;
 use whittle_passes::{PassInfo, Plan};
+
+/// The largest module a tree batch is built on (`ddmin_tree.rs`), and
+/// whose plan it lists to go on past a re-base: it builds its candidates
+/// one at a time, and the listing of a giant function can cost more than
+/// the check it saves waiting for. Larger ones get the path batch, whose
+/// candidates are built in parallel.
+const RELIST_MAX_BYTES: usize = 64 << 10;
 
 impl Reducer<'_> {
     /// Search the pass's plans, level by level, re-basing as the search
@@ -46,7 +53,14 @@ impl Reducer<'_> {
                 }
             }
             let step = match plan {
-                Plan::Subsets(plan) => self.ddmin(name, &base, plan, &mut sweep)?,
+                Plan::Subsets(plan) => {
+                    let relist = Relist {
+                        pass,
+                        level,
+                        max_bytes: RELIST_MAX_BYTES,
+                    };
+                    self.ddmin(name, &base, plan, &mut sweep, Some(relist))?
+                }
                 Plan::Lengths(plan) => self.bisect(name, &base, plan.as_ref(), &mut progress)?,
             };
             match step {

@@ -16,6 +16,10 @@ pub(crate) enum StillNeeded<'a> {
     /// Candidates along a path of predicted answers, in the order the
     /// search walks them: past the first wrong prediction none is needed.
     Path(&'a [bool]),
+    /// Nodes of a tree of answers, each with its parent (an earlier node)
+    /// and the answer to it that leads to the node: a node is needed while
+    /// every answer above it is unknown or the one its branch assumes.
+    Tree(&'a [Option<(usize, bool)>]),
     /// Probes of one bisection of `lo..hi` (the length each probes): a probe
     /// outside the interval the known answers narrow it to is not needed.
     /// `lowest_first`: the search asks `lo` itself before the middle.
@@ -41,6 +45,16 @@ impl StillNeeded<'_> {
                     .position(|(answer, prediction)| answer.is_some_and(|a| a != *prediction));
                 let end = wrong.map_or(known.len(), |k| k + 1);
                 (0..known.len()).map(|k| k < end).collect()
+            }
+            StillNeeded::Tree(parents) => {
+                let mut needed = Vec::with_capacity(parents.len());
+                for parent in parents.iter() {
+                    needed.push(match *parent {
+                        None => true,
+                        Some((p, answer)) => needed[p] && known[p] != Some(!answer),
+                    });
+                }
+                needed
             }
             StillNeeded::Bisection {
                 lo,
@@ -98,6 +112,27 @@ mod tests {
         );
         // Off the path past a wrong answer, whatever comes before it.
         assert_eq!(path.needed(&[None, Some(true), None]), [true, true, false]);
+    }
+
+    #[test]
+    fn a_tree_node_is_needed_while_the_answers_above_it_allow_it() {
+        // 0; 1 if 0 is taken out, 2 if it is kept; 3 if 2 is taken out.
+        let parents = [None, Some((0, true)), Some((0, false)), Some((2, true))];
+        let tree = StillNeeded::Tree(&parents);
+        assert_eq!(tree.needed(&[None; 4]), [true; 4]);
+        assert_eq!(
+            tree.needed(&[Some(true), None, None, None]),
+            [true, true, false, false]
+        );
+        assert_eq!(
+            tree.needed(&[Some(false), None, Some(false), None]),
+            [true, false, true, false]
+        );
+        // An answer below an unknown one prunes only its own subtree.
+        assert_eq!(
+            tree.needed(&[None, None, Some(true), None]),
+            [true, true, true, true]
+        );
     }
 
     #[test]
