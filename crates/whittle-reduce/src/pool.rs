@@ -59,6 +59,10 @@ struct State {
     active: usize,
     busy_since: Option<Instant>,
     busy: Duration,
+    /// How long the checks that ran to their answer took, and how many
+    /// there were (see [`Pool::mean_check`]).
+    answered_time: Duration,
+    answered: u32,
 }
 
 impl Shared {
@@ -130,10 +134,15 @@ impl Pool {
             let tx = tx.clone();
             scope.spawn(move || {
                 while let Some((job, run)) = next_job(&shared, worker) {
+                    let started = Instant::now();
                     let answer =
                         run.then(|| stop_when(&job.stop, || interesting(&job.module.bytes)));
                     let mut state = shared.lock();
                     state.running[worker] = None;
+                    if run && !job.stop.load(Ordering::SeqCst) {
+                        state.answered_time += started.elapsed();
+                        state.answered += 1;
+                    }
                     if run {
                         state.active -= 1;
                         if state.active == 0 {
@@ -196,6 +205,14 @@ impl Pool {
             + state
                 .busy_since
                 .map_or(Duration::ZERO, |since| since.elapsed())
+    }
+
+    /// How long a check takes, on the mean of those that ran to their
+    /// answer so far (`None` before the first): unlike the oracle's time
+    /// over its calls, it does not shrink as more checks run at once.
+    pub(crate) fn mean_check(&self) -> Option<Duration> {
+        let state = self.shared.lock();
+        (state.answered > 0).then(|| state.answered_time / state.answered)
     }
 
     /// A check that already ended, without waiting.
