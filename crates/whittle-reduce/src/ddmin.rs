@@ -3,7 +3,9 @@
 //! down to single targets; every accepted chunk stays out while the later
 //! chunks are tried.
 //!
-//! With `jobs > 1` a batch of candidates is judged at once, built along the
+//! With `jobs > 1` a batch of candidates is judged at once (with three jobs
+//! or more on a small module and slow checks, shaped as a tree of answers:
+//! `ddmin_tree.rs`; what follows is the path batch), built along the
 //! path the sequential search is most likely to take: each chunk is
 //! predicted to be taken out or kept (by what the same chunk gave before on
 //! this base, else by the success rate at this chunk size), and the next
@@ -110,8 +112,8 @@ impl Sweep {
         Sweep { passed, ..self }
     }
 
-    /// The sweep after one of chunks of `size` that took something out:
-    /// chunks of half the size, from the start.
+    /// The sweep after one of chunks of `size` that took something out
+    /// (the search re-bases): chunks of half the size, from the start.
     pub(crate) fn halved(self, size: usize) -> Sweep {
         Sweep::at(size.div_ceil(2), &self)
     }
@@ -203,7 +205,7 @@ impl Reducer<'_> {
                 return Ok(if sweep.chunk <= 1 {
                     Step::Done
                 } else {
-                    *sweep = Sweep::at(sweep.chunk.div_ceil(2), sweep);
+                    *sweep = sweep.halved(sweep.chunk);
                     Step::Rebase(self.rebased(name, plan, &removed))
                 });
             };
@@ -260,20 +262,16 @@ impl Reducer<'_> {
                     at_running = true;
                     break;
                 }
-                if c.size != sweep.chunk {
-                    // The sweep before ended taking nothing out: the next
-                    // chunk size, on this very plan.
-                    *sweep = Sweep::at(c.size, sweep);
-                }
-                sweep.tried += 1;
                 let taken = self.accept_first(name, vec![j])?.is_some();
+                // (A new chunk size: the sweep before ended taking nothing
+                // out, and the next one goes on on this very plan.)
+                sweep.count(c.size, taken);
                 seen.insert((c.start, c.end), taken);
                 next = c.end;
                 if taken {
-                    sweep.taken += 1;
                     removed.extend(c.start..c.end);
                     if removed.len() * 2 >= n {
-                        sweep.passed = next - removed.len();
+                        *sweep = sweep.passed_at(next - removed.len());
                         rebase = true;
                         break;
                     }
