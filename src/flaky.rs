@@ -20,28 +20,13 @@ use std::sync::Mutex;
 use whittle_oracle::Judge;
 use whittle_oracle::Outcome;
 
-/// Run the original `runs - 1` more times (the first run established the
-/// criterion), up to `jobs` at once (fewer when a check keeps several
-/// cores busy: `CheckLoad::runs_at_once`): on a 20 MB module a run takes
-/// seconds, and the re-runs are independent. `Some(message)` when an
-/// answer differs: the oracle is flaky.
-pub fn check_original(
-    judge: &Judge,
-    original: &[u8],
-    runs: u32,
-    jobs: usize,
-) -> Result<Option<String>> {
-    let reruns: Vec<u32> = (1..runs).collect();
-    let answers: Vec<(bool, Outcome)> =
-        whittle_reduce::parallel_map(judge.oracle.load.runs_at_once(jobs), &reruns, |_| {
-            judge.holds_eval(original)
-        })
-        .into_iter()
-        .map(|answer| answer.map(|(holds, eval)| (holds, eval.outcome)))
-        .collect::<Result<_>>()?;
+/// The verdict on the original's `runs - 1` re-runs (the first run
+/// established the criterion), given their answers and outcomes:
+/// `Some(message)` when an answer differs, the oracle being flaky.
+pub fn verdict(judge: &Judge, runs: u32, answers: &[(bool, Outcome)]) -> Option<String> {
     let yes = 1 + answers.iter().filter(|(holds, _)| *holds).count();
     if yes == runs as usize {
-        return Ok(None);
+        return None;
     }
     let differing: Vec<String> = answers
         .iter()
@@ -49,11 +34,11 @@ pub fn check_original(
         .filter(|(_, (holds, _))| !holds)
         .map(|(i, (_, outcome))| format!("run {}: `{}`", i + 2, outcome.summary()))
         .collect();
-    Ok(Some(format!(
+    Some(format!(
         "the oracle is flaky: the original met {} in {yes} of {runs} runs ({}); fix the oracle, or reduce anyway with --original-runs 1 and --confirm N",
         judge.criterion.describe(),
         differing.join(", ")
-    )))
+    ))
 }
 
 /// `--confirm N`: an interesting answer counts only when N runs in a row

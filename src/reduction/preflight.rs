@@ -12,7 +12,7 @@ use crate::flaky;
 use anyhow::{bail, Result};
 use std::path::Path;
 use whittle_module::Module;
-use whittle_oracle::Judge;
+use whittle_oracle::{Judge, Outcome};
 
 /// The empty module: if it "fails the same way", the predicate is broken.
 const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
@@ -32,13 +32,40 @@ impl Reduction {
             return Ok(None);
         }
         let judge = &start.judge;
-        let flaky = clock.time(|| {
-            flaky::check_original(judge, &origin.module.bytes, self.original_runs, jobs)
+        // The original's re-runs go up to `jobs` at once; the empty
+        // module's check goes with them when their last wave leaves a job
+        // free (it would run alone after them), else after them, and only
+        // if they agree.
+        let reruns = self.original_runs.saturating_sub(1) as usize;
+        let at_once = judge.oracle.load.runs_at_once(jobs);
+        let empty_with_them = reruns % at_once != 0;
+        let runs: Vec<usize> = (0..reruns + usize::from(empty_with_them)).collect();
+        let answers = clock.time(|| {
+            whittle_reduce::parallel_map(at_once, &runs, |&run| {
+                if run < reruns {
+                    judge
+                        .holds_eval(&origin.module.bytes)
+                        .map(|(holds, eval)| (holds, Some(eval.outcome)))
+                } else {
+                    judge.interesting(EMPTY_MODULE).map(|holds| (holds, None))
+                }
+            })
+            .into_iter()
+            .collect::<Result<Vec<_>>>()
         })?;
-        if flaky.is_some() {
-            return Ok(flaky);
+        let (original, empty) = answers.split_at(reruns);
+        let original: Vec<(bool, Outcome)> = original
+            .iter()
+            .filter_map(|(holds, outcome)| Some((*holds, outcome.clone()?)))
+            .collect();
+        if let Some(flaky) = flaky::verdict(judge, self.original_runs, &original) {
+            return Ok(Some(flaky));
         }
-        if clock.time(|| judge.interesting(EMPTY_MODULE))? {
+        let empty_holds = match empty.first() {
+            Some(&(holds, _)) => holds,
+            None => clock.time(|| judge.interesting(EMPTY_MODULE))?,
+        };
+        if empty_holds {
             bail!(
                 "the empty module also matches {}: the predicate or --expect is too loose to reduce with",
                 judge.criterion.describe()

@@ -233,8 +233,16 @@ impl Reducer<'_> {
                     (tree.chunks, tree.screened, tree.own, Some(tree.parents))
                 }
                 _ => {
-                    let (batch, screened) =
-                        self.fill_batch(name, base, plan.as_ref(), likely, &seen, &removed, first);
+                    let (batch, screened) = self.fill_batch(
+                        name,
+                        base,
+                        plan.as_ref(),
+                        likely,
+                        &seen,
+                        &removed,
+                        first,
+                        jobs,
+                    );
                     let own = batch.len();
                     (batch, screened, own, None)
                 }
@@ -330,14 +338,14 @@ impl Reducer<'_> {
     }
 
     /// The next batch: chunks along the path the sequential search is
-    /// predicted to take from `first`, across chunk sizes, until `jobs` of
+    /// predicted to take from `first`, across chunk sizes, until `slots` of
     /// them need the oracle. A candidate the screen decides without it (its
     /// answer cached, invalid, not smaller) takes no slot, and its answer is
     /// certain: the path goes on from it, built in as many rounds as that
     /// takes (at most [`MAX_BATCH`] chunks, to bound memory). A chunk not
     /// judged yet is predicted `likely` (taken out or not).
     #[allow(clippy::too_many_arguments)]
-    fn fill_batch(
+    pub(crate) fn fill_batch(
         &mut self,
         name: &'static str,
         base: &Module,
@@ -346,9 +354,10 @@ impl Reducer<'_> {
         seen: &HashMap<(usize, usize), bool>,
         removed: &[usize],
         first: Chunk,
+        slots: usize,
     ) -> (Vec<Chunk>, Vec<Screened>) {
         let n = plan.len();
-        let jobs = self.batch_size();
+        let jobs = slots;
         let mut batch: Vec<Chunk> = Vec::new();
         let mut screened: Vec<Screened> = Vec::new();
         // Taken out along the path so far, and the path's next chunk.
@@ -525,7 +534,7 @@ mod tests {
             taken: false,
         };
         let seen = std::collections::HashMap::new();
-        let (batch, screened) = reducer.fill_batch("test", &m, &plan, false, &seen, &[], first);
+        let (batch, screened) = reducer.fill_batch("test", &m, &plan, false, &seen, &[], first, 2);
         assert_eq!(batch.len(), 8);
         let keys: std::collections::HashSet<_> =
             screened.iter().filter_map(|s| s.needs_oracle).collect();

@@ -1,24 +1,33 @@
 //! Prefetch across passes, for `jobs > 1`.
 //!
 //! Many passes have a single target on a small module (the one export, the
-//! one data segment), and in later rounds most passes' first candidate
-//! ("take out everything") fails. Searched one after the other, each of
-//! those is a lone oracle call with the other cores idle. So when a pass's
-//! first plan has a single target, or in the first round whatever its
-//! number, the driver builds its candidate and the first candidates of the
-//! passes after it along the predicted path and judges them together:
+//! one data segment), and in later rounds most passes' searches take
+//! nothing out, their candidates mostly decided without the oracle (cached
+//! from the round before, or not smaller once repaired). Searched one
+//! after the other, each of those is a lone oracle call with the other
+//! cores idle. So at a pass's start the driver builds its candidates and
+//! the first candidates of the passes after it along the predicted path
+//! and judges them together:
 //!
-//! - a pass's candidate predicted to be taken out becomes the module the
-//!   next one is built on; one predicted kept ends the path unless its
-//!   plan had a single target (else its search goes on with halves);
+//! - a pass predicted to take out what it lists (in the first round, one
+//!   that does not rewrite code) has its "everything out" candidate on the
+//!   path, and the next pass is built on it;
+//! - a pass predicted to keep it has its search walked, chunk by chunk
+//!   down to single targets, when its plan is no longer than the jobs or
+//!   the module small (`WALK_MAX_BYTES`); if the walk ends with everything
+//!   kept and the pass has no deeper level, the next pass is built on the
+//!   same module; otherwise the pass's own search fills the batch (halves
+//!   of its targets come next, not the next pass);
 //! - the prediction is `Reducer::prior`'s: in the first round, by what
 //!   the pass takes out (one that rewrites code loses the failure with
 //!   it; any other most likely takes out everything it lists), later by
 //!   how often its candidates were accepted;
-//! - in the first round a length pass that asks length 0 first
-//!   (`LengthPass::shortest_first`: limits, data) is on the path too, as
-//!   its probes of each target at 0, each on the one before; any other
-//!   length search batches its own probes, and the path ends there.
+//! - a length pass is on the path as the probes its search asks first,
+//!   each on the one before: in the first round, length 0 of each target
+//!   when it asks that first (`LengthPass::shortest_first`: limits, data),
+//!   predicted taken; from the second round, each target one below its
+//!   length, predicted minimal (`bisect.rs`). Any other bisection batches
+//!   its own probes, and the path ends there.
 //!
 //! Nothing is accepted here: the answers go to the cache, and the passes,
 //! run in order as ever, find them there. The decisions, and the result,
@@ -28,51 +37,93 @@
 //! smaller) takes no job: the path goes on until `jobs` candidates need
 //! the oracle.
 
+use crate::ddmin::{following, Chunk};
 use crate::driver::Reducer;
-use crate::judge::Until;
+use crate::judge::{Screened, Until};
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use whittle_module::candidate;
 use whittle_module::Module;
-use whittle_passes::{LengthPlan, Plan, SubsetPlan};
+use whittle_passes::{LengthPlan, PassInfo, Plan, SubsetPlan};
+
+/// The largest module on which the path walks a pass's search whatever
+/// its number of targets: the walk builds its candidates a round at a
+/// time, and the pass's search builds them again (on a giant function,
+/// 15 ms each).
+const WALK_MAX_BYTES: usize = 64 << 10;
+
+/// The prefetched path so far: its candidates, screened, with the pass
+/// each belongs to and its predicted answer, and the module the next pass
+/// is built on.
+struct Path {
+    module: Arc<Module>,
+    screened: Vec<Screened>,
+    names: Vec<&'static str>,
+    predicted: Vec<bool>,
+    /// Candidates on it that need the oracle.
+    runs: usize,
+    jobs: usize,
+    /// When building it started, and what it may cost (see `prefetch`).
+    start: Instant,
+    worth: Duration,
+}
+
+impl Path {
+    fn push(&mut self, name: &'static str, s: Screened, taken: bool) {
+        self.runs += usize::from(s.needs_oracle.is_some());
+        self.screened.push(s);
+        self.names.push(name);
+        self.predicted.push(taken);
+    }
+
+    /// No job left, or building it cost what a prefetch may.
+    fn full(&self) -> bool {
+        self.runs >= self.jobs || self.start.elapsed() > self.worth
+    }
+}
 
 impl Reducer<'_> {
-    /// Judge the single candidate of the pass at `from` (its `plan` on the
-    /// best) together with the first candidates of the passes after it.
+    /// Judge the candidates of the pass at `from` (its `plan` on the
+    /// best) together with the first candidates of the passes after it,
+    /// when its search is predicted to leave jobs free.
     pub(crate) fn prefetch(&mut self, from: usize, plan: &dyn SubsetPlan) -> Result<()> {
         let jobs = self.batch_size();
-        // In the first round every pass is still to be tried, and its first
-        // answer is predicted by what it takes out (see `Reducer::prior`):
-        // whatever its number of targets, a pass predicted to take out
-        // everything goes with the next passes.
-        if jobs < 2 || (plan.len() != 1 && self.round != 1) {
+        // The pass's own search fills the batch when, predicted to keep
+        // what it lists, it has more targets than jobs on a large module:
+        // halves of them come next, not the next pass.
+        let kept = !self.prior(self.opts.passes[from]).likely_taken();
+        if jobs < 2 || (kept && !walkable(plan, jobs, &self.best)) {
             return Ok(());
         }
         self.collect_ended()?;
-        let start = Instant::now();
-        let mut module = Arc::clone(&self.best);
-        let mut screened = Vec::new();
-        let mut names = Vec::new();
-        let mut predicted = Vec::new();
-        let mut runs = 0;
-        let passes = self.opts.passes[from..].to_vec();
         // Building the path is whittle's own time, spent to save at most
         // the wait for a check: it stops once it has cost an eighth of a
         // check (on the mean so far). On a giant function a candidate of
         // a later pass takes 15 ms to build, a check 50 ms; with a quarter
         // of a check, the 40k-statement function spent 13-15% of its time
         // outside the oracle, with an eighth 6-9%.
-        let worth = match self.stats.oracle_calls {
-            0 => Duration::MAX,
-            calls => self.stats.oracle_time / calls as u32 / 8,
+        let mut path = Path {
+            module: Arc::clone(&self.best),
+            screened: Vec::new(),
+            names: Vec::new(),
+            predicted: Vec::new(),
+            runs: 0,
+            jobs,
+            start: Instant::now(),
+            worth: match self.stats.oracle_calls {
+                0 => Duration::MAX,
+                calls => self.stats.oracle_time / calls as u32 / 8,
+            },
         };
-        'passes: for (k, info) in passes.iter().enumerate() {
-            if k > 0 && start.elapsed() > worth {
+        let passes = self.opts.passes[from..].to_vec();
+        for (k, info) in passes.iter().enumerate() {
+            if k > 0 && path.full() {
                 break;
             }
-            let base = Arc::clone(&module);
+            let base = Arc::clone(&path.module);
             let later_plan;
             let plan = if k == 0 {
                 PlanRef::Subsets(plan)
@@ -85,80 +136,143 @@ impl Reducer<'_> {
                     None => continue,
                 }
             };
-            // The candidates the pass's search asks first, each built with
-            // the ones before it taken out, and whether the pass is done
-            // when the one its search asks is kept.
-            let (firsts, done_if_kept): (Vec<Result<Module>>, bool) = match plan {
+            let likely = self.prior(info).likely_taken();
+            let goes_on = match plan {
+                PlanRef::Subsets(plan) if !likely && walkable(plan, jobs, &base) => {
+                    self.walk_search(&mut path, info, &base, plan)
+                }
                 PlanRef::Subsets(plan) => {
                     let all: Vec<usize> = (0..plan.len()).collect();
                     let first = plan.edit(&all).and_then(|edit| candidate(&base, &edit));
-                    // With several targets, halves of them come next.
-                    (vec![first], plan.len() == 1)
+                    // Kept, a single target's search is done; with several,
+                    // halves of them come next.
+                    let taken = self.on_path(&mut path, info.name, first, likely);
+                    taken || (plan.len() == 1 && !self.has_deeper_level(info, &base))
                 }
                 // In the first round such a pass asks length 0 of each
-                // target in turn before bisecting (likely taken); a length
-                // kept is bisected next.
+                // target in turn before bisecting (likely taken), each on
+                // the one before; a length kept is bisected next.
                 PlanRef::Lengths(plan) if self.round == 1 && plan.shortest_first() => {
                     let lengths = plan.lengths();
                     let mut zeroed = Vec::new();
-                    let firsts = (0..lengths.len())
-                        .filter(|&t| lengths[t] > 0)
-                        .map(|t| {
-                            zeroed.push((t, 0));
-                            plan.edit(&zeroed).and_then(|edit| candidate(&base, &edit))
-                        })
-                        .collect();
-                    (firsts, false)
+                    (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
+                        zeroed.push((t, 0));
+                        let probe = plan.edit(&zeroed).and_then(|edit| candidate(&base, &edit));
+                        !path.full() && self.on_path(&mut path, info.name, probe, likely)
+                    })
                 }
-                // A length search batches its own probes; the path beyond
-                // it is not predicted.
-                PlanRef::Lengths(_) => break,
+                // From the second round a length search first probes each
+                // target one below its length, predicted minimal, as the
+                // search itself predicts (see `bisect.rs`); all of them
+                // kept, the pass is done.
+                PlanRef::Lengths(plan) if self.round > 1 => {
+                    let lengths = plan.lengths();
+                    (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
+                        let probe = plan
+                            .edit(&[(t, lengths[t] - 1)])
+                            .and_then(|edit| candidate(&base, &edit));
+                        !path.full() && !self.on_path(&mut path, info.name, probe, false)
+                    }) && !self.has_deeper_level(info, &base)
+                }
+                // A first-round bisection batches its own probes; the path
+                // beyond it is not predicted.
+                PlanRef::Lengths(_) => false,
             };
-            let likely = self.prior(info).likely_taken();
-            for first in firsts {
-                if runs == jobs {
-                    break 'passes;
-                }
-                // Screened at once: a candidate decided without the oracle
-                // (cached, invalid, not smaller, unrepairable) takes no job,
-                // and its answer, not a prediction, is the path.
-                let s = self
-                    .screen(&[info.name], vec![first.map(|m| (m, None))])
-                    .pop()
-                    .expect("one screened");
-                let taken = if s.needs_oracle.is_some() {
-                    runs += 1;
-                    likely
-                } else {
-                    s.judged.interesting
-                };
-                if let (true, Some(next)) = (taken, &s.judged.module) {
-                    module = Arc::clone(next);
-                }
-                screened.push(s);
-                names.push(info.name);
-                predicted.push(taken);
-                if !taken && !done_if_kept {
-                    break 'passes;
-                }
+            if !goes_on {
+                break;
             }
         }
         // Counted as the work of the pass about to run.
-        self.pass_stats(self.opts.passes[from].name).build_time += start.elapsed();
-        if runs < 2 {
+        self.pass_stats(self.opts.passes[from].name).build_time += path.start.elapsed();
+        if path.runs < 2 {
             // Nothing to run alongside: the passes ask for themselves.
             return Ok(());
         }
         // Past a wrong prediction the candidates were built on a module
         // the passes will not see: their checks are stopped.
         self.run_screened(
-            &names,
-            screened,
-            Some(&StillNeeded::Path(&predicted)),
+            &path.names,
+            path.screened,
+            Some(&StillNeeded::Path(&path.predicted)),
             Until::Walkable,
         )?;
         Ok(())
     }
+
+    /// Walk the search of a pass predicted to keep what its `plan` on
+    /// `base` lists, chunk by chunk down to single targets (in a last
+    /// round most are decided without the oracle: cached, or not smaller
+    /// once repaired), until the jobs are taken. Whether the path goes on
+    /// past it: the walk ended with everything kept, and the pass has no
+    /// deeper level.
+    fn walk_search(
+        &mut self,
+        path: &mut Path,
+        info: &PassInfo,
+        base: &Module,
+        plan: &dyn SubsetPlan,
+    ) -> bool {
+        let n = plan.len();
+        let whole = Chunk {
+            size: n,
+            start: 0,
+            end: n,
+            taken: false,
+        };
+        let slots = path.jobs.saturating_sub(path.runs);
+        let no_answers = HashMap::new();
+        let (chunks, searched) =
+            self.fill_batch(info.name, base, plan, false, &no_answers, &[], whole, slots);
+        let last = chunks.last().copied().unwrap_or(whole);
+        let all_kept = chunks.iter().all(|c| !c.taken);
+        for (c, s) in chunks.into_iter().zip(searched) {
+            path.push(info.name, s, c.taken);
+        }
+        all_kept
+            && following(n, last.size, last.end, false).is_none()
+            && !self.has_deeper_level(info, base)
+    }
+
+    /// Screen `candidate` onto the path: a candidate decided without the
+    /// oracle (cached, invalid, not smaller, unrepairable) takes no job,
+    /// and its answer, not the prediction `likely`, is the path; one taken
+    /// out becomes the module the next pass is built on. Whether it is
+    /// (predicted) taken out.
+    fn on_path(
+        &mut self,
+        path: &mut Path,
+        name: &'static str,
+        candidate: Result<Module>,
+        likely: bool,
+    ) -> bool {
+        let s = self
+            .screen(&[name], vec![candidate.map(|m| (m, None))])
+            .pop()
+            .expect("one screened");
+        let taken = match s.needs_oracle {
+            Some(_) => likely,
+            None => s.judged.interesting,
+        };
+        if let (true, Some(next)) = (taken, &s.judged.module) {
+            path.module = Arc::clone(next);
+        }
+        path.push(name, s, taken);
+        taken
+    }
+
+    /// Whether the pass, done with its plan on `base` (level 0), has one
+    /// at the next level (a tree pass's nested statements): its search
+    /// goes on there, not with the next pass.
+    fn has_deeper_level(&self, info: &PassInfo, base: &Module) -> bool {
+        info.pass.plan(base, 1).is_some()
+    }
+}
+
+/// Whether the path walks the search of a pass predicted to keep what
+/// `plan` lists on `base`: with no more targets than jobs, or on a small
+/// module (see [`WALK_MAX_BYTES`]).
+fn walkable(plan: &dyn SubsetPlan, jobs: usize, base: &Module) -> bool {
+    plan.len() <= jobs || base.bytes.len() <= WALK_MAX_BYTES
 }
 
 /// A pass's plan, borrowed: the first pass's is the caller's.
@@ -176,17 +290,25 @@ mod tests {
     use std::time::Duration;
     use whittle_module::Module;
 
-    /// Reduce `wat` with `passes` at `-j 1` and `-j 2` (interesting: one
-    /// defined function that calls `$bug`). At `-j 2` the check of a
-    /// candidate that `first` matches waits (up to 5 s) for the check of
-    /// one that `second` matches to start. Returns the `-j 2` result, after
+    /// One defined function that calls `$bug`.
+    fn calls_bug(m: &Module, printed: &str) -> bool {
+        m.num_defined_funcs() == 1 && printed.contains("call $bug")
+    }
+
+    /// Reduce `wat` with `passes` at `-j 1` and `-j jobs` (`interesting`:
+    /// of the module and its text). At `-j jobs` the check of a candidate
+    /// that `first` matches waits (up to 5 s) for the check of one that
+    /// `second` matches to start. Returns the `-j jobs` result, after
     /// asserting it is `-j 1`'s and that the second started meanwhile.
     fn run_together(
         wat: &str,
         passes: &[&str],
+        jobs: usize,
+        interesting: fn(&Module, &str) -> bool,
         first: fn(&str) -> bool,
         second: fn(&str) -> bool,
     ) -> String {
+        let holds = interesting;
         let run = |jobs: usize| {
             let second_started = Mutex::new(false);
             let started = Condvar::new();
@@ -207,7 +329,7 @@ mod tests {
                         .unwrap();
                     *waited_for_nothing.lock().unwrap() |= !*seen.0;
                 }
-                Ok(m.num_defined_funcs() == 1 && printed.contains("call $bug"))
+                Ok(holds(&m, &printed))
             };
             let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
             let passes = passes
@@ -226,10 +348,10 @@ mod tests {
             (best, waited_for_nothing.into_inner().unwrap())
         };
         let (one, _) = run(1);
-        let (two, alone) = run(2);
-        assert_eq!(one, two);
+        let (many, alone) = run(jobs);
+        assert_eq!(one, many);
         assert!(!alone, "the second candidate did not run beside the first");
-        wasmprinter::print_bytes(&two).unwrap()
+        wasmprinter::print_bytes(&many).unwrap()
     }
 
     /// In the first round, a pass that does not rewrite code is prefetched
@@ -244,6 +366,8 @@ mod tests {
         let printed = run_together(
             wat,
             &["remove-globals", "remove-exports"],
+            2,
+            calls_bug,
             |printed| !printed.contains("(global") && printed.contains("(export"),
             |printed| !printed.contains("(global") && !printed.contains("(export"),
         );
@@ -264,12 +388,40 @@ mod tests {
         let printed = run_together(
             wat,
             &["remove-exports", "shrink-limits"],
+            2,
+            calls_bug,
             |printed| printed.contains("(memory (;0;) 3)") && !printed.contains("(export"),
             |printed| printed.contains("(memory (;0;) 0)") && !printed.contains("(export"),
         );
         assert_eq!(
             printed,
             "(module\n  (type (;0;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (memory (;0;) 0)\n  (func (;1;) (type 0)\n    call $bug\n  )\n)\n"
+        );
+    }
+
+    /// A pass predicted to keep what it lists has its search walked when
+    /// it fits the jobs: at `-j 4`, `remove-statements`' three candidates
+    /// (both statements out, each one out: all kept, as both calls are
+    /// needed) and `remove-exports`' first candidate run at once.
+    #[test]
+    fn a_search_predicted_to_keep_everything_goes_with_the_next_pass() {
+        let wat = r#"(module (import "env" "bug" (func $bug (param i32)))
+            (func (export "f") (call $bug (i32.const 1)) (call $bug (i32.const 2))))"#;
+        let printed = run_together(
+            wat,
+            &["remove-statements", "remove-exports"],
+            4,
+            |m, printed| {
+                calls_bug(m, printed)
+                    && printed.contains("i32.const 1")
+                    && printed.contains("i32.const 2")
+            },
+            |printed| printed.contains("(export") && !printed.contains("i32.const 1"),
+            |printed| !printed.contains("(export"),
+        );
+        assert_eq!(
+            printed,
+            "(module\n  (type (;0;) (func (param i32)))\n  (type (;1;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (func (;1;) (type 1)\n    i32.const 1\n    call $bug\n    i32.const 2\n    call $bug\n  )\n)\n"
         );
     }
 }
