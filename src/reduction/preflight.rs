@@ -38,7 +38,7 @@ impl Reduction {
         // if they agree.
         let reruns = self.original_runs.saturating_sub(1) as usize;
         let at_once = judge.oracle.load.runs_at_once(jobs);
-        let empty_with_them = reruns % at_once != 0;
+        let empty_with_them = !reruns.is_multiple_of(at_once);
         let runs: Vec<usize> = (0..reruns + usize::from(empty_with_them)).collect();
         let answers = clock.time(|| {
             whittle_reduce::parallel_map(at_once, &runs, |&run| {
