@@ -1,13 +1,20 @@
-//! A delta-debugging batch shaped as a tree, for three jobs or more.
+//! A delta-debugging batch shaped as a tree, for two jobs or more.
 //!
 //! A path of predictions (`ddmin.rs`) holds `1 + p + p^2 + ...` useful
 //! candidates, where `p` is how often a prediction is right: about 0.55
 //! here, so never more than about 2.2 however many jobs there are. With
 //! `p` near one half, the third likeliest candidate is not the successor of
-//! the second but the other answer to the first. So with three jobs or
-//! more a batch holds the likeliest nodes of the tree of answers: each node
-//! is the candidate the sequential search asks if the answers above it are
-//! as its branch says, weighed by how likely those answers are.
+//! the second but the other answer to the first. So a batch holds the
+//! likeliest nodes of the tree of answers: each node is the candidate the
+//! sequential search asks if the answers above it are as its branch says,
+//! weighed by how likely those answers are (a chunk by what it gave before,
+//! else the second of two chunks by how such chunks of the pass fared,
+//! `SecondHalves`, else by the sweep's success rate).
+//!
+//! With two jobs the tree is a path too, but one that goes on past a
+//! re-base, where the path batch cannot: the second of two chunks, its
+//! first kept, is taken out about three times in four, and taking it out
+//! re-bases.
 //!
 //! Most chunks taken out are half of what is left, so the search re-bases
 //! right after them (`ddmin.rs`): the tree goes on past a re-base, in the
@@ -23,7 +30,7 @@
 //! other nodes' answers from the cache (or waits for their checks) in its
 //! next batches. The result does not depend on `jobs`.
 
-use crate::ddmin::{following, Chunk, Relist, Sweep, MAX_BATCH};
+use crate::ddmin::{following, Chunk, Relist, SecondHalves, Sweep, MAX_BATCH};
 use crate::driver::Reducer;
 use crate::judge::Screened;
 use std::collections::{HashMap, HashSet};
@@ -144,6 +151,7 @@ impl Reducer<'_> {
                     match seen_before {
                         Some(true) => 0.9,
                         Some(false) => 0.1,
+                        None if SecondHalves::holds(n, &c) => self.second_halves.odds(name),
                         None => node.start.sweep.odds(),
                     }
                 }
@@ -293,7 +301,7 @@ mod tests {
     use crate::driver::{Event, Reducer};
     use anyhow::Result;
 
-    /// A tree batch of three jobs from a chunk even odds: the chunk, the
+    /// A tree batch of three jobs from a chunk at even odds: the chunk, the
     /// next chunk if it is kept (the predicted branch, walked first), and,
     /// if it is taken out, the first chunk of the plan listed past the
     /// re-base that brings (half the targets gone).
@@ -354,5 +362,51 @@ mod tests {
         assert_eq!(statements(&printed[1]), 4);
         assert_eq!(statements(&printed[2]), 0);
         assert!(printed[1].contains("i32.const 0") && !printed[1].contains("call $bug"));
+    }
+
+    /// The second of two chunks (the first kept) is likely taken out
+    /// (`SecondHalves`, two in three before the pass has any): at `-j 2`
+    /// the tree's second node is the first chunk of the plan listed past
+    /// the re-base that brings, not the next chunk of this plan.
+    #[test]
+    fn a_second_half_is_likely_taken_out() {
+        let body = "i32.const 0 drop\n".repeat(7) + "call $bug\n";
+        let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
+        let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        let interesting = |_: &[u8]| -> Result<bool> { Ok(false) };
+        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+        let mut reducer = Reducer::new(
+            m.clone(),
+            options(2, Vec::new(), 0),
+            &interesting,
+            &mut on_event,
+        );
+        let pass = whittle_passes::find("remove-statements").unwrap().pass;
+        let Some(Plan::Subsets(plan)) = pass.plan(&m, 0) else {
+            panic!("statements listed")
+        };
+        let root = BranchStart {
+            first: Chunk {
+                size: 4,
+                start: 4,
+                end: 8,
+                taken: false,
+            },
+            removed: Vec::new(),
+            reached: None,
+            // The first half was kept: the sweep alone predicts "kept".
+            sweep: Sweep::prior(1, 0),
+        };
+        let relist = Relist {
+            pass,
+            level: 0,
+            max_bytes: 1 << 16,
+        };
+        let tree = reducer.fill_tree("test", &m, plan.as_ref(), &HashMap::new(), root, relist, 2);
+        let spans: Vec<(usize, usize)> = tree.chunks.iter().map(|c| (c.start, c.end)).collect();
+        assert_eq!(spans, [(4, 8), (0, 2)]);
+        assert!(tree.chunks[0].taken);
+        assert_eq!(tree.parents, [None, Some((0, true))]);
+        assert_eq!(tree.own, 1);
     }
 }

@@ -147,6 +147,9 @@ pub struct Reducer<'a> {
     pub(crate) best_complexity: Option<usize>,
     /// The round in progress (1 for the first).
     pub(crate) round: u64,
+    /// How the second of two chunks fared, per pass (see
+    /// [`crate::ddmin::SecondHalves`]).
+    pub(crate) second_halves: crate::ddmin::SecondHalves,
     /// The declarations of the last base that built candidates, for
     /// validating candidates that change only bodies (made on first use).
     pub(crate) base_declarations: Option<((u64, usize), BaseDeclarations)>,
@@ -217,6 +220,7 @@ impl<'a> Reducer<'a> {
             best_complexity: None,
             best: Arc::new(original),
             round: 1,
+            second_halves: Default::default(),
             base_declarations: None,
             complexities: ComplexityCache::default(),
             mutants: None,
