@@ -478,7 +478,7 @@ impl Reducer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::driver::tests::options;
+    use crate::driver::tests::{options, with_reducer};
     use crate::driver::{Event, Reducer, ReducerOptions};
     use anyhow::Result;
     use std::ffi::OsString;
@@ -561,27 +561,22 @@ mod tests {
     #[test]
     fn chunks_that_give_the_same_candidate_take_one_job() {
         let m = Module::parse(wat::parse_str(r#"(module (func (export "x")))"#).unwrap()).unwrap();
-        let interesting = |_: &[u8]| -> Result<bool> { Ok(false) };
-        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
-        let mut reducer = Reducer::new(
-            m.clone(),
-            options(2, vec![], 0),
-            &interesting,
-            &mut on_event,
-        );
-        let plan = SameCandidate(8);
-        let first = super::Chunk {
-            size: 1,
-            start: 0,
-            end: 1,
-            taken: false,
-        };
-        let seen = std::collections::HashMap::new();
-        let (batch, screened) = reducer.fill_batch("test", &m, &plan, false, &seen, &[], first, 2);
-        assert_eq!(batch.len(), 8);
-        let keys: std::collections::HashSet<_> =
-            screened.iter().filter_map(|s| s.needs_oracle).collect();
-        assert_eq!(keys.len(), 1);
+        with_reducer(&m, 2, |reducer| {
+            let plan = SameCandidate(8);
+            let first = super::Chunk {
+                size: 1,
+                start: 0,
+                end: 1,
+                taken: false,
+            };
+            let seen = std::collections::HashMap::new();
+            let (batch, screened) =
+                reducer.fill_batch("test", &m, &plan, false, &seen, &[], first, 2);
+            assert_eq!(batch.len(), 8);
+            let keys: std::collections::HashSet<_> =
+                screened.iter().filter_map(|s| s.needs_oracle).collect();
+            assert_eq!(keys.len(), 1);
+        });
     }
 
     /// With four jobs and checks that take up to 0.3 s, far longer than
@@ -620,30 +615,24 @@ mod tests {
         let body = "i32.const 0 drop\n".repeat(8);
         let wat = format!(r#"(module (func (export "f") {body}))"#);
         let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
-        let interesting = |_: &[u8]| -> Result<bool> { Ok(false) };
-        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
-        let mut reducer = Reducer::new(
-            m.clone(),
-            options(2, vec![], 0),
-            &interesting,
-            &mut on_event,
-        );
-        let pass = whittle_passes::find("remove-statements").unwrap().pass;
-        let Some(whittle_passes::Plan::Subsets(plan)) = pass.plan(&m, 0) else {
-            panic!("statements listed")
-        };
-        let first = super::Chunk {
-            size: 8,
-            start: 0,
-            end: 8,
-            taken: false,
-        };
-        let seen = std::collections::HashMap::new();
-        let (batch, screened) =
-            reducer.fill_batch("test", &m, plan.as_ref(), true, &seen, &[], first, 2);
-        let spans: Vec<(usize, usize, bool)> =
-            batch.iter().map(|c| (c.start, c.end, c.taken)).collect();
-        assert_eq!(spans, [(0, 8, false), (0, 4, false)]);
-        assert!(screened.iter().all(|s| s.needs_oracle.is_some()));
+        with_reducer(&m, 2, |reducer| {
+            let pass = whittle_passes::find("remove-statements").unwrap().pass;
+            let Some(whittle_passes::Plan::Subsets(plan)) = pass.plan(&m, 0) else {
+                panic!("statements listed")
+            };
+            let first = super::Chunk {
+                size: 8,
+                start: 0,
+                end: 8,
+                taken: false,
+            };
+            let seen = std::collections::HashMap::new();
+            let (batch, screened) =
+                reducer.fill_batch("test", &m, plan.as_ref(), true, &seen, &[], first, 2);
+            let spans: Vec<(usize, usize, bool)> =
+                batch.iter().map(|c| (c.start, c.end, c.taken)).collect();
+            assert_eq!(spans, [(0, 8, false), (0, 4, false)]);
+            assert!(screened.iter().all(|s| s.needs_oracle.is_some()));
+        });
     }
 }

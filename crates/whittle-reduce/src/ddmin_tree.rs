@@ -297,9 +297,7 @@ fn order_for_the_walk(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::tests::options;
-    use crate::driver::{Event, Reducer};
-    use anyhow::Result;
+    use crate::driver::tests::with_reducer;
 
     /// A tree batch of three jobs from a chunk at even odds: the chunk, the
     /// next chunk if it is kept (the predicted branch, walked first), and,
@@ -315,53 +313,51 @@ mod tests {
             .collect();
         let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
         let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
-        let interesting = |_: &[u8]| -> Result<bool> { Ok(false) };
-        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
-        let mut reducer = Reducer::new(
-            m.clone(),
-            options(3, Vec::new(), 0),
-            &interesting,
-            &mut on_event,
-        );
-        let pass = whittle_passes::find("remove-statements").unwrap().pass;
-        let Some(Plan::Subsets(plan)) = pass.plan(&m, 0) else {
-            panic!("statements listed")
-        };
-        assert_eq!(plan.len(), 8);
-        let root = BranchStart {
-            first: Chunk {
-                size: 4,
-                start: 0,
-                end: 4,
-                taken: false,
-            },
-            removed: Vec::new(),
-            reached: None,
-            sweep: Sweep::prior(0, 0),
-        };
-        let relist = Relist {
-            pass,
-            level: 0,
-            max_bytes: 1 << 16,
-        };
-        let tree = reducer.fill_tree("test", &m, plan.as_ref(), &HashMap::new(), root, relist, 3);
-        let spans: Vec<(usize, usize)> = tree.chunks.iter().map(|c| (c.start, c.end)).collect();
-        // The predicted branch (kept: even odds are not "likely taken"),
-        // then the other answer's node, whose span is in the listed plan
-        // of the four statements left.
-        assert_eq!(spans, [(0, 4), (4, 8), (0, 4)]);
-        assert_eq!(tree.own, 2);
-        assert_eq!(tree.parents, [None, Some((0, false)), Some((0, true))]);
-        let printed: Vec<String> = tree
-            .screened
-            .iter()
-            .map(|s| wasmprinter::print_bytes(&s.judged.module.as_ref().unwrap().bytes).unwrap())
-            .collect();
-        let statements = |p: &String| p.matches("drop").count() + p.matches("call $bug").count();
-        assert_eq!(statements(&printed[0]), 4);
-        assert_eq!(statements(&printed[1]), 4);
-        assert_eq!(statements(&printed[2]), 0);
-        assert!(printed[1].contains("i32.const 0") && !printed[1].contains("call $bug"));
+        with_reducer(&m, 3, |reducer| {
+            let pass = whittle_passes::find("remove-statements").unwrap().pass;
+            let Some(Plan::Subsets(plan)) = pass.plan(&m, 0) else {
+                panic!("statements listed")
+            };
+            assert_eq!(plan.len(), 8);
+            let root = BranchStart {
+                first: Chunk {
+                    size: 4,
+                    start: 0,
+                    end: 4,
+                    taken: false,
+                },
+                removed: Vec::new(),
+                reached: None,
+                sweep: Sweep::prior(0, 0),
+            };
+            let relist = Relist {
+                pass,
+                level: 0,
+                max_bytes: 1 << 16,
+            };
+            let tree =
+                reducer.fill_tree("test", &m, plan.as_ref(), &HashMap::new(), root, relist, 3);
+            let spans: Vec<(usize, usize)> = tree.chunks.iter().map(|c| (c.start, c.end)).collect();
+            // The predicted branch (kept: even odds are not "likely taken"),
+            // then the other answer's node, whose span is in the listed plan
+            // of the four statements left.
+            assert_eq!(spans, [(0, 4), (4, 8), (0, 4)]);
+            assert_eq!(tree.own, 2);
+            assert_eq!(tree.parents, [None, Some((0, false)), Some((0, true))]);
+            let printed: Vec<String> = tree
+                .screened
+                .iter()
+                .map(|s| {
+                    wasmprinter::print_bytes(&s.judged.module.as_ref().unwrap().bytes).unwrap()
+                })
+                .collect();
+            let statements =
+                |p: &String| p.matches("drop").count() + p.matches("call $bug").count();
+            assert_eq!(statements(&printed[0]), 4);
+            assert_eq!(statements(&printed[1]), 4);
+            assert_eq!(statements(&printed[2]), 0);
+            assert!(printed[1].contains("i32.const 0") && !printed[1].contains("call $bug"));
+        });
     }
 
     /// The second of two chunks (the first kept) is likely taken out
@@ -373,40 +369,35 @@ mod tests {
         let body = "i32.const 0 drop\n".repeat(7) + "call $bug\n";
         let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
         let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
-        let interesting = |_: &[u8]| -> Result<bool> { Ok(false) };
-        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
-        let mut reducer = Reducer::new(
-            m.clone(),
-            options(2, Vec::new(), 0),
-            &interesting,
-            &mut on_event,
-        );
-        let pass = whittle_passes::find("remove-statements").unwrap().pass;
-        let Some(Plan::Subsets(plan)) = pass.plan(&m, 0) else {
-            panic!("statements listed")
-        };
-        let root = BranchStart {
-            first: Chunk {
-                size: 4,
-                start: 4,
-                end: 8,
-                taken: false,
-            },
-            removed: Vec::new(),
-            reached: None,
-            // The first half was kept: the sweep alone predicts "kept".
-            sweep: Sweep::prior(1, 0),
-        };
-        let relist = Relist {
-            pass,
-            level: 0,
-            max_bytes: 1 << 16,
-        };
-        let tree = reducer.fill_tree("test", &m, plan.as_ref(), &HashMap::new(), root, relist, 2);
-        let spans: Vec<(usize, usize)> = tree.chunks.iter().map(|c| (c.start, c.end)).collect();
-        assert_eq!(spans, [(4, 8), (0, 2)]);
-        assert!(tree.chunks[0].taken);
-        assert_eq!(tree.parents, [None, Some((0, true))]);
-        assert_eq!(tree.own, 1);
+        with_reducer(&m, 2, |reducer| {
+            let pass = whittle_passes::find("remove-statements").unwrap().pass;
+            let Some(Plan::Subsets(plan)) = pass.plan(&m, 0) else {
+                panic!("statements listed")
+            };
+            let root = BranchStart {
+                first: Chunk {
+                    size: 4,
+                    start: 4,
+                    end: 8,
+                    taken: false,
+                },
+                removed: Vec::new(),
+                reached: None,
+                // The first half was kept: the sweep alone predicts "kept".
+                sweep: Sweep::prior(1, 0),
+            };
+            let relist = Relist {
+                pass,
+                level: 0,
+                max_bytes: 1 << 16,
+            };
+            let tree =
+                reducer.fill_tree("test", &m, plan.as_ref(), &HashMap::new(), root, relist, 2);
+            let spans: Vec<(usize, usize)> = tree.chunks.iter().map(|c| (c.start, c.end)).collect();
+            assert_eq!(spans, [(4, 8), (0, 2)]);
+            assert!(tree.chunks[0].taken);
+            assert_eq!(tree.parents, [None, Some((0, true))]);
+            assert_eq!(tree.own, 1);
+        });
     }
 }

@@ -438,6 +438,24 @@ pub(crate) mod tests {
         }
     }
 
+    /// Run `f` with a reducer of `m` at `jobs`, with no passes and an
+    /// oracle that says no to everything: for building batches.
+    pub(crate) fn with_reducer<R>(
+        m: &Module,
+        jobs: usize,
+        f: impl FnOnce(&mut Reducer<'_>) -> R,
+    ) -> R {
+        let interesting = |_: &[u8]| -> Result<bool> { Ok(false) };
+        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+        let mut reducer = Reducer::new(
+            m.clone(),
+            options(jobs, Vec::new(), 0),
+            &interesting,
+            &mut on_event,
+        );
+        f(&mut reducer)
+    }
+
     /// Reduce `wat` with the in-process predicate "still calls `$bug`".
     fn reduce(wat: &str, opts: ReducerOptions) -> (Module, Stats, usize, usize) {
         let original = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
