@@ -12,7 +12,7 @@ use crate::flaky;
 use anyhow::{bail, Result};
 use std::path::Path;
 use whittle_module::Module;
-use whittle_oracle::{Judge, Outcome};
+use whittle_oracle::Judge;
 
 /// The empty module: if it "fails the same way", the predicate is broken.
 const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
@@ -42,23 +42,17 @@ impl Reduction {
         let runs: Vec<usize> = (0..reruns + usize::from(empty_with_them)).collect();
         let answers = clock.time(|| {
             whittle_reduce::parallel_map(at_once, &runs, |&run| {
-                if run < reruns {
-                    judge
-                        .holds_eval(&origin.module.bytes)
-                        .map(|(holds, eval)| (holds, Some(eval.outcome)))
-                } else {
-                    judge.interesting(EMPTY_MODULE).map(|holds| (holds, None))
-                }
+                let (holds, eval) = match run < reruns {
+                    true => judge.holds_eval(&origin.module.bytes)?,
+                    false => judge.interesting_eval(EMPTY_MODULE)?,
+                };
+                Ok((holds, eval.outcome))
             })
             .into_iter()
             .collect::<Result<Vec<_>>>()
         })?;
         let (original, empty) = answers.split_at(reruns);
-        let original: Vec<(bool, Outcome)> = original
-            .iter()
-            .filter_map(|(holds, outcome)| Some((*holds, outcome.clone()?)))
-            .collect();
-        if let Some(flaky) = flaky::verdict(judge, self.original_runs, &original) {
+        if let Some(flaky) = flaky::verdict(judge, self.original_runs, original) {
             return Ok(Some(flaky));
         }
         let empty_holds = match empty.first() {

@@ -478,7 +478,7 @@ impl Reducer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::driver::tests::{options, with_reducer};
+    use crate::driver::tests::{options, statements_of, with_reducer};
     use crate::driver::{Event, Reducer, ReducerOptions};
     use anyhow::Result;
     use std::ffi::OsString;
@@ -616,10 +616,7 @@ mod tests {
         let wat = format!(r#"(module (func (export "f") {body}))"#);
         let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
         with_reducer(&m, 2, |reducer| {
-            let pass = whittle_passes::find("remove-statements").unwrap().pass;
-            let Some(whittle_passes::Plan::Subsets(plan)) = pass.plan(&m, 0) else {
-                panic!("statements listed")
-            };
+            let (_, plan) = statements_of(&m);
             let first = super::Chunk {
                 size: 8,
                 start: 0,

@@ -297,7 +297,7 @@ fn order_for_the_walk(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::tests::with_reducer;
+    use crate::driver::tests::{statements_of, with_reducer};
 
     /// A tree batch of three jobs from a chunk at even odds: the chunk, the
     /// next chunk if it is kept (the predicted branch, walked first), and,
@@ -314,10 +314,7 @@ mod tests {
         let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
         let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
         with_reducer(&m, 3, |reducer| {
-            let pass = whittle_passes::find("remove-statements").unwrap().pass;
-            let Some(Plan::Subsets(plan)) = pass.plan(&m, 0) else {
-                panic!("statements listed")
-            };
+            let (pass, plan) = statements_of(&m);
             assert_eq!(plan.len(), 8);
             let root = BranchStart {
                 first: Chunk {
@@ -370,10 +367,7 @@ mod tests {
         let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
         let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
         with_reducer(&m, 2, |reducer| {
-            let pass = whittle_passes::find("remove-statements").unwrap().pass;
-            let Some(Plan::Subsets(plan)) = pass.plan(&m, 0) else {
-                panic!("statements listed")
-            };
+            let (pass, plan) = statements_of(&m);
             let root = BranchStart {
                 first: Chunk {
                     size: 4,

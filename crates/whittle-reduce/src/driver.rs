@@ -456,6 +456,20 @@ pub(crate) mod tests {
         f(&mut reducer)
     }
 
+    /// `remove-statements`, and its plan of `m`'s outermost statements.
+    pub(crate) fn statements_of(
+        m: &Module,
+    ) -> (
+        &'static dyn whittle_passes::Pass,
+        Box<dyn whittle_passes::SubsetPlan + '_>,
+    ) {
+        let pass = whittle_passes::find("remove-statements").unwrap().pass;
+        let Some(whittle_passes::Plan::Subsets(plan)) = pass.plan(m, 0) else {
+            panic!("statements listed")
+        };
+        (pass, plan)
+    }
+
     /// Reduce `wat` with the in-process predicate "still calls `$bug`".
     fn reduce(wat: &str, opts: ReducerOptions) -> (Module, Stats, usize, usize) {
         let original = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
