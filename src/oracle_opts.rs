@@ -9,8 +9,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 use whittle_oracle::{
-    split_command, ChildRequest, Criterion, Established, Expectation, Judge, Kind, Oracle,
-    OracleKind, Phase, RunLimits, Stubs, ORIGINAL_TIMEOUT,
+    split_command, ChildRequest, Criterion, Established, Evaluation, Expectation, Judge, Kind,
+    Oracle, OracleKind, Phase, RunLimits, Stubs, ORIGINAL_TIMEOUT,
 };
 
 /// Candidates smaller than this are compiled without Wasmtime's parallel
@@ -262,6 +262,15 @@ impl OracleOpts {
             shown,
             &self.oracle_name(),
         )
+    }
+
+    /// Evaluate `bytes` with the oracle candidates are judged by at `jobs`
+    /// (the first one of a differential check), under the original's
+    /// timeout: a check made beside the original's, before the criterion
+    /// is known.
+    pub fn evaluate_beside_original(&self, bytes: &[u8], jobs: usize) -> Result<Evaluation> {
+        let (oracle, _) = self.oracles(self.timeout.unwrap_or(ORIGINAL_TIMEOUT), jobs)?;
+        oracle.evaluate(bytes)
     }
 
     /// The oracle, and the second one of a differential check.

@@ -137,7 +137,8 @@ impl Fixture {
 fn kill_9_during_a_slow_predicate_leaves_no_process_and_no_folder() {
     let f = Fixture::new();
     // The predicate's shell, a sleep in its group and a sleep in a session
-    // of its own: all three record their pids, then it waits.
+    // of its own: all three record their pids, then it waits. At `-j 2`
+    // two checks run: the original's and, beside it, the empty module's.
     f.script(
         "slow.sh",
         "echo $$ >> pids\nsleep 120 &\necho $! >> pids\nsetsid sleep 120 &\necho $! >> pids\nsleep 120\n",
@@ -150,6 +151,8 @@ fn kill_9_during_a_slow_predicate_leaves_no_process_and_no_folder() {
             "min.wasm",
             "--predicate",
             "./slow.sh",
+            "-j",
+            "2",
         ])
         .command()
         .stdout(Stdio::null())
@@ -157,7 +160,7 @@ fn kill_9_during_a_slow_predicate_leaves_no_process_and_no_folder() {
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while recorded_pids(&f.dir.join("pids")).len() < 3 {
+    while recorded_pids(&f.dir.join("pids")).len() < 6 {
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "the predicate never started"
@@ -166,8 +169,8 @@ fn kill_9_during_a_slow_predicate_leaves_no_process_and_no_folder() {
     }
     assert_eq!(
         listing(&f.tmpdir).len(),
-        1,
-        "one candidate folder while checking"
+        2,
+        "a candidate folder for each check running"
     );
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();

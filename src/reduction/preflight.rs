@@ -15,7 +15,7 @@ use whittle_module::Module;
 use whittle_oracle::Judge;
 
 /// The empty module: if it "fails the same way", the predicate is broken.
-const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
+pub(super) const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
 impl Reduction {
     /// `Some(why)` when the original's runs disagree (the oracle is
@@ -32,31 +32,25 @@ impl Reduction {
             return Ok(None);
         }
         let judge = &start.judge;
-        // The original's re-runs go up to `jobs` at once; the empty
-        // module's check goes with them when their last wave leaves a job
-        // free (it would run alone after them), else after them, and only
-        // if they agree.
+        // The original's re-runs go up to `jobs` at once; then the empty
+        // module's check, if it did not run beside the original's first
+        // run, and only if they agree.
         let reruns = self.original_runs.saturating_sub(1) as usize;
         let at_once = judge.oracle.load.runs_at_once(jobs);
-        let empty_with_them = !reruns.is_multiple_of(at_once);
-        let runs: Vec<usize> = (0..reruns + usize::from(empty_with_them)).collect();
-        let answers = clock.time(|| {
-            whittle_reduce::parallel_map(at_once, &runs, |&run| {
-                let (holds, eval) = match run < reruns {
-                    true => judge.holds_eval(&origin.module.bytes)?,
-                    false => judge.interesting_eval(EMPTY_MODULE)?,
-                };
+        let runs: Vec<usize> = (0..reruns).collect();
+        let original = clock.time(|| {
+            whittle_reduce::parallel_map(at_once, &runs, |_| {
+                let (holds, eval) = judge.holds_eval(&origin.module.bytes)?;
                 Ok((holds, eval.outcome))
             })
             .into_iter()
             .collect::<Result<Vec<_>>>()
         })?;
-        let (original, empty) = answers.split_at(reruns);
-        if let Some(flaky) = flaky::verdict(judge, self.original_runs, original) {
+        if let Some(flaky) = flaky::verdict(judge, self.original_runs, &original) {
             return Ok(Some(flaky));
         }
-        let empty_holds = match empty.first() {
-            Some(&(holds, _)) => holds,
+        let empty_holds = match &start.empty_module {
+            Some(evaluated) => judge.interesting_given(EMPTY_MODULE, evaluated.clone())?,
             None => clock.time(|| judge.interesting(EMPTY_MODULE))?,
         };
         if empty_holds {

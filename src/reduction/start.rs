@@ -2,10 +2,12 @@
 //! (the criterion candidates must meet, its outcome and measure); a resumed
 //! one reads that back from the checkpoint, with the checkpoint's base
 //! module. Sizing and validating a big original take a while, so they run
-//! on a thread of their own meanwhile. The judge of the candidates, and
+//! on a thread of their own meanwhile, as does, with a job free for it, the
+//! empty module's check (judged in the preflight). The judge of the candidates, and
 //! how long one check may take, follow from what was established.
 
 use super::clock::OracleClock;
+use super::preflight::EMPTY_MODULE;
 use super::request::Reduction;
 use super::setup::Setup;
 use crate::checkpoint::Checkpoint;
@@ -14,7 +16,7 @@ use crate::report::Metrics;
 use anyhow::{Context, Result};
 use std::time::Duration;
 use whittle_module::{Module, Validity};
-use whittle_oracle::{candidate_timeout, Criterion, Established, Judge, OracleKind};
+use whittle_oracle::{candidate_timeout, Criterion, Established, Evaluation, Judge, OracleKind};
 use whittle_reduce::Position;
 
 /// What the run keeps from the start to the report.
@@ -26,6 +28,10 @@ pub(super) struct Start {
     pub judge: Judge,
     /// How long one candidate's check may run.
     pub timeout: Duration,
+    /// The empty module's evaluation, when it ran beside the original's
+    /// (see [`Reduction::empty_module_beside_original`]); the preflight
+    /// judges it.
+    pub empty_module: Option<Evaluation>,
 }
 
 /// What the search begins from (handed to the reducer).
@@ -51,7 +57,13 @@ impl Reduction {
         original: Module,
         clock: &mut OracleClock,
     ) -> Result<(Start, Origin)> {
-        let ((before, original_validity), found) = std::thread::scope(|scope| {
+        let ((before, original_validity), found, empty_module) = std::thread::scope(|scope| {
+            let empty_module = self.empty_module_beside_original(setup.jobs).then(|| {
+                scope.spawn(|| {
+                    self.oracle
+                        .evaluate_beside_original(EMPTY_MODULE, setup.jobs)
+                })
+            });
             let sizing = scope.spawn(|| {
                 // What the bodies mention is asked by the first passes
                 // (exports, limits, memories): found here, while the
@@ -63,7 +75,11 @@ impl Reduction {
                 )
             });
             let found = self.resume_or_establish(setup, &original, clock);
-            (sizing.join().expect("sizing thread"), found)
+            // A failed evaluation is made again, in the preflight, where
+            // its error is reported.
+            let empty_module =
+                empty_module.and_then(|check| check.join().expect("empty module's check").ok());
+            (sizing.join().expect("sizing thread"), found, empty_module)
         });
         let (checkpoint, established, resumed) = found?;
         let (module, resume) = match resumed {
@@ -112,6 +128,7 @@ impl Reduction {
             before,
             judge,
             timeout,
+            empty_module,
         };
         let origin = Origin {
             module,
@@ -119,6 +136,17 @@ impl Reduction {
             original_validity,
         };
         Ok((start, origin))
+    }
+
+    /// Whether the empty module's check runs beside the original's: on a
+    /// fresh run with a job free for it, where one evaluation is all it
+    /// takes to judge it once the original has set the criterion. A
+    /// resource bound is left out, so that nothing runs beside the check
+    /// that measures the original; so is a disagreement, which needs the
+    /// second configuration's evaluation too. At an oracle-bound `-j 2`
+    /// this takes one check's time off the start of every run.
+    fn empty_module_beside_original(&self, jobs: usize) -> bool {
+        jobs > 1 && !self.resume && self.oracle.expectation().judged_from_first_evaluation()
     }
 
     /// The checkpoint and what the original established: read back when

@@ -70,6 +70,17 @@ impl Expectation {
         }
     }
 
+    /// Is a module's first evaluation all it takes to judge it (a
+    /// signature to match, no reading to repeat and no second
+    /// configuration)? Such an evaluation can be made before the
+    /// criterion is known, and judged once it is.
+    pub fn judged_from_first_evaluation(&self) -> bool {
+        matches!(
+            self,
+            Expectation::Failure { .. } | Expectation::PredicateSaysYes
+        )
+    }
+
     /// Does `outcome` fail as expected (it has a signature, and meets it)?
     pub fn fails(&self, outcome: &Outcome) -> bool {
         self.signature(outcome)
@@ -224,6 +235,13 @@ impl Judge {
     pub fn interesting_eval(&self, bytes: &[u8]) -> Result<(bool, Evaluation)> {
         let first = self.oracle.evaluate(bytes)?;
         Ok((self.judge_eval(bytes, first.clone(), true)?.holds, first))
+    }
+
+    /// [`Judge::interesting`] of `bytes` given an evaluation of it made
+    /// earlier by an oracle like this one's (e.g. before the criterion
+    /// was known, see [`Expectation::judged_from_first_evaluation`]).
+    pub fn interesting_given(&self, bytes: &[u8], first: Evaluation) -> Result<bool> {
+        Ok(self.judge_eval(bytes, first, true)?.holds)
     }
 
     /// Does the criterion hold for `bytes` (a resource bound without the
