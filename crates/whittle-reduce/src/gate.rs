@@ -80,6 +80,12 @@ impl Gate {
         }
     }
 
+    /// Whether a candidate with cache key `key` was judged before (its
+    /// answer is then known, so it needs no validation).
+    pub fn knows(&self, key: (u64, usize)) -> bool {
+        self.cache.contains_key(&key)
+    }
+
     pub fn remember(&mut self, bytes: &[u8], interesting: bool) {
         self.cache.insert(Self::key(bytes), interesting);
     }
