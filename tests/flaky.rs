@@ -13,6 +13,17 @@ fn counting_script(dir: &Path, name: &str, body: &str) {
     write_script(dir, name, &format!("{count}{body}"));
 }
 
+/// A fresh directory holding `bug.wat`, a module that fails to compile
+/// without SIMD.
+fn bug_dir() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("bug.wat"), SIMD_FAILS).unwrap();
+    tmp
+}
+
+/// What a predicate that says yes to the empty module stops the run with.
+const TOO_LOOSE: &str = "whittle: error: the empty module also matches exit code 0: the predicate or --expect is too loose to reduce with\n";
+
 /// `whittle reduce bug.wat -o min.wasm -q EXTRA` in `dir`.
 fn reduce_bug(dir: &Path, extra: &[&str]) -> TestCommand {
     whittle_in(dir)
@@ -22,9 +33,8 @@ fn reduce_bug(dir: &Path, extra: &[&str]) -> TestCommand {
 
 #[test]
 fn an_original_whose_runs_disagree_stops_the_run_with_exit_3() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = bug_dir();
     let dir = tmp.path();
-    std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
     // Yes on odd calls: the original's second run says no. One job: the
     // re-runs of the original go in parallel otherwise, and the script's
     // count is not safe for that.
@@ -60,9 +70,8 @@ fn an_original_whose_runs_disagree_stops_the_run_with_exit_3() {
 
 #[test]
 fn the_original_is_run_again_in_parallel_and_still_caught_flaky() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = bug_dir();
     let dir = tmp.path();
-    std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
     // Yes only the first time the original is asked (`mkdir` is atomic:
     // safe for runs at once); no for the empty module (8 bytes), whose
     // check runs beside the original's first.
@@ -92,9 +101,8 @@ const LIAR: &str = "sum=$(cksum < \"$1\" | cut -d' ' -f1)\n\
 
 #[test]
 fn confirm_turns_down_what_a_lying_predicate_accepts() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = bug_dir();
     let dir = tmp.path();
-    std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
     counting_script(dir, "honest.sh", &format!("{HONEST}exit 1\n"));
     counting_script(dir, "liar.sh", LIAR);
     let reduce = |predicate: &str, output: &str, extra: &[&str]| {
@@ -152,15 +160,39 @@ fn confirm_turns_down_what_a_lying_predicate_accepts() {
     );
 }
 
+/// With jobs enough, the original's re-runs run beside its first run too:
+/// at `-j 4` its three runs (and the empty module's check) all run at once.
+#[test]
+fn the_original_s_re_runs_run_beside_its_first_run() {
+    let tmp = bug_dir();
+    let dir = tmp.path();
+    // Each run of the original notes how many were running 0.4 s after it
+    // started, and runs 0.4 s more; yes to everything, so the run stops at
+    // the empty module: too loose.
+    write_script(
+        dir,
+        "count.sh",
+        "[ \"$(wc -c < \"$1\")\" -le 8 ] && exit 0\n\
+         touch running.$$; sleep 0.4; ls running.* | wc -l >> counts\n\
+         sleep 0.4; rm running.$$\n",
+    );
+    let out = reduce_bug(dir, &["-j", "4", "--predicate", "./count.sh"]).exits(2);
+    assert_eq!(text(&out.stderr), TOO_LOOSE);
+    let counts = std::fs::read_to_string(dir.join("counts")).unwrap();
+    assert_eq!(
+        counts.split_whitespace().collect::<Vec<_>>(),
+        ["3", "3", "3"]
+    );
+}
+
 /// From `-j 2` the empty module's check runs beside the original's first
 /// run (one evaluation judges it once the first run has set the
 /// criterion). The predicate says yes to everything, so the run stops
 /// there: too loose.
 #[test]
 fn the_empty_module_is_checked_beside_the_original_s_first_run() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = bug_dir();
     let dir = tmp.path();
-    std::fs::write(dir.join("bug.wat"), SIMD_FAILS).unwrap();
     // The original's first run marks itself running for a second; the
     // empty module's check waits up to 5 s for such a mark.
     write_script(
@@ -175,10 +207,7 @@ fn the_empty_module_is_checked_beside_the_original_s_first_run() {
          touch running.$$; sleep 1; rm running.$$\n",
     );
     let out = reduce_bug(dir, &["-j", "2", "--predicate", "./yes.sh"]).exits(2);
-    assert_eq!(
-        text(&out.stderr),
-        "whittle: error: the empty module also matches exit code 0: the predicate or --expect is too loose to reduce with\n"
-    );
+    assert_eq!(text(&out.stderr), TOO_LOOSE);
     assert!(
         !dir.join("alone").exists(),
         "the empty module was checked alone"

@@ -32,24 +32,34 @@ impl Reduction {
             return Ok(None);
         }
         let judge = &start.judge;
-        // The original's re-runs go up to `jobs` at once; then the empty
-        // module's check, if it did not run beside the original's first
-        // run, and only if they agree.
+        // The original's re-runs that did not run beside its first run go
+        // up to `jobs` at once; then the empty module's check, if it did
+        // not run beside it either, and only if they agree.
+        let beside = &start.beside;
+        let mut original = beside
+            .reruns
+            .iter()
+            .map(|evaluated| {
+                let holds = judge.holds_given(&origin.module.bytes, evaluated.clone())?;
+                Ok((holds, evaluated.outcome.clone()))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let reruns = self.original_runs.saturating_sub(1) as usize;
         let at_once = judge.oracle.load.runs_at_once(jobs);
-        let runs: Vec<usize> = (0..reruns).collect();
-        let original = clock.time(|| {
-            whittle_reduce::parallel_map(at_once, &runs, |_| {
+        let left: Vec<usize> = (original.len()..reruns).collect();
+        let more = clock.time(|| {
+            whittle_reduce::parallel_map(at_once, &left, |_| {
                 let (holds, eval) = judge.holds_eval(&origin.module.bytes)?;
                 Ok((holds, eval.outcome))
             })
             .into_iter()
             .collect::<Result<Vec<_>>>()
         })?;
+        original.extend(more);
         if let Some(flaky) = flaky::verdict(judge, self.original_runs, &original) {
             return Ok(Some(flaky));
         }
-        let empty_holds = match &start.empty_module {
+        let empty_holds = match &beside.empty_module {
             Some(evaluated) => judge.interesting_given(EMPTY_MODULE, evaluated.clone())?,
             None => clock.time(|| judge.interesting(EMPTY_MODULE))?,
         };

@@ -74,7 +74,7 @@ impl Reduction {
             before,
             judge,
             timeout,
-            empty_module: _,
+            beside: _,
         } = start;
         let check_load = Arc::clone(&judge.oracle.load);
         let confirmer = Confirmer::new(self.confirm, checkpoint.rejected_on_confirmation());

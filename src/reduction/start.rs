@@ -2,8 +2,9 @@
 //! (the criterion candidates must meet, its outcome and measure); a resumed
 //! one reads that back from the checkpoint, with the checkpoint's base
 //! module. Sizing and validating a big original take a while, so they run
-//! on a thread of their own meanwhile, as does, with a job free for it, the
-//! empty module's check (judged in the preflight). The judge of the candidates, and
+//! on a thread of their own meanwhile, as do, with jobs free for them, the
+//! empty module's check and the original's re-runs (judged in the
+//! preflight). The judge of the candidates, and
 //! how long one check may take, follow from what was established.
 
 use super::clock::OracleClock;
@@ -28,10 +29,19 @@ pub(super) struct Start {
     pub judge: Judge,
     /// How long one candidate's check may run.
     pub timeout: Duration,
-    /// The empty module's evaluation, when it ran beside the original's
-    /// (see [`Reduction::empty_module_beside_original`]); the preflight
-    /// judges it.
+    /// The preflight's checks that ran beside the original's first run,
+    /// for the preflight to judge.
+    pub beside: Beside,
+}
+
+/// Evaluations made beside the original's first run, before the criterion
+/// was known (see [`Reduction::checks_beside_original`]).
+#[derive(Default)]
+pub(super) struct Beside {
+    /// The empty module's.
     pub empty_module: Option<Evaluation>,
+    /// The original's, as its first re-runs.
+    pub reruns: Vec<Evaluation>,
 }
 
 /// What the search begins from (handed to the reducer).
@@ -57,13 +67,16 @@ impl Reduction {
         original: Module,
         clock: &mut OracleClock,
     ) -> Result<(Start, Origin)> {
-        let ((before, original_validity), found, empty_module) = std::thread::scope(|scope| {
-            let empty_module = self.empty_module_beside_original(setup.jobs).then(|| {
-                scope.spawn(|| {
-                    self.oracle
-                        .evaluate_beside_original(EMPTY_MODULE, setup.jobs)
+        let ((before, original_validity), found, beside) = std::thread::scope(|scope| {
+            let (empty, reruns) = self.checks_beside_original(setup.jobs);
+            let checks: Vec<_> = empty
+                .then_some(EMPTY_MODULE)
+                .into_iter()
+                .chain(std::iter::repeat_n(&original.bytes[..], reruns))
+                .map(|bytes| {
+                    scope.spawn(move || self.oracle.evaluate_beside_original(bytes, setup.jobs))
                 })
-            });
+                .collect();
             let sizing = scope.spawn(|| {
                 // What the bodies mention is asked by the first passes
                 // (exports, limits, memories): found here, while the
@@ -77,9 +90,18 @@ impl Reduction {
             let found = self.resume_or_establish(setup, &original, clock);
             // A failed evaluation is made again, in the preflight, where
             // its error is reported.
-            let empty_module =
-                empty_module.and_then(|check| check.join().expect("empty module's check").ok());
-            (sizing.join().expect("sizing thread"), found, empty_module)
+            let mut evaluated = checks
+                .into_iter()
+                .map(|check| check.join().expect("a check beside the original's").ok());
+            let beside = Beside {
+                empty_module: if empty {
+                    evaluated.next().flatten()
+                } else {
+                    None
+                },
+                reruns: evaluated.flatten().collect(),
+            };
+            (sizing.join().expect("sizing thread"), found, beside)
         });
         let (checkpoint, established, resumed) = found?;
         let (module, resume) = match resumed {
@@ -128,7 +150,7 @@ impl Reduction {
             before,
             judge,
             timeout,
-            empty_module,
+            beside,
         };
         let origin = Origin {
             module,
@@ -138,15 +160,24 @@ impl Reduction {
         Ok((start, origin))
     }
 
-    /// Whether the empty module's check runs beside the original's: on a
-    /// fresh run with a job free for it, where one evaluation is all it
-    /// takes to judge it once the original has set the criterion. A
-    /// resource bound is left out, so that nothing runs beside the check
-    /// that measures the original; so is a disagreement, which needs the
-    /// second configuration's evaluation too. At an oracle-bound `-j 2`
-    /// this takes one check's time off the start of every run.
-    fn empty_module_beside_original(&self, jobs: usize) -> bool {
-        jobs > 1 && !self.resume && self.oracle.expectation().judged_from_first_evaluation()
+    /// Which of the preflight's checks run beside the original's first
+    /// run, one a job free: the empty module's, then the original's
+    /// re-runs (whether the empty module's does, and how many re-runs). On
+    /// a fresh run only, and where one evaluation is all it takes to judge
+    /// a check once the original has set the criterion. A resource bound
+    /// is left out, so that nothing runs beside the check that measures
+    /// the original; so is a disagreement, which needs the second
+    /// configuration's evaluation too. At an oracle-bound `-j 2` this
+    /// takes one check's time off the start of every run; from `-j 4`, on
+    /// three runs of the original, two.
+    fn checks_beside_original(&self, jobs: usize) -> (bool, usize) {
+        let fit =
+            jobs > 1 && !self.resume && self.oracle.expectation().judged_from_first_evaluation();
+        if !fit {
+            return (false, 0);
+        }
+        let reruns = self.original_runs.saturating_sub(1) as usize;
+        (true, reruns.min(jobs - 2))
     }
 
     /// The checkpoint and what the original established: read back when

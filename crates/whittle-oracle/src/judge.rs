@@ -252,6 +252,12 @@ impl Judge {
         self.judge_eval(bytes, first, false)
     }
 
+    /// [`Judge::recheck`]'s answer for `bytes` given an evaluation of it
+    /// made earlier (as [`Judge::interesting_given`]).
+    pub fn holds_given(&self, bytes: &[u8], first: Evaluation) -> Result<bool> {
+        Ok(self.judge_eval(bytes, first, false)?.holds)
+    }
+
     /// [`Judge::recheck`]'s answer with the (first) evaluation it judged,
     /// for saying how a repeated run of the original differed.
     pub fn holds_eval(&self, bytes: &[u8]) -> Result<(bool, Evaluation)> {
