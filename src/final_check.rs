@@ -11,7 +11,7 @@
 
 use anyhow::Result;
 use std::collections::VecDeque;
-use whittle_oracle::{Criterion, Judge, Verdict};
+use whittle_oracle::{Judge, Verdict};
 
 /// The last bests written, newest last: at most [`RecentBests::COUNT`] and,
 /// beyond the newest, [`RecentBests::BYTES`] in all.
@@ -50,11 +50,7 @@ pub struct Settled {
 /// its failing verdict).
 pub fn settle(judge: &Judge, best: &[u8], recent: &RecentBests) -> Result<Settled> {
     let verdict = judge.recheck(best)?;
-    let resource = matches!(
-        judge.criterion,
-        Criterion::PeakRssAbove { .. } | Criterion::CompileTimeAbove { .. }
-    );
-    if !verdict.holds && resource {
+    if !verdict.holds && judge.criterion.is_resource_bound() {
         let earlier = recent.bests.iter().rev().filter(|b| b.as_slice() != best);
         for bytes in earlier {
             let v = judge.recheck(bytes)?;

@@ -213,3 +213,53 @@ fn the_empty_module_is_checked_beside_the_original_s_first_run() {
         "the empty module was checked alone"
     );
 }
+
+/// From `-j 2` the final re-check of the result runs beside the
+/// `wasm-mutate` stage's checks rather than alone after them, and its
+/// verdict is the report's.
+#[test]
+fn the_result_is_re_checked_beside_the_last_stage() {
+    let tmp = bug_dir();
+    let dir = tmp.path();
+    // Every check logs its start and end, by the candidate's checksum.
+    write_script(
+        dir,
+        "logged.sh",
+        "sum=$(cksum < \"$1\" | cut -d' ' -f1)\n\
+         echo \"start $sum\" >> log\n\
+         sleep 0.05\n\
+         \"$WHITTLE\" check \"$1\" -q -W simd=n,relaxed-simd=n; r=$?\n\
+         echo \"end $sum\" >> log\n\
+         exit $r\n",
+    );
+    reduce_bug(dir, &["-j", "2", "--predicate", "./logged.sh"]).exits(0);
+    let result = std::fs::read(dir.join("min.wasm")).unwrap();
+    let sum = std::process::Command::new("cksum")
+        .arg(dir.join("min.wasm"))
+        .output()
+        .unwrap();
+    let sum = text(&sum.stdout).split(' ').next().unwrap().to_string();
+    let log = std::fs::read_to_string(dir.join("log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    // Checked when it was found, and once more at the end.
+    let starts: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i] == format!("start {sum}"))
+        .collect();
+    assert_eq!(starts.len(), 2, "{log}");
+    let last_start = starts[1];
+    let last_end = (last_start..lines.len())
+        .find(|&i| lines[i] == format!("end {sum}"))
+        .unwrap();
+    assert!(
+        last_end > last_start + 1,
+        "nothing ran beside the final re-check: {log}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("min.report.json")).unwrap()).unwrap();
+    assert_eq!(report["final_outcome"]["kind"], "exit");
+    assert_eq!(report["final_outcome"]["code"], 0);
+    assert_eq!(
+        result.len(),
+        report["after"]["bytes"].as_u64().unwrap() as usize
+    );
+}

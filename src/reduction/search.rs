@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use whittle_module::Module;
-use whittle_oracle::{Established, Judge};
-use whittle_reduce::{Event, Opening, Reducer, ReducerOptions, Stats};
+use whittle_oracle::{Established, Judge, Verdict};
+use whittle_reduce::{Event, Gate, Opening, Reducer, ReducerOptions, Stats};
 
 /// What the search leaves.
 pub(super) struct Found {
@@ -39,6 +39,10 @@ pub(super) struct Found {
     /// `--confirm`'s extra runs, and the candidates they turned down.
     pub confirmation_runs: u64,
     pub confirmation_rejected: u64,
+    /// The verdict of the final check made beside the finishing stage, and
+    /// the cache key of the module it judged (see
+    /// [`Reducer::check_result_beside_mutants`]).
+    pub result_verdict: Option<((u64, usize), Verdict)>,
     /// The writer of bests, maybe still writing the last ones.
     writer: BestWriter,
 }
@@ -114,6 +118,26 @@ impl Reduction {
         let deadline = self.time_budget.map(|b| setup.started + b);
         let budget_watch = deadline.map(crate::interrupt::BudgetWatch::start);
         let interesting = |bytes: &[u8]| candidates.interesting(bytes);
+        // The final check of the result, beside the finishing stage's
+        // checks (from 2 jobs): as `settle.rs` makes it, with the result's
+        // memory measured alone; not under a resource bound, whose
+        // readings are taken with nothing beside them.
+        let result_judge = (setup.jobs > 1 && !judge.criterion.is_resource_bound())
+            .then(|| -> Result<Judge> {
+                let mut result_judge = judge.clone();
+                crate::oracle_opts::measure_memory_alone(&mut result_judge.oracle)?;
+                Ok(result_judge)
+            })
+            .transpose()?;
+        let result_verdict = Mutex::new(None);
+        let final_check = |bytes: &[u8]| -> Result<()> {
+            if let Some(result_judge) = &result_judge {
+                let verdict = result_judge.recheck(bytes)?;
+                *result_verdict.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((Gate::key(bytes), verdict));
+            }
+            Ok(())
+        };
         let mut on_event = |event: Event<'_>| events.on(event);
         let mut reducer = Reducer::new(
             origin.module,
@@ -134,6 +158,9 @@ impl Reduction {
             &interesting,
             &mut on_event,
         );
+        if result_judge.is_some() {
+            reducer.check_result_beside_mutants(&final_check);
+        }
         // The bests still being written go on while the final check runs:
         // `Found::on_disk` waits for them before the output is read or
         // written again. (A failed write reaches the driver at the next
@@ -165,6 +192,9 @@ impl Reduction {
             recent_bests: events.recent_bests,
             confirmation_runs: confirmer.extra_runs.load(Ordering::Relaxed),
             confirmation_rejected: confirmer.rejected.load(Ordering::Relaxed),
+            result_verdict: result_verdict
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner()),
             writer: best_writer,
         })
     }

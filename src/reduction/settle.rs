@@ -12,6 +12,7 @@ use anyhow::Result;
 use std::path::Path;
 use whittle_module::Module;
 use whittle_oracle::{Judge, Verdict};
+use whittle_reduce::Gate;
 
 impl Reduction {
     /// The result's verdict (`None`: interrupted, not re-checked); a best
@@ -24,6 +25,16 @@ impl Reduction {
     ) -> Result<Option<Verdict>> {
         if found.interrupted {
             return Ok(None);
+        }
+        // Checked beside the finishing stage already (not under a
+        // resource bound: there the result may still give way).
+        let result_key = Gate::key(&found.best.bytes);
+        if let Some((_, verdict)) = found
+            .result_verdict
+            .take()
+            .filter(|(key, _)| *key == result_key)
+        {
+            return Ok(Some(verdict));
         }
         // One check: the exact peak is worth the spawner's start.
         crate::oracle_opts::measure_memory_alone(&mut judge.oracle)?;

@@ -107,6 +107,16 @@ impl Criterion {
             _ => None,
         }
     }
+
+    /// A bound on a reading (peak memory, check time) rather than an
+    /// outcome: a reading can land on the other side on a second look, and
+    /// is taken with no other check beside it.
+    pub fn is_resource_bound(&self) -> bool {
+        matches!(
+            self,
+            Criterion::PeakRssAbove { .. } | Criterion::CompileTimeAbove { .. }
+        )
+    }
 }
 
 #[cfg(test)]

@@ -108,6 +108,7 @@ impl Established {
 }
 
 /// The criterion with the oracle(s) it needs.
+#[derive(Clone)]
 pub struct Judge {
     pub criterion: Criterion,
     pub oracle: Oracle,

@@ -134,6 +134,10 @@ pub(crate) type BaseDeclarations = Arc<std::sync::OnceLock<Option<whittle_module
 pub type Interesting<'a> = dyn Fn(&[u8]) -> Result<bool> + Sync + 'a;
 pub type OnEvent<'a> = dyn FnMut(Event<'_>) -> Result<()> + 'a;
 
+/// The caller's last check of the result, which keeps its own verdict (see
+/// [`Reducer::check_result_beside_mutants`]).
+pub type FinalCheck<'a> = dyn Fn(&[u8]) -> Result<()> + Sync + 'a;
+
 pub struct Reducer<'a> {
     pub(crate) opts: ReducerOptions,
     pub(crate) interesting: &'a Interesting<'a>,
@@ -160,6 +164,8 @@ pub struct Reducer<'a> {
     /// The oracle's workers while [`Reducer::run`] runs (see `pool.rs`);
     /// outside it a batch starts its own.
     pub(crate) pool: Option<crate::pool::Pool>,
+    /// The caller's final check, run beside the finishing stage's checks.
+    pub(crate) final_check: Option<&'a FinalCheck<'a>>,
     pub stats: Stats,
     /// Set when the deadline passed or a stop was requested: the search
     /// stops where it is.
@@ -225,6 +231,7 @@ impl<'a> Reducer<'a> {
             complexities: ComplexityCache::default(),
             mutants: None,
             pool: None,
+            final_check: None,
             stats: Stats::default(),
             out_of_time: false,
         }
@@ -245,14 +252,29 @@ impl<'a> Reducer<'a> {
         self.out_of_time
     }
 
+    /// Run `check` on the best when the finishing stage (`wasm-mutate`)
+    /// starts, on a job of its own beside the stage's checks, and wait for
+    /// it at the end when the stage took nothing out (else it is stopped,
+    /// and run again on the new best at the next finishing stage). The
+    /// caller's final check of the result need not then run alone after
+    /// the search: the stage rarely finds anything, and its checks seldom
+    /// fill the jobs. Only from 2 jobs up. An error of `check` is not the
+    /// search's: a check that fails or is stopped leaves the caller with
+    /// no verdict for the result, to check it itself.
+    pub fn check_result_beside_mutants(&mut self, check: &'a FinalCheck<'a>) {
+        self.final_check = (self.opts.jobs > 1).then_some(check);
+    }
+
     /// Run rounds until a fixpoint (or the deadline), then the `wasm-mutate`
     /// finishing stage; if that finds something, rounds run again. The
     /// oracle's workers live as long as this call.
     pub fn run(&mut self) -> Result<&Module> {
         let interesting = self.interesting;
+        let final_check = self.final_check;
         let workers = self.opts.jobs.max(1);
         std::thread::scope(|scope| {
-            let (pool, _closer) = crate::pool::Pool::start(scope, workers, interesting);
+            let (pool, _closer) =
+                crate::pool::Pool::start(scope, workers, interesting, final_check);
             self.pool = Some(pool);
             let run = self.run_rounds();
             self.pool = None;

@@ -8,7 +8,7 @@ use crate::cost::cost;
 use crate::driver::{BaseDeclarations, Event, Judged, Reducer};
 use crate::gate::{Gate, GateDecision};
 use crate::parallel::parallel_map;
-use crate::pool::{Done, Key, Pool};
+use crate::pool::{Done, Key, Pool, FINAL_CHECK_KEY};
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::collections::HashMap;
@@ -226,7 +226,7 @@ impl Reducer<'_> {
         let interesting = self.interesting;
         let workers = self.opts.jobs.max(1);
         std::thread::scope(|scope| {
-            let (mut pool, _closer) = Pool::start(scope, workers, interesting);
+            let (mut pool, _closer) = Pool::start(scope, workers, interesting, None);
             self.run_on(&mut pool, names, screened, needed, Until::All)
         })
     }
@@ -278,7 +278,7 @@ impl Reducer<'_> {
         // then, and may still be asked.
         if keys.iter().any(|key| !pool.running.contains_key(key)) {
             for (key, running) in &pool.running {
-                if !positions.contains_key(key) {
+                if !positions.contains_key(key) && *key != FINAL_CHECK_KEY {
                     running.stop();
                 }
             }
@@ -377,8 +377,14 @@ impl Reducer<'_> {
     /// Record a check that ended: the call in the statistics, its answer in
     /// the cache. Its key and answer (`None`: stopped, before it started or
     /// while it ran).
-    fn collect(&mut self, pool: &mut Pool, done: Done) -> Result<(Key, Option<bool>)> {
+    pub(crate) fn collect(&mut self, pool: &mut Pool, done: Done) -> Result<(Key, Option<bool>)> {
         let running = pool.running.remove(&done.key).expect("a check started");
+        if done.key == FINAL_CHECK_KEY {
+            // Not a candidate's: its verdict, if it has one, is the
+            // caller's to keep (an error is the caller's to meet again,
+            // when it checks the result itself).
+            return Ok((done.key, None));
+        }
         let Some(answer) = done.answer else {
             return Ok((done.key, None));
         };
@@ -559,7 +565,7 @@ mod tests {
         let mut reducer = two_jobs(&interesting, &mut on_event);
         let keeps_it_too = r#"(module (import "env" "bug" (func $bug)) (func call $bug nop))"#;
         std::thread::scope(|scope| {
-            let (pool, _closer) = Pool::start(scope, 2, &interesting);
+            let (pool, _closer) = Pool::start(scope, 2, &interesting, None);
             reducer.pool = Some(pool);
             let first = ask(
                 &mut reducer,
@@ -600,7 +606,7 @@ mod tests {
         let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
         let mut reducer = two_jobs(&interesting, &mut on_event);
         std::thread::scope(|scope| {
-            let (pool, _closer) = Pool::start(scope, 2, &interesting);
+            let (pool, _closer) = Pool::start(scope, 2, &interesting, None);
             reducer.pool = Some(pool);
             let first = ask(
                 &mut reducer,

@@ -25,7 +25,9 @@ mod stats;
 mod still_needed;
 
 pub use cost::{complexity, cost};
-pub use driver::{Event, Interesting, OnEvent, Opening, Position, Reducer, ReducerOptions};
+pub use driver::{
+    Event, FinalCheck, Interesting, OnEvent, Opening, Position, Reducer, ReducerOptions,
+};
 pub use gate::{Gate, GateDecision};
 pub use parallel::parallel_map;
 pub use stats::{PassStats, Stats};

@@ -13,10 +13,15 @@
 //! alone, as before.
 
 use crate::driver::Reducer;
+use crate::pool::FINAL_CHECK_KEY;
 use anyhow::Result;
 use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
 use std::time::Instant;
 use whittle_module::{Module, Validity};
+
+/// The stage's name in the statistics.
+const NAME: &str = "wasm-mutate";
 
 /// Mutants taken from one seed.
 const PER_SEED: usize = 4;
@@ -90,7 +95,6 @@ impl Reducer<'_> {
     /// shrinking rewrites no pass here knows (peephole rules, code motion).
     /// Returns whether it found a smaller module.
     pub(crate) fn mutate(&mut self) -> Result<bool> {
-        const NAME: &str = "wasm-mutate";
         self.stats.per_pass.entry(NAME.to_string()).or_default();
         let budget = self.opts.mutate_budget;
         if budget == 0 || self.should_stop() {
@@ -100,6 +104,18 @@ impl Reducer<'_> {
             Some(made) if made.of == self.best.bytes => made,
             _ => Mutants::start(self.best.bytes.clone(), budget),
         };
+        self.start_final_check()?;
+        let found = self.judge_mutants(mutants);
+        match found {
+            Ok(false) if !self.should_stop() => self.wait_for_final_check()?,
+            _ => self.stop_final_check(),
+        }
+        found
+    }
+
+    /// Judge the mutants, a seed's at a time, until one is accepted (then
+    /// `true`), the budget is spent or a stop is requested.
+    fn judge_mutants(&mut self, mutants: Mutants) -> Result<bool> {
         loop {
             let waited = Instant::now();
             let Ok(batch) = mutants.batches.recv() else {
@@ -119,6 +135,53 @@ impl Reducer<'_> {
                 return Ok(false);
             }
         }
+    }
+}
+
+/// The caller's final check of the result (see
+/// [`Reducer::check_result_beside_mutants`]): started with the stage, on
+/// the best it starts from; waited for when the stage takes nothing out,
+/// so that the result is the best it checked; stopped otherwise.
+impl Reducer<'_> {
+    fn start_final_check(&mut self) -> Result<()> {
+        if self.final_check.is_none() {
+            return Ok(());
+        }
+        // One stopped at an earlier stage ends first (it holds the key).
+        self.wait_for_final_check()?;
+        if let Some(pool) = &mut self.pool {
+            pool.start_final_check(Arc::clone(&self.best));
+        }
+        Ok(())
+    }
+
+    fn stop_final_check(&mut self) {
+        if let Some(running) = self
+            .pool
+            .as_ref()
+            .and_then(|pool| pool.running.get(&FINAL_CHECK_KEY))
+        {
+            running.stop();
+        }
+    }
+
+    /// Collect what ends until the final check has.
+    fn wait_for_final_check(&mut self) -> Result<()> {
+        let Some(mut pool) = self.pool.take() else {
+            return Ok(());
+        };
+        let mut waited = Ok(());
+        while pool.running.contains_key(&FINAL_CHECK_KEY) {
+            let Some(done) = pool.wait() else {
+                break;
+            };
+            if let Err(e) = self.collect(&mut pool, done) {
+                waited = Err(e);
+                break;
+            }
+        }
+        self.pool = Some(pool);
+        waited
     }
 }
 
@@ -144,4 +207,75 @@ fn mutants_of(input: &[u8], seed: u64) -> Vec<Vec<u8>> {
         mutants
     })
     .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::driver::tests::options;
+    use crate::driver::{Event, Reducer};
+    use anyhow::Result;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    use std::time::Duration;
+    use whittle_module::Module;
+
+    /// From two jobs the caller's final check runs on the result while the
+    /// finishing stage's checks run, last (and maybe on an earlier best a
+    /// stage started from: here the stage takes the export out, so the
+    /// search goes on to a next stage); at one job, never.
+    #[test]
+    fn the_result_is_checked_beside_the_mutants() {
+        for jobs in [1, 2] {
+            let original = Module::parse(
+                wat::parse_str(
+                    r#"(module
+                         (import "env" "bug" (func $bug (param i32)))
+                         (func (export "f") (param i32) (result i32)
+                           local.get 0 i32.const 1 i32.add
+                           i32.const 7 call $bug))"#,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            let running = AtomicUsize::new(0);
+            let interesting = |bytes: &[u8]| -> Result<bool> {
+                running.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(30));
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok(wasmprinter::print_bytes(bytes)?.contains("call $bug"))
+            };
+            let checked = Mutex::new(Vec::new());
+            let beside = AtomicBool::new(false);
+            let final_check = |bytes: &[u8]| -> Result<()> {
+                std::thread::sleep(Duration::from_millis(15));
+                if running.load(Ordering::SeqCst) > 0 {
+                    beside.store(true, Ordering::SeqCst);
+                }
+                checked.lock().unwrap().push(bytes.to_vec());
+                Ok(())
+            };
+            let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+            let passes = vec![whittle_passes::find("remove-instructions").unwrap()];
+            let mut reducer = Reducer::new(
+                original,
+                options(jobs, passes, 20),
+                &interesting,
+                &mut on_event,
+            );
+            reducer.check_result_beside_mutants(&final_check);
+            let best = reducer.run().unwrap().clone();
+            let mutate_calls = reducer.stats.per_pass["wasm-mutate"].oracle_calls;
+            drop(reducer);
+            let checked = checked.into_inner().unwrap();
+            if jobs == 1 {
+                assert!(checked.is_empty());
+            } else {
+                let (last, earlier) = checked.split_last().expect("checked");
+                assert_eq!(*last, best.bytes);
+                assert!(earlier.iter().all(|bytes| *bytes != best.bytes));
+                assert!(mutate_calls > 0);
+                assert!(beside.load(Ordering::SeqCst), "checked alone");
+            }
+        }
+    }
 }

@@ -26,7 +26,15 @@ use whittle_oracle::stop_when;
 /// A candidate's cache key (see [`crate::Gate::key`]).
 pub(crate) type Key = (u64, usize);
 
-/// A check asked of the workers.
+/// The key under which the caller's final check of the result runs (see
+/// [`crate::FinalCheck`]): no candidate is `usize::MAX` bytes long.
+pub(crate) const FINAL_CHECK_KEY: Key = (0, usize::MAX);
+
+/// The final check's name where a check's pass goes.
+pub(crate) const FINAL_CHECK: &str = "final check";
+
+/// A check asked of the workers: a candidate's, by `interesting`, or the
+/// result's final one (at [`FINAL_CHECK_KEY`]), by the caller's check.
 struct Job {
     key: Key,
     module: Arc<Module>,
@@ -120,11 +128,12 @@ impl Drop for Closer {
 
 impl Pool {
     /// `workers` threads in `scope`, each running `interesting` on the
-    /// checks it takes from the queue.
+    /// checks it takes from the queue (`final_check` on the final one).
     pub(crate) fn start<'scope, 'env>(
         scope: &'scope Scope<'scope, 'env>,
         workers: usize,
         interesting: &'env (dyn Fn(&[u8]) -> Result<bool> + Sync + 'env),
+        final_check: Option<&'env crate::FinalCheck<'env>>,
     ) -> (Pool, Closer) {
         let shared = Arc::new(Shared::default());
         shared.lock().running = vec![None; workers.max(1)];
@@ -135,8 +144,13 @@ impl Pool {
             scope.spawn(move || {
                 while let Some((job, run)) = next_job(&shared, worker) {
                     let started = Instant::now();
-                    let answer =
-                        run.then(|| stop_when(&job.stop, || interesting(&job.module.bytes)));
+                    let check = || match (job.key, final_check) {
+                        (FINAL_CHECK_KEY, Some(final_check)) => {
+                            final_check(&job.module.bytes).map(|()| true)
+                        }
+                        _ => interesting(&job.module.bytes),
+                    };
+                    let answer = run.then(|| stop_when(&job.stop, check));
                     let mut state = shared.lock();
                     state.running[worker] = None;
                     if run && !job.stop.load(Ordering::SeqCst) {
@@ -188,6 +202,12 @@ impl Pool {
             .queue
             .push_back(Job { key, module, stop });
         self.shared.ready.notify_one();
+    }
+
+    /// Start the caller's final check of `result` (see
+    /// [`crate::FinalCheck`]).
+    pub(crate) fn start_final_check(&mut self, result: Arc<Module>) {
+        self.start_check(FINAL_CHECK_KEY, FINAL_CHECK, result);
     }
 
     /// The next check to end, waiting for it.
@@ -267,7 +287,7 @@ mod tests {
             Ok(bytes.len() == 8)
         };
         std::thread::scope(|scope| {
-            let (mut pool, _closer) = Pool::start(scope, 1, &interesting);
+            let (mut pool, _closer) = Pool::start(scope, 1, &interesting, None);
             pool.start_check((1, 8), "a", module());
             // Queued behind the first, and stopped before it starts.
             pool.start_check((2, 8), "b", module());
@@ -299,7 +319,7 @@ mod tests {
             Ok(false)
         };
         std::thread::scope(|scope| {
-            let (mut pool, closer) = Pool::start(scope, 2, &interesting);
+            let (mut pool, closer) = Pool::start(scope, 2, &interesting, None);
             pool.start_check((1, 8), "a", module());
             started.wait();
             drop(closer);
