@@ -312,3 +312,71 @@ fn checkpoints_are_versioned_and_keyed_by_a_hash_stable_across_builds() {
     reduce_to_out(dir, &["-q", "--resume"]).exits(0);
     assert!(!folder.exists());
 }
+
+/// Ctrl-C while the result is re-checked (after the search at `-j 1`,
+/// beside the last stage at `-j 2`) ends the run as stopped early, as it
+/// does during the search: the result and its report are written, the
+/// checkpoint is kept, the exit code is 130. (It used to say "interrupted
+/// before a first result: nothing written" with the result on disk.)
+#[test]
+fn ctrl_c_during_the_final_re_check_keeps_the_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("input.wat"), SMALL_SIMD).unwrap();
+    // The result's bytes, from an uninterrupted run.
+    reduce_cmd(dir, "ref.wasm", false).exits(0);
+    let result = std::fs::read(dir.join("ref.wasm")).unwrap();
+    let cksum = |path: &std::path::Path| {
+        let out = std::process::Command::new("cksum")
+            .arg(path)
+            .output()
+            .unwrap();
+        text(&out.stdout).split(' ').next().unwrap().to_string()
+    };
+    let sum = cksum(&dir.join("ref.wasm"));
+    // The predicate is the check itself, but the second time it is asked
+    // about the result (its re-check) it marks that and waits.
+    write_script(
+        dir,
+        "check.sh",
+        &format!(
+            "if [ \"$(cksum < \"$1\" | cut -d' ' -f1)\" = {sum} ] && ! mkdir seen 2>/dev/null; then\n\
+             touch rechecking; sleep 30\n\
+             fi\n\
+             \"$WHITTLE\" check \"$1\" -q -W simd=n,relaxed-simd=n\n"
+        ),
+    );
+    for jobs in ["1", "2"] {
+        for leftover in ["seen", "rechecking"] {
+            let _ = std::fs::remove_dir(dir.join(leftover));
+            let _ = std::fs::remove_file(dir.join(leftover));
+        }
+        let out_wasm = format!("out{jobs}.wasm");
+        let child = start(
+            whittle_in(dir)
+                .args(["reduce", "input.wat", "-o", &out_wasm, "-q", "-j", jobs])
+                .args(["--predicate", "./check.sh"]),
+        );
+        let start = std::time::Instant::now();
+        while !dir.join("rechecking").exists() {
+            assert!(start.elapsed() < Duration::from_secs(60), "no re-check");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: sending SIGINT to our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "-j {jobs}: {stderr}");
+        assert!(!stderr.contains("nothing written"), "-j {jobs}: {stderr}");
+        assert_eq!(std::fs::read(dir.join(&out_wasm)).unwrap(), result);
+        let report: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("out{jobs}.report.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(report["stopped_early"], true, "-j {jobs}");
+        assert!(
+            dir.join(format!("out{jobs}.wasm.whittle")).is_dir(),
+            "-j {jobs}"
+        );
+    }
+}

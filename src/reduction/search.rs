@@ -179,7 +179,11 @@ impl Reduction {
             }
         };
         let stats = reducer.stats.clone();
-        let stopped_early = reducer.out_of_time;
+        // Ctrl-C also cuts short the final check that runs beside the last
+        // stage (the driver may not have seen the signal yet when it ends):
+        // the result is then unchecked, and the run stopped early.
+        let interrupted = crate::interrupt::requested();
+        let stopped_early = reducer.out_of_time || interrupted;
         drop(reducer);
         drop(budget_watch);
         events.progress.finish();
@@ -187,7 +191,7 @@ impl Reduction {
             best,
             stats,
             stopped_early,
-            interrupted: crate::interrupt::requested(),
+            interrupted,
             written: events.written,
             recent_bests: events.recent_bests,
             confirmation_runs: confirmer.extra_runs.load(Ordering::Relaxed),

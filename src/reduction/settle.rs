@@ -38,7 +38,18 @@ impl Reduction {
         }
         // One check: the exact peak is worth the spawner's start.
         crate::oracle_opts::measure_memory_alone(&mut judge.oracle)?;
-        let settled = crate::final_check::settle(judge, &found.best.bytes, &found.recent_bests)?;
+        let settled =
+            match crate::final_check::settle(judge, &found.best.bytes, &found.recent_bests) {
+                // Ctrl-C cut the check short: the result stands unchecked, and
+                // the run ends as stopped early (resumable), as it does when
+                // the signal comes during the search.
+                Err(_) if crate::interrupt::requested() => {
+                    found.interrupted = true;
+                    found.stopped_early = true;
+                    return Ok(None);
+                }
+                settled => settled?,
+            };
         if let Some(short) = &settled.fell_short {
             let criterion = &judge.criterion;
             self.say(format_args!(
