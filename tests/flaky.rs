@@ -162,27 +162,50 @@ fn confirm_turns_down_what_a_lying_predicate_accepts() {
 
 /// With jobs enough, the original's re-runs run beside its first run too:
 /// at `-j 4` its three runs (and the empty module's check) all run at once.
+/// Not with a predicate, whose first run tells how many cores its checks
+/// keep busy: there the re-runs come after it. The oracle here is a
+/// `wasmtime` CLI that fails every compile the same way.
 #[test]
 fn the_original_s_re_runs_run_beside_its_first_run() {
     let tmp = bug_dir();
     let dir = tmp.path();
     // Each run of the original notes how many were running 0.4 s after it
-    // started, and runs 0.4 s more; yes to everything, so the run stops at
-    // the empty module: too loose.
+    // started, and runs 0.4 s more; every module fails the same way, so
+    // the run stops at the empty module: too loose.
+    let slow_and_failing = "for last; do :; done\n\
+         if [ \"$(wc -c < \"$last\")\" -gt 8 ]; then\n\
+         touch running.$$; sleep 0.4; ls running.* | wc -l >> counts\n\
+         sleep 0.4; rm running.$$\n\
+         fi\n";
     write_script(
         dir,
-        "count.sh",
-        "[ \"$(wc -c < \"$1\")\" -le 8 ] && exit 0\n\
-         touch running.$$; sleep 0.4; ls running.* | wc -l >> counts\n\
-         sleep 0.4; rm running.$$\n",
+        "wasmtime",
+        &format!(
+            "[ \"$1\" = --version ] && {{ echo wasmtime 48.0.8; exit 0; }}\n\
+             {slow_and_failing}echo \"Error: failed to compile: boom\" >&2; exit 1\n"
+        ),
     );
-    let out = reduce_bug(dir, &["-j", "4", "--predicate", "./count.sh"]).exits(2);
-    assert_eq!(text(&out.stderr), TOO_LOOSE);
-    let counts = std::fs::read_to_string(dir.join("counts")).unwrap();
+    write_script(dir, "predicate.sh", &format!("{slow_and_failing}exit 0\n"));
+    let too_loose = |predicate: bool| {
+        let _ = std::fs::remove_file(dir.join("counts"));
+        let oracle = match predicate {
+            true => ["--predicate", "./predicate.sh"],
+            false => ["--wasmtime", "./wasmtime"],
+        };
+        let out = reduce_bug(dir, &["-j", "4"]).args(oracle).exits(2);
+        let counts = std::fs::read_to_string(dir.join("counts")).unwrap();
+        let counts: Vec<String> = counts.split_whitespace().map(String::from).collect();
+        (text(&out.stderr), counts)
+    };
+    let (stderr, counts) = too_loose(false);
     assert_eq!(
-        counts.split_whitespace().collect::<Vec<_>>(),
-        ["3", "3", "3"]
+        stderr,
+        "whittle: error: the empty module also matches error \"failed to compile: boom\": the predicate or --expect is too loose to reduce with\n"
     );
+    assert_eq!(counts, ["3", "3", "3"]);
+    let (stderr, counts) = too_loose(true);
+    assert_eq!(stderr, TOO_LOOSE);
+    assert_eq!(counts, ["1", "2", "2"]);
 }
 
 /// From `-j 2` the empty module's check runs beside the original's first

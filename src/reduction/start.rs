@@ -167,16 +167,23 @@ impl Reduction {
     /// a check once the original has set the criterion. A resource bound
     /// is left out, so that nothing runs beside the check that measures
     /// the original; so is a disagreement, which needs the second
-    /// configuration's evaluation too. At an oracle-bound `-j 2` this
-    /// takes one check's time off the start of every run; from `-j 4`, on
-    /// three runs of the original, two.
+    /// configuration's evaluation too. A predicate's re-runs are left out
+    /// as well: its first run tells how many cores its checks keep busy
+    /// (`CheckLoad`), and re-runs as heavy as it would skew that on a
+    /// machine they fill (the empty module's check is light for any
+    /// engine). At an oracle-bound `-j 2` this takes one check's time off
+    /// the start of every run; from `-j 4` with the built-in or `wasmtime`
+    /// CLI oracle, on three runs of the original, two.
     fn checks_beside_original(&self, jobs: usize) -> (bool, usize) {
         let fit =
             jobs > 1 && !self.resume && self.oracle.expectation().judged_from_first_evaluation();
         if !fit {
             return (false, 0);
         }
-        let reruns = self.original_runs.saturating_sub(1) as usize;
+        let reruns = match self.oracle.predicate {
+            Some(_) => 0,
+            None => self.original_runs.saturating_sub(1) as usize,
+        };
         (true, reruns.min(jobs - 2))
     }
 
