@@ -103,8 +103,7 @@ impl Reduced<'_> {
         if opts.predicate.is_some() || !opts.wasmtime.is_empty() {
             return self.as_run();
         }
-        if let Criterion::PeakRssAbove { .. } | Criterion::CompileTimeAbove { .. } = self.criterion
-        {
+        if self.criterion.is_resource_bound() {
             return Reproduction {
                 stock_cli: self.wasmtime_command(opts).map(|c| format!("{TIME} {c}")),
                 ..self.whittle_check()

@@ -148,6 +148,19 @@ pub(crate) struct Chunk {
     pub(crate) taken: bool,
 }
 
+#[cfg(test)]
+impl Chunk {
+    /// Targets `start..end` as one chunk of their size, not judged yet.
+    pub(crate) fn span(start: usize, end: usize) -> Chunk {
+        Chunk {
+            size: end - start,
+            start,
+            end,
+            taken: false,
+        }
+    }
+}
+
 /// The chunk the sequential search tries after the one of size `size`
 /// ending at `end`: the next one of the same size, else the first of half
 /// the size; `None` when the search is done with this plan or would
@@ -478,7 +491,7 @@ impl Reducer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::driver::tests::{options, statements_of, with_reducer};
+    use crate::driver::tests::{options, statements_calling_bug, statements_of, with_reducer};
     use crate::driver::{Event, Reducer, ReducerOptions};
     use anyhow::Result;
     use std::ffi::OsString;
@@ -489,14 +502,7 @@ mod tests {
 
     /// A function of 24 statements, one of which calls `$bug`.
     fn module() -> Module {
-        let body: String = (0..24)
-            .map(|k| match k {
-                9 => "call $bug\n".to_string(),
-                _ => format!("i32.const {k} drop\n"),
-            })
-            .collect();
-        let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
-        Module::parse(wat::parse_str(wat).unwrap()).unwrap()
+        statements_calling_bug(24, 9)
     }
 
     /// Reduce with remove-statements alone at `jobs`, the predicate "still
@@ -563,12 +569,7 @@ mod tests {
         let m = Module::parse(wat::parse_str(r#"(module (func (export "x")))"#).unwrap()).unwrap();
         with_reducer(&m, 2, |reducer| {
             let plan = SameCandidate(8);
-            let first = super::Chunk {
-                size: 1,
-                start: 0,
-                end: 1,
-                taken: false,
-            };
+            let first = super::Chunk::span(0, 1);
             let seen = std::collections::HashMap::new();
             let (batch, screened) =
                 reducer.fill_batch("test", &m, &plan, false, &seen, &[], first, 2);
@@ -617,12 +618,7 @@ mod tests {
         let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
         with_reducer(&m, 2, |reducer| {
             let (_, plan) = statements_of(&m);
-            let first = super::Chunk {
-                size: 8,
-                start: 0,
-                end: 8,
-                taken: false,
-            };
+            let first = super::Chunk::span(0, 8);
             let seen = std::collections::HashMap::new();
             let (batch, screened) =
                 reducer.fill_batch("test", &m, plan.as_ref(), true, &seen, &[], first, 2);

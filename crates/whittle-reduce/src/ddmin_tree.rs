@@ -297,7 +297,40 @@ fn order_for_the_walk(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::tests::{statements_of, with_reducer};
+    use crate::driver::tests::{statements_calling_bug, statements_of, with_reducer};
+
+    /// The tree batch of `jobs` from `first`, the sweep standing at
+    /// `sweep`, of `remove-statements`' plan of `m`'s outermost statements
+    /// (nothing taken out yet, nothing seen).
+    fn tree_from(
+        reducer: &mut Reducer<'_>,
+        m: &Module,
+        first: Chunk,
+        sweep: Sweep,
+        jobs: usize,
+    ) -> TreeBatch {
+        let (pass, plan) = statements_of(m);
+        let root = BranchStart {
+            first,
+            removed: Vec::new(),
+            reached: None,
+            sweep,
+        };
+        let relist = Relist {
+            pass,
+            level: 0,
+            max_bytes: 1 << 16,
+        };
+        reducer.fill_tree(
+            "test",
+            m,
+            plan.as_ref(),
+            &HashMap::new(),
+            root,
+            relist,
+            jobs,
+        )
+    }
 
     /// A tree batch of three jobs from a chunk at even odds: the chunk, the
     /// next chunk if it is kept (the predicted branch, walked first), and,
@@ -305,35 +338,10 @@ mod tests {
     /// re-base that brings (half the targets gone).
     #[test]
     fn a_tree_holds_both_answers_and_goes_on_past_a_re_base() {
-        let body: String = (0..8)
-            .map(|k| match k {
-                5 => "call $bug\n".to_string(),
-                _ => format!("i32.const {k} drop\n"),
-            })
-            .collect();
-        let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
-        let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        let m = statements_calling_bug(8, 5);
         with_reducer(&m, 3, |reducer| {
-            let (pass, plan) = statements_of(&m);
-            assert_eq!(plan.len(), 8);
-            let root = BranchStart {
-                first: Chunk {
-                    size: 4,
-                    start: 0,
-                    end: 4,
-                    taken: false,
-                },
-                removed: Vec::new(),
-                reached: None,
-                sweep: Sweep::prior(0, 0),
-            };
-            let relist = Relist {
-                pass,
-                level: 0,
-                max_bytes: 1 << 16,
-            };
-            let tree =
-                reducer.fill_tree("test", &m, plan.as_ref(), &HashMap::new(), root, relist, 3);
+            assert_eq!(statements_of(&m).1.len(), 8);
+            let tree = tree_from(reducer, &m, Chunk::span(0, 4), Sweep::prior(0, 0), 3);
             let spans: Vec<(usize, usize)> = tree.chunks.iter().map(|c| (c.start, c.end)).collect();
             // The predicted branch (kept: even odds are not "likely taken"),
             // then the other answer's node, whose span is in the listed plan
@@ -363,30 +371,10 @@ mod tests {
     /// the re-base that brings, not the next chunk of this plan.
     #[test]
     fn a_second_half_is_likely_taken_out() {
-        let body = "i32.const 0 drop\n".repeat(7) + "call $bug\n";
-        let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
-        let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        let m = statements_calling_bug(8, 7);
         with_reducer(&m, 2, |reducer| {
-            let (pass, plan) = statements_of(&m);
-            let root = BranchStart {
-                first: Chunk {
-                    size: 4,
-                    start: 4,
-                    end: 8,
-                    taken: false,
-                },
-                removed: Vec::new(),
-                reached: None,
-                // The first half was kept: the sweep alone predicts "kept".
-                sweep: Sweep::prior(1, 0),
-            };
-            let relist = Relist {
-                pass,
-                level: 0,
-                max_bytes: 1 << 16,
-            };
-            let tree =
-                reducer.fill_tree("test", &m, plan.as_ref(), &HashMap::new(), root, relist, 2);
+            // The first half was kept: the sweep alone predicts "kept".
+            let tree = tree_from(reducer, &m, Chunk::span(4, 8), Sweep::prior(1, 0), 2);
             let spans: Vec<(usize, usize)> = tree.chunks.iter().map(|c| (c.start, c.end)).collect();
             assert_eq!(spans, [(4, 8), (0, 2)]);
             assert!(tree.chunks[0].taken);

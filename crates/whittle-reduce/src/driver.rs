@@ -371,7 +371,7 @@ impl<'a> Reducer<'a> {
                 .per_pass
                 .entry(opening.name.to_string())
                 .or_default();
-            let built = candidate(&self.best, &opening.edit).map(|m| (m, None));
+            let built = candidate(&self.best, &opening.edit).map(crate::judge::Built::unchecked);
             let judged = self.judge(opening.name, vec![built], None)?;
             self.accept_first(opening.name, judged)?;
         }
@@ -476,6 +476,19 @@ pub(crate) mod tests {
             &mut on_event,
         );
         f(&mut reducer)
+    }
+
+    /// A function of `n` statements `i32.const k drop`, but for the one at
+    /// `bug`, which calls the imported `$bug`.
+    pub(crate) fn statements_calling_bug(n: usize, bug: usize) -> Module {
+        let body: String = (0..n)
+            .map(|k| match k == bug {
+                true => "call $bug\n".to_string(),
+                false => format!("i32.const {k} drop\n"),
+            })
+            .collect();
+        let wat = format!(r#"(module (import "env" "bug" (func $bug)) (func {body}))"#);
+        Module::parse(wat::parse_str(wat).unwrap()).unwrap()
     }
 
     /// `remove-statements`, and its plan of `m`'s outermost statements.

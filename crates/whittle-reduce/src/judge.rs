@@ -18,6 +18,26 @@ use whittle_module::{
     candidate, validate, validate_declarations, BodyValidator, Edit, Module, Validity,
 };
 
+/// A candidate as built: its module, its validity when it was checked
+/// while building, and its cache key when that was computed (hashing a
+/// 5.7 MB candidate once, not twice).
+pub(crate) struct Built {
+    pub(crate) module: Module,
+    pub(crate) validity: Option<Validity>,
+    pub(crate) key: Option<(u64, usize)>,
+}
+
+impl Built {
+    /// A module nothing was checked of yet.
+    pub(crate) fn unchecked(module: Module) -> Built {
+        Built {
+            module,
+            validity: None,
+            key: None,
+        }
+    }
+}
+
 /// A built candidate after the checks that need no oracle.
 pub(crate) struct Screened {
     pub(crate) judged: Judged,
@@ -58,7 +78,7 @@ impl Reducer<'_> {
         base: &Module,
         choices: &[C],
         edit: impl Fn(&C) -> Result<Edit> + Sync,
-    ) -> Vec<Result<(Module, Option<Validity>)>> {
+    ) -> Vec<Result<Built>> {
         let best_cost = self.best_cost;
         let start = Instant::now();
         let key = Gate::key(&base.bytes);
@@ -82,7 +102,8 @@ impl Reducer<'_> {
             // validating a 70,000-entry `br_table` costs a sixth of its
             // check); a candidate with new bodies only, by its new bodies
             // alone.
-            let needs_validity = cost(&m) <= best_cost && !gate.knows(Gate::key(&m.bytes));
+            let key = (cost(&m) <= best_cost).then(|| Gate::key(&m.bytes));
+            let needs_validity = key.is_some_and(|key| !gate.knows(key));
             let validity = needs_validity.then(|| {
                 if base_valid && edit.keeps_validity() {
                     return Validity::Valid;
@@ -105,7 +126,11 @@ impl Reducer<'_> {
                     None => validate(&m.bytes),
                 }
             });
-            Ok((m, validity))
+            Ok(Built {
+                module: m,
+                validity,
+                key,
+            })
         });
         self.pass_stats(name).build_time += start.elapsed();
         built
@@ -117,7 +142,7 @@ impl Reducer<'_> {
     pub(crate) fn judge(
         &mut self,
         name: &'static str,
-        built: Vec<Result<(Module, Option<Validity>)>>,
+        built: Vec<Result<Built>>,
         needed: Option<&StillNeeded<'_>>,
     ) -> Result<Vec<Judged>> {
         self.collect_ended()?;
@@ -138,7 +163,7 @@ impl Reducer<'_> {
     pub(crate) fn screen(
         &mut self,
         names: &[&'static str],
-        built: Vec<Result<(Module, Option<Validity>)>>,
+        built: Vec<Result<Built>>,
     ) -> Vec<Screened> {
         let start = Instant::now();
         let mut screened = Vec::with_capacity(built.len());
@@ -152,7 +177,12 @@ impl Reducer<'_> {
                 ran: false,
                 unanswered: false,
             };
-            let Ok((candidate, validity)) = candidate else {
+            let Ok(Built {
+                module: candidate,
+                validity,
+                key,
+            }) = candidate
+            else {
                 self.stats.unrepairable_skipped += 1;
                 screened.push(Screened::decided(j));
                 continue;
@@ -174,7 +204,7 @@ impl Reducer<'_> {
                 screened.push(Screened::decided(j));
                 continue;
             }
-            let key = Gate::key(&candidate.bytes);
+            let key = key.unwrap_or_else(|| Gate::key(&candidate.bytes));
             let needs_oracle = match self.gate.decide_validated(key, &candidate.bytes, validity) {
                 GateDecision::Cached(answer) => {
                     self.stats.cache_hits += 1;
@@ -470,7 +500,10 @@ mod tests {
         until: Until,
     ) -> Vec<Judged> {
         let names = vec!["test"; modules.len()];
-        let built = modules.into_iter().map(|m| Ok((m, None))).collect();
+        let built = modules
+            .into_iter()
+            .map(|m| Ok(Built::unchecked(m)))
+            .collect();
         let screened = reducer.screen(&names, built);
         let needed = predicted.map(StillNeeded::Path);
         reducer

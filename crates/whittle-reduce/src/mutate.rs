@@ -13,12 +13,13 @@
 //! alone, as before.
 
 use crate::driver::Reducer;
+use crate::judge::Built;
 use crate::pool::FINAL_CHECK_KEY;
 use anyhow::Result;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::time::Instant;
-use whittle_module::{Module, Validity};
+use whittle_module::Module;
 
 /// The stage's name in the statistics.
 const NAME: &str = "wasm-mutate";
@@ -123,9 +124,9 @@ impl Reducer<'_> {
             };
             // Waiting for mutants is this stage's own work.
             self.pass_stats(NAME).build_time += waited.elapsed();
-            let built: Vec<Result<(Module, Option<Validity>)>> = batch
+            let built: Vec<Result<Built>> = batch
                 .into_iter()
-                .map(|b| Module::parse(b).map(|m| (m, None)))
+                .map(|b| Module::parse(b).map(Built::unchecked))
                 .collect();
             let judged = self.judge(NAME, built, None)?;
             if self.accept_first(NAME, judged)?.is_some() {

@@ -39,7 +39,7 @@
 
 use crate::ddmin::{following, Chunk};
 use crate::driver::Reducer;
-use crate::judge::{Screened, Until};
+use crate::judge::{Built, Screened, Until};
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
 use std::collections::HashMap;
@@ -250,7 +250,7 @@ impl Reducer<'_> {
         likely: bool,
     ) -> bool {
         let s = self
-            .screen(&[name], vec![candidate.map(|m| (m, None))])
+            .screen(&[name], vec![candidate.map(Built::unchecked)])
             .pop()
             .expect("one screened");
         let taken = match s.needs_oracle {
@@ -299,8 +299,8 @@ mod tests {
         m.num_defined_funcs() == 1 && printed.contains("call $bug")
     }
 
-    /// Reduce `wat` with `passes` at `-j 1` and `-j jobs` (`interesting`:
-    /// of the module and its text). At `-j jobs` the check of a candidate
+    /// Reduce `wat` with `passes` at `-j 1` and `-j jobs` (interesting
+    /// when `holds` of the module and its text). At `-j jobs` the check of a candidate
     /// that `first` matches waits (up to 5 s) for the check of one that
     /// `second` matches to start. Returns the `-j jobs` result, after
     /// asserting it is `-j 1`'s and that the second started meanwhile.
@@ -308,11 +308,10 @@ mod tests {
         wat: &str,
         passes: &[&str],
         jobs: usize,
-        interesting: fn(&Module, &str) -> bool,
+        holds: fn(&Module, &str) -> bool,
         first: fn(&str) -> bool,
         second: fn(&str) -> bool,
     ) -> String {
-        let holds = interesting;
         let run = |jobs: usize| {
             let second_started = Mutex::new(false);
             let started = Condvar::new();
