@@ -143,7 +143,13 @@ impl<'m> Remap<'m> {
     }
 
     /// An instruction that pushes the default value of `ty` (original
-    /// index space), in the new index space.
+    /// index space), in the new index space; `unreachable` where `ty` has
+    /// none (a non-nullable reference). Code after `unreachable` is never
+    /// reached and validates whatever values it goes on to use, so a call
+    /// to a removed function that returned a `(ref $t)` becomes a trap
+    /// where it was, not a candidate refused. (In a constant expression,
+    /// where no edit of ours puts one, `unreachable` is invalid: the
+    /// validation refuses that candidate.)
     pub fn default_value(&mut self, ty: ValType) -> RResult<Instruction<'static>> {
         let ty = match ty {
             ValType::Ref {
@@ -162,10 +168,7 @@ impl<'m> Remap<'m> {
             },
             other => other,
         };
-        match crate::types::default_instruction(ty) {
-            Some(insn) => Ok(insn),
-            None => unrepairable("no default value for a non-nullable reference"),
-        }
+        Ok(crate::types::default_instruction(ty).unwrap_or(Instruction::Unreachable))
     }
 
     fn lookup(map: &[Option<u32>], i: u32, what: &str) -> RResult<u32> {

@@ -382,3 +382,55 @@ fn removing_what_kept_code_uses_is_refused_as_the_rewrite_would() {
     };
     apply(&m, &with_its_user).unwrap();
 }
+
+#[test]
+fn a_call_to_a_removed_function_with_no_default_result_becomes_unreachable() {
+    assert_rewrites_to(
+        r#"(module
+            (type $s (struct (field i32)))
+            (func $make (param i32) (result (ref $s) i32)
+              local.get 0 struct.new $s i32.const 1)
+            (func $use (result i32)
+              i32.const 5 call $make drop struct.get $s 0))"#,
+        &Edit {
+            remove_funcs: [0].into(),
+            ..Edit::default()
+        },
+        r#"(module
+  (type $s (;0;) (struct (field i32)))
+  (type (;1;) (func (param i32) (result (ref $s) i32)))
+  (type (;2;) (func (result i32)))
+  (func $use (;0;) (type 2) (result i32)
+    i32.const 5
+    drop
+    unreachable
+    i32.const 0
+    drop
+    struct.get $s 0
+  )
+)"#,
+    );
+}
+
+#[test]
+fn a_lone_ref_func_of_a_nullable_constant_becomes_null() {
+    assert_rewrites_to(
+        r#"(module
+            (func $f)
+            (func $g)
+            (global funcref ref.func $f)
+            (table 1 funcref)
+            (elem (table 0) (i32.const 0) funcref (ref.func $f)))"#,
+        &Edit {
+            remove_funcs: [0].into(),
+            ..Edit::default()
+        },
+        r#"(module
+  (type (;0;) (func))
+  (table (;0;) 1 funcref)
+  (global (;0;) funcref ref.null func)
+  (elem (;0;) (table 0) (i32.const 0) funcref (ref.null func))
+  (func $g (;0;) (type 0))
+)"#,
+    );
+}
