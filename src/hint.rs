@@ -73,10 +73,15 @@ pub fn record_run(
                 cut.arms,
                 started.elapsed().as_secs_f64()
             ));
-            let remove = (!cut.never_entered.is_empty()).then(|| Opening {
+            // A function a constant names stays: its removal cannot be
+            // repaired, and would make the whole candidate unrepairable.
+            let pinned = whittle_module::functions_in_constants(module).unwrap_or_default();
+            let remove_funcs: std::collections::BTreeSet<u32> =
+                cut.never_entered.difference(&pinned).copied().collect();
+            let remove = (!remove_funcs.is_empty()).then(|| Opening {
                 name: REMOVE,
                 edit: whittle_module::Edit {
-                    remove_funcs: cut.never_entered,
+                    remove_funcs,
                     ..Default::default()
                 },
             });

@@ -245,6 +245,31 @@ fn a_trap_in_the_start_function_still_leaves_a_recording() {
     );
 }
 
+/// A Wasm GC vtable in a non-nullable global names a method the run never
+/// enters: the function removal keeps it (its `ref.func` has no null to
+/// become), so the candidate validates and gets its call. Before, the
+/// whole removal was invalid and never reached the oracle.
+#[test]
+fn a_vtable_s_method_the_run_never_entered_stays() {
+    let module = format!(
+        r#"(module
+  (type $method (func (param i32) (result i32)))
+  (type $vtable (struct (field (ref $method))))
+  (memory 1)
+  (global $vt (ref $vtable) ref.func $never struct.new $vtable)
+{}  (func $never (type $method) (i32.mul (local.get 0) (i32.const 3)))
+  (func (export "run") (result i32)
+    (i32.add (call $f3 (i32.const 50)) (i32.load (i32.const 65536)))))"#,
+        fillers(20)
+    );
+    reduces_with_both_openings(
+        &module,
+        "--phase run --invoke run",
+        recorded(2, 22, 2, 60),
+        "(module\n  (type (;0;) (func))\n  (memory (;0;) 0)\n  (export \"run\" (func 0))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32.load\n    drop\n  )\n)\n",
+    );
+}
+
 #[test]
 fn fuel_spent_by_the_marks_does_not_shorten_the_recording() {
     // `$work` spends about 5 fuel an iteration in the original; its marks

@@ -129,6 +129,13 @@ pub fn wasmtime_wast_cli() -> Option<PathBuf> {
     None
 }
 
+/// The JSON file at `path` (a report, an index).
+pub fn json_at(path: impl AsRef<Path>) -> serde_json::Value {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// What the report counted for `pass` (candidates, oracle calls, accepted,
 /// bytes removed), without its timings, which vary from run to run.
 pub fn pass_counts(report: &serde_json::Value, pass: &str) -> serde_json::Value {

@@ -9,6 +9,7 @@
 
 mod body;
 mod code_facts;
+mod constant_refs;
 mod dead_values;
 mod declarations;
 mod edit;
@@ -32,6 +33,7 @@ mod validate;
 mod wat;
 
 pub use code_facts::{body_complexity, CodeFacts};
+pub use constant_refs::functions_in_constants;
 pub use dead_values::dead_values;
 pub use edit::{Edit, Retype};
 pub use frames::{

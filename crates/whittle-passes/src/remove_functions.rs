@@ -1,11 +1,13 @@
 //! Remove defined functions. The rewriter repairs what referred to them:
 //! calls drop their arguments and push default results, `ref.func` becomes
-//! `ref.null func`, table slots become null, exports and start go.
+//! `ref.null func`, table slots become null, exports and start go. A
+//! function a constant names (a global's `ref.func`) stays until the
+//! constant goes: nothing can repair its removal.
 //! This is the coarsest and most effective pass on big modules.
 
 use crate::contract::SubsetPass;
 use anyhow::Result;
-use whittle_module::{Edit, Module};
+use whittle_module::{functions_in_constants, Edit, Module};
 
 pub struct RemoveFunctions;
 
@@ -13,8 +15,14 @@ impl SubsetPass for RemoveFunctions {
     /// A defined function's absolute index.
     type Target = u32;
 
+    /// Every defined function but those a constant names: no removal of
+    /// theirs can be repaired (see `whittle_module::functions_in_constants`),
+    /// and a chunk holding one would be refused whatever else it holds.
     fn targets(&self, m: &Module) -> Vec<u32> {
-        (m.num_imported_funcs..m.num_funcs()).collect()
+        let pinned = functions_in_constants(m).unwrap_or_default();
+        (m.num_imported_funcs..m.num_funcs())
+            .filter(|f| !pinned.contains(f))
+            .collect()
     }
 
     fn edit(&self, _m: &Module, chosen: &[&u32]) -> Result<Edit> {
@@ -29,6 +37,21 @@ impl SubsetPass for RemoveFunctions {
 mod tests {
     use super::*;
     use crate::testutil::{assert_wat, run};
+
+    #[test]
+    fn a_function_a_constant_needs_is_not_a_target() {
+        let m = crate::testutil::module(
+            r#"(module
+                 (type $f (func))
+                 (import "env" "i" (func))
+                 (func $method)
+                 (func $nullable)
+                 (func $free)
+                 (global (ref $f) ref.func $method)
+                 (global funcref ref.func $nullable))"#,
+        );
+        assert_eq!(RemoveFunctions.targets(&m), [2, 3]);
+    }
 
     #[test]
     fn removes_functions_and_repairs_callers() {

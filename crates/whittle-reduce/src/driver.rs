@@ -70,18 +70,22 @@ pub struct Opening {
 
 impl Opening {
     /// Keep only defined function `f` of `m` (the function a failure
-    /// names, or the one a resource blow-up most likely comes from).
+    /// names, or the one a resource blow-up most likely comes from), and
+    /// those a constant names, which no removal can repair (a Wasm GC
+    /// module's vtables; see [`whittle_module::functions_in_constants`]).
     /// `None` when there is nothing to gain.
     pub fn keep_only(m: &Module, f: u32) -> Option<Opening> {
-        if f < m.num_imported_funcs || f >= m.num_funcs() || m.num_defined_funcs() < 2 {
+        if f < m.num_imported_funcs || f >= m.num_funcs() {
             return None;
         }
-        Some(Opening {
+        let pinned = whittle_module::functions_in_constants(m).ok()?;
+        let remove_funcs: std::collections::BTreeSet<u32> = (m.num_imported_funcs..m.num_funcs())
+            .filter(|g| *g != f && !pinned.contains(g))
+            .collect();
+        (!remove_funcs.is_empty()).then(|| Opening {
             name: "isolate-culprit",
             edit: Edit {
-                remove_funcs: (m.num_imported_funcs..m.num_funcs())
-                    .filter(|&g| g != f)
-                    .collect(),
+                remove_funcs,
                 ..Edit::default()
             },
         })
@@ -635,6 +639,24 @@ pub(crate) mod tests {
         assert_eq!(calls, 1, "{stats:?}");
         assert_eq!(stats.per_pass["isolate-culprit"].accepted, 1);
         assert_eq!(best.num_defined_funcs(), 1);
+    }
+
+    /// Keeping a culprit alone keeps the functions a constant needs too;
+    /// with nothing else to take out, there is no opening.
+    #[test]
+    fn keeping_a_culprit_alone_keeps_what_a_constant_needs() {
+        let parse = |wat: &str| Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        let m = parse(
+            r#"(module (type $f (func)) (func $method) (func $culprit) (func $other)
+                 (global (ref $f) ref.func $method))"#,
+        );
+        let opening = Opening::keep_only(&m, 1).unwrap();
+        assert_eq!(opening.edit.remove_funcs, [2].into());
+        let m = parse(
+            r#"(module (type $f (func)) (func $method) (func $culprit)
+                 (global (ref $f) ref.func $method))"#,
+        );
+        assert!(Opening::keep_only(&m, 1).is_none());
     }
 
     /// A stop request ends the run with the best so far.
