@@ -248,8 +248,7 @@ grep -q culprit "$1"
         "./leaky.sh",
     ])
     .exits(0);
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(f.dir.join("min.report.json")).unwrap()).unwrap();
+    let report = json_at(f.dir.join("min.report.json"));
     assert_eq!(
         wat_of(&f.dir.join("min.wasm")),
         "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0))\n)\n"

@@ -139,9 +139,7 @@ fn reduces_and_writes_all_companions() {
         wat_of(&tmp.path().join("min.wasm")),
         "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
-            .unwrap();
+    let report = json_at(tmp.path().join("min.report.json"));
     assert_eq!(report["after"]["bytes"], 29);
     assert_eq!(report["after"]["functions"], 1);
     assert_eq!(report["before"]["functions"], 2);
@@ -327,9 +325,7 @@ fn passes_and_skip_passes_limit_the_schedule() {
     reduce(tmp.path(), &["--passes", "remove-functions,remove-exports"])
         .args(NO_SIMD)
         .exits(0);
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
-            .unwrap();
+    let report = json_at(tmp.path().join("min.report.json"));
     assert_eq!(
         report["passes"],
         serde_json::json!(["remove-exports", "remove-functions"])

@@ -47,7 +47,7 @@ fn corpus(cwd: &Path, out: &str, extra: &[&str]) {
 }
 
 fn index(dir: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap()
+    json_at(dir.join("index.json"))
 }
 
 #[test]

@@ -117,9 +117,7 @@ fn verbose_prints_one_line_per_candidate() {
         .exits(0);
     let stderr = text(&out.stderr);
     let lines = candidate_lines(&stderr);
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
-            .unwrap();
+    let report = json_at(tmp.path().join("min.report.json"));
     assert_eq!(
         lines.len() as u64,
         report["oracle_calls"].as_u64().unwrap(),
@@ -261,9 +259,7 @@ fn a_predicate_named_without_dot_slash_is_found_here() {
         "\"$WHITTLE\" check \"$1\" -W simd=n,relaxed-simd=n --quiet",
     );
     reduces_to_simd_minimal(&tmp, &["--predicate", "still-fails.sh"]);
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
-            .unwrap();
+    let report = json_at(tmp.path().join("min.report.json"));
     assert_eq!(report["reproduce"], "./still-fails.sh min.wasm");
 
     std::fs::write(tmp.path().join("plain.sh"), "exit 0\n").unwrap();

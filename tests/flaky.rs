@@ -135,8 +135,7 @@ fn confirm_turns_down_what_a_lying_predicate_accepts() {
         .lines()
         .count() as u64;
     assert!(lies >= 1, "{lies}");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("confirmed.report.json")).unwrap()).unwrap();
+    let report = json_at(dir.join("confirmed.report.json"));
     assert_eq!(report["confirm"], 2);
     assert_eq!(report["original_runs"], 3);
     assert_eq!(report["confirmation_rejected"], lies);
@@ -287,8 +286,7 @@ fn the_result_is_re_checked_beside_the_last_stage() {
         running_at_its_start || last_end > last_start + 1,
         "nothing ran beside the final re-check: {log}"
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("min.report.json")).unwrap()).unwrap();
+    let report = json_at(dir.join("min.report.json"));
     assert_eq!(report["final_outcome"]["kind"], "exit");
     assert_eq!(report["final_outcome"]["code"], 0);
     assert_eq!(

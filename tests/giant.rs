@@ -31,7 +31,7 @@ fn giant(n: usize, special: &[(usize, &str)]) -> String {
 }
 
 fn report(dir: &std::path::Path, name: &str) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap()
+    json_at(dir.join(name))
 }
 
 /// One culprit statement in the middle of 20,000: the whole reduction

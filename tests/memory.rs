@@ -175,9 +175,7 @@ fn reduce_keeps_the_giant_function_s_prefix_the_bound_needs() {
             wat_of(&tmp.path().join("min.wasm")),
             expected_prefix(3).replace("    unreachable\n", "")
         );
-        let report: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
-                .unwrap();
+        let report = json_at(tmp.path().join("min.report.json"));
         assert_eq!(
             report["passes"],
             serde_json::json!([
@@ -297,9 +295,7 @@ fn a_result_that_falls_short_on_recheck_gives_way_to_an_earlier_best() {
     assert!(c[1].parse::<f64>().unwrap() < 40.0, "{stderr}");
     assert_eq!(c[2].parse::<u64>().unwrap(), size);
     assert!(c[3].parse::<f64>().unwrap() > 60.0, "{stderr}");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
-            .unwrap();
+    let report = json_at(tmp.path().join("min.report.json"));
     assert_eq!(report["after"]["bytes"], size);
     assert!(report["final_measured"]["peak_rss_bytes"].as_u64().unwrap() > 60 * MIB);
 }

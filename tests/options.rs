@@ -171,9 +171,7 @@ fn skip_passes_and_jobs() {
             "0",
         ],
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("skip.report.json")).unwrap())
-            .unwrap();
+    let report = json_at(tmp.path().join("skip.report.json"));
     let passes: Vec<&str> = report["passes"]
         .as_array()
         .unwrap()

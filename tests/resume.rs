@@ -182,8 +182,7 @@ fn ctrl_c_writes_the_best_so_far_and_a_resumable_checkpoint() {
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     assert!(dir.join("out.wasm").exists());
     assert!(dir.join("out.report.json").exists());
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("out.report.json")).unwrap()).unwrap();
+    let report = json_at(dir.join("out.report.json"));
     assert_eq!(report["stopped_early"], true);
     reduce_cmd(dir, "out.wasm", true).exits(0);
 }

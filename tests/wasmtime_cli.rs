@@ -75,9 +75,7 @@ fn reduces_a_winch_panic_through_the_cli() {
 )
 "#
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
-            .unwrap();
+    let report = json_at(tmp.path().join("min.report.json"));
     let reproduce = report["reproduce"].as_str().unwrap();
     assert!(
         reproduce.ends_with(
@@ -142,9 +140,7 @@ fn two_builds_that_disagree_on_a_run() {
         wat_of(&tmp.path().join("min.wasm")),
         "(module\n  (type (;0;) (func (result i32)))\n  (export \"run\" (func 0))\n  (func (;0;) (type 0) (result i32)\n    f32.const 0x0p+0 (;=0;)\n    f32.const 0x0p+0 (;=0;)\n    f32.div\n    i32.reinterpret_f32\n  )\n)\n"
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(tmp.path().join("min.report.json")).unwrap())
-            .unwrap();
+    let report = json_at(tmp.path().join("min.report.json"));
     assert_eq!(
         report["criterion"],
         "configurations disagree (returned vs returned)"
