@@ -19,6 +19,9 @@
 #   default 3000; 0 for none) behind a predicate (`whittle check --signature`), whose
 #   outcome names no function, so functions go by delta debugging.
 # BENCH_JOBS overrides the -j values ("1 2 <cores>" by default, deduplicated).
+# BENCH_RUNS (default 1) runs every -j that many times, in turn, and shows
+# the median: a sub-second row moves by 0.1 s from one run to the next on a
+# busy machine, so its speed-up is only worth comparing as a median.
 #
 # More jobs than cores: the oracle-bound row's checks mostly sleep, so with
 #   BENCH_CASES= BENCH_FUNCTIONS=0 BENCH_SLEEP=0.5 BENCH_JOBS="1 2 4 8 16" bench/parallel.sh
@@ -33,6 +36,7 @@ sleep_s="${BENCH_SLEEP:-0.2}"
 functions="${BENCH_FUNCTIONS:-3000}"
 cores=$(nproc)
 read -r -a jobs_list <<< "${BENCH_JOBS:-$(printf '%s\n' 1 2 "$cores" | sort -nu | tr '\n' ' ')}"
+runs="${BENCH_RUNS:-1}"
 export PATH="$HOME/.cargo/bin:$PATH"
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
@@ -42,30 +46,45 @@ mkdir -p "$work"
 mismatch=0
 echo "| reduction | -j | wall s | speed-up | oracle calls | overhead share | passes' work s | other s | wasted | result bytes | same bytes |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-# run NAME DIR ARGS...: every -j on DIR/input.wasm, one row each.
+# run NAME DIR ARGS...: every -j on DIR/input.wasm, BENCH_RUNS times in
+# turn (-j 1, 2, ..., then again), one row per -j with the median wall time
+# and the figures of the run that took it.
 run() {
   local name=$1 dir=$2; shift 2
-  local base_wall="" base_bytes=""
-  for j in "${jobs_list[@]}"; do
-    local out="$dir/out-j$j.wasm"
-    rm -rf "$out" "$out.whittle" "${out%.wasm}".*
-    local start end
-    start=$(date +%s.%N)
-    "$whittle" reduce "$dir/input.wasm" -o "$out" -j "$j" -q "$@" || true
-    end=$(date +%s.%N)
-    local wall same="yes"
-    wall=$(echo "$end - $start" | bc)
-    [ -z "$base_wall" ] && base_wall=$wall && base_bytes=$(sha256sum < "$out")
-    if [ "$(sha256sum < "$out")" != "$base_bytes" ]; then same="MISMATCH"; mismatch=1; fi
-    python3 - "$name" "$j" "$wall" "$base_wall" "${out%.wasm}.report.json" "$same" <<'EOF'
-import json, sys
-name, j, wall, base, report, same = sys.argv[1:]
-r = json.load(open(report))
-print(f"| {name} | {j} | {float(wall):.1f} | {float(base) / float(wall):.2f}x | {r['oracle_calls']} "
-      f"| {100 * r['overhead_share']:.0f}% | {r['build_seconds']:.2f} | {r['other_seconds']:.2f} "
-      f"| {r['speculation_wasted']} | {r['after']['bytes']:,} | {same} |")
-EOF
+  local base_bytes="" rep j
+  for rep in $(seq "$runs"); do
+    for j in "${jobs_list[@]}"; do
+      local out="$dir/out-j$j.wasm"
+      rm -rf "$out" "$out.whittle" "${out%.wasm}".*
+      local start end
+      start=$(date +%s.%N)
+      "$whittle" reduce "$dir/input.wasm" -o "$out" -j "$j" -q "$@" || true
+      end=$(date +%s.%N)
+      echo "$end - $start" | bc > "$dir/wall-j$j-$rep"
+      cp "${out%.wasm}.report.json" "$dir/report-j$j-$rep.json"
+      [ -z "$base_bytes" ] && base_bytes=$(sha256sum < "$out")
+      if [ "$(sha256sum < "$out")" != "$base_bytes" ]; then
+        touch "$dir/mismatch-j$j"
+        mismatch=1
+      fi
+    done
   done
+  python3 - "$name" "$dir" "$runs" "${jobs_list[@]}" <<'EOF'
+import json, os, sys
+name, d, runs, *jobs = sys.argv[1:]
+def median_run(j):
+    walls = sorted((float(open(f"{d}/wall-j{j}-{k}").read()), k) for k in range(1, int(runs) + 1))
+    return walls[len(walls) // 2]
+base = median_run(jobs[0])[0]
+for j in jobs:
+    wall, k = median_run(j)
+    r = json.load(open(f"{d}/report-j{j}-{k}.json"))
+    same = "MISMATCH" if os.path.exists(f"{d}/mismatch-j{j}") else "yes"
+    print(f"| {name} | {j} | {wall:.2f} | {base / wall:.2f}x | {r['oracle_calls']} "
+          f"| {100 * r['overhead_share']:.0f}% | {r['build_seconds']:.2f} | {r['other_seconds']:.2f} "
+          f"| {r['speculation_wasted']} | {r['after']['bytes']:,} | {same} |")
+EOF
+  rm -f "$dir"/wall-j* "$dir"/report-j*-*.json "$dir"/mismatch-j*
 }
 
 for name in "${cases[@]}"; do
