@@ -191,6 +191,18 @@ pub fn rewrite_body(
             } => w.call_indirect(type_index, table_index, true, depth)?,
             Operator::CallRef { type_index } => w.call_ref(type_index, false, depth)?,
             Operator::ReturnCallRef { type_index } => w.call_ref(type_index, true, depth)?,
+            // A removed function's reference becomes null (`remap.rs`). With
+            // typed references it may have stood where only a non-null one
+            // validates (a `(ref $t)` local, a vtable's field, `call_ref`'s
+            // operand): asserted non-null, it fits wherever `ref.func` did,
+            // and traps where it runs.
+            Operator::RefFunc { function_index }
+                if w.remap.typed_refs && w.remap.func_removed(function_index) =>
+            {
+                let null = w.remap.instruction(op)?;
+                w.emit(&null);
+                w.emit(&Instruction::RefAsNonNull);
+            }
             Operator::GlobalSet { global_index } if w.remap.global_removed(global_index) => {
                 w.emit(&Instruction::Drop)
             }

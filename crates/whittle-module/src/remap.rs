@@ -61,7 +61,7 @@ pub struct Remap<'m> {
     pub wrapper_types: BTreeMap<u32, u32>,
     /// The module declares typed references, so `ref.func` values are
     /// typed too (function references are on).
-    typed_refs: bool,
+    pub(crate) typed_refs: bool,
 }
 
 impl<'m> Remap<'m> {

@@ -434,3 +434,34 @@ fn a_lone_ref_func_of_a_nullable_constant_becomes_null() {
 )"#,
     );
 }
+
+#[test]
+fn a_typed_reference_to_a_removed_function_is_asserted_non_null() {
+    assert_rewrites_to(
+        r#"(module
+            (type $f (func))
+            (type $vtable (struct (field (ref $f))))
+            (func $method)
+            (func $caller (local $m (ref $f))
+              ref.func $method local.set $m
+              local.get $m call_ref $f)
+            (elem declare func $method))"#,
+        &Edit {
+            remove_funcs: [0].into(),
+            ..Edit::default()
+        },
+        r#"(module
+  (type $f (;0;) (func))
+  (type $vtable (;1;) (struct (field (ref $f))))
+  (elem (;0;) declare func)
+  (func $caller (;0;) (type $f)
+    (local $m (ref $f))
+    ref.null $f
+    ref.as_non_null
+    local.set $m
+    local.get $m
+    call_ref $f
+  )
+)"#,
+    );
+}

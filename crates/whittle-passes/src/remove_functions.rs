@@ -1,6 +1,8 @@
 //! Remove defined functions. The rewriter repairs what referred to them:
-//! calls drop their arguments and push default results, `ref.func` becomes
-//! `ref.null func`, table slots become null, exports and start go. A
+//! calls drop their arguments and push default results (`unreachable` for
+//! a non-nullable reference), `ref.func` becomes null (asserted non-null
+//! where typed references are on), table slots become null, exports and
+//! start go. A
 //! function a constant names (a global's `ref.func`) stays until the
 //! constant goes: nothing can repair its removal.
 //! This is the coarsest and most effective pass on big modules.
