@@ -73,11 +73,11 @@ pub fn record_run(
                 cut.arms,
                 started.elapsed().as_secs_f64()
             ));
-            // A function a constant names stays: its removal cannot be
-            // repaired, and would make the whole candidate unrepairable.
-            let pinned = whittle_module::functions_in_constants(module).unwrap_or_default();
+            // A function a constant needs stays: without it the module
+            // would not validate, and the whole candidate would be refused.
+            let needed = whittle_module::functions_in_constants(module).unwrap_or_default();
             let remove_funcs: std::collections::BTreeSet<u32> =
-                cut.never_entered.difference(&pinned).copied().collect();
+                cut.never_entered.difference(&needed).copied().collect();
             let remove = (!remove_funcs.is_empty()).then(|| Opening {
                 name: REMOVE,
                 edit: whittle_module::Edit {

@@ -2,16 +2,18 @@
 //! global's initializer, a table's, or an element segment's expressions,
 //! where null would not do.
 //!
-//! The rewriter turns a `ref.func` of a removed function into `ref.null`,
-//! in code and in constants alike. That is valid where the constant's type
-//! is nullable and the `ref.func` is all it is (`(global funcref ref.func
-//! $f)`), not in a non-nullable global, nor inside a `struct.new` whose
-//! field may be non-nullable (a Wasm GC vtable). So an edit that takes out
-//! functions wholesale (keeping only the function a failure names, the
-//! execution hint's cut of what never ran, `remove-functions`' targets)
-//! leaves these in: otherwise its candidate is invalid and never reaches
-//! the oracle. Once whatever holds the constant is gone, the next listing
-//! offers them.
+//! The rewriter turns a `ref.func` of a removed function into `ref.null`.
+//! In code it then asserts it non-null where typed references are on
+//! (`body.rs`), which fits wherever the `ref.func` did; a constant
+//! expression cannot hold `ref.as_non_null`. In a constant, then, the null
+//! is valid where the constant's type is nullable and the `ref.func` is all
+//! it is (`(global funcref ref.func $f)`), not in a non-nullable global,
+//! nor inside a `struct.new` whose field may be non-nullable (a Wasm GC
+//! vtable). So an edit that takes out functions wholesale (keeping only
+//! the function a failure names, the execution hint's cut of what never
+//! ran, `remove-functions`' targets) leaves these in: otherwise its
+//! candidate is invalid and never reaches the oracle. Once whatever holds
+//! the constant is gone, the next listing offers them.
 
 use crate::module::Module;
 use anyhow::Result;

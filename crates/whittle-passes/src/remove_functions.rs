@@ -2,10 +2,9 @@
 //! calls drop their arguments and push default results (`unreachable` for
 //! a non-nullable reference), `ref.func` becomes null (asserted non-null
 //! where typed references are on), table slots become null, exports and
-//! start go. A
-//! function a constant names (a global's `ref.func`) stays until the
-//! constant goes: nothing can repair its removal.
-//! This is the coarsest and most effective pass on big modules.
+//! start go. A function a constant needs (a vtable's `ref.func` in a
+//! non-nullable global) stays until the constant goes. This is the
+//! coarsest and most effective pass on big modules.
 
 use crate::contract::SubsetPass;
 use anyhow::Result;
@@ -17,13 +16,13 @@ impl SubsetPass for RemoveFunctions {
     /// A defined function's absolute index.
     type Target = u32;
 
-    /// Every defined function but those a constant names: no removal of
-    /// theirs can be repaired (see `whittle_module::functions_in_constants`),
+    /// Every defined function but those a constant needs: removing one
+    /// gives an invalid module (see `whittle_module::functions_in_constants`),
     /// and a chunk holding one would be refused whatever else it holds.
     fn targets(&self, m: &Module) -> Vec<u32> {
-        let pinned = functions_in_constants(m).unwrap_or_default();
+        let needed = functions_in_constants(m).unwrap_or_default();
         (m.num_imported_funcs..m.num_funcs())
-            .filter(|f| !pinned.contains(f))
+            .filter(|f| !needed.contains(f))
             .collect()
     }
 

@@ -71,16 +71,17 @@ pub struct Opening {
 impl Opening {
     /// Keep only defined function `f` of `m` (the function a failure
     /// names, or the one a resource blow-up most likely comes from), and
-    /// those a constant names, which no removal can repair (a Wasm GC
-    /// module's vtables; see [`whittle_module::functions_in_constants`]).
+    /// those a constant needs, without which the module would not validate
+    /// (a Wasm GC module's vtables; see
+    /// [`whittle_module::functions_in_constants`]).
     /// `None` when there is nothing to gain.
     pub fn keep_only(m: &Module, f: u32) -> Option<Opening> {
         if f < m.num_imported_funcs || f >= m.num_funcs() {
             return None;
         }
-        let pinned = whittle_module::functions_in_constants(m).ok()?;
+        let needed = whittle_module::functions_in_constants(m).ok()?;
         let remove_funcs: std::collections::BTreeSet<u32> = (m.num_imported_funcs..m.num_funcs())
-            .filter(|g| *g != f && !pinned.contains(g))
+            .filter(|g| *g != f && !needed.contains(g))
             .collect();
         (!remove_funcs.is_empty()).then(|| Opening {
             name: "isolate-culprit",
