@@ -189,8 +189,8 @@ fn legacy_exceptions() {
 /// exists for it), and the removed method's `ref.func` becomes a null
 /// asserted non-null. Before, that candidate was refused
 /// without a call and `remove-functions` searched the 41 functions: 49
-/// oracle calls in all at `-j 1`, now 28 (each of the three repairs alone
-/// leaves the opening refused).
+/// oracle calls in all at `-j 1`, now 28 (without any one of the three
+/// repairs the opening is still refused).
 #[test]
 fn a_gc_module_s_named_function_is_kept_alone_in_one_call() {
     let fillers: String = (0..36)
