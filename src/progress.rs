@@ -15,6 +15,7 @@ use whittle_reduce::Stats;
 
 pub struct Progress {
     quiet: bool,
+    verbose: u8,
     terminal: bool,
     /// Redraw a status line (a terminal, and no per-candidate lines).
     status_line: bool,
@@ -29,6 +30,7 @@ impl Progress {
         let terminal = std::io::stderr().is_terminal();
         Progress {
             quiet,
+            verbose,
             terminal,
             status_line: terminal && verbose == 0,
             started,
@@ -86,6 +88,16 @@ impl Progress {
         self.last_draw = Some(Instant::now());
         eprint!("\r\x1b[K{}", fit(&self.line(pass, stats), terminal_width()));
         let _ = std::io::stderr().flush();
+    }
+
+    /// With `-v`: a guess tried before the passes (keeping the named
+    /// function alone, cutting what the run never entered) was refused
+    /// without a check, and why; a user who expected it sees what stood in
+    /// its way.
+    pub fn opening_refused(&mut self, name: &str, why: &str) {
+        if !self.quiet && self.verbose > 0 {
+            eprintln!("whittle: {name} not tried: {why}");
+        }
     }
 
     /// Clear the status line before other output.

@@ -1,5 +1,6 @@
 //! What new users trip over, through the real binary: stdin input, long
-//! time budgets, `-v`, refusals that show the whole check, predicates
+//! time budgets, `-v` (and why a guess was not tried), refusals that show
+//! the whole check, predicates
 //! written without `./` and their scratch files under `-j`, `--invoke`
 //! arguments, and the status line on a narrow terminal.
 
@@ -182,6 +183,54 @@ fn verbose_prints_one_line_per_candidate() {
 }
 
 /// `whittle reduce bug.wasm -o min.wasm -q EXTRA...` gives SIMD_MINIMAL.
+/// A guess refused without a check says so at `-v`, and why: here keeping
+/// the named function alone turns its `ref.func` of a removed function into
+/// a `ref.null func` that its `(ref $f)` local cannot hold (the module
+/// declares typed references only in a local, where the rewriter does not
+/// look). The reduction goes on as always.
+#[test]
+fn verbose_says_why_a_guess_was_not_tried() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("bug.wat"),
+        r#"(module
+  (type $f (func))
+  (func $m)
+  (elem declare func $m)
+  (func $other)
+  (func (export "bug") (local $x (ref $f))
+    ref.func $m local.set $x
+    i32.const 0 i32x4.splat drop))"#,
+    )
+    .unwrap();
+    let out = whittle_in(tmp.path())
+        .args(["reduce", "bug.wat", "-o", "min.wasm", "-v", "-j", "1"])
+        .args(NO_SIMD)
+        .exits(0);
+    let stderr = text(&out.stderr);
+    let refused: Vec<&str> = stderr.lines().filter(|l| l.contains("not tried")).collect();
+    assert_eq!(
+        refused,
+        ["whittle: isolate-culprit not tried: its candidate does not validate: type mismatch: expected (ref $type), found funcref"],
+        "{stderr}"
+    );
+    let report = json_at(tmp.path().join("min.report.json"));
+    assert_eq!(
+        pass_counts(&report, "isolate-culprit"),
+        serde_json::json!({"candidates": 1, "oracle_calls": 0, "accepted": 0, "bytes_removed": 0})
+    );
+    assert_eq!(
+        wat_of(&tmp.path().join("min.wasm")),
+        SIMD_MINIMAL.replace("unreachable", "drop")
+    );
+    // Quiet without -v.
+    let quiet = whittle_in(tmp.path())
+        .args(["reduce", "bug.wat", "-o", "again.wasm", "-j", "1"])
+        .args(NO_SIMD)
+        .exits(0);
+    assert!(!text(&quiet.stderr).contains("not tried"));
+}
+
 fn reduces_to_simd_minimal(tmp: &tempfile::TempDir, extra: &[&str]) {
     whittle_in(tmp.path())
         .args(["reduce", "bug.wasm", "-o", "min.wasm", "-q"])

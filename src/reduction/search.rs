@@ -310,6 +310,7 @@ impl Events<'_> {
                 self.progress.new_best(module.bytes.len(), pass, stats);
             }
             Event::Tick { pass, stats } => self.progress.tick(pass, stats),
+            Event::OpeningRefused { name, why } => self.progress.opening_refused(name, &why),
         }
         Ok(())
     }

@@ -128,6 +128,9 @@ pub enum Event<'e> {
     },
     /// A batch of candidates was judged.
     Tick { pass: &'e str, stats: &'e Stats },
+    /// An opening was refused without a check: its edit could not be
+    /// applied to the best, or its candidate does not validate (`why`).
+    OpeningRefused { name: &'e str, why: String },
 }
 
 /// What the driver calls: the oracle plus the signature check. Called from
@@ -376,8 +379,32 @@ impl<'a> Reducer<'a> {
                 .per_pass
                 .entry(opening.name.to_string())
                 .or_default();
-            let built = candidate(&self.best, &opening.edit).map(crate::judge::Built::unchecked);
+            // Validated here, as the gate would, to say why it is refused.
+            let built = candidate(&self.best, &opening.edit);
+            let validity = built
+                .as_ref()
+                .ok()
+                .map(|m| whittle_module::validate(&m.bytes));
+            let why = match (&built, &validity) {
+                (Err(e), _) => format!("its edit cannot be applied: {e:#}"),
+                (_, Some(whittle_module::Validity::Invalid(message))) => {
+                    format!("its candidate does not validate: {message}")
+                }
+                _ => String::new(),
+            };
+            let built = built.map(|module| crate::judge::Built {
+                module,
+                validity,
+                key: None,
+            });
+            let refused_before = self.stats.unrepairable_skipped + self.stats.invalid_skipped;
             let judged = self.judge(opening.name, vec![built], None)?;
+            if self.stats.unrepairable_skipped + self.stats.invalid_skipped > refused_before {
+                (self.on_event)(Event::OpeningRefused {
+                    name: opening.name,
+                    why,
+                })?;
+            }
             self.accept_first(opening.name, judged)?;
         }
         Ok(())
