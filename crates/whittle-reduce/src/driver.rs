@@ -58,6 +58,29 @@ pub struct ReducerOptions {
     pub check_load: Option<Arc<whittle_oracle::CheckLoad>>,
 }
 
+/// An opening's candidate of `best`, validated here as the gate would, and
+/// what to say should the gate refuse it.
+fn opening_candidate(best: &Module, edit: &Edit) -> (Result<crate::judge::Built>, String) {
+    let built = candidate(best, edit);
+    let validity = built
+        .as_ref()
+        .ok()
+        .map(|m| whittle_module::validate(&m.bytes));
+    let why = match (&built, &validity) {
+        (Err(e), _) => format!("its edit cannot be applied: {e:#}"),
+        (_, Some(whittle_module::Validity::Invalid(message))) => {
+            format!("its candidate does not validate: {message}")
+        }
+        _ => String::new(),
+    };
+    let built = built.map(|module| crate::judge::Built {
+        module,
+        validity,
+        key: None,
+    });
+    (built, why)
+}
+
 /// A guess tried before the passes (see [`ReducerOptions::openings`]).
 pub struct Opening {
     /// Its name in the statistics (`isolate-culprit`).
@@ -379,24 +402,7 @@ impl<'a> Reducer<'a> {
                 .per_pass
                 .entry(opening.name.to_string())
                 .or_default();
-            // Validated here, as the gate would, to say why it is refused.
-            let built = candidate(&self.best, &opening.edit);
-            let validity = built
-                .as_ref()
-                .ok()
-                .map(|m| whittle_module::validate(&m.bytes));
-            let why = match (&built, &validity) {
-                (Err(e), _) => format!("its edit cannot be applied: {e:#}"),
-                (_, Some(whittle_module::Validity::Invalid(message))) => {
-                    format!("its candidate does not validate: {message}")
-                }
-                _ => String::new(),
-            };
-            let built = built.map(|module| crate::judge::Built {
-                module,
-                validity,
-                key: None,
-            });
+            let (built, why) = opening_candidate(&self.best, &opening.edit);
             let refused_before = self.stats.unrepairable_skipped + self.stats.invalid_skipped;
             let judged = self.judge(opening.name, vec![built], None)?;
             if self.stats.unrepairable_skipped + self.stats.invalid_skipped > refused_before {
