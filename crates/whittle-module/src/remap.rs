@@ -148,8 +148,9 @@ impl<'m> Remap<'m> {
     /// reached and validates whatever values it goes on to use, so a call
     /// to a removed function that returned a `(ref $t)` becomes a trap
     /// where it was, not a candidate refused. (In a constant expression,
-    /// where no edit of ours puts one, `unreachable` is invalid: the
-    /// validation refuses that candidate.)
+    /// say a `global.get` of a removed non-nullable global in another
+    /// global's initializer, `unreachable` is not constant: the validation
+    /// refuses that candidate, as the rewriter refused it before.)
     pub fn default_value(&mut self, ty: ValType) -> RResult<Instruction<'static>> {
         let ty = match ty {
             ValType::Ref {
