@@ -1,6 +1,7 @@
 //! Options not covered elsewhere, each through the real binary with an
 //! exact assertion: memory cap, compile-time bound, pinned kind, import
-//! stubs, run timeouts and fuel, --skip-passes, and -j independence.
+//! stubs, run timeouts and fuel, --skip-passes, and -j independence (with
+//! the built-in oracle and behind a slow predicate).
 
 mod util;
 
@@ -138,6 +139,36 @@ fn an_infinite_loop_is_a_timeout_by_epoch_or_fuel() {
         &["--phase", "run", "--invoke", "run", "-W", "fuel=10000"],
     );
     assert_eq!(v["outcome"], timeout);
+}
+
+/// Behind a predicate slow enough (40 ms a check) that the parallel
+/// batches are trees of answers going on into the next passes and the
+/// next round, every `-j` gives `-j 1`'s bytes.
+#[test]
+fn a_slow_predicate_gives_the_same_bytes_at_every_j() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = generate("simd-disabled", &["--functions", "24"]);
+    std::fs::write(tmp.path().join("m.wat"), input).unwrap();
+    write_script(
+        tmp.path(),
+        "slow.sh",
+        "sleep 0.04\nexec \"$WHITTLE\" check \"$1\" -W simd=n,relaxed-simd=n --quiet",
+    );
+    let reduce = |jobs: &str| {
+        let out = format!("j{jobs}.wasm");
+        whittle_in(tmp.path())
+            .args(["reduce", "m.wat", "-o", &out, "-q", "-j", jobs])
+            .args(["--predicate", "./slow.sh"])
+            .exits(0);
+        std::fs::read(tmp.path().join(&out)).unwrap()
+    };
+    let one = reduce("1");
+    assert_eq!(reduce("2"), one);
+    assert_eq!(reduce("3"), one);
+    assert_eq!(
+        wat_of(&tmp.path().join("j2.wasm")),
+        "(module\n  (type (;0;) (func))\n  (func (;0;) (type 0)\n    i32.const 0\n    i32x4.splat\n    unreachable\n  )\n)\n"
+    );
 }
 
 #[test]

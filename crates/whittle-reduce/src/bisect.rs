@@ -25,10 +25,12 @@
 //! asked. The walk over the answers is the sequential search's, so the
 //! result does not depend on `jobs`.
 
+use crate::ddmin::Relist;
 use crate::driver::{Judged, Reducer, Step};
 use crate::still_needed::{bisection_probe, StillNeeded};
 use anyhow::Result;
 use std::collections::HashMap;
+use std::sync::Arc;
 use whittle_module::Module;
 use whittle_passes::LengthPlan;
 
@@ -53,6 +55,7 @@ impl Reducer<'_> {
         base: &Module,
         plan: &dyn LengthPlan,
         progress: &mut Progress,
+        relist: Relist<'_>,
     ) -> Result<Step> {
         let lengths = plan.lengths();
         if progress.targets_before > lengths.len() {
@@ -142,8 +145,25 @@ impl Reducer<'_> {
                     probes: &probes,
                     lowest_first,
                 };
-                let judged =
-                    self.build_and_judge(name, base, &choices, |c| plan.edit(c), Some(&needed))?;
+                // The search's last probe (one length left to try, on its
+                // last target): the next passes go beside it.
+                let last = jobs > 1
+                    && hi - lo == 1
+                    && (target + 1..lengths.len()).all(|t| lengths[t] == 0)
+                    && base.bytes.len() <= relist.max_bytes
+                    && !relist.has_next_level(&self.best);
+                let judged = match last {
+                    true => {
+                        let mut built = self.build(name, base, &choices[..1], |c| plan.edit(c));
+                        let built = built.pop().expect("one built");
+                        let best = Arc::clone(&self.best);
+                        let next = relist.index + 1;
+                        vec![self.judge_last(name, built, odds, best, next)?]
+                    }
+                    false => {
+                        self.build_and_judge(name, base, &choices, |c| plan.edit(c), Some(&needed))?
+                    }
+                };
                 let mut answers: HashMap<usize, _> = probes.into_iter().zip(judged).collect();
                 // Walk the tree as the sequential search would, while the
                 // batch has its answers.

@@ -79,7 +79,7 @@ impl Sweep {
 
     /// A sweep at this chunk size from the start, keeping the success rate
     /// of the sweeps before it as the prior.
-    fn at(chunk: usize, before: &Sweep) -> Sweep {
+    pub(crate) fn at(chunk: usize, before: &Sweep) -> Sweep {
         Sweep {
             chunk,
             passed: 0,
@@ -130,12 +130,23 @@ impl Sweep {
 
 /// How the pass lists its plan of a module, for a batch that goes on past
 /// a re-base (`ddmin_tree.rs`), on modules of at most `max_bytes`: on a
-/// giant function a listing costs more than a check may.
+/// giant function a listing costs more than a check may. `index`: the
+/// pass's place in the round, whose next passes a batch goes on to where
+/// the search is done.
 #[derive(Clone, Copy)]
 pub(crate) struct Relist<'p> {
     pub(crate) pass: &'p dyn Pass,
+    pub(crate) index: usize,
     pub(crate) level: usize,
     pub(crate) max_bytes: usize,
+}
+
+impl Relist<'_> {
+    /// Whether the pass, done with this level on `module`, has a next
+    /// level there (its search goes on with it, not with the next pass).
+    pub(crate) fn has_next_level(&self, module: &Module) -> bool {
+        self.pass.plan(module, self.level + 1).is_some()
+    }
 }
 
 /// One chunk of a sweep: targets `start..end` at chunk size `size`, and
@@ -257,7 +268,7 @@ impl Reducer<'_> {
             // it without a job.
             self.collect_ended()?;
             let jobs = self.batch_size();
-            let (batch, screened, own, parents) = match relist {
+            let (batch, screened, names, own, parents) = match relist {
                 // On a module small enough to list and build its
                 // candidates one at a time, with checks slow enough for
                 // that: the likeliest nodes of the tree of answers
@@ -274,7 +285,8 @@ impl Reducer<'_> {
                         sweep: *sweep,
                     };
                     let tree = self.fill_tree(name, base, plan.as_ref(), &seen, root, relist, jobs);
-                    (tree.chunks, tree.screened, tree.own, Some(tree.parents))
+                    let (names, own) = (tree.names, tree.own);
+                    (tree.chunks, tree.screened, names, own, Some(tree.parents))
                 }
                 _ => {
                     let (batch, screened) = self.fill_batch(
@@ -288,10 +300,10 @@ impl Reducer<'_> {
                         jobs,
                     );
                     let own = batch.len();
-                    (batch, screened, own, None)
+                    let names = vec![name; screened.len()];
+                    (batch, screened, names, own, None)
                 }
             };
-            let names = vec![name; screened.len()];
             let predicted: Vec<bool> = batch.iter().map(|c| c.taken).collect();
             let needed = match &parents {
                 Some(parents) => StillNeeded::Tree(parents),

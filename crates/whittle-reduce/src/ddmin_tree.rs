@@ -54,9 +54,23 @@ pub(crate) struct BranchStart {
 enum Source {
     /// The batch's own plan.
     Own,
-    /// The plan the pass lists for this module (past a re-base), of `n`
-    /// targets.
-    Relisted { module: Arc<Module>, n: usize },
+    /// The plan the pass lists for this module at `level` (past a
+    /// re-base, or the level after the batch's), of `n` targets.
+    Relisted {
+        module: Arc<Module>,
+        n: usize,
+        level: usize,
+    },
+}
+
+impl Source {
+    /// The level of the pass whose plan it is.
+    fn level(&self, relist: &Relist<'_>) -> usize {
+        match self {
+            Source::Own => relist.level,
+            Source::Relisted { level, .. } => *level,
+        }
+    }
 }
 
 /// A node not built yet: its branch, its parent and the answer leading to
@@ -70,17 +84,42 @@ struct Pending {
 
 /// A tree batch: its candidates, own-plan nodes on the predicted branch
 /// first (`own` of them, in the order the search walks them), then the
-/// others; each one's parent and the answer leading to it.
+/// other nodes (`chunks` holds the nodes' chunks), then the later passes'
+/// candidates; each one's pass, parent and the answer leading to it.
 pub(crate) struct TreeBatch {
     pub(crate) chunks: Vec<Chunk>,
     pub(crate) screened: Vec<Screened>,
+    pub(crate) names: Vec<&'static str>,
     pub(crate) own: usize,
     pub(crate) parents: Vec<Option<(usize, bool)>>,
 }
 
+/// A branch on which the pass is done: the passes after it come next, on
+/// the module it reaches (`parent`: the node it ends at, and the answer).
+struct PassDone {
+    module: Arc<Module>,
+    parent: (usize, bool),
+    chance: f64,
+}
+
+/// Where a branch goes after a node's answer.
+enum After {
+    /// On to this chunk.
+    Chunk(Source, BranchStart),
+    /// Out of the pass: its search is done at this level and it has no
+    /// next level on this module, which the passes after it start from.
+    PassDone(Arc<Module>),
+    /// Where the batch does not follow.
+    Unknown,
+}
+
 impl Reducer<'_> {
     /// The `jobs` likeliest nodes (that need the oracle) of the tree of
-    /// answers from `root`, at most [`MAX_BATCH`] in all.
+    /// answers from `root`, at most [`MAX_BATCH`] in all. Where the
+    /// likeliest is a branch on which the pass is done, the first
+    /// candidates of the passes after it, built on the module that branch
+    /// reaches as a prefetch would (`prefetch.rs`), fill the jobs left: the
+    /// last chunk of a search otherwise runs alone.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn fill_tree(
         &mut self,
@@ -98,23 +137,40 @@ impl Reducer<'_> {
             parent: None,
             chance: 1.0,
         }];
-        let mut chunks: Vec<Chunk> = Vec::new();
-        let mut screened: Vec<Screened> = Vec::new();
-        let mut parents: Vec<Option<(usize, bool)>> = Vec::new();
-        let mut own_plan: Vec<bool> = Vec::new();
+        let mut done: Vec<PassDone> = Vec::new();
+        let mut nodes = Nodes::default();
         let mut runs = 0;
         let mut keys: HashSet<(u64, usize)> = HashSet::new();
-        while runs < jobs && chunks.len() < MAX_BATCH && !frontier.is_empty() {
-            // The likeliest node (the first found, among equals).
-            let best = (0..frontier.len())
-                .reduce(|a, b| {
-                    if frontier[b].chance > frontier[a].chance {
-                        b
-                    } else {
-                        a
+        while runs < jobs && nodes.screened.len() < MAX_BATCH {
+            // The likeliest node (the first found, among equals), or
+            // branch out of the pass.
+            let likeliest = |chances: &mut dyn Iterator<Item = f64>| {
+                chances
+                    .enumerate()
+                    .reduce(|a, b| if b.1 > a.1 { b } else { a })
+            };
+            let node = likeliest(&mut frontier.iter().map(|p| p.chance));
+            let out = likeliest(&mut done.iter().map(|d| d.chance));
+            match (node, out) {
+                (None, None) => break,
+                (node, Some((k, chance))) if node.is_none_or(|(_, c)| chance > c) => {
+                    let out = done.remove(k);
+                    let mut path = self.new_path(out.module, jobs - runs);
+                    self.extend_path(&mut path, relist.index + 1, None);
+                    self.pass_stats(name).build_time += path.start.elapsed();
+                    let mut parent = out.parent;
+                    let candidates = path.screened.into_iter().zip(path.names);
+                    for ((s, later), taken) in candidates.zip(path.predicted) {
+                        if let Some(key) = s.needs_oracle {
+                            runs += usize::from(keys.insert(key));
+                        }
+                        parent = nodes.push_later(later, s, parent, taken);
                     }
-                })
-                .expect("not empty");
+                    continue;
+                }
+                _ => {}
+            }
+            let (best, _) = node.expect("the likeliest");
             let node = frontier.remove(best);
             let c = node.start.first;
             let choices: Vec<usize> = node
@@ -129,8 +185,8 @@ impl Reducer<'_> {
                     self.build(name, base, &[choices], |chosen| plan.edit(chosen)),
                     plan.len(),
                 ),
-                Source::Relisted { module, n } => {
-                    let Some(Plan::Subsets(listed)) = relist.pass.plan(module, relist.level) else {
+                Source::Relisted { module, n, level } => {
+                    let Some(Plan::Subsets(listed)) = relist.pass.plan(module, *level) else {
                         continue;
                     };
                     (
@@ -157,36 +213,39 @@ impl Reducer<'_> {
                 }
                 None => f64::from(u8::from(s.judged.interesting)),
             };
-            let at = chunks.len();
+            let at = nodes.screened.len();
             for (answer, odds) in [(true, taken_odds), (false, 1.0 - taken_odds)] {
                 if odds <= 0.0 {
                     continue;
                 }
                 let module = s.judged.module.clone();
-                if let Some((source, start)) = self.branch_after(&node, n, answer, module, relist) {
-                    frontier.push(Pending {
+                let chance = node.chance * odds;
+                match self.branch_after(&node, n, answer, module, relist) {
+                    After::Chunk(source, start) => frontier.push(Pending {
                         source,
                         start,
                         parent: Some((at, answer)),
-                        chance: node.chance * odds,
-                    });
+                        chance,
+                    }),
+                    After::PassDone(module) => done.push(PassDone {
+                        module,
+                        parent: (at, answer),
+                        chance,
+                    }),
+                    After::Unknown => {}
                 }
             }
-            chunks.push(Chunk {
-                taken: taken_odds > 0.5,
-                ..c
-            });
-            own_plan.push(matches!(node.source, Source::Own));
-            parents.push(node.parent);
-            screened.push(s);
+            let own_plan = matches!(node.source, Source::Own);
+            let taken = taken_odds > 0.5;
+            nodes.push_node(name, Chunk { taken, ..c }, s, node.parent, own_plan);
         }
-        order_for_the_walk(chunks, screened, parents, &own_plan)
+        nodes.order_for_the_walk()
     }
 
     /// Where the branch goes after `node`'s chunk, answered `answer`
     /// (`module`: the node's candidate): the next chunk of the same plan,
     /// or, past a re-base, the first of the plan listed for the module the
-    /// branch reaches; `None` where the search is done with this level.
+    /// branch reaches, or out of the pass.
     fn branch_after(
         &self,
         node: &Pending,
@@ -194,8 +253,9 @@ impl Reducer<'_> {
         answer: bool,
         module: Option<Arc<Module>>,
         relist: Relist<'_>,
-    ) -> Option<(Source, BranchStart)> {
+    ) -> After {
         let c = node.start.first;
+        let level = node.source.level(&relist);
         let mut removed = node.start.removed.clone();
         let mut reached = node.start.reached.clone();
         let mut sweep = node.start.sweep;
@@ -217,80 +277,199 @@ impl Reducer<'_> {
                         reached,
                         sweep,
                     };
-                    return Some((node.source.clone(), start));
+                    return After::Chunk(node.source.clone(), start);
                 }
                 // The end of a sweep that took something out: a re-base,
                 // and a sweep at half the size.
                 None if !removed.is_empty() && c.size > 1 => sweep.halved(c.size),
-                None => return None,
+                // The search is done with this level.
+                None => {
+                    let module = match (reached, &node.source) {
+                        (Some(module), _) => module,
+                        (None, Source::Relisted { module, .. }) => Arc::clone(module),
+                        (None, Source::Own) => Arc::clone(&self.best),
+                    };
+                    return self.out_of_level(module, level, relist);
+                }
             }
         };
-        let module = reached?;
+        let Some(module) = reached else {
+            return After::Unknown;
+        };
         if module.bytes.len() > relist.max_bytes {
-            return None;
+            return After::Unknown;
         }
-        let n = match relist.pass.plan(&module, relist.level) {
-            Some(Plan::Subsets(listed)) => listed.len(),
-            _ => return None,
+        let n = match relist.pass.plan(&module, level) {
+            Some(Plan::Subsets(listed)) => Some(listed.len()),
+            Some(Plan::Lengths(_)) => return After::Unknown,
+            None => None,
+        };
+        let Some(n) = n else {
+            // Nothing left to list: the pass ends (`run_pass`).
+            return After::PassDone(module);
         };
         if n == 0 {
-            return None;
+            // Every chunk of an empty plan is the base, not smaller.
+            return self.out_of_level(module, level, relist);
         }
-        let first = following(n, sweep.chunk(), sweep.passed().min(n), false)?;
+        // (None: the re-based search is done with this level at once.)
+        let Some(first) = following(n, sweep.chunk(), sweep.passed().min(n), false) else {
+            return self.out_of_level(module, level, relist);
+        };
         let start = BranchStart {
             first,
             removed: Vec::new(),
             reached: None,
             sweep,
         };
-        Some((Source::Relisted { module, n }, start))
+        After::Chunk(Source::Relisted { module, n, level }, start)
+    }
+
+    /// Where a branch goes once the search is done with `level` on
+    /// `module`: to the first chunk of the pass's next level (all of its
+    /// targets, the sweep at the pass's prior, as `run_pass` starts it),
+    /// or, with no next level, out of the pass.
+    fn out_of_level(&self, module: Arc<Module>, level: usize, relist: Relist<'_>) -> After {
+        let n = match relist.pass.plan(&module, level + 1) {
+            None => None,
+            Some(Plan::Subsets(listed)) => Some(listed.len()),
+            Some(Plan::Lengths(_)) => return After::Unknown,
+        };
+        let Some(n) = n else {
+            return After::PassDone(module);
+        };
+        let prior = self.prior(self.opts.passes[relist.index]);
+        let sweep = Sweep::at(n, &prior);
+        let Some(first) = following(n, sweep.chunk(), 0, false) else {
+            return After::Unknown;
+        };
+        let start = BranchStart {
+            first,
+            removed: Vec::new(),
+            reached: None,
+            sweep,
+        };
+        let level = level + 1;
+        After::Chunk(Source::Relisted { module, n, level }, start)
     }
 }
 
-/// Reorder a tree batch so that the own plan's nodes on the predicted
-/// branch from the root come first, in the order the search walks them;
-/// the others keep their order (a parent stays before its children).
-fn order_for_the_walk(
+/// A tree batch as it is filled, in the order built: its nodes and the
+/// later passes' candidates (`later`, whose chunk says only whether it
+/// is predicted taken); each one's candidate, pass, parent and whether it
+/// is of the batch's own plan.
+#[derive(Default)]
+struct Nodes {
     chunks: Vec<Chunk>,
     screened: Vec<Screened>,
+    names: Vec<&'static str>,
     parents: Vec<Option<(usize, bool)>>,
-    own_plan: &[bool],
-) -> TreeBatch {
-    let mut path: Vec<usize> = Vec::new();
-    if !chunks.is_empty() {
-        path.push(0);
-        loop {
-            let last = *path.last().expect("not empty");
-            let next = (0..chunks.len())
-                .find(|&k| own_plan[k] && parents[k] == Some((last, chunks[last].taken)));
-            match next {
-                Some(k) => path.push(k),
-                None => break,
+    own_plan: Vec<bool>,
+    later: Vec<bool>,
+}
+
+impl Nodes {
+    fn push_node(
+        &mut self,
+        name: &'static str,
+        chunk: Chunk,
+        s: Screened,
+        parent: Option<(usize, bool)>,
+        own_plan: bool,
+    ) {
+        self.chunks.push(chunk);
+        self.push(name, s, parent, own_plan, false);
+    }
+
+    /// A later pass's candidate after `parent`, predicted `taken`: the
+    /// parent of the next one.
+    fn push_later(
+        &mut self,
+        name: &'static str,
+        s: Screened,
+        parent: (usize, bool),
+        taken: bool,
+    ) -> (usize, bool) {
+        self.chunks.push(Chunk {
+            size: 0,
+            start: 0,
+            end: 0,
+            taken,
+        });
+        self.push(name, s, Some(parent), false, true);
+        (self.screened.len() - 1, taken)
+    }
+
+    fn push(
+        &mut self,
+        name: &'static str,
+        s: Screened,
+        parent: Option<(usize, bool)>,
+        own_plan: bool,
+        later: bool,
+    ) {
+        self.screened.push(s);
+        self.names.push(name);
+        self.parents.push(parent);
+        self.own_plan.push(own_plan);
+        self.later.push(later);
+    }
+
+    /// The batch, ordered so that the own plan's nodes on the predicted
+    /// branch from the root come first, in the order the search walks
+    /// them, then the other nodes, then the later passes' candidates, each
+    /// part in the order built (a parent stays before its children).
+    fn order_for_the_walk(self) -> TreeBatch {
+        let Nodes {
+            chunks,
+            screened,
+            names,
+            parents,
+            own_plan,
+            later,
+        } = self;
+        let mut path: Vec<usize> = Vec::new();
+        if !chunks.is_empty() {
+            path.push(0);
+            loop {
+                let last = *path.last().expect("not empty");
+                let next = (0..chunks.len())
+                    .find(|&k| own_plan[k] && parents[k] == Some((last, chunks[last].taken)));
+                match next {
+                    Some(k) => path.push(k),
+                    None => break,
+                }
             }
         }
-    }
-    let on_path: HashSet<usize> = path.iter().copied().collect();
-    let order: Vec<usize> = path
-        .iter()
-        .copied()
-        .chain((0..chunks.len()).filter(|k| !on_path.contains(k)))
-        .collect();
-    let mut position = vec![0; chunks.len()];
-    for (new, &old) in order.iter().enumerate() {
-        position[old] = new;
-    }
-    let mut screened: Vec<Option<Screened>> = screened.into_iter().map(Some).collect();
-    TreeBatch {
-        own: path.len(),
-        chunks: order.iter().map(|&k| chunks[k]).collect(),
-        screened: order
+        let on_path: HashSet<usize> = path.iter().copied().collect();
+        let order: Vec<usize> = path
             .iter()
-            .map(|&k| screened[k].take().expect("once"))
-            .collect(),
-        parents: order
-            .iter()
-            .map(|&k| parents[k].map(|(p, answer)| (position[p], answer)))
-            .collect(),
+            .copied()
+            .chain((0..chunks.len()).filter(|&k| !on_path.contains(&k) && !later[k]))
+            .chain((0..chunks.len()).filter(|&k| later[k]))
+            .collect();
+        let mut position = vec![0; chunks.len()];
+        for (new, &old) in order.iter().enumerate() {
+            position[old] = new;
+        }
+        let mut screened: Vec<Option<Screened>> = screened.into_iter().map(Some).collect();
+        TreeBatch {
+            own: path.len(),
+            chunks: order
+                .iter()
+                .filter(|&&k| !later[k])
+                .map(|&k| chunks[k])
+                .collect(),
+            screened: order
+                .iter()
+                .map(|&k| screened[k].take().expect("once"))
+                .collect(),
+            names: order.iter().map(|&k| names[k]).collect(),
+            parents: order
+                .iter()
+                .map(|&k| parents[k].map(|(p, answer)| (position[p], answer)))
+                .collect(),
+        }
     }
 }
 
@@ -318,6 +497,7 @@ mod tests {
         };
         let relist = Relist {
             pass,
+            index: 0,
             level: 0,
             max_bytes: 1 << 16,
         };
@@ -380,6 +560,34 @@ mod tests {
             assert!(tree.chunks[0].taken);
             assert_eq!(tree.parents, [None, Some((0, true))]);
             assert_eq!(tree.own, 1);
+        });
+    }
+
+    /// Where the tree's likeliest branch leaves the pass (its search done
+    /// with its only level), the next pass's first candidate, built on the
+    /// module that branch reaches, takes the job left: at `-j 2`, the last
+    /// statement (likely taken out, as the second of two chunks) and,
+    /// past it, `remove-exports`' "every export out" without it.
+    #[test]
+    fn a_branch_out_of_the_pass_goes_on_with_the_next_pass() {
+        let wat = r#"(module (import "env" "bug" (func $bug))
+            (func (export "f") i32.const 0 drop call $bug))"#;
+        let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        with_reducer(&m, 2, |reducer| {
+            reducer.opts.passes = ["remove-statements", "remove-exports"]
+                .map(|name| whittle_passes::find(name).unwrap())
+                .to_vec();
+            let tree = tree_from(reducer, &m, Chunk::span(1, 2), Sweep::prior(1, 0), 2);
+            let spans: Vec<(usize, usize)> = tree.chunks.iter().map(|c| (c.start, c.end)).collect();
+            assert_eq!(spans, [(1, 2)]);
+            assert_eq!(tree.names, ["test", "remove-exports"]);
+            assert_eq!(tree.parents, [None, Some((0, true))]);
+            assert!(tree.screened.iter().all(|s| s.needs_oracle.is_some()));
+            let next = tree.screened[1].judged.module.as_ref().unwrap();
+            assert_eq!(
+                wasmprinter::print_bytes(&next.bytes).unwrap(),
+                "(module\n  (type (;0;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (func (;1;) (type 0)\n    i32.const 0\n    drop\n  )\n)\n"
+            );
         });
     }
 }

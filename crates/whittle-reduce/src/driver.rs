@@ -182,6 +182,9 @@ pub struct Reducer<'a> {
     pub(crate) best_complexity: Option<usize>,
     /// The round in progress (1 for the first).
     pub(crate) round: u64,
+    /// The best's cost and complexity when the round started: the round
+    /// is followed by another if they changed.
+    pub(crate) round_start: (usize, Option<usize>),
     /// How the second of two chunks fared, per pass (see
     /// [`crate::ddmin::SecondHalves`]).
     pub(crate) second_halves: crate::ddmin::SecondHalves,
@@ -257,6 +260,7 @@ impl<'a> Reducer<'a> {
             best_complexity: None,
             best: Arc::new(original),
             round: 1,
+            round_start: (0, None),
             second_halves: Default::default(),
             base_declarations: None,
             complexities: ComplexityCache::default(),
@@ -333,6 +337,7 @@ impl<'a> Reducer<'a> {
                 let info = self.opts.passes[position.pass_index];
                 self.stats.rounds = position.round;
                 self.round = position.round;
+                self.round_start = position.round_start;
                 // Announced even when stopping now, so a checkpoint exists.
                 (self.on_event)(Event::PassStart {
                     pass: info.name,

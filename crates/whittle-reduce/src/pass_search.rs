@@ -52,16 +52,17 @@ impl Reducer<'_> {
                     self.prefetch(pass_index, plan.as_ref())?;
                 }
             }
+            let relist = Relist {
+                pass,
+                index: pass_index,
+                level,
+                max_bytes: RELIST_MAX_BYTES,
+            };
             let step = match plan {
-                Plan::Subsets(plan) => {
-                    let relist = Relist {
-                        pass,
-                        level,
-                        max_bytes: RELIST_MAX_BYTES,
-                    };
-                    self.ddmin(name, &base, plan, &mut sweep, Some(relist))?
+                Plan::Subsets(plan) => self.ddmin(name, &base, plan, &mut sweep, Some(relist))?,
+                Plan::Lengths(plan) => {
+                    self.bisect(name, &base, plan.as_ref(), &mut progress, relist)?
                 }
-                Plan::Lengths(plan) => self.bisect(name, &base, plan.as_ref(), &mut progress)?,
             };
             match step {
                 Step::Rebase(plan) => rebased = plan,
@@ -82,8 +83,14 @@ impl Reducer<'_> {
     /// that rewrites code takes the failure out with it, any other most
     /// likely takes out everything it lists (see `PassInfo::rewrites_code`).
     pub(crate) fn prior(&self, info: &PassInfo) -> Sweep {
+        self.prior_in(info, self.round)
+    }
+
+    /// [`Reducer::prior`] in `round` (the next one, for a path that goes
+    /// on into it).
+    pub(crate) fn prior_in(&self, info: &PassInfo, round: u64) -> Sweep {
         match self.stats.per_pass.get(info.name) {
-            Some(history) if self.round > 1 && history.oracle_calls > 0 => {
+            Some(history) if round > 1 && history.oracle_calls > 0 => {
                 Sweep::prior(history.oracle_calls, history.accepted)
             }
             _ => Sweep::prior(1, u64::from(!info.rewrites_code())),

@@ -26,8 +26,9 @@
 //!   each on the one before: in the first round, length 0 of each target
 //!   when it asks that first (`LengthPass::shortest_first`: limits, data),
 //!   predicted taken; from the second round, each target one below its
-//!   length, predicted minimal (`bisect.rs`). Any other bisection batches
-//!   its own probes, and the path ends there.
+//!   length, predicted minimal (`bisect.rs`). Any other bisection is on
+//!   the path as its first probe (the middle of its first target), and
+//!   the path ends there: it batches the probes after that itself.
 //!
 //! Nothing is accepted here: the answers go to the cache, and the passes,
 //! run in order as ever, find them there. The decisions, and the result,
@@ -38,11 +39,13 @@
 //! the oracle.
 
 use crate::ddmin::{following, Chunk};
+use crate::driver::Judged;
 use crate::driver::Reducer;
 use crate::judge::{Built, Screened, Until};
-use crate::still_needed::StillNeeded;
+use crate::pool::Key;
+use crate::still_needed::{bisection_probe, StillNeeded};
 use anyhow::Result;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use whittle_module::candidate;
@@ -62,22 +65,26 @@ const WALK_MAX_TARGETS: usize = 8;
 /// The prefetched path so far: its candidates, screened, with the pass
 /// each belongs to and its predicted answer, and the module the next pass
 /// is built on.
-struct Path {
+pub(crate) struct Path {
     module: Arc<Module>,
-    screened: Vec<Screened>,
-    names: Vec<&'static str>,
-    predicted: Vec<bool>,
-    /// Candidates on it that need the oracle.
-    runs: usize,
+    pub(crate) screened: Vec<Screened>,
+    pub(crate) names: Vec<&'static str>,
+    pub(crate) predicted: Vec<bool>,
+    /// Checks it needs: candidates that need the oracle, one a key (two
+    /// chunks can give the same candidate).
+    pub(crate) runs: usize,
+    keys: HashSet<Key>,
     jobs: usize,
-    /// When building it started, and what it may cost (see `prefetch`).
-    start: Instant,
+    /// When building it started, and what it may cost (see `new_path`).
+    pub(crate) start: Instant,
     worth: Duration,
 }
 
 impl Path {
     fn push(&mut self, name: &'static str, s: Screened, taken: bool) {
-        self.runs += usize::from(s.needs_oracle.is_some());
+        if let Some(key) = s.needs_oracle {
+            self.runs += usize::from(self.keys.insert(key));
+        }
         self.screened.push(s);
         self.names.push(name);
         self.predicted.push(taken);
@@ -103,89 +110,8 @@ impl Reducer<'_> {
             return Ok(());
         }
         self.collect_ended()?;
-        // Building the path is whittle's own time, spent to save at most
-        // the wait for a check: it stops once it has cost an eighth of a
-        // check (on the mean so far). On a giant function a candidate of
-        // a later pass takes 15 ms to build, a check 50 ms; with a quarter
-        // of a check, the 40k-statement function spent 13-15% of its time
-        // outside the oracle, with an eighth 6-9%.
-        let mut path = Path {
-            module: Arc::clone(&self.best),
-            screened: Vec::new(),
-            names: Vec::new(),
-            predicted: Vec::new(),
-            runs: 0,
-            jobs,
-            start: Instant::now(),
-            worth: match self.stats.oracle_calls {
-                0 => Duration::MAX,
-                calls => self.stats.oracle_time / calls as u32 / 8,
-            },
-        };
-        let passes = self.opts.passes[from..].to_vec();
-        for (k, info) in passes.iter().enumerate() {
-            if k > 0 && path.full() {
-                break;
-            }
-            let base = Arc::clone(&path.module);
-            let later_plan;
-            let plan = if k == 0 {
-                PlanRef::Subsets(plan)
-            } else {
-                later_plan = info.pass.plan(&base, 0);
-                match &later_plan {
-                    Some(Plan::Subsets(plan)) => PlanRef::Subsets(plan.as_ref()),
-                    Some(Plan::Lengths(plan)) => PlanRef::Lengths(plan.as_ref()),
-                    // Nothing to do: the pass asks nothing.
-                    None => continue,
-                }
-            };
-            let likely = self.prior(info).likely_taken();
-            let goes_on = match plan {
-                PlanRef::Subsets(plan) if !likely && walkable(plan, jobs, &base) => {
-                    self.walk_search(&mut path, info, &base, plan)
-                }
-                PlanRef::Subsets(plan) => {
-                    let all: Vec<usize> = (0..plan.len()).collect();
-                    let first = plan.edit(&all).and_then(|edit| candidate(&base, &edit));
-                    // Kept, a single target's search is done; with several,
-                    // halves of them come next.
-                    let taken = self.on_path(&mut path, info.name, first, likely);
-                    taken || (plan.len() == 1 && !self.has_deeper_level(info, &base))
-                }
-                // In the first round such a pass asks length 0 of each
-                // target in turn before bisecting (likely taken), each on
-                // the one before; a length kept is bisected next.
-                PlanRef::Lengths(plan) if self.round == 1 && plan.shortest_first() => {
-                    let lengths = plan.lengths();
-                    let mut zeroed = Vec::new();
-                    (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
-                        zeroed.push((t, 0));
-                        let probe = plan.edit(&zeroed).and_then(|edit| candidate(&base, &edit));
-                        !path.full() && self.on_path(&mut path, info.name, probe, likely)
-                    })
-                }
-                // From the second round a length search first probes each
-                // target one below its length, predicted minimal, as the
-                // search itself predicts (see `bisect.rs`); all of them
-                // kept, the pass is done.
-                PlanRef::Lengths(plan) if self.round > 1 => {
-                    let lengths = plan.lengths();
-                    (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
-                        let probe = plan
-                            .edit(&[(t, lengths[t] - 1)])
-                            .and_then(|edit| candidate(&base, &edit));
-                        !path.full() && !self.on_path(&mut path, info.name, probe, false)
-                    }) && !self.has_deeper_level(info, &base)
-                }
-                // A first-round bisection batches its own probes; the path
-                // beyond it is not predicted.
-                PlanRef::Lengths(_) => false,
-            };
-            if !goes_on {
-                break;
-            }
-        }
+        let mut path = self.new_path(Arc::clone(&self.best), jobs);
+        self.extend_path(&mut path, from, Some(plan));
         // Counted as the work of the pass about to run.
         self.pass_stats(self.opts.passes[from].name).build_time += path.start.elapsed();
         if path.runs < 2 {
@@ -201,6 +127,180 @@ impl Reducer<'_> {
             Until::Walkable,
         )?;
         Ok(())
+    }
+
+    /// Judge the last candidate of a pass's search (`built`, taken out
+    /// with probability `odds`) with, beside it, the first candidates of
+    /// the passes from `next` on, built on the module its likelier answer
+    /// leaves (`kept`: the one it leaves if it is kept) as a prefetch
+    /// builds them: their answers go to the cache, where those passes find
+    /// them. Alone, the last candidate would leave every other job idle.
+    pub(crate) fn judge_last(
+        &mut self,
+        name: &'static str,
+        built: Result<Built>,
+        odds: f64,
+        kept: Arc<Module>,
+        next: usize,
+    ) -> Result<Judged> {
+        self.collect_ended()?;
+        let last = self
+            .screen(&[name], vec![built])
+            .pop()
+            .expect("one screened");
+        let taken = odds > 0.5;
+        let reached = match taken {
+            true => last.judged.module.clone(),
+            false => Some(kept),
+        };
+        let asks = last.needs_oracle.is_some();
+        let mut names = vec![name];
+        let mut screened = vec![last];
+        let mut parents = vec![None];
+        if let (true, Some(module)) = (asks, reached) {
+            let mut path = self.new_path(module, self.batch_size() - 1);
+            self.extend_path(&mut path, next, None);
+            self.pass_stats(name).build_time += path.start.elapsed();
+            let mut parent = (0, taken);
+            let later = path.screened.into_iter().zip(path.names);
+            for ((s, later_name), predicted) in later.zip(path.predicted) {
+                parents.push(Some(parent));
+                parent = (screened.len(), predicted);
+                screened.push(s);
+                names.push(later_name);
+            }
+        }
+        let needed = StillNeeded::Tree(&parents);
+        let judged = self.run_screened(&names, screened, Some(&needed), Until::Walkable)?;
+        Ok(judged.into_iter().next().expect("the last candidate"))
+    }
+
+    /// An empty path from `module`, for `jobs` checks. Building it is
+    /// whittle's own time, spent to save at most the wait for a check: it
+    /// stops once it has cost an eighth of a check (on the mean so far). On
+    /// a giant function a candidate of a later pass takes 15 ms to build, a
+    /// check 50 ms; with a quarter of a check, the 40k-statement function
+    /// spent 13-15% of its time outside the oracle, with an eighth 6-9%.
+    pub(crate) fn new_path(&self, module: Arc<Module>, jobs: usize) -> Path {
+        Path {
+            module,
+            screened: Vec::new(),
+            names: Vec::new(),
+            predicted: Vec::new(),
+            runs: 0,
+            keys: HashSet::new(),
+            jobs,
+            start: Instant::now(),
+            worth: match self.stats.oracle_calls {
+                0 => Duration::MAX,
+                calls => self.stats.oracle_time / calls as u32 / 8,
+            },
+        }
+    }
+
+    /// Put on `path` the candidates of the passes from `from` on, each
+    /// built on the module the predictions before it leave, until the
+    /// jobs are taken or a pass's answers are not predicted; `first`: the
+    /// first pass's plan, else listed on the path's module. Past the last
+    /// pass the path goes on into the next round, when there is one: the
+    /// round has changed the module (so far, or as the path predicts) and
+    /// may be followed by another.
+    pub(crate) fn extend_path(
+        &mut self,
+        path: &mut Path,
+        from: usize,
+        first: Option<&dyn SubsetPlan>,
+    ) {
+        let passes = self.opts.passes.clone();
+        let mut order: Vec<(usize, u64)> = (from..passes.len()).map(|i| (i, self.round)).collect();
+        let mut k = 0;
+        loop {
+            if k == order.len() {
+                let changed = (self.best_cost, self.best_complexity) != self.round_start
+                    || path.predicted.contains(&true);
+                let another = self.opts.max_rounds.is_none_or(|max| self.round < max);
+                let wrapped = order.iter().any(|&(_, round)| round > self.round);
+                if wrapped || passes.is_empty() || !changed || !another {
+                    break;
+                }
+                order.extend((0..passes.len()).map(|i| (i, self.round + 1)));
+            }
+            let (index, round) = order[k];
+            let info = passes[index];
+            k += 1;
+            if k > 1 && path.full() {
+                break;
+            }
+            let base = Arc::clone(&path.module);
+            let later_plan;
+            let plan = if let (1, Some(plan)) = (k, first) {
+                PlanRef::Subsets(plan)
+            } else {
+                later_plan = info.pass.plan(&base, 0);
+                match &later_plan {
+                    Some(Plan::Subsets(plan)) => PlanRef::Subsets(plan.as_ref()),
+                    Some(Plan::Lengths(plan)) => PlanRef::Lengths(plan.as_ref()),
+                    // Nothing to do: the pass asks nothing.
+                    None => continue,
+                }
+            };
+            let likely = self.prior_in(info, round).likely_taken();
+            let goes_on = match plan {
+                PlanRef::Subsets(plan) if !likely && walkable(plan, path.jobs, &base) => {
+                    self.walk_search(path, info, &base, plan)
+                }
+                PlanRef::Subsets(plan) => {
+                    let all: Vec<usize> = (0..plan.len()).collect();
+                    let first = plan.edit(&all).and_then(|edit| candidate(&base, &edit));
+                    // Kept, a single target's search is done; with several,
+                    // halves of them come next.
+                    let taken = self.on_path(path, info.name, first, likely);
+                    taken || (plan.len() == 1 && !self.has_deeper_level(info, &base))
+                }
+                // In the first round such a pass asks length 0 of each
+                // target in turn before bisecting (likely taken), each on
+                // the one before; a length kept is bisected next.
+                PlanRef::Lengths(plan) if round == 1 && plan.shortest_first() => {
+                    let lengths = plan.lengths();
+                    let mut zeroed = Vec::new();
+                    (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
+                        zeroed.push((t, 0));
+                        let probe = plan.edit(&zeroed).and_then(|edit| candidate(&base, &edit));
+                        !path.full() && self.on_path(path, info.name, probe, likely)
+                    })
+                }
+                // From the second round a length search first probes each
+                // target one below its length, predicted minimal, as the
+                // search itself predicts (see `bisect.rs`); all of them
+                // kept, the pass is done.
+                PlanRef::Lengths(plan) if round > 1 => {
+                    let lengths = plan.lengths();
+                    (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
+                        let probe = plan
+                            .edit(&[(t, lengths[t] - 1)])
+                            .and_then(|edit| candidate(&base, &edit));
+                        !path.full() && !self.on_path(path, info.name, probe, false)
+                    }) && !self.has_deeper_level(info, &base)
+                }
+                // A first-round bisection asks the middle of its first
+                // target first; it batches the probes after that itself,
+                // and the path beyond it is not predicted.
+                PlanRef::Lengths(plan) => {
+                    let lengths = plan.lengths();
+                    if let Some(t) = (0..lengths.len()).find(|&t| lengths[t] > 0) {
+                        let middle = bisection_probe(0, lengths[t], false);
+                        let probe = plan
+                            .edit(&[(t, middle)])
+                            .and_then(|edit| candidate(&base, &edit));
+                        self.on_path(path, info.name, probe, false);
+                    }
+                    false
+                }
+            };
+            if !goes_on {
+                break;
+            }
+        }
     }
 
     /// Walk the search of a pass predicted to keep what its `plan` on
@@ -290,6 +390,7 @@ mod tests {
     use crate::driver::tests::options;
     use crate::driver::{Event, Reducer};
     use anyhow::Result;
+    use std::sync::Arc;
     use std::sync::{Condvar, Mutex};
     use std::time::Duration;
     use whittle_module::Module;
@@ -426,5 +527,104 @@ mod tests {
             printed,
             "(module\n  (type (;0;) (func (param i32)))\n  (type (;1;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (func (;1;) (type 1)\n    i32.const 1\n    call $bug\n    i32.const 2\n    call $bug\n  )\n)\n"
         );
+    }
+
+    /// The last probe of a bisection (a one-page memory, probed at 0)
+    /// goes with the next pass's first candidate, built on the module its
+    /// likelier answer leaves (kept, at even odds): the probe and
+    /// `remove-exports`' "every export out" run at once.
+    #[test]
+    fn the_last_probe_of_a_bisection_goes_with_the_next_pass() {
+        let wat = r#"(module (import "env" "bug" (func $bug))
+            (memory 1) (func (export "f") call $bug))"#;
+        let printed = run_together(
+            wat,
+            &["shrink-limits", "remove-exports"],
+            2,
+            |m, printed| calls_bug(m, printed) && printed.contains("(memory (;0;) 1)"),
+            |printed| printed.contains("(memory (;0;) 0)"),
+            |printed| printed.contains("(memory (;0;) 1)") && !printed.contains("(export"),
+        );
+        assert_eq!(
+            printed,
+            "(module\n  (type (;0;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (memory (;0;) 1)\n  (func (;1;) (type 0)\n    call $bug\n  )\n)\n"
+        );
+    }
+
+    /// The passes of `names`, with the in-process predicate "calls
+    /// `$bug`" (never called here): a reducer of `wat` for building paths.
+    fn with_passes<R>(
+        wat: &str,
+        names: &[&str],
+        max_rounds: Option<u64>,
+        f: impl FnOnce(&mut Reducer<'_>) -> R,
+    ) -> R {
+        let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        let interesting = |_: &[u8]| -> Result<bool> { Ok(false) };
+        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+        let passes = names
+            .iter()
+            .map(|p| whittle_passes::find(p).unwrap())
+            .collect();
+        let opts = crate::driver::ReducerOptions {
+            max_rounds,
+            ..options(2, passes, 0)
+        };
+        let mut reducer = Reducer::new(m, opts, &interesting, &mut on_event);
+        reducer.round_start = (reducer.best_cost, reducer.best_complexity);
+        f(&mut reducer)
+    }
+
+    /// Past the last pass of a round that takes something out (as
+    /// predicted), the path goes on into the next round, from its first
+    /// pass; not when no other round may run.
+    #[test]
+    fn a_path_goes_on_into_the_next_round() {
+        let wat = r#"(module (import "env" "bug" (func $bug))
+            (global i32 (i32.const 1)) (func (export "f") call $bug))"#;
+        let passes = ["remove-exports", "remove-globals"];
+        for (max_rounds, expected) in [
+            (None, vec!["remove-globals", "remove-exports"]),
+            (Some(1), vec!["remove-globals"]),
+        ] {
+            with_passes(wat, &passes, max_rounds, |reducer| {
+                let mut path = reducer.new_path(Arc::clone(&reducer.best), 3);
+                reducer.extend_path(&mut path, 1, None);
+                assert_eq!(path.names, expected);
+                assert_eq!(path.runs, expected.len());
+                let last = path
+                    .screened
+                    .last()
+                    .unwrap()
+                    .judged
+                    .module
+                    .as_ref()
+                    .unwrap();
+                let printed = wasmprinter::print_bytes(&last.bytes).unwrap();
+                assert!(!printed.contains("(global"), "{printed}");
+                assert_eq!(printed.contains("(export"), max_rounds.is_some());
+            });
+        }
+    }
+
+    /// Two chunks that give the same candidate need one check: the path
+    /// counts one job for them.
+    #[test]
+    fn a_path_counts_a_candidate_met_twice_once() {
+        let wat = r#"(module (import "env" "bug" (func $bug)) (func (export "f") call $bug))"#;
+        with_passes(wat, &["remove-exports"], None, |reducer| {
+            let mut path = reducer.new_path(Arc::clone(&reducer.best), 2);
+            for _ in 0..2 {
+                let all = whittle_module::Edit {
+                    remove_exports: [0].into(),
+                    ..whittle_module::Edit::default()
+                };
+                let c = whittle_module::candidate(&reducer.best, &all);
+                reducer.on_path(&mut path, "remove-exports", c, true);
+            }
+            assert_eq!(path.screened.len(), 2);
+            assert_eq!(path.runs, 1);
+            assert!(!path.full());
+        });
     }
 }
