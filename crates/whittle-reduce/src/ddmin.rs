@@ -79,7 +79,7 @@ impl Sweep {
 
     /// A sweep at this chunk size from the start, keeping the success rate
     /// of the sweeps before it as the prior.
-    pub(crate) fn at(chunk: usize, before: &Sweep) -> Sweep {
+    fn at(chunk: usize, before: &Sweep) -> Sweep {
         Sweep {
             chunk,
             passed: 0,

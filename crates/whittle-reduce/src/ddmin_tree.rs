@@ -25,6 +25,14 @@
 //! only used on modules of at most `Relist::max_bytes`; larger ones get the
 //! path batch, whose candidates are built in parallel.
 //!
+//! Where a branch leaves the pass (its search done with the level, and no
+//! next level), the passes after it come next: their first candidates,
+//! built on the module that branch reaches as a prefetch builds them
+//! (`prefetch.rs`), are nodes too, weighed by the branch's chance. The
+//! last chunk of a search otherwise ran alone: at `-j 2` behind the
+//! oracle-bound predicate, most of the 0.98 s of a 10 s timeline that
+//! held one check.
+//!
 //! Nothing here decides: the search walks its own plan's nodes along the
 //! predicted branch, in order, as the path version does, and reads the
 //! other nodes' answers from the cache (or waits for their checks) in its
@@ -54,23 +62,9 @@ pub(crate) struct BranchStart {
 enum Source {
     /// The batch's own plan.
     Own,
-    /// The plan the pass lists for this module at `level` (past a
-    /// re-base, or the level after the batch's), of `n` targets.
-    Relisted {
-        module: Arc<Module>,
-        n: usize,
-        level: usize,
-    },
-}
-
-impl Source {
-    /// The level of the pass whose plan it is.
-    fn level(&self, relist: &Relist<'_>) -> usize {
-        match self {
-            Source::Own => relist.level,
-            Source::Relisted { level, .. } => *level,
-        }
-    }
+    /// The plan the pass lists for this module (past a re-base), of `n`
+    /// targets.
+    Relisted { module: Arc<Module>, n: usize },
 }
 
 /// A node not built yet: its branch, its parent and the answer leading to
@@ -185,8 +179,8 @@ impl Reducer<'_> {
                     self.build(name, base, &[choices], |chosen| plan.edit(chosen)),
                     plan.len(),
                 ),
-                Source::Relisted { module, n, level } => {
-                    let Some(Plan::Subsets(listed)) = relist.pass.plan(module, *level) else {
+                Source::Relisted { module, n } => {
+                    let Some(Plan::Subsets(listed)) = relist.pass.plan(module, relist.level) else {
                         continue;
                     };
                     (
@@ -255,7 +249,6 @@ impl Reducer<'_> {
         relist: Relist<'_>,
     ) -> After {
         let c = node.start.first;
-        let level = node.source.level(&relist);
         let mut removed = node.start.removed.clone();
         let mut reached = node.start.reached.clone();
         let mut sweep = node.start.sweep;
@@ -289,7 +282,7 @@ impl Reducer<'_> {
                         (None, Source::Relisted { module, .. }) => Arc::clone(module),
                         (None, Source::Own) => Arc::clone(&self.best),
                     };
-                    return self.out_of_level(module, level, relist);
+                    return out_of_level(module, relist);
                 }
             }
         };
@@ -299,7 +292,7 @@ impl Reducer<'_> {
         if module.bytes.len() > relist.max_bytes {
             return After::Unknown;
         }
-        let n = match relist.pass.plan(&module, level) {
+        let n = match relist.pass.plan(&module, relist.level) {
             Some(Plan::Subsets(listed)) => Some(listed.len()),
             Some(Plan::Lengths(_)) => return After::Unknown,
             None => None,
@@ -310,11 +303,11 @@ impl Reducer<'_> {
         };
         if n == 0 {
             // Every chunk of an empty plan is the base, not smaller.
-            return self.out_of_level(module, level, relist);
+            return out_of_level(module, relist);
         }
         // (None: the re-based search is done with this level at once.)
         let Some(first) = following(n, sweep.chunk(), sweep.passed().min(n), false) else {
-            return self.out_of_level(module, level, relist);
+            return out_of_level(module, relist);
         };
         let start = BranchStart {
             first,
@@ -322,35 +315,18 @@ impl Reducer<'_> {
             reached: None,
             sweep,
         };
-        After::Chunk(Source::Relisted { module, n, level }, start)
+        After::Chunk(Source::Relisted { module, n }, start)
     }
+}
 
-    /// Where a branch goes once the search is done with `level` on
-    /// `module`: to the first chunk of the pass's next level (all of its
-    /// targets, the sweep at the pass's prior, as `run_pass` starts it),
-    /// or, with no next level, out of the pass.
-    fn out_of_level(&self, module: Arc<Module>, level: usize, relist: Relist<'_>) -> After {
-        let n = match relist.pass.plan(&module, level + 1) {
-            None => None,
-            Some(Plan::Subsets(listed)) => Some(listed.len()),
-            Some(Plan::Lengths(_)) => return After::Unknown,
-        };
-        let Some(n) = n else {
-            return After::PassDone(module);
-        };
-        let prior = self.prior(self.opts.passes[relist.index]);
-        let sweep = Sweep::at(n, &prior);
-        let Some(first) = following(n, sweep.chunk(), 0, false) else {
-            return After::Unknown;
-        };
-        let start = BranchStart {
-            first,
-            removed: Vec::new(),
-            reached: None,
-            sweep,
-        };
-        let level = level + 1;
-        After::Chunk(Source::Relisted { module, n, level }, start)
+/// Where a branch goes once the search is done with this level on
+/// `module`: out of the pass, unless the pass has a next level there.
+/// (Going on into the next level's first chunk was tried: the
+/// oracle-bound row did not move, at `-j 2` or `-j 8`.)
+fn out_of_level(module: Arc<Module>, relist: Relist<'_>) -> After {
+    match relist.has_next_level(&module) {
+        true => After::Unknown,
+        false => After::PassDone(module),
     }
 }
 

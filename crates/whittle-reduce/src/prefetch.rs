@@ -30,6 +30,12 @@
 //!   the path as its first probe (the middle of its first target), and
 //!   the path ends there: it batches the probes after that itself.
 //!
+//! The same path fills the jobs a search leaves at its end: a tree
+//! batch's branch out of the pass (`ddmin_tree.rs`) and a bisection's last
+//! probe (`judge_last`) go on with the passes after it. Past the round's
+//! last pass the path goes on into the next round, when there will be
+//! one (the round changed the module, so far or as the path predicts).
+//!
 //! Nothing is accepted here: the answers go to the cache, and the passes,
 //! run in order as ever, find them there. The decisions, and the result,
 //! do not depend on `jobs`; a wrong prediction costs only the candidates
@@ -39,8 +45,7 @@
 //! the oracle.
 
 use crate::ddmin::{following, Chunk};
-use crate::driver::Judged;
-use crate::driver::Reducer;
+use crate::driver::{Judged, Reducer};
 use crate::judge::{Built, Screened, Until};
 use crate::pool::Key;
 use crate::still_needed::{bisection_probe, StillNeeded};
