@@ -46,6 +46,7 @@
 
 use crate::ddmin::{following, Chunk};
 use crate::driver::{Judged, Reducer};
+use crate::gate::Gate;
 use crate::judge::{Built, Screened, Until};
 use crate::pool::Key;
 use crate::still_needed::{bisection_probe, StillNeeded};
@@ -321,6 +322,10 @@ impl Reducer<'_> {
         base: &Module,
         plan: &dyn SubsetPlan,
     ) -> bool {
+        let module_key = Gate::key(&base.bytes);
+        if let Some(&goes_on) = self.settled_walks.get(&(info.name, module_key)) {
+            return goes_on;
+        }
         let n = plan.len();
         let whole = Chunk {
             size: n,
@@ -334,12 +339,17 @@ impl Reducer<'_> {
             self.fill_batch(info.name, base, plan, false, &no_answers, &[], whole, slots);
         let last = chunks.last().copied().unwrap_or(whole);
         let all_kept = chunks.iter().all(|c| !c.taken);
+        let settled = searched.iter().all(|s| s.needs_oracle.is_none());
         for (c, s) in chunks.into_iter().zip(searched) {
             path.push(info.name, s, c.taken);
         }
-        all_kept
+        let goes_on = all_kept
             && following(n, last.size, last.end, false).is_none()
-            && !self.has_deeper_level(info, base)
+            && !self.has_deeper_level(info, base);
+        if settled && all_kept {
+            self.settled_walks.insert((info.name, module_key), goes_on);
+        }
+        goes_on
     }
 
     /// Screen `candidate` onto the path: a candidate decided without the
@@ -630,6 +640,39 @@ mod tests {
             assert_eq!(path.screened.len(), 2);
             assert_eq!(path.runs, 1);
             assert!(!path.full());
+        });
+    }
+
+    /// A walk the screen decided whole, everything kept, is not walked
+    /// again on the same module: its candidates would get the same
+    /// answers.
+    #[test]
+    fn a_walk_decided_whole_is_not_made_again() {
+        let wat = r#"(module (import "env" "bug" (func $bug (param i32)))
+            (func (export "f") (call $bug (i32.const 1)) (call $bug (i32.const 2))))"#;
+        with_passes(wat, &["remove-statements"], None, |reducer| {
+            let walk = |reducer: &mut Reducer<'_>| {
+                let mut path = reducer.new_path(Arc::clone(&reducer.best), 2);
+                reducer.extend_path(&mut path, 0, None);
+                path
+            };
+            let built =
+                |reducer: &Reducer<'_>| reducer.stats.per_pass["remove-statements"].candidates;
+            // Every candidate walked is answered "kept", until a walk
+            // needs no check.
+            loop {
+                let path = walk(reducer);
+                if path.runs == 0 {
+                    assert_eq!(path.screened.len(), 3);
+                    break;
+                }
+                for key in path.screened.iter().filter_map(|s| s.needs_oracle) {
+                    reducer.gate.remember_key(key, false);
+                }
+            }
+            let before = built(reducer);
+            assert!(walk(reducer).screened.is_empty());
+            assert_eq!(built(reducer), before);
         });
     }
 }
