@@ -159,12 +159,15 @@ impl Reducer<'_> {
             true => last.judged.module.clone(),
             false => Some(kept),
         };
-        let asks = last.needs_oracle.is_some();
+        // (A batch sized down to one job since the search began has none
+        // to spare.)
+        let beside = self.batch_size().saturating_sub(1);
+        let asks = last.needs_oracle.is_some() && beside > 0;
         let mut names = vec![name];
         let mut screened = vec![last];
         let mut parents = vec![None];
         if let (true, Some(module)) = (asks, reached) {
-            let mut path = self.new_path(module, self.batch_size() - 1);
+            let mut path = self.new_path(module, beside);
             self.extend_path(&mut path, next, None);
             self.pass_stats(name).build_time += path.start.elapsed();
             let mut parent = (0, taken);
