@@ -149,12 +149,9 @@ impl Reducer<'_> {
                 (None, None) => break,
                 (node, Some((k, chance))) if node.is_none_or(|(_, c)| chance > c) => {
                     let out = done.remove(k);
-                    let mut path = self.new_path(out.module, jobs - runs);
-                    self.extend_path(&mut path, relist.index + 1, None);
-                    self.pass_stats(name).build_time += path.start.elapsed();
+                    let next = relist.index + 1;
                     let mut parent = out.parent;
-                    let candidates = path.screened.into_iter().zip(path.names);
-                    for ((s, later), taken) in candidates.zip(path.predicted) {
+                    for (later, s, taken) in self.next_passes(name, out.module, jobs - runs, next) {
                         if let Some(key) = s.needs_oracle {
                             runs += usize::from(keys.insert(key));
                         }

@@ -193,7 +193,7 @@ pub struct Reducer<'a> {
     /// candidate no smaller than the best stays so as the best shrinks).
     /// In the last rounds the same walk was made at every pass start
     /// before it: 0.7 ms each, 18 ms of `oob-trap`'s 0.34 s at `-j 2`.
-    pub(crate) settled_walks: HashMap<(&'static str, (u64, usize)), bool>,
+    pub(crate) settled_walks: HashMap<(&'static str, crate::pool::Key), bool>,
     /// How the second of two chunks fared, per pass (see
     /// [`crate::ddmin::SecondHalves`]).
     pub(crate) second_halves: crate::ddmin::SecondHalves,

@@ -167,21 +167,44 @@ impl Reducer<'_> {
         let mut screened = vec![last];
         let mut parents = vec![None];
         if let (true, Some(module)) = (asks, reached) {
-            let mut path = self.new_path(module, beside);
-            self.extend_path(&mut path, next, None);
-            self.pass_stats(name).build_time += path.start.elapsed();
             let mut parent = (0, taken);
-            let later = path.screened.into_iter().zip(path.names);
-            for ((s, later_name), predicted) in later.zip(path.predicted) {
+            for (later, s, predicted) in self.next_passes(name, module, beside, next) {
                 parents.push(Some(parent));
                 parent = (screened.len(), predicted);
                 screened.push(s);
-                names.push(later_name);
+                names.push(later);
             }
         }
         let needed = StillNeeded::Tree(&parents);
         let judged = self.run_screened(&names, screened, Some(&needed), Until::Walkable)?;
         Ok(judged.into_iter().next().expect("the last candidate"))
+    }
+
+    /// The first candidates of the passes from `next` on, built on
+    /// `module` for `jobs` checks as a prefetch builds them, to go beside
+    /// the last candidate of pass `name`'s search (whose work the building
+    /// counts as): each with its pass and its predicted answer, in order.
+    pub(crate) fn next_passes(
+        &mut self,
+        name: &'static str,
+        module: Arc<Module>,
+        jobs: usize,
+        next: usize,
+    ) -> impl Iterator<Item = (&'static str, Screened, bool)> {
+        let mut path = self.new_path(module, jobs);
+        self.extend_path(&mut path, next, None);
+        self.pass_stats(name).build_time += path.start.elapsed();
+        let Path {
+            names,
+            screened,
+            predicted,
+            ..
+        } = path;
+        names
+            .into_iter()
+            .zip(screened)
+            .zip(predicted)
+            .map(|((n, s), p)| (n, s, p))
     }
 
     /// An empty path from `module`, for `jobs` checks. Building it is
@@ -222,17 +245,18 @@ impl Reducer<'_> {
     ) {
         let passes = self.opts.passes.clone();
         let mut order: Vec<(usize, u64)> = (from..passes.len()).map(|i| (i, self.round)).collect();
+        let mut wrapped = false;
         let mut k = 0;
         loop {
             if k == order.len() {
                 let changed = (self.best_cost, self.best_complexity) != self.round_start
                     || path.predicted.contains(&true);
                 let another = self.opts.max_rounds.is_none_or(|max| self.round < max);
-                let wrapped = order.iter().any(|&(_, round)| round > self.round);
                 if wrapped || passes.is_empty() || !changed || !another {
                     break;
                 }
                 order.extend((0..passes.len()).map(|i| (i, self.round + 1)));
+                wrapped = true;
             }
             let (index, round) = order[k];
             let info = passes[index];
