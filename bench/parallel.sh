@@ -13,6 +13,10 @@
 # - corpus cases with the built-in oracle (BENCH_CASES, default
 #   "simd-disabled riscv64-memcopy winch-avx-splat gc-eh-simd oob-trap
 #   regalloc-254-results"; empty for none);
+# - a module of a real program's size with the built-in oracle:
+#   riscv64-memcopy generated with BENCH_RISCV_FUNCTIONS functions (7300,
+#   about 680 KB; 0 for none), a stand-in for the 688 KB sql.js build
+#   whose riscv64 panic issue 10 measured first;
 # - an oracle-bound case: simd-disabled behind a predicate that sleeps
 #   BENCH_SLEEP seconds (0.2) before the same check;
 # - a large generated module (bench/gen_huge.py, BENCH_FUNCTIONS functions,
@@ -34,6 +38,7 @@ work="${BENCH_WORK:-${TMPDIR:-/tmp}/whittle-parallel}"
 read -r -a cases <<< "${BENCH_CASES-simd-disabled riscv64-memcopy winch-avx-splat gc-eh-simd oob-trap regalloc-254-results}"
 sleep_s="${BENCH_SLEEP:-0.2}"
 functions="${BENCH_FUNCTIONS:-3000}"
+riscv_functions="${BENCH_RISCV_FUNCTIONS:-7300}"
 cores=$(nproc)
 read -r -a jobs_list <<< "${BENCH_JOBS:-$(printf '%s\n' 1 2 "$cores" | sort -nu | tr '\n' ' ')}"
 runs="${BENCH_RUNS:-1}"
@@ -94,6 +99,15 @@ for name in "${cases[@]}"; do
   mapfile -t args < <(case_args "$name")
   run "$name (built-in)" "$dir" "${args[@]}"
 done
+
+if [ "$riscv_functions" -gt 0 ]; then
+  dir="$work/riscv64-$riscv_functions"
+  mkdir -p "$dir"
+  python3 "$root/corpora/riscv64-memcopy/generate.py" --functions "$riscv_functions" > "$dir/input.wat"
+  "$whittle" convert "$dir/input.wat" -o "$dir/input.wasm"
+  mapfile -t args < <(case_args riscv64-memcopy)
+  run "riscv64-memcopy, $riscv_functions functions, $(($(wc -c < "$dir/input.wasm") / 1000)) KB (built-in)" "$dir" "${args[@]}"
+fi
 
 dir="$work/slow-predicate"
 mkdir -p "$dir"
