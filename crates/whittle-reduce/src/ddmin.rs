@@ -276,7 +276,7 @@ impl Reducer<'_> {
                 Some(relist)
                     if jobs >= 2
                         && base.bytes.len() <= relist.max_bytes
-                        && self.checks_outweigh_building(jobs) =>
+                        && self.tree_pays(jobs) =>
                 {
                     let root = BranchStart {
                         first,
@@ -284,7 +284,16 @@ impl Reducer<'_> {
                         reached: (!removed.is_empty()).then(|| Arc::clone(&self.best)),
                         sweep: *sweep,
                     };
-                    let tree = self.fill_tree(name, base, plan.as_ref(), &seen, root, relist, jobs);
+                    let budget = self.pool.as_ref().and_then(|pool| pool.mean_check());
+                    let tree = self.fill_tree(
+                        name,
+                        base,
+                        plan.as_ref(),
+                        &seen,
+                        root,
+                        relist,
+                        (jobs, budget),
+                    );
                     let (names, own) = (tree.names, tree.own);
                     (tree.chunks, tree.screened, names, own, Some(tree.parents))
                 }
@@ -361,14 +370,28 @@ impl Reducer<'_> {
         }
     }
 
-    /// Whether a check (the mean so far) takes at least sixteen times as
-    /// long as building `jobs` candidates one after the other (the mean so
-    /// far): a tree batch builds them so, where a path batch builds them in
-    /// parallel. Checks of 5-20 ms against 0.3-0.5 ms a candidate (the
-    /// small built-in corpus cases) are not (with eight times, `gc-eh-simd`
-    /// at `-j 4` on two cores went 1.0 s -> 1.2 s); a predicate's checks of
-    /// 0.2 s are.
-    fn checks_outweigh_building(&self, jobs: usize) -> bool {
+    /// Whether a batch of `jobs` is a tree (`ddmin_tree.rs`) rather than a
+    /// path. At two jobs, always: the tree is then a path that goes on past
+    /// a re-base, which the path batch cannot, so it holds no more
+    /// candidates than the path would, and its time building is bounded by
+    /// a check's (`fill_tree`). That is where a binary search for the one
+    /// function a failure needs leaves a job idle: its first half, kept,
+    /// compiles everything (0.1 s on a 680 KB riscv64 module), while the
+    /// second, taken out, panics in 10 ms and re-bases; at `-j 2` that
+    /// reduction went 1.87 s -> 1.66 s (medians of 7), the corpus rows
+    /// within 1% but `riscv64-memcopy` (-5%). From three jobs the tree
+    /// holds more nodes than the path, built one after the other where a
+    /// path builds them in parallel, so only where a check (the mean so
+    /// far) takes at least sixteen times as long as building `jobs`
+    /// candidates one after the other (the mean so far). Checks of 5-20 ms
+    /// against 0.3-0.5 ms a candidate (the small built-in corpus cases) are
+    /// not: with the tree at any check time, `-j 4` on two cores made
+    /// `simd-disabled` 0.46 s -> 0.53 s and `winch-avx-splat` 0.62 s ->
+    /// 0.70 s. A predicate's checks of 0.2 s are.
+    fn tree_pays(&self, jobs: usize) -> bool {
+        if jobs == 2 {
+            return true;
+        }
         let passes = self.stats.per_pass.values();
         let candidates: u64 = passes.clone().map(|s| s.candidates).sum();
         let building: Duration = passes.map(|s| s.build_time).sum();

@@ -261,6 +261,27 @@ impl Reducer<'_> {
         })
     }
 
+    /// Start the check of a candidate as soon as it is built, while fewer
+    /// than `jobs` checks run, rather than once its whole batch is: a tree
+    /// batch (`ddmin_tree.rs`) builds its nodes one after the other, and
+    /// its first node is the one the search asks next. When the batch
+    /// runs, it finds the check running and waits for it (`run_on`); a
+    /// check the batch no longer needs is stopped there like any other.
+    pub(crate) fn start_while_free(
+        &mut self,
+        name: &'static str,
+        key: Key,
+        module: &Arc<Module>,
+        jobs: usize,
+    ) {
+        let Some(pool) = self.pool.as_mut() else {
+            return;
+        };
+        if pool.running.len() < jobs && !pool.running.contains_key(&key) {
+            pool.start_check(key, name, Arc::clone(module));
+        }
+    }
+
     fn run_on(
         &mut self,
         pool: &mut Pool,
