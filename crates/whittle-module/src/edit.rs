@@ -9,7 +9,7 @@ use crate::module::{ItemKind, Module};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which parameters and results of a function type to keep.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Retype {
     pub keep_params: Vec<bool>,
     pub keep_results: Vec<bool>,
@@ -26,7 +26,7 @@ impl Retype {
 }
 
 /// Everything a candidate removes or replaces, relative to its base module.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Edit {
     /// Functions by absolute index (an imported one removes its import).
     /// Calls to them are replaced by dropping the arguments and pushing

@@ -75,7 +75,7 @@ fn opening_candidate(best: &Module, edit: &Edit) -> (Result<crate::judge::Built>
         _ => String::new(),
     };
     let built = built.map(|module| crate::judge::Built {
-        module,
+        module: Arc::new(module),
         validity,
         key: None,
     });
@@ -200,6 +200,8 @@ pub struct Reducer<'a> {
     /// The declarations of the last base that built candidates, for
     /// validating candidates that change only bodies (made on first use).
     pub(crate) base_declarations: Option<((u64, usize), BaseDeclarations)>,
+    /// Candidates built lately, by base and edit (see `built_memo.rs`).
+    pub(crate) built_memo: crate::built_memo::BuiltMemo,
     /// Complexity by body, for candidates that tie the best on cost.
     pub(crate) complexities: ComplexityCache,
     /// The finishing stage's mutants, being made ahead (see `mutate`).
@@ -273,6 +275,7 @@ impl<'a> Reducer<'a> {
             settled_walks: HashMap::new(),
             second_halves: Default::default(),
             base_declarations: None,
+            built_memo: Default::default(),
             complexities: ComplexityCache::default(),
             mutants: None,
             pool: None,

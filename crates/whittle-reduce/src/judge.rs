@@ -22,7 +22,7 @@ use whittle_module::{
 /// while building, and its cache key when that was computed (hashing a
 /// 5.7 MB candidate once, not twice).
 pub(crate) struct Built {
-    pub(crate) module: Module,
+    pub(crate) module: Arc<Module>,
     pub(crate) validity: Option<Validity>,
     pub(crate) key: Option<(u64, usize)>,
 }
@@ -31,7 +31,7 @@ impl Built {
     /// A module nothing was checked of yet.
     pub(crate) fn unchecked(module: Module) -> Built {
         Built {
-            module,
+            module: Arc::new(module),
             validity: None,
             key: None,
         }
@@ -81,12 +81,12 @@ impl Reducer<'_> {
     ) -> Vec<Result<Built>> {
         let best_cost = self.best_cost;
         let start = Instant::now();
-        let key = Gate::key(&base.bytes);
+        let base_key = Gate::key(&base.bytes);
         let declarations = match &self.base_declarations {
-            Some((k, d)) if *k == key => Arc::clone(d),
+            Some((k, d)) if *k == base_key => Arc::clone(d),
             _ => {
                 let d = BaseDeclarations::default();
-                self.base_declarations = Some((key, Arc::clone(&d)));
+                self.base_declarations = Some((base_key, Arc::clone(&d)));
                 d
             }
         };
@@ -94,44 +94,64 @@ impl Reducer<'_> {
         // invalid candidate through then.
         let base_valid = self.gate.original_invalid().is_none();
         let gate = &self.gate;
-        let built = parallel_map(self.opts.jobs, choices, |choice| {
+        let memo = &self.built_memo;
+        let made = parallel_map(self.opts.jobs, choices, |choice| {
             let edit = edit(choice)?;
-            let m = candidate(base, &edit)?;
+            // Built lately (`built_memo.rs`): the same candidate.
+            let held = memo.get(base_key, &edit);
+            let fresh = held.is_none();
+            let (m, validity, cand_key) = match held {
+                Some(b) => (b.module, b.validity, b.key),
+                None => (Arc::new(candidate(base, &edit)?), None, None),
+            };
             // Validate here, in parallel, unless it cannot be accepted or
             // the cache answers it (most candidates of the later rounds:
             // validating a 70,000-entry `br_table` costs a sixth of its
             // check); a candidate with new bodies only, by its new bodies
             // alone.
-            let key = (cost(&m) <= best_cost).then(|| Gate::key(&m.bytes));
-            let needs_validity = key.is_some_and(|key| !gate.knows(key));
-            let validity = needs_validity.then(|| {
-                if base_valid && edit.keeps_validity() {
-                    return Validity::Valid;
-                }
-                // Its bodies as valid as the base's: only the rest is checked.
-                if base_valid && edit.leaves_bodies_valid(base) {
-                    return validate_declarations(&m.bytes);
-                }
-                let body_checker = edit
-                    .only_bodies()
-                    .then(|| {
-                        declarations.get_or_init(|| match base_valid {
-                            true => BodyValidator::of_valid(&base.bytes),
-                            false => BodyValidator::new(&base.bytes),
+            let key = cand_key.or_else(|| (cost(&m) <= best_cost).then(|| Gate::key(&m.bytes)));
+            let needs_validity = validity.is_none() && key.is_some_and(|key| !gate.knows(key));
+            let validity = validity.or_else(|| {
+                needs_validity.then(|| {
+                    if base_valid && edit.keeps_validity() {
+                        return Validity::Valid;
+                    }
+                    // Its bodies as valid as the base's: only the rest is checked.
+                    if base_valid && edit.leaves_bodies_valid(base) {
+                        return validate_declarations(&m.bytes);
+                    }
+                    let body_checker = edit
+                        .only_bodies()
+                        .then(|| {
+                            declarations.get_or_init(|| match base_valid {
+                                true => BodyValidator::of_valid(&base.bytes),
+                                false => BodyValidator::new(&base.bytes),
+                            })
                         })
-                    })
-                    .and_then(Option::as_ref);
-                match body_checker {
-                    Some(checker) => checker.validate_bodies(&edit.bodies),
-                    None => validate(&m.bytes),
-                }
+                        .and_then(Option::as_ref);
+                    match body_checker {
+                        Some(checker) => checker.validate_bodies(&edit.bodies),
+                        None => validate(&m.bytes),
+                    }
+                })
             });
-            Ok(Built {
+            let built = Built {
                 module: m,
                 validity,
                 key,
-            })
+            };
+            anyhow::Ok((built, fresh.then_some(edit)))
         });
+        let built = made
+            .into_iter()
+            .map(|made: Result<(Built, Option<Edit>)>| {
+                let (built, fresh) = made?;
+                if let Some(edit) = fresh {
+                    self.built_memo.insert(base_key, edit, &built);
+                }
+                Ok(built)
+            })
+            .collect();
         self.pass_stats(name).build_time += start.elapsed();
         built
     }
@@ -217,7 +237,7 @@ impl Reducer<'_> {
                 }
                 GateDecision::Run => Some(key),
             };
-            j.module = Some(Arc::new(candidate));
+            j.module = Some(candidate);
             screened.push(Screened {
                 judged: j,
                 needs_oracle,

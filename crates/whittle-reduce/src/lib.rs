@@ -10,6 +10,7 @@
 
 mod batch;
 mod bisect;
+mod built_memo;
 mod cost;
 mod ddmin;
 mod ddmin_tree;

@@ -54,8 +54,7 @@ use anyhow::Result;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use whittle_module::candidate;
-use whittle_module::Module;
+use whittle_module::{candidate, Edit, Module};
 use whittle_passes::{LengthPlan, PassInfo, Plan, SubsetPlan};
 
 /// The largest module, and the most targets, with which the path walks a
@@ -284,7 +283,7 @@ impl Reducer<'_> {
                 }
                 PlanRef::Subsets(plan) => {
                     let all: Vec<usize> = (0..plan.len()).collect();
-                    let first = plan.edit(&all).and_then(|edit| candidate(&base, &edit));
+                    let first = self.made(&base, plan.edit(&all));
                     // Kept, a single target's search is done; with several,
                     // halves of them come next.
                     let taken = self.on_path(path, info.name, first, likely);
@@ -298,7 +297,7 @@ impl Reducer<'_> {
                     let mut zeroed = Vec::new();
                     (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
                         zeroed.push((t, 0));
-                        let probe = plan.edit(&zeroed).and_then(|edit| candidate(&base, &edit));
+                        let probe = self.made(&base, plan.edit(&zeroed));
                         !path.full() && self.on_path(path, info.name, probe, likely)
                     })
                 }
@@ -309,9 +308,7 @@ impl Reducer<'_> {
                 PlanRef::Lengths(plan) if round > 1 => {
                     let lengths = plan.lengths();
                     (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
-                        let probe = plan
-                            .edit(&[(t, lengths[t] - 1)])
-                            .and_then(|edit| candidate(&base, &edit));
+                        let probe = self.made(&base, plan.edit(&[(t, lengths[t] - 1)]));
                         !path.full() && !self.on_path(path, info.name, probe, false)
                     }) && !self.has_deeper_level(info, &base)
                 }
@@ -322,9 +319,7 @@ impl Reducer<'_> {
                     let lengths = plan.lengths();
                     if let Some(t) = (0..lengths.len()).find(|&t| lengths[t] > 0) {
                         let middle = bisection_probe(0, lengths[t], false);
-                        let probe = plan
-                            .edit(&[(t, middle)])
-                            .and_then(|edit| candidate(&base, &edit));
+                        let probe = self.made(&base, plan.edit(&[(t, middle)]));
                         self.on_path(path, info.name, probe, false);
                     }
                     false
@@ -388,11 +383,11 @@ impl Reducer<'_> {
         &mut self,
         path: &mut Path,
         name: &'static str,
-        candidate: Result<Module>,
+        candidate: Result<Built>,
         likely: bool,
     ) -> bool {
         let s = self
-            .screen(&[name], vec![candidate.map(Built::unchecked)])
+            .screen(&[name], vec![candidate])
             .pop()
             .expect("one screened");
         let taken = match s.needs_oracle {
@@ -404,6 +399,21 @@ impl Reducer<'_> {
         }
         path.push(name, s, taken);
         taken
+    }
+
+    /// The candidate `edit` gives on `base`, taken from the candidates
+    /// built lately when it is one of them (`built_memo.rs`), else built
+    /// and held there: a path's candidates are built again by the searches
+    /// that reach them, and by the paths of the passes before.
+    fn made(&mut self, base: &Module, edit: Result<Edit>) -> Result<Built> {
+        let edit = edit?;
+        let base_key = Gate::key(&base.bytes);
+        if let Some(built) = self.built_memo.get(base_key, &edit) {
+            return Ok(built);
+        }
+        let built = Built::unchecked(candidate(base, &edit)?);
+        self.built_memo.insert(base_key, edit, &built);
+        Ok(built)
     }
 
     /// Whether the pass, done with its plan on `base` (level 0), has one
@@ -661,7 +671,8 @@ mod tests {
                     remove_exports: [0].into(),
                     ..whittle_module::Edit::default()
                 };
-                let c = whittle_module::candidate(&reducer.best, &all);
+                let best = Arc::clone(&reducer.best);
+                let c = reducer.made(&best, Ok(all));
                 reducer.on_path(&mut path, "remove-exports", c, true);
             }
             assert_eq!(path.screened.len(), 2);
