@@ -14,10 +14,11 @@
 //! taking it from here changes nothing but the time. The base is known by
 //! its cache key (`Gate::key`), as answers are.
 //!
-//! Memory: the modules held are at most [`MAX_BYTES`] in all, and none
-//! over a quarter of that; past that the memo starts afresh, since the
-//! repeats come soon after the first build (the next batch of the same
-//! search). On a 20 MB module nothing is held.
+//! Memory: the modules held, with their edits' new bodies and data, are at
+//! most [`MAX_BYTES`] in all, and none over a quarter of that; past that
+//! the memo starts afresh, since the repeats come soon after the first
+//! build (the next batch of the same search). A 20 MB module's candidates
+//! are not held until they are under 4 MB.
 
 use crate::judge::Built;
 use crate::pool::Key;
@@ -55,7 +56,9 @@ impl BuiltMemo {
 
     /// Hold `built`, the candidate `edit` gave on the base of key `base`.
     pub(crate) fn insert(&mut self, base: Key, edit: Edit, built: &Built) {
-        let size = built.module.bytes.len();
+        // The edit is held too: its new bodies are as big as the function
+        // they replace (a giant one's, megabytes).
+        let size = built.module.bytes.len() + edit_bytes(&edit);
         if size > MAX_BYTES / 4 {
             return;
         }
@@ -68,11 +71,20 @@ impl BuiltMemo {
             validity: built.validity.clone(),
             key: built.key,
         };
-        if let Some(old) = self.by_base.entry(base).or_default().insert(edit, made) {
-            self.bytes -= old.module.bytes.len();
+        let held = self.by_base.entry(base).or_default();
+        if let Some((old_edit, old)) = held.remove_entry(&edit) {
+            self.bytes -= old.module.bytes.len() + edit_bytes(&old_edit);
         }
+        held.insert(edit, made);
         self.bytes += size;
     }
+}
+
+/// The bytes an edit holds beyond its own size: new bodies and data.
+fn edit_bytes(edit: &Edit) -> usize {
+    let bodies: usize = edit.bodies.values().map(Vec::len).sum();
+    let data: usize = edit.data_contents.values().map(Vec::len).sum();
+    bodies + data
 }
 
 #[cfg(test)]
@@ -114,6 +126,13 @@ mod tests {
         memo.insert((1, 1), removing(0), &big);
         assert!(memo.get((1, 1), &removing(0)).is_none());
         assert_eq!(memo.bytes, 0);
+        // A small module whose edit holds a big new body is big too.
+        let giant_body = Edit {
+            bodies: [(0, vec![0; MAX_BYTES / 4])].into(),
+            ..Edit::default()
+        };
+        memo.insert((1, 1), giant_body.clone(), &module(10));
+        assert!(memo.get((1, 1), &giant_body).is_none());
         let quarter = module(MAX_BYTES / 4 - 100);
         for export in 0..4 {
             memo.insert((1, 1), removing(export), &quarter);
