@@ -28,7 +28,7 @@
 # busy machine, so its speed-up is only worth comparing as a median.
 #
 # More jobs than cores: the oracle-bound row's checks mostly sleep, so with
-#   BENCH_CASES= BENCH_FUNCTIONS=0 BENCH_SLEEP=0.5 BENCH_JOBS="1 2 4 8 16" bench/parallel.sh
+#   BENCH_CASES= BENCH_FUNCTIONS=0 BENCH_RISCV_FUNCTIONS=0 BENCH_SLEEP=0.5 BENCH_JOBS="1 2 4 8 16" bench/parallel.sh
 # a 2-core machine runs 16 of them at once as 16 cores would (each check's
 # own work is about 10 ms of CPU a call): it measures how far the
 # speculation, not the machine, scales.
