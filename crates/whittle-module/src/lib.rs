@@ -41,7 +41,7 @@ pub use frames::{
 };
 pub use module::{Export, GlobalInfo, Import, ItemKind, Module, Section};
 pub use operators::{has_offset, is_nonzero_const};
-pub use rewrite::{apply, candidate};
+pub use rewrite::{apply, candidate, candidate_from_bytes};
 pub use stack::{all_stack_heights, repair, stack_heights, stack_snapshots, StackSnapshot};
 pub use statements::{statements, Statement};
 pub use statements_without::statements_without;

@@ -20,7 +20,14 @@ use wasmparser::{DataKind, ElementItems, ElementKind, Parser, Payload, TypeRef};
 /// base's code facts when it keeps the bodies as they are, and its
 /// statements listed ahead when they are also checked as before.
 pub fn candidate(base: &Module, edit: &Edit) -> Result<Module> {
-    let mut m = Module::parse(apply(base, edit)?)?;
+    candidate_from_bytes(base, edit, apply(base, edit)?)
+}
+
+/// The candidate `edit` gives on `base`, from the bytes [`apply`] gave for
+/// them before (a reducer that keeps candidates' bytes, not their modules,
+/// which share what `base`'s bodies answered).
+pub fn candidate_from_bytes(base: &Module, edit: &Edit, bytes: Vec<u8>) -> Result<Module> {
+    let mut m = Module::parse(bytes)?;
     m.share_from(base, || edit.leaves_bodies_valid(base));
     Ok(m)
 }

@@ -98,7 +98,7 @@ impl Reducer<'_> {
         let made = parallel_map(self.opts.jobs, choices, |choice| {
             let edit = edit(choice)?;
             // Built lately (`built_memo.rs`): the same candidate.
-            let held = memo.get(base_key, &edit);
+            let held = memo.get(base, base_key, &edit).transpose()?;
             let fresh = held.is_none();
             let (m, validity, cand_key) = match held {
                 Some(b) => (b.module, b.validity, b.key),

@@ -408,8 +408,8 @@ impl Reducer<'_> {
     fn made(&mut self, base: &Module, edit: Result<Edit>) -> Result<Built> {
         let edit = edit?;
         let base_key = Gate::key(&base.bytes);
-        if let Some(built) = self.built_memo.get(base_key, &edit) {
-            return Ok(built);
+        if let Some(built) = self.built_memo.get(base, base_key, &edit) {
+            return built;
         }
         let built = Built::unchecked(candidate(base, &edit)?);
         self.built_memo.insert(base_key, edit, &built);
