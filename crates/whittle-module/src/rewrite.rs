@@ -27,7 +27,7 @@ pub fn candidate(base: &Module, edit: &Edit) -> Result<Module> {
 /// them before (a reducer that keeps candidates' bytes, not their modules,
 /// which share what `base`'s bodies answered).
 pub fn candidate_from_bytes(base: &Module, edit: &Edit, bytes: Vec<u8>) -> Result<Module> {
-    let mut m = Module::parse(bytes)?;
+    let mut m = Module::parse_beside(bytes, Some(base))?;
     m.share_from(base, || edit.leaves_bodies_valid(base));
     Ok(m)
 }

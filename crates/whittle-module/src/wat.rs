@@ -90,7 +90,7 @@ fn types_only(bytes: &[u8]) -> Option<String> {
         return None;
     }
     let mut out = String::from("(module\n");
-    for group in &m.rec_groups {
+    for group in m.rec_groups.iter() {
         if group.explicit {
             out.push_str("  (rec\n");
         }

@@ -31,7 +31,7 @@ pub(crate) fn field_runs(m: &Module) -> Vec<(u32, Run<Field>)> {
     }
     let families = TypeFamilies::of(m);
     let mut out = Vec::new();
-    for (t, (_, ty)) in (0u32..).zip(&m.types) {
+    for (t, (_, ty)) in (0u32..).zip(m.types.iter()) {
         let Composite::Struct(fields) = &ty.composite else {
             continue;
         };
