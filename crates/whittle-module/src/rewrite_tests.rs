@@ -2,7 +2,7 @@
 //! the exact printed result, which must also validate.
 
 use crate::test_support::{applied_wat, assert_wat, module};
-use crate::{apply, Edit, Module, Retype};
+use crate::{apply, Edit, Retype};
 
 fn rewrite(wat: &str, edit: &Edit) -> String {
     applied_wat(&module(wat), edit)
