@@ -100,40 +100,22 @@ impl Reducer<'_> {
             // Built lately (`built_memo.rs`): the same candidate.
             let held = memo.get(base, base_key, &edit).transpose()?;
             let fresh = held.is_none();
-            let (m, validity, cand_key) = match held {
-                Some(b) => (b.module, b.validity, b.key),
-                None => (Arc::new(candidate(base, &edit)?), None, None),
+            let Built {
+                module: m,
+                validity,
+                key,
+            } = match held {
+                Some(built) => built,
+                None => Built::unchecked(candidate(base, &edit)?),
             };
             // Validate here, in parallel, unless it cannot be accepted or
             // the cache answers it (most candidates of the later rounds:
             // validating a 70,000-entry `br_table` costs a sixth of its
-            // check); a candidate with new bodies only, by its new bodies
-            // alone.
-            let key = cand_key.or_else(|| (cost(&m) <= best_cost).then(|| Gate::key(&m.bytes)));
-            let needs_validity = validity.is_none() && key.is_some_and(|key| !gate.knows(key));
+            // check).
+            let key = key.or_else(|| (cost(&m) <= best_cost).then(|| Gate::key(&m.bytes)));
+            let needs_validity = key.is_some_and(|key| !gate.knows(key));
             let validity = validity.or_else(|| {
-                needs_validity.then(|| {
-                    if base_valid && edit.keeps_validity() {
-                        return Validity::Valid;
-                    }
-                    // Its bodies as valid as the base's: only the rest is checked.
-                    if base_valid && edit.leaves_bodies_valid(base) {
-                        return validate_declarations(&m.bytes);
-                    }
-                    let body_checker = edit
-                        .only_bodies()
-                        .then(|| {
-                            declarations.get_or_init(|| match base_valid {
-                                true => BodyValidator::of_valid(&base.bytes),
-                                false => BodyValidator::new(&base.bytes),
-                            })
-                        })
-                        .and_then(Option::as_ref);
-                    match body_checker {
-                        Some(checker) => checker.validate_bodies(&edit.bodies),
-                        None => validate(&m.bytes),
-                    }
-                })
+                needs_validity.then(|| validity_of(base, base_valid, &declarations, &edit, &m))
             });
             let built = Built {
                 module: m,
@@ -503,6 +485,39 @@ impl Reducer<'_> {
 fn start_check_of(pool: &mut Pool, key: Key, i: usize, names: &[&'static str], judged: &[Judged]) {
     let module = Arc::clone(judged[i].module.as_ref().expect("built"));
     pool.start_check(key, names[i], module);
+}
+
+/// Whether `m`, the candidate `edit` gives on `base`, is valid, checking
+/// no more than the edit can have broken: nothing when it keeps validity,
+/// the declarations when it leaves the bodies as valid as the base's, the
+/// new bodies alone (against the base's `declarations`, made on first use)
+/// when it changes only bodies, else the whole module.
+fn validity_of(
+    base: &Module,
+    base_valid: bool,
+    declarations: &BaseDeclarations,
+    edit: &Edit,
+    m: &Module,
+) -> Validity {
+    if base_valid && edit.keeps_validity() {
+        return Validity::Valid;
+    }
+    if base_valid && edit.leaves_bodies_valid(base) {
+        return validate_declarations(&m.bytes);
+    }
+    let body_checker = edit
+        .only_bodies()
+        .then(|| {
+            declarations.get_or_init(|| match base_valid {
+                true => BodyValidator::of_valid(&base.bytes),
+                false => BodyValidator::new(&base.bytes),
+            })
+        })
+        .and_then(Option::as_ref);
+    match body_checker {
+        Some(checker) => checker.validate_bodies(&edit.bodies),
+        None => validate(&m.bytes),
+    }
 }
 
 /// How long a batch waits.

@@ -277,13 +277,16 @@ impl Reducer<'_> {
                 }
             };
             let likely = self.prior_in(info, round).likely_taken();
+            // The base's cache key, for the memo and the settled walks:
+            // hashed once, not once a candidate (a 20 MB base takes ms).
+            let base_key = Gate::key(&base.bytes);
             let goes_on = match plan {
                 PlanRef::Subsets(plan) if !likely && walkable(plan, path.jobs, &base) => {
-                    self.walk_search(path, info, &base, plan)
+                    self.walk_search(path, info, (&base, base_key), plan)
                 }
                 PlanRef::Subsets(plan) => {
                     let all: Vec<usize> = (0..plan.len()).collect();
-                    let first = self.made(&base, plan.edit(&all));
+                    let first = self.made(&base, base_key, plan.edit(&all));
                     // Kept, a single target's search is done; with several,
                     // halves of them come next.
                     let taken = self.on_path(path, info.name, first, likely);
@@ -297,7 +300,7 @@ impl Reducer<'_> {
                     let mut zeroed = Vec::new();
                     (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
                         zeroed.push((t, 0));
-                        let probe = self.made(&base, plan.edit(&zeroed));
+                        let probe = self.made(&base, base_key, plan.edit(&zeroed));
                         !path.full() && self.on_path(path, info.name, probe, likely)
                     })
                 }
@@ -308,7 +311,7 @@ impl Reducer<'_> {
                 PlanRef::Lengths(plan) if round > 1 => {
                     let lengths = plan.lengths();
                     (0..lengths.len()).filter(|&t| lengths[t] > 0).all(|t| {
-                        let probe = self.made(&base, plan.edit(&[(t, lengths[t] - 1)]));
+                        let probe = self.made(&base, base_key, plan.edit(&[(t, lengths[t] - 1)]));
                         !path.full() && !self.on_path(path, info.name, probe, false)
                     }) && !self.has_deeper_level(info, &base)
                 }
@@ -319,7 +322,7 @@ impl Reducer<'_> {
                     let lengths = plan.lengths();
                     if let Some(t) = (0..lengths.len()).find(|&t| lengths[t] > 0) {
                         let middle = bisection_probe(0, lengths[t], false);
-                        let probe = self.made(&base, plan.edit(&[(t, middle)]));
+                        let probe = self.made(&base, base_key, plan.edit(&[(t, middle)]));
                         self.on_path(path, info.name, probe, false);
                     }
                     false
@@ -336,15 +339,14 @@ impl Reducer<'_> {
     /// round most are decided without the oracle: cached, or not smaller
     /// once repaired), until the jobs are taken. Whether the path goes on
     /// past it: the walk ended with everything kept, and the pass has no
-    /// deeper level.
+    /// deeper level. (`module_key`: `base`'s cache key.)
     fn walk_search(
         &mut self,
         path: &mut Path,
         info: &PassInfo,
-        base: &Module,
+        (base, module_key): (&Module, Key),
         plan: &dyn SubsetPlan,
     ) -> bool {
-        let module_key = Gate::key(&base.bytes);
         if let Some(&goes_on) = self.settled_walks.get(&(info.name, module_key)) {
             return goes_on;
         }
@@ -405,9 +407,9 @@ impl Reducer<'_> {
     /// built lately when it is one of them (`built_memo.rs`), else built
     /// and held there: a path's candidates are built again by the searches
     /// that reach them, and by the paths of the passes before.
-    fn made(&mut self, base: &Module, edit: Result<Edit>) -> Result<Built> {
+    /// (`base_key`: `base`'s cache key.)
+    fn made(&mut self, base: &Module, base_key: Key, edit: Result<Edit>) -> Result<Built> {
         let edit = edit?;
-        let base_key = Gate::key(&base.bytes);
         if let Some(built) = self.built_memo.get(base, base_key, &edit) {
             return built;
         }
@@ -672,7 +674,7 @@ mod tests {
                     ..whittle_module::Edit::default()
                 };
                 let best = Arc::clone(&reducer.best);
-                let c = reducer.made(&best, Ok(all));
+                let c = reducer.made(&best, crate::gate::Gate::key(&best.bytes), Ok(all));
                 reducer.on_path(&mut path, "remove-exports", c, true);
             }
             assert_eq!(path.screened.len(), 2);
