@@ -17,18 +17,23 @@ use wasm_encoder::{ConstExpr, ElementMode, ElementSegment, Elements, RawSection,
 use wasmparser::{DataKind, ElementItems, ElementKind, Parser, Payload, TypeRef};
 
 /// The candidate `edit` makes of `base`: applied and indexed, sharing the
-/// base's code facts when it keeps the bodies as they are, and its
-/// statements listed ahead when they are also checked as before.
+/// base's code facts when it keeps the bodies as they are, its statements
+/// listed ahead when they are also checked as before, and its declarations
+/// when only bodies change.
 pub fn candidate(base: &Module, edit: &Edit) -> Result<Module> {
     candidate_from_bytes(base, edit, apply(base, edit)?)
 }
 
 /// The candidate `edit` gives on `base`, from the bytes [`apply`] gave for
 /// them before (a reducer that keeps candidates' bytes, not their modules,
-/// which share what `base`'s bodies answered).
+/// which share what `base`'s bodies answered, and its declarations when
+/// the edit changes only bodies).
 pub fn candidate_from_bytes(base: &Module, edit: &Edit, bytes: Vec<u8>) -> Result<Module> {
     let mut m = Module::parse_beside(bytes, Some(base))?;
     m.share_from(base, || edit.leaves_bodies_valid(base));
+    if edit.only_bodies() {
+        m.share_declarations_from(base);
+    }
     Ok(m)
 }
 

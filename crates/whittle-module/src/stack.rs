@@ -12,7 +12,7 @@ use crate::types::{Heap, ValType};
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::{
-    CompositeInnerType, FuncValidator, FunctionBody, Parser, Payload, Validator,
+    BinaryReader, CompositeInnerType, FuncValidator, FunctionBody, Parser, Payload, Validator,
     ValidatorResources, WasmFeatures, WasmModuleResources,
 };
 
@@ -35,7 +35,33 @@ pub struct StackSnapshot {
 
 /// One walk over `m`'s code: `visit` gets, for each defined function that
 /// `wanted` accepts, a validator ready for its body and the body itself.
+/// The validators check against `m`'s declarations, validated once per
+/// module and its body-only candidates ([`Module::declarations`]); a
+/// module whose declarations do not validate is walked by a validator of
+/// the whole module, which fails where they do.
 pub(crate) fn for_each_body(
+    m: &Module,
+    mut wanted: impl FnMut(u32) -> bool,
+    mut visit: impl FnMut(u32, FuncValidator<ValidatorResources>, &FunctionBody<'_>) -> Result<()>,
+) -> Result<()> {
+    let Some(declarations) = m.declarations() else {
+        return for_each_body_validating_all(m, wanted, visit);
+    };
+    for (func, range) in (m.num_imported_funcs..).zip(&m.bodies) {
+        if !wanted(func) {
+            continue;
+        }
+        let validator = declarations
+            .for_function(func, Default::default())
+            .with_context(|| format!("function {func} has a body but no declared type"))?;
+        let body = FunctionBody::new(BinaryReader::new(&m.bytes[range.clone()], range.start));
+        visit(func, validator, &body)?;
+    }
+    Ok(())
+}
+
+/// [`for_each_body`] with every section validated as it is read.
+fn for_each_body_validating_all(
     m: &Module,
     mut wanted: impl FnMut(u32) -> bool,
     mut visit: impl FnMut(u32, FuncValidator<ValidatorResources>, &FunctionBody<'_>) -> Result<()>,
@@ -282,5 +308,51 @@ mod tests {
         assert_eq!(snaps[&6].types, [Some(ValType::I32)]);
         assert!(snaps[&6].unreachable);
         assert_eq!(snaps[&7].types, []);
+    }
+
+    /// Bodies walked against the declarations validated once are walked
+    /// as a validator of the whole module walks them: the same functions,
+    /// the same heights, an invalid body failing alike.
+    #[test]
+    fn bodies_walk_alike_against_the_declarations_alone() {
+        let m = Module::parse(
+            wat::parse_str(
+                r#"(module
+                  (import "m" "f" (func $f (param i32)))
+                  (global $g (mut i64) (i64.const 0))
+                  (func (param i32) (result i32) local.get 0 call $f i32.const 1)
+                  (func (result i32) i64.const 1)
+                  (func (local f32) global.get $g drop local.get 0 drop))"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(m.declarations().is_some());
+        let walk = |whole: bool| {
+            let mut seen = Vec::new();
+            let visit =
+                |func, mut fv: FuncValidator<ValidatorResources>, body: &FunctionBody<'_>| {
+                    seen.push((func, heights_of(&mut fv, body).ok()));
+                    Ok(())
+                };
+            match whole {
+                true => for_each_body_validating_all(&m, |f| f != 2, visit).unwrap(),
+                false => for_each_body(&m, |f| f != 2, visit).unwrap(),
+            }
+            seen
+        };
+        let alone = walk(false);
+        assert_eq!(alone, walk(true));
+        assert_eq!(
+            alone,
+            [
+                (1, Some(vec![0, 1, 0, 1, 1])),
+                (3, Some(vec![0, 1, 0, 1, 0, 0]))
+            ]
+        );
+        // The second body (function 2, skipped above) returns an i64 where
+        // an i32 is declared: walked alone, it fails.
+        assert!(stack_heights(&m, 2).is_err());
+        assert!(stack_heights(&m, 3).is_ok());
     }
 }

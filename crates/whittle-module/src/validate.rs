@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 use wasmparser::{
-    BinaryReader, FuncToValidate, FunctionBody, Payload, Validator, ValidatorResources,
-    WasmFeatures, WasmModuleResources,
+    BinaryReader, FuncToValidate, FuncValidator, FuncValidatorAllocations, FunctionBody, Payload,
+    Validator, ValidatorResources, WasmFeatures, WasmModuleResources,
 };
 
 /// What validation says of a module.
@@ -49,6 +49,7 @@ pub fn validate_declarations(bytes: &[u8]) -> Validity {
 /// body is valid against them, so validating it costs the changed bodies,
 /// not the whole module (a statement removed from one of 2,000 functions
 /// validates one function).
+#[derive(Clone, Debug)]
 pub struct BodyValidator {
     resources: ValidatorResources,
 }
@@ -60,11 +61,12 @@ impl BodyValidator {
         Self::read(base, true)
     }
 
-    /// The declarations of `base`, which is known to be valid (a reduction
-    /// whose original is valid only ever moves to candidates that
-    /// validated): its bodies are not validated again. Validating them cost
-    /// each new base of a giant function as much as listing its statements.
-    pub fn of_valid(base: &[u8]) -> Option<BodyValidator> {
+    /// The declarations of `base`, validated, its bodies not walked: right
+    /// for a base known to be valid (a reduction whose original is valid
+    /// only ever moves to candidates that validated), and for checking
+    /// bodies one by one. Validating them cost each new base of a giant
+    /// function as much as listing its statements.
+    pub fn of_declarations(base: &[u8]) -> Option<BodyValidator> {
         Self::read(base, false)
     }
 
@@ -98,21 +100,31 @@ impl BodyValidator {
         })
     }
 
+    /// A validator for a body of function `index` (absolute), or `None`
+    /// when the module declares no such function.
+    pub(crate) fn for_function(
+        &self,
+        index: u32,
+        allocations: FuncValidatorAllocations,
+    ) -> Option<FuncValidator<ValidatorResources>> {
+        let ty = self.resources.type_index_of_function(index)?;
+        let func = FuncToValidate {
+            resources: self.resources.clone(),
+            index,
+            ty,
+            features: WasmFeatures::all(),
+        };
+        Some(func.into_validator(allocations))
+    }
+
     /// The validity of the module that is the base with these bodies (by
     /// absolute function index, in code-section form) in place of its own.
     pub fn validate_bodies(&self, bodies: &BTreeMap<u32, Vec<u8>>) -> Validity {
         let mut allocations = Default::default();
         for (&index, bytes) in bodies {
-            let Some(ty) = self.resources.type_index_of_function(index) else {
+            let Some(mut validator) = self.for_function(index, allocations) else {
                 return Validity::Invalid(format!("unknown function {index}"));
             };
-            let func = FuncToValidate {
-                resources: self.resources.clone(),
-                index,
-                ty,
-                features: WasmFeatures::all(),
-            };
-            let mut validator = func.into_validator(allocations);
             let body = FunctionBody::new(BinaryReader::new(bytes, 0));
             if let Err(e) = validator.validate(&body) {
                 return Validity::Invalid(e.message().to_string());
@@ -150,7 +162,7 @@ mod tests {
         // Built from the base validated or trusted: the same answers.
         for checker in [
             BodyValidator::new(&base).unwrap(),
-            BodyValidator::of_valid(&base).unwrap(),
+            BodyValidator::of_declarations(&base).unwrap(),
         ] {
             let valid = BTreeMap::from([(1, body("(func (result i32) global.get 0)"))]);
             assert_eq!(checker.validate_bodies(&valid), Validity::Valid);
@@ -164,7 +176,7 @@ mod tests {
         // An invalid body: refused when validated, not looked at when trusted.
         let invalid = wat::parse_str("(module (func (result i32)))").unwrap();
         assert!(BodyValidator::new(&invalid).is_none());
-        assert!(BodyValidator::of_valid(&invalid).is_some());
+        assert!(BodyValidator::of_declarations(&invalid).is_some());
     }
 
     #[test]

@@ -159,10 +159,6 @@ pub enum Event<'e> {
 
 /// What the driver calls: the oracle plus the signature check. Called from
 /// several threads at once when `jobs > 1`.
-/// A base's [`whittle_module::BodyValidator`], made by the first worker
-/// that needs it (`None` inside: the base itself is not valid).
-pub(crate) type BaseDeclarations = Arc<std::sync::OnceLock<Option<whittle_module::BodyValidator>>>;
-
 pub type Interesting<'a> = dyn Fn(&[u8]) -> Result<bool> + Sync + 'a;
 pub type OnEvent<'a> = dyn FnMut(Event<'_>) -> Result<()> + 'a;
 
@@ -197,9 +193,6 @@ pub struct Reducer<'a> {
     /// How the second of two chunks fared, per pass (see
     /// [`crate::ddmin::SecondHalves`]).
     pub(crate) second_halves: crate::ddmin::SecondHalves,
-    /// The declarations of the last base that built candidates, for
-    /// validating candidates that change only bodies (made on first use).
-    pub(crate) base_declarations: Option<((u64, usize), BaseDeclarations)>,
     /// Candidates built lately, by base and edit (see `built_memo.rs`).
     pub(crate) built_memo: crate::built_memo::BuiltMemo,
     /// Complexity by body, for candidates that tie the best on cost.
@@ -274,7 +267,6 @@ impl<'a> Reducer<'a> {
             round_start: (0, None),
             settled_walks: HashMap::new(),
             second_halves: Default::default(),
-            base_declarations: None,
             built_memo: Default::default(),
             complexities: ComplexityCache::default(),
             mutants: None,

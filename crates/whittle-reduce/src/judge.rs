@@ -5,7 +5,7 @@
 //! first success in its own order, so decisions do not depend on timing.
 
 use crate::cost::cost;
-use crate::driver::{BaseDeclarations, Event, Judged, Reducer};
+use crate::driver::{Event, Judged, Reducer};
 use crate::gate::{Gate, GateDecision};
 use crate::parallel::parallel_map;
 use crate::pool::{Done, Key, Pool, FINAL_CHECK_KEY};
@@ -14,9 +14,7 @@ use anyhow::Result;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use whittle_module::{
-    candidate, validate, validate_declarations, BodyValidator, Edit, Module, Validity,
-};
+use whittle_module::{candidate, validate, validate_declarations, Edit, Module, Validity};
 
 /// A candidate as built: its module, its validity when it was checked
 /// while building, and its cache key when that was computed (hashing a
@@ -34,6 +32,37 @@ impl Built {
             module: Arc::new(module),
             validity: None,
             key: None,
+        }
+    }
+
+    /// The candidate with what the gate will ask of it found out while it
+    /// is at hand: its cache key unless it cannot be accepted (costs more
+    /// than the best), and its validity unless the cache answers it (most
+    /// candidates of the later rounds: validating a 70,000-entry
+    /// `br_table` costs a sixth of its check). Validated here, knowing
+    /// `edit`, a candidate that changes one body of 7,300 validates that
+    /// body; the gate, knowing only the bytes, would validate them all.
+    pub(crate) fn looked_over(
+        self,
+        base: &Module,
+        base_valid: bool,
+        edit: &Edit,
+        gate: &Gate,
+        best_cost: usize,
+    ) -> Built {
+        let Built {
+            module: m,
+            validity,
+            key,
+        } = self;
+        let key = key.or_else(|| (cost(&m) <= best_cost).then(|| Gate::key(&m.bytes)));
+        let needs_validity = key.is_some_and(|key| !gate.knows(key));
+        let validity =
+            validity.or_else(|| needs_validity.then(|| validity_of(base, base_valid, edit, &m)));
+        Built {
+            module: m,
+            validity,
+            key,
         }
     }
 }
@@ -82,14 +111,6 @@ impl Reducer<'_> {
         let best_cost = self.best_cost;
         let start = Instant::now();
         let base_key = Gate::key(&base.bytes);
-        let declarations = match &self.base_declarations {
-            Some((k, d)) if *k == base_key => Arc::clone(d),
-            _ => {
-                let d = BaseDeclarations::default();
-                self.base_declarations = Some((base_key, Arc::clone(&d)));
-                d
-            }
-        };
         // Every base is valid when the original is: the gate lets no
         // invalid candidate through then.
         let base_valid = self.gate.original_invalid().is_none();
@@ -100,28 +121,12 @@ impl Reducer<'_> {
             // Built lately (`built_memo.rs`): the same candidate.
             let held = memo.get(base, base_key, &edit).transpose()?;
             let fresh = held.is_none();
-            let Built {
-                module: m,
-                validity,
-                key,
-            } = match held {
+            let built = match held {
                 Some(built) => built,
                 None => Built::unchecked(candidate(base, &edit)?),
             };
-            // Validate here, in parallel, unless it cannot be accepted or
-            // the cache answers it (most candidates of the later rounds:
-            // validating a 70,000-entry `br_table` costs a sixth of its
-            // check).
-            let key = key.or_else(|| (cost(&m) <= best_cost).then(|| Gate::key(&m.bytes)));
-            let needs_validity = key.is_some_and(|key| !gate.knows(key));
-            let validity = validity.or_else(|| {
-                needs_validity.then(|| validity_of(base, base_valid, &declarations, &edit, &m))
-            });
-            let built = Built {
-                module: m,
-                validity,
-                key,
-            };
+            // Validated here, in parallel.
+            let built = built.looked_over(base, base_valid, &edit, gate, best_cost);
             anyhow::Ok((built, fresh.then_some(edit)))
         });
         let built = made
@@ -490,32 +495,21 @@ fn start_check_of(pool: &mut Pool, key: Key, i: usize, names: &[&'static str], j
 /// Whether `m`, the candidate `edit` gives on `base`, is valid, checking
 /// no more than the edit can have broken: nothing when it keeps validity,
 /// the declarations when it leaves the bodies as valid as the base's, the
-/// new bodies alone (against the base's `declarations`, made on first use)
-/// when it changes only bodies, else the whole module.
-fn validity_of(
-    base: &Module,
-    base_valid: bool,
-    declarations: &BaseDeclarations,
-    edit: &Edit,
-    m: &Module,
-) -> Validity {
-    if base_valid && edit.keeps_validity() {
+/// new bodies alone (against the base's declarations, shared by the bases
+/// that differ from it only in bodies) when it changes only bodies, else
+/// the whole module. Only a valid base vouches for what the edit keeps.
+fn validity_of(base: &Module, base_valid: bool, edit: &Edit, m: &Module) -> Validity {
+    if !base_valid {
+        return validate(&m.bytes);
+    }
+    if edit.keeps_validity() {
         return Validity::Valid;
     }
-    if base_valid && edit.leaves_bodies_valid(base) {
+    if edit.leaves_bodies_valid(base) {
         return validate_declarations(&m.bytes);
     }
-    let body_checker = edit
-        .only_bodies()
-        .then(|| {
-            declarations.get_or_init(|| match base_valid {
-                true => BodyValidator::of_valid(&base.bytes),
-                false => BodyValidator::new(&base.bytes),
-            })
-        })
-        .and_then(Option::as_ref);
-    match body_checker {
-        Some(checker) => checker.validate_bodies(&edit.bodies),
+    match edit.only_bodies().then(|| base.declarations()).flatten() {
+        Some(declarations) => declarations.validate_bodies(&edit.bodies),
         None => validate(&m.bytes),
     }
 }

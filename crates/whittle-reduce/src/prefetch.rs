@@ -407,13 +407,17 @@ impl Reducer<'_> {
     /// built lately when it is one of them (`built_memo.rs`), else built
     /// and held there: a path's candidates are built again by the searches
     /// that reach them, and by the paths of the passes before.
+    /// Either way it is looked over for the gate ([`Built::looked_over`]).
     /// (`base_key`: `base`'s cache key.)
     fn made(&mut self, base: &Module, base_key: Key, edit: Result<Edit>) -> Result<Built> {
         let edit = edit?;
+        let base_valid = self.gate.original_invalid().is_none();
+        let look_over =
+            |built: Built| built.looked_over(base, base_valid, &edit, &self.gate, self.best_cost);
         if let Some(built) = self.built_memo.get(base, base_key, &edit) {
-            return built;
+            return built.map(look_over);
         }
-        let built = Built::unchecked(candidate(base, &edit)?);
+        let built = look_over(Built::unchecked(candidate(base, &edit)?));
         self.built_memo.insert(base_key, edit, &built);
         Ok(built)
     }
