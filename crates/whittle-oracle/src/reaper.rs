@@ -270,32 +270,39 @@ fn reap_all(pids: &[libc::pid_t], limit: Duration) {
 
 /// The pids whose parent is this process (any of its threads).
 fn own_children() -> Vec<libc::pid_t> {
-    let mut pids = Vec::new();
+    // SAFETY: getpid has no preconditions.
+    let me = unsafe { libc::getpid() };
+    let children_of = |task: &str| {
+        std::fs::read_to_string(format!("/proc/self/task/{task}/children")).map(|list| {
+            list.split_whitespace()
+                .filter_map(|p| p.parse::<libc::pid_t>().ok())
+                .collect::<Vec<_>>()
+        })
+    };
+    // The main thread lives as long as the process: its list is missing
+    // only on a kernel without `/proc/<pid>/task/<tid>/children`, which
+    // takes a scan of every process.
+    let main = me.to_string();
+    let Ok(mut pids) = children_of(&main) else {
+        return all_pids()
+            .filter(|&pid| parent_of(pid) == Some(me))
+            .collect();
+    };
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return pids;
     };
-    let mut per_task = true;
     for task in tasks.flatten() {
-        match std::fs::read_to_string(task.path().join("children")) {
-            Ok(list) => pids.extend(
-                list.split_whitespace()
-                    .filter_map(|p| p.parse::<libc::pid_t>().ok()),
-            ),
-            Err(_) => {
-                per_task = false;
-                break;
-            }
-        }
+        let task = task.file_name();
+        let Some(task) = task.to_str().filter(|&t| t != main) else {
+            continue;
+        };
+        // A thread that ended since the listing has no list, and its
+        // children went to a thread that lives. (Taking that for a kernel
+        // without the lists scanned all of /proc after a check, when a
+        // worker thread had just ended.)
+        pids.extend(children_of(task).unwrap_or_default());
     }
-    if per_task {
-        return pids;
-    }
-    // A kernel without /proc/<pid>/task/<tid>/children: scan every process.
-    // SAFETY: getpid has no preconditions.
-    let me = unsafe { libc::getpid() };
-    all_pids()
-        .filter(|&pid| parent_of(pid) == Some(me))
-        .collect()
+    pids
 }
 
 /// Every pid in /proc.
@@ -465,5 +472,27 @@ fn kill_marked(marker_prefix: &str) {
             return;
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::{Child, Command};
+
+    /// A child of this thread, and one of a thread that has ended (handed
+    /// to a thread that lives), are both this process's children.
+    #[test]
+    fn children_of_every_thread_are_found_the_ended_ones_too() {
+        let sleeper = || Command::new("sleep").arg("30").spawn().unwrap();
+        let mut here = sleeper();
+        let mut of_ended = std::thread::spawn(sleeper).join().unwrap();
+        let children = own_children();
+        for child in [&mut here, &mut of_ended] {
+            let pid = child.id() as libc::pid_t;
+            assert!(children.contains(&pid), "{pid} not in {children:?}");
+            let _ = child.kill();
+            let _ = Child::wait(child);
+        }
     }
 }
