@@ -7,6 +7,11 @@
 //! module take seconds. So the listing can be made on another core while
 //! those run ([`Module::list_statements_ahead`], started by the driver with
 //! each round), and handed over once ([`Module::take_statements_listed_ahead`]).
+//! A plan listed only to build a guess from (the prefetch's path lists the
+//! plan of the pass it predicts next) hands its level back
+//! ([`Module::hand_back_statements`]), and the pass that reaches the module
+//! takes it: on a function of 640,000 statements that walk had been made
+//! twice, and the second time no check ran beside it.
 //!
 //! A candidate keeps its base's listing ahead ([`crate::candidate`]) only
 //! when its bodies are the same bytes and its edit leaves every body as
@@ -33,6 +38,9 @@ enum Ahead {
     NotAsked,
     Listing,
     Listed(Vec<Statement>),
+    /// One level's statements, handed back by a plan that did not use
+    /// them up ([`Module::hand_back_statements`]).
+    Level(usize, Vec<Statement>),
     /// Handed over (or the listing failed): whoever asks next lists.
     Gone,
 }
@@ -60,9 +68,10 @@ impl Module {
         ahead.made.notify_all();
     }
 
-    /// The statements listed ahead, once (waiting for a listing under way);
-    /// `None` when none was made: the caller lists them.
-    pub fn take_statements_listed_ahead(&self) -> Option<Vec<Statement>> {
+    /// The statements of depth `level` listed ahead, once (waiting for a
+    /// listing under way); `None` when none was made: the caller lists
+    /// them.
+    pub fn take_statements_listed_ahead(&self, level: usize) -> Option<Vec<Statement>> {
         let ahead = &self.statements_ahead;
         let mut state = ahead.state.lock().unwrap_or_else(PoisonError::into_inner);
         while matches!(*state, Ahead::Listing) {
@@ -75,8 +84,26 @@ impl Module {
             return None;
         }
         match std::mem::replace(&mut *state, Ahead::Gone) {
-            Ahead::Listed(listed) => Some(listed),
+            Ahead::Listed(mut listed) => {
+                listed.retain(|s| s.depth == level);
+                Some(listed)
+            }
+            Ahead::Level(depth, listed) if depth == level => Some(listed),
             _ => None,
+        }
+    }
+
+    /// Keep `statements`, this module's own of depth `level` as listed, for
+    /// the next [`Module::take_statements_listed_ahead`] of that level,
+    /// unless a listing is made or kept already. A plan listed to build a
+    /// guess from (the prefetch's path) hands its statements back, and the
+    /// pass that reaches the module takes them: the walk of a giant
+    /// function was made twice, once for each.
+    pub fn hand_back_statements(&self, level: usize, statements: Vec<Statement>) {
+        let ahead = &self.statements_ahead;
+        let mut state = ahead.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(*state, Ahead::NotAsked | Ahead::Gone) {
+            *state = Ahead::Level(level, statements);
         }
     }
 }
@@ -84,7 +111,7 @@ impl Module {
 #[cfg(test)]
 mod tests {
     use crate::test_support::module;
-    use crate::{candidate, statements, Edit};
+    use crate::{candidate, statements, Edit, Module, Statement};
     use std::sync::Arc;
 
     const WAT: &str = r#"(module (memory 2) (export "m" (memory 0))
@@ -94,19 +121,39 @@ mod tests {
     #[test]
     fn a_listing_ahead_is_handed_over_once_on_another_thread() {
         let m = Arc::new(module(WAT));
-        assert!(m.take_statements_listed_ahead().is_none());
+        assert!(m.take_statements_listed_ahead(0).is_none());
         let listing = Arc::clone(&m);
         std::thread::spawn(move || listing.list_statements_ahead())
             .join()
             .unwrap();
-        assert_eq!(
-            m.take_statements_listed_ahead().unwrap(),
-            statements(&m).unwrap()
-        );
-        assert!(m.take_statements_listed_ahead().is_none());
+        assert_eq!(m.take_statements_listed_ahead(0).unwrap(), level(&m, 0));
+        assert!(m.take_statements_listed_ahead(0).is_none());
         // Once handed over it is not made again.
         m.list_statements_ahead();
-        assert!(m.take_statements_listed_ahead().is_none());
+        assert!(m.take_statements_listed_ahead(0).is_none());
+    }
+
+    fn level(m: &Module, depth: usize) -> Vec<Statement> {
+        let mut all = statements(m).unwrap();
+        all.retain(|s| s.depth == depth);
+        all
+    }
+
+    /// A level handed back is handed over again, for that level only; a
+    /// listing made ahead is not replaced by it.
+    #[test]
+    fn a_level_handed_back_is_taken_once_for_that_level() {
+        let m = module(WAT);
+        m.hand_back_statements(1, level(&m, 1));
+        assert!(m.take_statements_listed_ahead(0).is_none());
+        assert!(m.take_statements_listed_ahead(1).is_none());
+        m.hand_back_statements(1, level(&m, 1));
+        assert_eq!(m.take_statements_listed_ahead(1).unwrap(), level(&m, 1));
+        assert!(m.take_statements_listed_ahead(1).is_none());
+        let m = module(WAT);
+        m.list_statements_ahead();
+        m.hand_back_statements(1, Vec::new());
+        assert_eq!(m.take_statements_listed_ahead(1).unwrap(), level(&m, 1));
     }
 
     #[test]
@@ -124,8 +171,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            no_export.take_statements_listed_ahead().unwrap(),
-            statements(&no_export).unwrap()
+            no_export.take_statements_listed_ahead(0).unwrap(),
+            level(&no_export, 0)
         );
         // Removing the memory makes the load invalid: not kept (and the
         // edit is refused anyway); a 64-bit memory would change the repairs.
@@ -134,7 +181,7 @@ mod tests {
         let mut edit = Edit::default();
         edit.memory_type(&m, 0).memory64 = true;
         let memory64 = candidate(&m, &edit).unwrap();
-        assert!(memory64.take_statements_listed_ahead().is_none());
-        assert!(m.take_statements_listed_ahead().is_some());
+        assert!(memory64.take_statements_listed_ahead(0).is_none());
+        assert!(m.take_statements_listed_ahead(0).is_some());
     }
 }

@@ -35,6 +35,12 @@ pub trait TreePass: SubsetPass {
 
     /// See [`Pass::prepare`].
     fn prepare(&self, _m: &Module) {}
+
+    /// `targets`, what [`TreePass::targets_at`] listed for `level` of `m`,
+    /// from a plan done with them (see [`SubsetPlan::hand_back`]): a pass
+    /// whose listing is costly keeps them for its next listing of that
+    /// level of `m`.
+    fn hand_back(&self, _m: &Module, _level: usize, _targets: Vec<Self::Target>) {}
 }
 
 /// A pass whose targets each have a length to shorten.
@@ -93,6 +99,21 @@ pub trait SubsetPlan: Sync {
         _new_base: &Arc<Module>,
     ) -> Option<Box<dyn SubsetPlan>> {
         None
+    }
+
+    /// Done with, its targets as listed: a plan listed to build a guess
+    /// from (the prefetch's path) gives them back to its module, for the
+    /// pass that reaches it to take rather than list again (a giant
+    /// function's statements). Dropped by default.
+    fn hand_back(self: Box<Self>) {}
+}
+
+impl Plan<'_> {
+    /// See [`SubsetPlan::hand_back`].
+    pub fn hand_back(self) {
+        if let Plan::Subsets(plan) = self {
+            plan.hand_back();
+        }
     }
 }
 

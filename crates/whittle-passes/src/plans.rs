@@ -73,6 +73,7 @@ where
             Plan::Subsets(Box::new(TreeLevel {
                 pass: self.0.clone(),
                 module: Base::Borrowed(m),
+                level,
                 targets,
             }))
         })
@@ -92,6 +93,7 @@ enum Base<'m> {
 struct TreeLevel<'m, P: TreePass> {
     pass: P,
     module: Base<'m>,
+    level: usize,
     targets: Vec<P::Target>,
 }
 
@@ -117,16 +119,36 @@ where
         removed: &[usize],
         new_base: &Arc<Module>,
     ) -> Option<Box<dyn SubsetPlan>> {
-        let TreeLevel { pass, targets, .. } = *self;
+        let TreeLevel {
+            pass,
+            level,
+            targets,
+            ..
+        } = *self;
         let targets = pass.targets_without(targets, removed)?;
         // No targets left: listing finds none either, and says so.
         (!targets.is_empty()).then(|| {
             Box::new(TreeLevel {
                 pass,
                 module: Base::Shared(Arc::clone(new_base)),
+                level,
                 targets,
             }) as Box<dyn SubsetPlan>
         })
+    }
+
+    fn hand_back(self: Box<Self>) {
+        let TreeLevel {
+            pass,
+            module,
+            level,
+            targets,
+        } = *self;
+        let module = match &module {
+            Base::Borrowed(m) => m,
+            Base::Shared(m) => m.as_ref(),
+        };
+        pass.hand_back(module, level, targets);
     }
 }
 

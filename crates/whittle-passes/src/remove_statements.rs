@@ -56,12 +56,16 @@ impl SubsetPass for RemoveStatements {
 
 impl TreePass for RemoveStatements {
     fn targets_at(&self, m: &Module, level: usize) -> Vec<Statement> {
-        let mut all = match m.take_statements_listed_ahead() {
-            Some(listed) => listed,
-            None => statements(m).unwrap_or_default(),
-        };
+        if let Some(listed) = m.take_statements_listed_ahead(level) {
+            return listed;
+        }
+        let mut all = statements(m).unwrap_or_default();
         all.retain(|s| s.depth == level);
         all
+    }
+
+    fn hand_back(&self, m: &Module, level: usize, targets: Vec<Statement>) {
+        m.hand_back_statements(level, targets);
     }
 
     /// List the statements ahead when one function holds most of the code

@@ -264,7 +264,7 @@ impl Reducer<'_> {
                 break;
             }
             let base = Arc::clone(&path.module);
-            let later_plan;
+            let mut later_plan = None;
             let plan = if let (1, Some(plan)) = (k, first) {
                 PlanRef::Subsets(plan)
             } else {
@@ -328,6 +328,10 @@ impl Reducer<'_> {
                     false
                 }
             };
+            // The pass that reaches this base takes what was listed here.
+            if let Some(plan) = later_plan {
+                plan.hand_back();
+            }
             if !goes_on {
                 break;
             }

@@ -274,8 +274,9 @@ fn listed_ahead_differs(module: &Module, edit: &Edit) -> Option<String> {
     let base = Module::parse(module.bytes.clone()).ok()?;
     base.list_statements_ahead();
     let new = candidate(&base, edit).ok()?;
-    let kept = new.take_statements_listed_ahead()?;
-    let listed = statements(&new).ok()?;
+    let kept = new.take_statements_listed_ahead(0)?;
+    let mut listed = statements(&new).ok()?;
+    listed.retain(|s| s.depth == 0);
     (kept != listed).then(|| {
         format!(
             "{} statements kept from the base, {} listed; first difference at {}",
