@@ -38,7 +38,7 @@
 //! other nodes' answers from the cache (or waits for their checks) in its
 //! next batches. The result does not depend on `jobs`.
 
-use crate::ddmin::{following, Chunk, Relist, SecondHalves, Sweep, MAX_BATCH};
+use crate::ddmin::{following, Chunk, Relist, SecondHalves, Sweep};
 use crate::driver::Reducer;
 use crate::judge::Screened;
 use std::collections::{HashMap, HashSet};
@@ -108,9 +108,22 @@ enum After {
     Unknown,
 }
 
+/// Nodes in one tree at most, decided without the oracle or not. More
+/// than a path batch's [`crate::ddmin::MAX_BATCH`]: a tree walks the
+/// branches whose answers are certain (cached) cheaply, and on
+/// `simd-disabled` a branch of 62 such nodes ended a tree of 64 with one
+/// check in it, the second job idle for that check's time. The build
+/// budget bounds the time (`fill_tree`), and trees are made only of
+/// modules of at most [`Relist::max_bytes`] (64 KB: at most 16 MB of
+/// candidates). With 256, medians of 7 alternating runs at `-j 2`:
+/// `simd-disabled` 0.618 -> 0.589 s, `riscv64-memcopy` 0.763 -> 0.707,
+/// `winch-avx-splat` 0.716 -> 0.664, `gc-eh-simd` 0.586 -> 0.561,
+/// `oob-trap` 0.371 -> 0.385, the 679 KB riscv64 row 1.854 -> 1.825.
+const MAX_TREE: usize = 256;
+
 impl Reducer<'_> {
     /// The `jobs` likeliest nodes (that need the oracle) of the tree of
-    /// answers from `root`, at most [`MAX_BATCH`] in all. Where the
+    /// answers from `root`, at most [`MAX_TREE`] in all. Where the
     /// likeliest is a branch on which the pass is done, the first
     /// candidates of the passes after it, built on the module that branch
     /// reaches as a prefetch would (`prefetch.rs`), fill the jobs left: the
@@ -146,7 +159,7 @@ impl Reducer<'_> {
         let mut nodes = Nodes::default();
         let mut runs = 0;
         let mut keys: HashSet<(u64, usize)> = HashSet::new();
-        while runs < jobs && nodes.screened.len() < MAX_BATCH {
+        while runs < jobs && nodes.screened.len() < MAX_TREE {
             let spent = budget.is_some_and(|budget| started.elapsed() >= budget);
             if spent && !nodes.screened.is_empty() {
                 break;
