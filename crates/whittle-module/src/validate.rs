@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 use wasmparser::{
-    BinaryReader, FuncToValidate, FuncValidator, FuncValidatorAllocations, FunctionBody, Payload,
-    Validator, ValidatorResources, WasmFeatures, WasmModuleResources,
+    BinaryReader, FuncToValidate, FuncValidator, FuncValidatorAllocations, FunctionBody, Validator,
+    ValidatorResources, WasmFeatures, WasmModuleResources,
 };
 
 /// What validation says of a module.
@@ -44,60 +44,35 @@ pub fn validate_declarations(bytes: &[u8]) -> Validity {
     Validity::Valid
 }
 
-/// A valid module's declarations, kept to validate candidates that change
-/// only function bodies: such a candidate is valid exactly when each new
-/// body is valid against them, so validating it costs the changed bodies,
-/// not the whole module (a statement removed from one of 2,000 functions
-/// validates one function).
+/// A module's declarations (the sections before its code), validated and
+/// kept to check bodies against: a candidate of a valid base that changes
+/// only function bodies is valid exactly when each new body is valid
+/// against them, so validating it costs the changed bodies, not the whole
+/// module (a statement removed from one of 2,000 functions validates one
+/// function). Walks of bodies (`stack.rs`) use them too.
 #[derive(Clone, Debug)]
 pub struct BodyValidator {
     resources: ValidatorResources,
 }
 
 impl BodyValidator {
-    /// The declarations of `base`, if it is valid and has a code section
-    /// (`None` otherwise: validate candidates whole).
-    pub fn new(base: &[u8]) -> Option<BodyValidator> {
-        Self::read(base, true)
-    }
-
-    /// The declarations of `base`, validated, its bodies not walked: right
-    /// for a base known to be valid (a reduction whose original is valid
-    /// only ever moves to candidates that validated), and for checking
-    /// bodies one by one. Validating them cost each new base of a giant
-    /// function as much as listing its statements.
-    pub fn of_declarations(base: &[u8]) -> Option<BodyValidator> {
-        Self::read(base, false)
-    }
-
-    /// The declarations, and every body validated when `check_bodies`.
-    fn read(base: &[u8], check_bodies: bool) -> Option<BodyValidator> {
+    /// The declarations of `module`, validated, its bodies not walked;
+    /// `None` when they do not validate or there is no code section.
+    /// (Validating the bodies too cost each new base of a giant function as
+    /// much as listing its statements.)
+    pub fn of_declarations(module: &[u8]) -> Option<BodyValidator> {
         let mut validator = Validator::new_with_features(WasmFeatures::all());
-        let mut resources = None;
-        for payload in wasmparser::Parser::new(0).parse_all(base) {
+        for payload in wasmparser::Parser::new(0).parse_all(module) {
             let payload = payload.ok()?;
-            let is_body = matches!(payload, Payload::CodeSectionEntry(_));
-            match validator.payload(&payload).ok()? {
-                wasmparser::ValidPayload::Func(func, body) => {
-                    if resources.is_none() {
-                        resources = Some(func.resources.clone());
-                    }
-                    if !check_bodies {
-                        // Everything a body is checked against is declared
-                        // before the code section.
-                        break;
-                    }
-                    func.into_validator(Default::default())
-                        .validate(&body)
-                        .ok()?;
-                }
-                _ if is_body => return None,
-                _ => {}
+            if let wasmparser::ValidPayload::Func(func, _) = validator.payload(&payload).ok()? {
+                // Everything a body is checked against is declared before
+                // the code section.
+                return Some(BodyValidator {
+                    resources: func.resources,
+                });
             }
         }
-        Some(BodyValidator {
-            resources: resources?,
-        })
+        None
     }
 
     /// A validator for a body of function `index` (absolute), or `None`
@@ -138,6 +113,7 @@ impl BodyValidator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasmparser::Payload;
 
     /// A new body is judged as the whole module with it would be.
     #[test]
@@ -159,24 +135,30 @@ mod tests {
                 .unwrap();
             code
         };
-        // Built from the base validated or trusted: the same answers.
-        for checker in [
-            BodyValidator::new(&base).unwrap(),
-            BodyValidator::of_declarations(&base).unwrap(),
-        ] {
-            let valid = BTreeMap::from([(1, body("(func (result i32) global.get 0)"))]);
-            assert_eq!(checker.validate_bodies(&valid), Validity::Valid);
-            // Function 2's type takes an i64: an i32 result is a type mismatch.
-            let wrong = BTreeMap::from([(2, body("(func (param i64) (result i32) i32.const 0)"))]);
-            match checker.validate_bodies(&wrong) {
-                Validity::Invalid(m) => assert!(m.contains("type mismatch"), "{m}"),
-                Validity::Valid => panic!("a body of the wrong type is valid"),
-            }
+        let checker = BodyValidator::of_declarations(&base).unwrap();
+        let valid = BTreeMap::from([(1, body("(func (result i32) global.get 0)"))]);
+        assert_eq!(checker.validate_bodies(&valid), Validity::Valid);
+        // Function 2's type takes an i64: an i32 result is a type mismatch.
+        let wrong = BTreeMap::from([(2, body("(func (param i64) (result i32) i32.const 0)"))]);
+        match checker.validate_bodies(&wrong) {
+            Validity::Invalid(m) => assert!(m.contains("type mismatch"), "{m}"),
+            Validity::Valid => panic!("a body of the wrong type is valid"),
         }
-        // An invalid body: refused when validated, not looked at when trusted.
+        // An invalid body is not looked at; invalid declarations give none.
         let invalid = wat::parse_str("(module (func (result i32)))").unwrap();
-        assert!(BodyValidator::new(&invalid).is_none());
         assert!(BodyValidator::of_declarations(&invalid).is_some());
+        let mut no_such_type = wat::parse_str("(module (type (func)) (func (type 0)))").unwrap();
+        // The function section (id 3, 2 bytes, 1 entry) names type 0: make
+        // it type 5, which is not declared.
+        let at = no_such_type
+            .windows(4)
+            .position(|w| w == [3, 2, 1, 0])
+            .unwrap();
+        no_such_type[at + 3] = 5;
+        assert!(wasmparser::Parser::new(0)
+            .parse_all(&no_such_type)
+            .all(|p| p.is_ok()));
+        assert!(BodyValidator::of_declarations(&no_such_type).is_none());
     }
 
     #[test]
