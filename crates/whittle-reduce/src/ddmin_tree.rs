@@ -38,7 +38,8 @@
 //! other nodes' answers from the cache (or waits for their checks) in its
 //! next batches. The result does not depend on `jobs`.
 
-use crate::ddmin::{following, Chunk, Relist, SecondHalves, Sweep};
+use crate::cost::cost;
+use crate::ddmin::{following, Chunk, Relist, SecondHalves, Sweep, MAX_BATCH};
 use crate::driver::Reducer;
 use crate::judge::Screened;
 use std::collections::{HashMap, HashSet};
@@ -77,6 +78,18 @@ struct Pending {
     chance: f64,
 }
 
+impl Pending {
+    /// The module the branch has reached by the node, when it is not the
+    /// search's best: what the branch took out so far, or the module its
+    /// plan was listed on past a re-base.
+    fn reached(&self) -> Option<&Module> {
+        match (&self.start.reached, &self.source) {
+            (Some(module), _) | (None, Source::Relisted { module, .. }) => Some(module),
+            (None, Source::Own) => None,
+        }
+    }
+}
+
 /// A tree batch: its candidates, own-plan nodes on the predicted branch
 /// first (`own` of them, in the order the search walks them), then the
 /// other nodes (`chunks` holds the nodes' chunks), then the later passes'
@@ -108,22 +121,9 @@ enum After {
     Unknown,
 }
 
-/// Nodes in one tree at most, decided without the oracle or not. More
-/// than a path batch's [`crate::ddmin::MAX_BATCH`]: a tree walks the
-/// branches whose answers are certain (cached) cheaply, and on
-/// `simd-disabled` a branch of 62 such nodes ended a tree of 64 with one
-/// check in it, the second job idle for that check's time. The build
-/// budget bounds the time (`fill_tree`), and trees are made only of
-/// modules of at most [`Relist::max_bytes`] (64 KB: at most 16 MB of
-/// candidates). With 256, medians of 7 alternating runs at `-j 2`:
-/// `simd-disabled` 0.618 -> 0.589 s, `riscv64-memcopy` 0.763 -> 0.707,
-/// `winch-avx-splat` 0.716 -> 0.664, `gc-eh-simd` 0.586 -> 0.561,
-/// `oob-trap` 0.371 -> 0.385, the 679 KB riscv64 row 1.854 -> 1.825.
-const MAX_TREE: usize = 256;
-
 impl Reducer<'_> {
     /// The `jobs` likeliest nodes (that need the oracle) of the tree of
-    /// answers from `root`, at most [`MAX_TREE`] in all. Where the
+    /// answers from `root`, at most [`MAX_BATCH`] in all. Where the
     /// likeliest is a branch on which the pass is done, the first
     /// candidates of the passes after it, built on the module that branch
     /// reaches as a prefetch would (`prefetch.rs`), fill the jobs left: the
@@ -159,7 +159,7 @@ impl Reducer<'_> {
         let mut nodes = Nodes::default();
         let mut runs = 0;
         let mut keys: HashSet<(u64, usize)> = HashSet::new();
-        while runs < jobs && nodes.screened.len() < MAX_TREE {
+        while runs < jobs && nodes.screened.len() < MAX_BATCH {
             let spent = budget.is_some_and(|budget| started.elapsed() >= budget);
             if spent && !nodes.screened.is_empty() {
                 break;
@@ -214,7 +214,10 @@ impl Reducer<'_> {
                     )
                 }
             };
-            let s = self.screen(&[name], built).pop().expect("one screened");
+            let mut s = self.screen(&[name], built).pop().expect("one screened");
+            if let Some(reached) = node.reached() {
+                self.weigh_against(reached, &mut s);
+            }
             if let (Some(key), Some(module)) = (s.needs_oracle, &s.judged.module) {
                 self.start_while_free(name, key, module, jobs);
             }
@@ -262,6 +265,28 @@ impl Reducer<'_> {
             nodes.push_node(name, Chunk { taken, ..c }, s, node.parent, own_plan);
         }
         nodes.order_for_the_walk()
+    }
+
+    /// Decide `s` not taken when its candidate is no smaller than
+    /// `reached`, the module the node's branch has reached: the screen
+    /// weighs a candidate against the best, but the search weighs it
+    /// against `reached`, which is the best by the time it gets there. A
+    /// statement whose removal gives the same bytes (its own repair) was
+    /// otherwise answered "taken" from the cache, the branch re-based onto
+    /// the module it had, and the tree repeated that node to its cap: 187
+    /// of a tree's 190 nodes on `simd-disabled`, with one check in it.
+    fn weigh_against(&mut self, reached: &Module, s: &mut Screened) {
+        let Some(candidate) = &s.judged.module else {
+            return;
+        };
+        let (c, r) = (cost(candidate), cost(reached));
+        let smaller = c < r
+            || (c == r
+                && self.complexities.complexity(candidate) < self.complexities.complexity(reached));
+        if !smaller {
+            s.judged.interesting = false;
+            s.needs_oracle = None;
+        }
     }
 
     /// Where the branch goes after `node`'s chunk, answered `answer`
@@ -525,6 +550,44 @@ mod tests {
             relist,
             jobs_and_budget,
         )
+    }
+
+    /// A node past a guessed step is weighed against the module that step
+    /// reaches, not the best: its candidate is taken only when smaller.
+    #[test]
+    fn a_node_is_weighed_against_the_module_its_branch_reached() {
+        let best = statements_calling_bug(8, 5);
+        let parse = |wat: &str| Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        // Taking out the last statement of `(result i32)` code puts back
+        // the very `i32.const 0` it took: the same module.
+        let reached = parse("(module (func (result i32) i32.const 0))");
+        let smaller = parse("(module (func))");
+        with_reducer(&best, 2, |reducer| {
+            let screened = |m: &Module, interesting: bool| Screened {
+                judged: crate::driver::Judged {
+                    module: Some(Arc::new(m.clone())),
+                    cost: cost(m),
+                    complexity: None,
+                    interesting,
+                    ran: false,
+                    unanswered: false,
+                },
+                needs_oracle: (!interesting).then_some((1, 1)),
+            };
+            // Answered "interesting" from the cache: the same bytes are not
+            // taken, and need no check.
+            let mut same = screened(&reached, true);
+            reducer.weigh_against(&reached, &mut same);
+            assert!(!same.judged.interesting);
+            assert_eq!(same.needs_oracle, None);
+            // Smaller: as the screen had it, cached or to be checked.
+            for interesting in [true, false] {
+                let mut less = screened(&smaller, interesting);
+                reducer.weigh_against(&reached, &mut less);
+                assert_eq!(less.judged.interesting, interesting);
+                assert_eq!(less.needs_oracle.is_some(), !interesting);
+            }
+        });
     }
 
     /// Past its budget a tree holds what it has built: with no time to
