@@ -275,17 +275,25 @@ impl Reducer<'_> {
     /// otherwise answered "taken" from the cache, the branch re-based onto
     /// the module it had, and the tree repeated that node to its cap: 187
     /// of a tree's 190 nodes on `simd-disabled`, with one check in it.
+    /// A candidate as costly as `reached` but simpler keeps its complexity
+    /// for the walk, which takes it only with one ([`Reducer::accept_first`]),
+    /// as the search that weighs it against `reached` as the best does.
     fn weigh_against(&mut self, reached: &Module, s: &mut Screened) {
         let Some(candidate) = &s.judged.module else {
             return;
         };
         let (c, r) = (cost(candidate), cost(reached));
-        let smaller = c < r
-            || (c == r
-                && self.complexities.complexity(candidate) < self.complexities.complexity(reached));
-        if !smaller {
-            s.judged.interesting = false;
-            s.needs_oracle = None;
+        let simpler = (c == r).then(|| {
+            let complexity = self.complexities.complexity(candidate);
+            (complexity < self.complexities.complexity(reached)).then_some(complexity)
+        });
+        match simpler {
+            _ if c < r => {}
+            Some(Some(complexity)) => s.judged.complexity = Some(complexity),
+            _ => {
+                s.judged.interesting = false;
+                s.needs_oracle = None;
+            }
         }
     }
 
@@ -580,6 +588,20 @@ mod tests {
             reducer.weigh_against(&reached, &mut same);
             assert!(!same.judged.interesting);
             assert_eq!(same.needs_oracle, None);
+            // As costly but simpler (a zero constant where the reached
+            // module has a one): kept, with its complexity for the walk;
+            // the other way round, not taken.
+            let one = parse("(module (func (result i32) i32.const 1))");
+            assert_eq!(cost(&one), cost(&reached));
+            let mut simpler = screened(&reached, true);
+            reducer.weigh_against(&one, &mut simpler);
+            assert!(simpler.judged.interesting);
+            let zero = reducer.complexities.complexity(&reached);
+            assert_eq!(simpler.judged.complexity, Some(zero));
+            assert!(zero < reducer.complexities.complexity(&one));
+            let mut knottier = screened(&one, true);
+            reducer.weigh_against(&reached, &mut knottier);
+            assert!(!knottier.judged.interesting);
             // Smaller: as the screen had it, cached or to be checked.
             for interesting in [true, false] {
                 let mut less = screened(&smaller, interesting);
