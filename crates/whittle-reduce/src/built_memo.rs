@@ -34,7 +34,7 @@ use crate::pool::Key;
 use anyhow::Result;
 use std::collections::HashMap;
 use std::sync::Arc;
-use whittle_module::{candidate_from_bytes, Edit, Module, Validity};
+use whittle_module::{candidate, candidate_from_bytes, Edit, Module, Validity};
 
 /// The bytes held at most.
 const MAX_BYTES: usize = 4 << 20;
@@ -63,6 +63,21 @@ impl BuiltMemo {
             key: made.key,
         });
         Some(built)
+    }
+
+    /// The candidate `edit` gives on `base`: the one built lately, else
+    /// built now; `true` with one built now, for the caller to
+    /// [`BuiltMemo::insert`] once it has looked it over.
+    pub(crate) fn held_or_built(
+        &self,
+        base: &Module,
+        base_key: Key,
+        edit: &Edit,
+    ) -> Result<(Built, bool)> {
+        match self.get(base, base_key, edit) {
+            Some(held) => Ok((held?, false)),
+            None => Ok((Built::unchecked(candidate(base, edit)?), true)),
+        }
     }
 
     /// Hold `built`, the candidate `edit` gave on the base of key `base`.

@@ -38,7 +38,6 @@
 //! other nodes' answers from the cache (or waits for their checks) in its
 //! next batches. The result does not depend on `jobs`.
 
-use crate::cost::cost;
 use crate::ddmin::{following, Chunk, Relist, SecondHalves, Sweep, MAX_BATCH};
 use crate::driver::Reducer;
 use crate::judge::Screened;
@@ -214,10 +213,10 @@ impl Reducer<'_> {
                     )
                 }
             };
-            let mut s = self.screen(&[name], built).pop().expect("one screened");
-            if let Some(reached) = node.reached() {
-                self.weigh_against(reached, &mut s);
-            }
+            let s = self
+                .screen_against(&[name], built, node.reached())
+                .pop()
+                .expect("one screened");
             if let (Some(key), Some(module)) = (s.needs_oracle, &s.judged.module) {
                 self.start_while_free(name, key, module, jobs);
             }
@@ -265,36 +264,6 @@ impl Reducer<'_> {
             nodes.push_node(name, Chunk { taken, ..c }, s, node.parent, own_plan);
         }
         nodes.order_for_the_walk()
-    }
-
-    /// Decide `s` not taken when its candidate is no smaller than
-    /// `reached`, the module the node's branch has reached: the screen
-    /// weighs a candidate against the best, but the search weighs it
-    /// against `reached`, which is the best by the time it gets there. A
-    /// statement whose removal gives the same bytes (its own repair) was
-    /// otherwise answered "taken" from the cache, the branch re-based onto
-    /// the module it had, and the tree repeated that node to its cap: 187
-    /// of a tree's 190 nodes on `simd-disabled`, with one check in it.
-    /// A candidate as costly as `reached` but simpler keeps its complexity
-    /// for the walk, which takes it only with one ([`Reducer::accept_first`]),
-    /// as the search that weighs it against `reached` as the best does.
-    fn weigh_against(&mut self, reached: &Module, s: &mut Screened) {
-        let Some(candidate) = &s.judged.module else {
-            return;
-        };
-        let (c, r) = (cost(candidate), cost(reached));
-        let simpler = (c == r).then(|| {
-            let complexity = self.complexities.complexity(candidate);
-            (complexity < self.complexities.complexity(reached)).then_some(complexity)
-        });
-        match simpler {
-            _ if c < r => {}
-            Some(Some(complexity)) => s.judged.complexity = Some(complexity),
-            _ => {
-                s.judged.interesting = false;
-                s.needs_oracle = None;
-            }
-        }
     }
 
     /// Where the branch goes after `node`'s chunk, answered `answer`
@@ -561,54 +530,54 @@ mod tests {
     }
 
     /// A node past a guessed step is weighed against the module that step
-    /// reaches, not the best: its candidate is taken only when smaller.
+    /// reaches, not the best (`Reducer::screen_against`): its candidate is
+    /// taken only when smaller.
     #[test]
     fn a_node_is_weighed_against_the_module_its_branch_reached() {
+        use crate::cost::cost;
+        use crate::judge::Built;
         let best = statements_calling_bug(8, 5);
         let parse = |wat: &str| Module::parse(wat::parse_str(wat).unwrap()).unwrap();
         // Taking out the last statement of `(result i32)` code puts back
         // the very `i32.const 0` it took: the same module.
         let reached = parse("(module (func (result i32) i32.const 0))");
         let smaller = parse("(module (func))");
+        let one = parse("(module (func (result i32) i32.const 1))");
         with_reducer(&best, 2, |reducer| {
-            let screened = |m: &Module, interesting: bool| Screened {
-                judged: crate::driver::Judged {
-                    module: Some(Arc::new(m.clone())),
-                    cost: cost(m),
-                    complexity: None,
-                    interesting,
-                    ran: false,
-                    unanswered: false,
-                },
-                needs_oracle: (!interesting).then_some((1, 1)),
-            };
-            // Answered "interesting" from the cache: the same bytes are not
-            // taken, and need no check.
-            let mut same = screened(&reached, true);
-            reducer.weigh_against(&reached, &mut same);
+            // Each smaller than the best, and answered "interesting" from
+            // the cache but for `smaller`'s second ask.
+            for m in [&reached, &smaller, &one] {
+                assert!(cost(m) < cost(&best));
+                reducer.gate.remember(&m.bytes, true);
+            }
+            fn screened(reducer: &mut Reducer<'_>, m: &Module, against: &Module) -> Screened {
+                let built = vec![Ok(Built::unchecked(m.clone()))];
+                let s = reducer.screen_against(&["test"], built, Some(against));
+                s.into_iter().next().unwrap()
+            }
+            // The same bytes are not taken, and need no check.
+            let same = screened(reducer, &reached, &reached);
             assert!(!same.judged.interesting);
             assert_eq!(same.needs_oracle, None);
             // As costly but simpler (a zero constant where the reached
             // module has a one): kept, with its complexity for the walk;
             // the other way round, not taken.
-            let one = parse("(module (func (result i32) i32.const 1))");
             assert_eq!(cost(&one), cost(&reached));
-            let mut simpler = screened(&reached, true);
-            reducer.weigh_against(&one, &mut simpler);
+            let simpler = screened(reducer, &reached, &one);
             assert!(simpler.judged.interesting);
+            let knottier = screened(reducer, &one, &reached);
+            assert!(!knottier.judged.interesting);
             let zero = reducer.complexities.complexity(&reached);
             assert_eq!(simpler.judged.complexity, Some(zero));
             assert!(zero < reducer.complexities.complexity(&one));
-            let mut knottier = screened(&one, true);
-            reducer.weigh_against(&reached, &mut knottier);
-            assert!(!knottier.judged.interesting);
-            // Smaller: as the screen had it, cached or to be checked.
-            for interesting in [true, false] {
-                let mut less = screened(&smaller, interesting);
-                reducer.weigh_against(&reached, &mut less);
-                assert_eq!(less.judged.interesting, interesting);
-                assert_eq!(less.needs_oracle.is_some(), !interesting);
-            }
+            // Smaller: as the gate has it, cached or to be checked.
+            let cached = screened(reducer, &smaller, &reached);
+            assert!(cached.judged.interesting);
+            assert_eq!(cached.needs_oracle, None);
+            reducer.gate = crate::gate::Gate::new(&best.bytes);
+            let asked = screened(reducer, &smaller, &reached);
+            assert!(!asked.judged.interesting);
+            assert!(asked.needs_oracle.is_some());
         });
     }
 

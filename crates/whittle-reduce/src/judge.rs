@@ -14,7 +14,7 @@ use anyhow::Result;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use whittle_module::{candidate, validate, validate_declarations, Edit, Module, Validity};
+use whittle_module::{validate, validate_declarations, Edit, Module, Validity};
 
 /// A candidate as built: its module, its validity when it was checked
 /// while building, and its cache key when that was computed (hashing a
@@ -45,7 +45,6 @@ impl Built {
     pub(crate) fn looked_over(
         self,
         base: &Module,
-        base_valid: bool,
         edit: &Edit,
         gate: &Gate,
         best_cost: usize,
@@ -57,6 +56,9 @@ impl Built {
         } = self;
         let key = key.or_else(|| (cost(&m) <= best_cost).then(|| Gate::key(&m.bytes)));
         let needs_validity = key.is_some_and(|key| !gate.knows(key));
+        // Every base is valid when the original is: the gate lets no
+        // invalid candidate through then.
+        let base_valid = gate.original_invalid().is_none();
         let validity =
             validity.or_else(|| needs_validity.then(|| validity_of(base, base_valid, edit, &m)));
         Built {
@@ -111,22 +113,13 @@ impl Reducer<'_> {
         let best_cost = self.best_cost;
         let start = Instant::now();
         let base_key = Gate::key(&base.bytes);
-        // Every base is valid when the original is: the gate lets no
-        // invalid candidate through then.
-        let base_valid = self.gate.original_invalid().is_none();
         let gate = &self.gate;
         let memo = &self.built_memo;
         let made = parallel_map(self.opts.jobs, choices, |choice| {
             let edit = edit(choice)?;
-            // Built lately (`built_memo.rs`): the same candidate.
-            let held = memo.get(base, base_key, &edit).transpose()?;
-            let fresh = held.is_none();
-            let built = match held {
-                Some(built) => built,
-                None => Built::unchecked(candidate(base, &edit)?),
-            };
+            let (built, fresh) = memo.held_or_built(base, base_key, &edit)?;
             // Validated here, in parallel.
-            let built = built.looked_over(base, base_valid, &edit, gate, best_cost);
+            let built = built.looked_over(base, &edit, gate, best_cost);
             anyhow::Ok((built, fresh.then_some(edit)))
         });
         let built = made
@@ -172,7 +165,25 @@ impl Reducer<'_> {
         names: &[&'static str],
         built: Vec<Result<Built>>,
     ) -> Vec<Screened> {
+        self.screen_against(names, built, None)
+    }
+
+    /// [`Reducer::screen`], weighing the cost against `against` when one is
+    /// given, not the best: a tree node past a guessed step is weighed
+    /// against the module its branch reached, which is the best by the time
+    /// the search gets there. (Weighed against the best, a statement whose
+    /// removal gives the same bytes, its own repair, was answered "taken"
+    /// from the cache, and the branch re-based onto the module it had: 187
+    /// of a tree's 190 nodes on `simd-disabled` were that node, with one
+    /// check in the tree.)
+    pub(crate) fn screen_against(
+        &mut self,
+        names: &[&'static str],
+        built: Vec<Result<Built>>,
+        against: Option<&Module>,
+    ) -> Vec<Screened> {
         let start = Instant::now();
+        let bar_cost = against.map_or(self.best_cost, cost);
         let mut screened = Vec::with_capacity(built.len());
         for (candidate, &name) in built.into_iter().zip(names) {
             self.pass_stats(name).candidates += 1;
@@ -195,18 +206,21 @@ impl Reducer<'_> {
                 continue;
             };
             j.cost = cost(&candidate);
-            if j.cost == self.best_cost {
-                let best = *self
-                    .best_complexity
-                    .get_or_insert_with(|| self.complexities.complexity(&self.best));
+            if j.cost == bar_cost {
+                let bar = match against {
+                    Some(module) => self.complexities.complexity(module),
+                    None => *self
+                        .best_complexity
+                        .get_or_insert_with(|| self.complexities.complexity(&self.best)),
+                };
                 let c = self.complexities.complexity(&candidate);
-                if c >= best {
+                if c >= bar {
                     self.stats.not_smaller_skipped += 1;
                     screened.push(Screened::decided(j));
                     continue;
                 }
                 j.complexity = Some(c);
-            } else if j.cost > self.best_cost {
+            } else if j.cost > bar_cost {
                 self.stats.not_smaller_skipped += 1;
                 screened.push(Screened::decided(j));
                 continue;

@@ -54,7 +54,7 @@ use anyhow::Result;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use whittle_module::{candidate, Edit, Module};
+use whittle_module::{Edit, Module};
 use whittle_passes::{LengthPlan, PassInfo, Plan, SubsetPlan};
 
 /// The largest module, and the most targets, with which the path walks a
@@ -415,14 +415,11 @@ impl Reducer<'_> {
     /// (`base_key`: `base`'s cache key.)
     fn made(&mut self, base: &Module, base_key: Key, edit: Result<Edit>) -> Result<Built> {
         let edit = edit?;
-        let base_valid = self.gate.original_invalid().is_none();
-        let look_over =
-            |built: Built| built.looked_over(base, base_valid, &edit, &self.gate, self.best_cost);
-        if let Some(built) = self.built_memo.get(base, base_key, &edit) {
-            return built.map(look_over);
+        let (built, fresh) = self.built_memo.held_or_built(base, base_key, &edit)?;
+        let built = built.looked_over(base, &edit, &self.gate, self.best_cost);
+        if fresh {
+            self.built_memo.insert(base_key, edit, &built);
         }
-        let built = look_over(Built::unchecked(candidate(base, &edit)?));
-        self.built_memo.insert(base_key, edit, &built);
         Ok(built)
     }
 
