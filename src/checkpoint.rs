@@ -69,6 +69,12 @@ pub struct PassStartWrite {
 }
 
 impl PassStartWrite {
+    /// Whether this pass start brings a base the checkpoint does not hold
+    /// yet (it then moves more than the position).
+    pub fn carries_base(&self) -> bool {
+        self.base.is_some()
+    }
+
     pub fn write(self) -> Result<()> {
         let path = self.dir.join(&self.base_name);
         // Progress (a new base) is written durably. Most passes start from
