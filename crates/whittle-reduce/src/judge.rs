@@ -356,7 +356,7 @@ impl Reducer<'_> {
             }
         }
         // Asked again while its earlier check, stopped, has not ended yet:
-        // started once that one has.
+        // started again once that one has, unless it ended with its answer.
         let mut restart: Vec<Key> = Vec::new();
         for &key in &keys {
             match pool.running.get(&key) {
@@ -391,8 +391,14 @@ impl Reducer<'_> {
             let (key, answer) = self.collect(pool, done)?;
             if let Some(k) = restart.iter().position(|&k| k == key) {
                 restart.swap_remove(k);
-                start_check_of(pool, key, positions[&key][0], names, &judged);
-                continue;
+                if answer.is_none() {
+                    start_check_of(pool, key, positions[&key][0], names, &judged);
+                    continue;
+                }
+                // The stop came too late to cut it short: its answer is
+                // this batch's, not wasted (on `simd-disabled` at `-j 2`, a
+                // check that had answered was started again).
+                self.stats.speculation_wasted = self.stats.speculation_wasted.saturating_sub(1);
             }
             // Not asked by this batch, or stopped as no longer needed (it
             // counted as wasted; its answer, if it came, is cached).
@@ -716,5 +722,44 @@ mod tests {
             assert!(!again[0].unanswered && !again[0].interesting);
             reducer.pool = None;
         });
+    }
+
+    /// A candidate whose check was stopped off the path but ran to its
+    /// answer anyway (the stop came too late), asked again before it
+    /// ended, takes that answer: it is not run a second time.
+    #[test]
+    fn a_stopped_check_that_still_answers_is_not_run_again() {
+        let slow_runs = std::sync::atomic::AtomicUsize::new(0);
+        // A check that does not heed the stop, as one near its end does
+        // not in time.
+        let interesting = |bytes: &[u8]| -> Result<bool> {
+            if wasmprinter::print_bytes(bytes)?.contains("call $bug") {
+                return Ok(true);
+            }
+            slow_runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(false)
+        };
+        let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
+        let mut reducer = two_jobs(&interesting, &mut on_event);
+        std::thread::scope(|scope| {
+            let (pool, _closer) = Pool::start(scope, 2, &interesting, None);
+            reducer.pool = Some(pool);
+            let first = ask(
+                &mut reducer,
+                vec![module(KEEPS_THE_CALL), module(LOSES_IT)],
+                Some(&[false, false]),
+                Until::All,
+            );
+            assert!(first[1].unanswered);
+            assert_eq!(reducer.pool.as_ref().unwrap().running.len(), 1);
+            let again = ask(&mut reducer, vec![module(LOSES_IT)], None, Until::All);
+            assert!(!again[0].unanswered && !again[0].interesting);
+            reducer.pool = None;
+        });
+        assert_eq!(reducer.stats.oracle_calls, 2);
+        assert_eq!(reducer.stats.speculation_wasted, 0);
+        drop(reducer);
+        assert_eq!(slow_runs.into_inner(), 1);
     }
 }
