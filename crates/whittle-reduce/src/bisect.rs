@@ -27,6 +27,7 @@
 
 use crate::ddmin::Relist;
 use crate::driver::{Judged, Reducer, Step};
+use crate::judge::Until;
 use crate::still_needed::{bisection_probe, StillNeeded};
 use anyhow::Result;
 use std::collections::HashMap;
@@ -158,7 +159,7 @@ impl Reducer<'_> {
                         let built = built.pop().expect("one built");
                         let best = Arc::clone(&self.best);
                         let next = relist.index + 1;
-                        vec![self.judge_last(name, built, odds, best, next)?]
+                        vec![self.judge_last(name, built, (odds, best), next, Until::Walkable)?]
                     }
                     false => {
                         self.build_and_judge(name, base, &choices, |c| plan.edit(c), Some(&needed))?

@@ -33,7 +33,8 @@
 //!
 //! The same path fills the jobs a search leaves at its end: a tree
 //! batch's branch out of the pass (`ddmin_tree.rs`) and a bisection's last
-//! probe (`judge_last`) go on with the passes after it. Past the round's
+//! probe (`judge_last`) go on with the passes after it, and the last
+//! opening (`Reducer::try_openings`) with the first pass. Past the round's
 //! last pass the path goes on into the next round, when there will be
 //! one (the round changed the module, so far or as the path predicts).
 //!
@@ -141,13 +142,15 @@ impl Reducer<'_> {
     /// leaves (`kept`: the one it leaves if it is kept) as a prefetch
     /// builds them: their answers go to the cache, where those passes find
     /// them. Alone, the last candidate would leave every other job idle.
+    /// With `Until::Walkable` it may come back unanswered (the caller asks
+    /// again); with `Until::All` it waits for its answer.
     pub(crate) fn judge_last(
         &mut self,
         name: &'static str,
         built: Result<Built>,
-        odds: f64,
-        kept: Arc<Module>,
+        (odds, kept): (f64, Arc<Module>),
         next: usize,
+        until: Until,
     ) -> Result<Judged> {
         self.collect_ended()?;
         let last = self
@@ -176,7 +179,7 @@ impl Reducer<'_> {
             }
         }
         let needed = StillNeeded::Tree(&parents);
-        let judged = self.run_screened(&names, screened, Some(&needed), Until::Walkable)?;
+        let judged = self.run_screened(&names, screened, Some(&needed), until)?;
         Ok(judged.into_iter().next().expect("the last candidate"))
     }
 
@@ -511,6 +514,19 @@ mod tests {
         first: fn(&str) -> bool,
         second: fn(&str) -> bool,
     ) -> String {
+        run_together_after(wat, None, passes, jobs, holds, (first, second))
+    }
+
+    /// [`run_together`], trying first the opening that keeps only the
+    /// function `keep_only`, when one is given.
+    fn run_together_after(
+        wat: &str,
+        keep_only: Option<u32>,
+        passes: &[&str],
+        jobs: usize,
+        holds: fn(&Module, &str) -> bool,
+        (first, second): (fn(&str) -> bool, fn(&str) -> bool),
+    ) -> String {
         let run = |jobs: usize| {
             let second_started = Mutex::new(false);
             let started = Condvar::new();
@@ -539,12 +555,12 @@ mod tests {
                 .map(|p| whittle_passes::find(p).unwrap())
                 .collect();
             let original = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
-            let mut reducer = Reducer::new(
-                original,
-                options(jobs, passes, 0),
-                &interesting,
-                &mut on_event,
-            );
+            let mut opts = options(jobs, passes, 0);
+            if let Some(f) = keep_only {
+                opts.openings
+                    .extend(crate::Opening::keep_only(&original, f));
+            }
+            let mut reducer = Reducer::new(original, opts, &interesting, &mut on_event);
             let best = reducer.run().unwrap().bytes.clone();
             drop(reducer);
             (best, waited_for_nothing.into_inner().unwrap())
@@ -824,6 +840,32 @@ mod tests {
                 let built = path.screened[1].judged.module.as_ref().unwrap();
                 assert_eq!(built.bytes, expected);
             },
+        );
+    }
+
+    /// The last opening (the culprit kept alone) goes with the first
+    /// pass's candidate built on the module it leaves if taken:
+    /// `remove-exports`' "every export out" of the culprit alone runs
+    /// beside it.
+    #[test]
+    fn the_last_opening_goes_with_the_first_pass() {
+        let wat = r#"(module (import "env" "bug" (func $bug))
+            (func (export "a") nop)
+            (func (export "b") call $bug))"#;
+        let printed = run_together_after(
+            wat,
+            Some(2),
+            &["remove-exports"],
+            2,
+            calls_bug,
+            (
+                |printed| printed.contains("(export \"b\"") && !printed.contains("(export \"a\""),
+                |printed| !printed.contains("(export") && printed.contains("call $bug"),
+            ),
+        );
+        assert_eq!(
+            printed,
+            "(module\n  (type (;0;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (func (;1;) (type 0)\n    call $bug\n  )\n)\n"
         );
     }
 }
