@@ -157,9 +157,10 @@ impl Reducer<'_> {
                     true => {
                         let mut built = self.build(name, base, &choices[..1], |c| plan.edit(c));
                         let built = built.pop().expect("one built");
+                        let last = self.screen_fresh(name, built)?;
                         let best = Arc::clone(&self.best);
                         let next = relist.index + 1;
-                        vec![self.judge_last(name, built, (odds, best), next, Until::Walkable)?]
+                        vec![self.judge_last(name, last, (odds, best), next, Until::Walkable)?]
                     }
                     false => {
                         self.build_and_judge(name, base, &choices, |c| plan.edit(c), Some(&needed))?

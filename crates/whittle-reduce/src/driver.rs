@@ -404,15 +404,16 @@ impl<'a> Reducer<'a> {
 
     /// The openings, each against the best so far; an edit that no longer
     /// applies (an earlier opening removed what it refers to) is skipped.
-    /// From two jobs the last one goes with the first pass's candidates,
-    /// built on the module it leaves if taken (what an opening is made
-    /// for), as a search's last candidate goes with the next passes'
-    /// (`Reducer::judge_last`): alone, it left the other jobs idle (the
-    /// culprit's check, 0.24 s at the start of the oracle-bound row).
+    /// From two jobs each goes with what comes after it, built on the
+    /// module it leaves if taken (what an opening is made for): the next
+    /// opening's candidate, and after the last one the first pass's
+    /// candidates, as a search's last candidate goes with the next
+    /// passes' (`Reducer::judge_last`). Alone, each left the other jobs
+    /// idle (the culprit's check, 0.24 s at the start of the oracle-bound
+    /// row).
     fn try_openings(&mut self) -> Result<()> {
         let openings = std::mem::take(&mut self.opts.openings);
-        let last = openings.len().saturating_sub(1);
-        for (k, opening) in openings.into_iter().enumerate() {
+        for (k, opening) in openings.iter().enumerate() {
             if self.should_stop() {
                 return Ok(());
             }
@@ -422,22 +423,51 @@ impl<'a> Reducer<'a> {
                 .or_default();
             let (built, why) = opening_candidate(&self.best, &opening.edit);
             let refused_before = self.stats.unrepairable_skipped + self.stats.invalid_skipped;
-            let judged = if k == last && self.batch_size() > 1 {
-                let kept = Arc::clone(&self.best);
-                let last = self.judge_last(opening.name, built, (1.0, kept), 0, Until::All)?;
-                vec![last]
-            } else {
-                self.judge(opening.name, vec![built], None)?
-            };
+            let screened = self.screen_fresh(opening.name, built)?;
             if self.stats.unrepairable_skipped + self.stats.invalid_skipped > refused_before {
                 (self.on_event)(Event::OpeningRefused {
                     name: opening.name,
                     why,
                 })?;
             }
+            let judged = match openings.get(k + 1) {
+                _ if self.batch_size() < 2 => {
+                    self.run_screened(&[opening.name], vec![screened], None, Until::All)?
+                }
+                None => {
+                    let kept = Arc::clone(&self.best);
+                    vec![self.judge_last(opening.name, screened, (1.0, kept), 0, Until::All)?]
+                }
+                Some(next) => self.judge_before_opening(opening.name, screened, next)?,
+            };
             self.accept_first(opening.name, judged)?;
         }
         Ok(())
+    }
+
+    /// Judge an opening's candidate (`screened`) with, beside it, the
+    /// `next` opening's, built on the module it leaves if taken.
+    fn judge_before_opening(
+        &mut self,
+        name: &'static str,
+        screened: crate::judge::Screened,
+        next: &Opening,
+    ) -> Result<Vec<Judged>> {
+        let mut names = vec![name];
+        let mut parents = vec![None];
+        let reached = screened.needs_oracle.and(screened.judged.module.clone());
+        let mut batch = vec![screened];
+        if let Some(module) = reached {
+            let (built, _) = opening_candidate(&module, &next.edit);
+            let s = self.screen_against(&[next.name], vec![built], Some(&module));
+            names.push(next.name);
+            parents.push(Some((0, true)));
+            batch.extend(s);
+        }
+        let needed = crate::still_needed::StillNeeded::Tree(&parents);
+        let mut judged = self.run_screened(&names, batch, Some(&needed), Until::All)?;
+        judged.truncate(1);
+        Ok(judged)
     }
 
     /// Accept the first interesting candidate that is still cheaper than

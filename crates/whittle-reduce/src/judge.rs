@@ -157,6 +157,20 @@ impl Reducer<'_> {
         self.run_screened(&names, screened, needed, until)
     }
 
+    /// One candidate screened, once the checks that ended are collected
+    /// (their answers are in the cache the screen reads).
+    pub(crate) fn screen_fresh(
+        &mut self,
+        name: &'static str,
+        built: Result<Built>,
+    ) -> Result<Screened> {
+        self.collect_ended()?;
+        Ok(self
+            .screen(&[name], vec![built])
+            .pop()
+            .expect("one screened"))
+    }
+
     /// The checks that need no oracle: cost against the best, then the
     /// gate (cached answer, invalid). A candidate they decide has its
     /// answer in `interesting`; the others need the oracle.

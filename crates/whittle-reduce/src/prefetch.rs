@@ -136,7 +136,8 @@ impl Reducer<'_> {
         Ok(())
     }
 
-    /// Judge the last candidate of a pass's search (`built`, taken out
+    /// Judge the last candidate of a pass's search (`last`, screened by
+    /// [`Reducer::screen_fresh`], taken out
     /// with probability `odds`) with, beside it, the first candidates of
     /// the passes from `next` on, built on the module its likelier answer
     /// leaves (`kept`: the one it leaves if it is kept) as a prefetch
@@ -147,16 +148,11 @@ impl Reducer<'_> {
     pub(crate) fn judge_last(
         &mut self,
         name: &'static str,
-        built: Result<Built>,
+        last: Screened,
         (odds, kept): (f64, Arc<Module>),
         next: usize,
         until: Until,
     ) -> Result<Judged> {
-        self.collect_ended()?;
-        let last = self
-            .screen(&[name], vec![built])
-            .pop()
-            .expect("one screened");
         let taken = odds > 0.5;
         let reached = match taken {
             true => last.judged.module.clone(),
@@ -514,14 +510,13 @@ mod tests {
         first: fn(&str) -> bool,
         second: fn(&str) -> bool,
     ) -> String {
-        run_together_after(wat, None, passes, jobs, holds, (first, second))
+        run_together_after(wat, |_| Vec::new(), passes, jobs, holds, (first, second))
     }
 
-    /// [`run_together`], trying first the opening that keeps only the
-    /// function `keep_only`, when one is given.
+    /// [`run_together`], trying first the `openings` of the module.
     fn run_together_after(
         wat: &str,
-        keep_only: Option<u32>,
+        openings: fn(&Module) -> Vec<crate::Opening>,
         passes: &[&str],
         jobs: usize,
         holds: fn(&Module, &str) -> bool,
@@ -556,10 +551,7 @@ mod tests {
                 .collect();
             let original = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
             let mut opts = options(jobs, passes, 0);
-            if let Some(f) = keep_only {
-                opts.openings
-                    .extend(crate::Opening::keep_only(&original, f));
-            }
+            opts.openings = openings(&original);
             let mut reducer = Reducer::new(original, opts, &interesting, &mut on_event);
             let best = reducer.run().unwrap().bytes.clone();
             drop(reducer);
@@ -849,12 +841,9 @@ mod tests {
     /// beside it.
     #[test]
     fn the_last_opening_goes_with_the_first_pass() {
-        let wat = r#"(module (import "env" "bug" (func $bug))
-            (func (export "a") nop)
-            (func (export "b") call $bug))"#;
         let printed = run_together_after(
-            wat,
-            Some(2),
+            TWO_EXPORTS,
+            |m| crate::Opening::keep_only(m, 2).into_iter().collect(),
             &["remove-exports"],
             2,
             calls_bug,
@@ -863,9 +852,44 @@ mod tests {
                 |printed| !printed.contains("(export") && printed.contains("call $bug"),
             ),
         );
-        assert_eq!(
-            printed,
-            "(module\n  (type (;0;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (func (;1;) (type 0)\n    call $bug\n  )\n)\n"
-        );
+        assert_eq!(printed, CULPRIT_ALONE);
     }
+
+    /// An opening goes with the next opening's candidate, built on the
+    /// module it leaves if taken: "export `a` out" and, on it, the culprit
+    /// kept alone run at once.
+    #[test]
+    fn an_opening_goes_with_the_next_one() {
+        let printed = run_together_after(
+            TWO_EXPORTS,
+            |m| {
+                let no_a = crate::Opening {
+                    name: "cut-unexecuted",
+                    edit: whittle_module::Edit {
+                        remove_exports: [0].into(),
+                        ..whittle_module::Edit::default()
+                    },
+                };
+                std::iter::once(no_a)
+                    .chain(crate::Opening::keep_only(m, 2))
+                    .collect()
+            },
+            &["remove-exports"],
+            2,
+            |m, printed| m.exports.len() < 2 && printed.contains("call $bug"),
+            (
+                |printed| printed.contains("nop") && !printed.contains("(export \"a\""),
+                |printed| !printed.contains("nop") && printed.contains("(export \"b\""),
+            ),
+        );
+        assert_eq!(printed, CULPRIT_ALONE);
+    }
+
+    /// Two exported functions, the second calling `$bug`.
+    const TWO_EXPORTS: &str = r#"(module (import "env" "bug" (func $bug))
+        (func (export "a") nop)
+        (func (export "b") call $bug))"#;
+
+    /// What `TWO_EXPORTS` reduces to.
+    const CULPRIT_ALONE: &str = "(module\n  (type (;0;) (func))\n  (import \"env\" \"bug\" (func $bug (;0;) (type 0)))\n  (func (;1;) (type 0)\n    call $bug\n  )\n)\n";
 }
