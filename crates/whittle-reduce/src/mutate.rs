@@ -13,7 +13,7 @@
 //! That thread runs at idle priority (`SCHED_IDLE`): its work is a guess
 //! (lost when the round changes its base), and at `-j` as many as the cores
 //! it took CPU from the checks beside it (on a corpus case at `-j 2`, a
-//! sixth of whittle's own CPU time). When the stage starts, it takes what
+//! fifth of whittle's own CPU time). When the stage starts, it takes what
 //! was made and makes the rest on a thread of normal priority, so that a
 //! busy machine never leaves the stage waiting on idle time. Which mutants
 //! are made, and the order they are judged in, depend on the module and
@@ -399,8 +399,13 @@ mod tests {
         // every seed.
         for received in [0, 1, usize::MAX] {
             let mut ahead = Mutants::start(module.clone(), budget, 1, 0, true);
+            // (Bounded: at idle priority the thread may get no CPU while
+            // other tests run.)
             for _ in 0..received {
-                match ahead.batches.recv() {
+                match ahead
+                    .batches
+                    .recv_timeout(std::time::Duration::from_secs(5))
+                {
                     Ok(batch) => ahead.taken.push_back(batch),
                     Err(_) => break,
                 }
