@@ -8,24 +8,15 @@
 //! So they are made seed by seed on a thread of their own ([`Mutants`]),
 //! started with each round of passes on a small base: when the round
 //! changes nothing (the last one), the stage finds them made, its judging
-//! overlapping nothing but the round's own checks.
-//!
-//! That thread runs at idle priority (`SCHED_IDLE`): its work is a guess
-//! (lost when the round changes its base), and at `-j` as many as the cores
-//! it took CPU from the checks beside it (on a corpus case at `-j 2`, a
-//! fifth of whittle's own CPU time). When the stage starts, it takes what
-//! was made and makes the rest on a thread of normal priority, so that a
-//! busy machine never leaves the stage waiting on idle time. Which mutants
-//! are made, and the order they are judged in, depend on the module and
-//! the seeds alone.
+//! overlapping nothing but the round's own checks. Which mutants are made,
+//! and the order they are judged in, depend on the module and the seeds
+//! alone, as before.
 
 use crate::driver::Reducer;
 use crate::judge::Built;
 use crate::pool::FINAL_CHECK_KEY;
 use anyhow::Result;
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::time::Instant;
 use whittle_module::Module;
@@ -44,117 +35,41 @@ const AHEAD_MAX_BYTES: usize = 16 * 1024;
 /// Mutants held made ahead of the judging at most (about).
 const AHEAD_BUFFER_BYTES: usize = 4 << 20;
 
-/// One seed's mutants.
-struct Batch {
-    seed: u64,
-    mutants: Vec<Vec<u8>>,
-}
-
 /// The mutants of one module, a seed's at a time, from a thread that
 /// stops when they are no longer wanted (this is dropped) or the budget is
 /// made.
 pub(crate) struct Mutants {
     of: Vec<u8>,
-    budget: usize,
-    /// Batches received from a thread that made them ahead, not judged yet.
-    taken: VecDeque<Batch>,
-    batches: Receiver<Batch>,
-    /// Set when made ahead: the thread runs at idle priority, and stops
-    /// before its next seed once this is set (the stage takes over).
-    idle: Option<Arc<AtomicBool>>,
+    batches: Receiver<Vec<Vec<u8>>>,
 }
 
 impl Mutants {
-    /// Make the mutants of `of` from `first_seed` on, `made` of the budget
-    /// made already; at idle priority when `idle` (ahead of the stage).
-    fn start(of: Vec<u8>, budget: usize, first_seed: u64, made: usize, idle: bool) -> Mutants {
+    fn start(of: Vec<u8>, budget: usize) -> Mutants {
         // As many seeds ahead as a few MB of mutants hold: all of them for
         // the small modules made ahead, one for a large one.
         let ahead = (AHEAD_BUFFER_BYTES / (PER_SEED * of.len().max(1))).clamp(1, budget.max(1));
-        let (sender, batches) = mpsc::sync_channel::<Batch>(ahead);
+        let (sender, batches) = mpsc::sync_channel::<Vec<Vec<u8>>>(ahead);
         let input = of.clone();
-        let stop = idle.then(|| Arc::new(AtomicBool::new(false)));
-        let stopped = stop.clone();
-        let thread = std::thread::Builder::new()
+        let made = std::thread::Builder::new()
             .name("whittle-mutate".into())
             .spawn(move || {
-                if stopped.is_some() {
-                    lower_this_threads_priority();
-                }
-                let mut made = made;
-                for seed in first_seed..=last_seed(budget) {
-                    if made >= budget || stopped.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
-                    {
-                        return;
-                    }
-                    let mutants: Vec<Vec<u8>> = mutants_of(&input, seed)
+                let mut made = 0;
+                for seed in 1..=last_seed(budget) {
+                    let batch: Vec<Vec<u8>> = mutants_of(&input, seed)
                         .into_iter()
                         .take(budget - made)
                         .collect();
-                    made += mutants.len();
-                    if sender.send(Batch { seed, mutants }).is_err() {
+                    made += batch.len();
+                    if sender.send(batch).is_err() || made >= budget {
                         return;
                     }
                 }
             });
-        if thread.is_err() {
+        if made.is_err() {
             // No thread: no mutants (the receiver sees a closed channel).
             eprintln!("whittle: cannot start a thread for wasm-mutate; its stage is skipped");
         }
-        Mutants {
-            of,
-            budget,
-            taken: VecDeque::new(),
-            batches,
-            idle: stop,
-        }
-    }
-
-    /// For the stage: what was made ahead, and the rest made at normal
-    /// priority from the first seed not received.
-    fn taken_over(mut self) -> Mutants {
-        let Some(stop) = self.idle.take() else {
-            return self;
-        };
-        stop.store(true, Ordering::SeqCst);
-        loop {
-            match self.batches.try_recv() {
-                Ok(batch) => self.taken.push_back(batch),
-                // Every seed made (the thread ended): nothing to take over.
-                Err(TryRecvError::Disconnected) => return self,
-                Err(TryRecvError::Empty) => break,
-            }
-        }
-        let next_seed = self.taken.back().map_or(1, |batch| batch.seed + 1);
-        let made = self.taken.iter().map(|batch| batch.mutants.len()).sum();
-        // A seed the idle thread is making now is made again; its batch
-        // goes nowhere (this receiver is dropped).
-        let rest = Mutants::start(self.of, self.budget, next_seed, made, false);
-        Mutants {
-            taken: self.taken,
-            ..rest
-        }
-    }
-
-    /// The next seed's mutants, in seed order; `None` once all are judged.
-    fn next_batch(&mut self) -> Option<Vec<Vec<u8>>> {
-        match self.taken.pop_front() {
-            Some(batch) => Some(batch.mutants),
-            None => self.batches.recv().ok().map(|batch| batch.mutants),
-        }
-    }
-}
-
-/// Put the calling thread in the idle scheduling class: it runs only on a
-/// core nothing else wants. (Not undone: an unprivileged thread cannot
-/// leave that class, so the stage takes over on a thread of its own.)
-fn lower_this_threads_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        let param = libc::sched_param { sched_priority: 0 };
-        // SAFETY: pid 0 is the calling thread; the parameter is valid for
-        // SCHED_IDLE. Failing leaves the thread as it was.
-        unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+        Mutants { of, batches }
     }
 }
 
@@ -173,7 +88,7 @@ impl Reducer<'_> {
         {
             return;
         }
-        self.mutants = Some(Mutants::start(self.best.bytes.clone(), budget, 1, 0, true));
+        self.mutants = Some(Mutants::start(self.best.bytes.clone(), budget));
     }
 
     /// The finishing stage: `wasm-mutate` in reduction mode, with fixed
@@ -187,8 +102,8 @@ impl Reducer<'_> {
             return Ok(false);
         }
         let mutants = match self.mutants.take() {
-            Some(made) if made.of == self.best.bytes => made.taken_over(),
-            _ => Mutants::start(self.best.bytes.clone(), budget, 1, 0, false),
+            Some(made) if made.of == self.best.bytes => made,
+            _ => Mutants::start(self.best.bytes.clone(), budget),
         };
         self.start_final_check()?;
         let found = self.judge_mutants(mutants);
@@ -201,10 +116,10 @@ impl Reducer<'_> {
 
     /// Judge the mutants, a seed's at a time, until one is accepted (then
     /// `true`), the budget is spent or a stop is requested.
-    fn judge_mutants(&mut self, mut mutants: Mutants) -> Result<bool> {
+    fn judge_mutants(&mut self, mutants: Mutants) -> Result<bool> {
         loop {
             let waited = Instant::now();
-            let Some(batch) = mutants.next_batch() else {
+            let Ok(batch) = mutants.batches.recv() else {
                 return Ok(false);
             };
             // Waiting for mutants is this stage's own work.
@@ -367,50 +282,6 @@ mod tests {
                 assert!(mutate_calls > 0);
                 assert!(beside.load(Ordering::SeqCst), "checked alone");
             }
-        }
-    }
-
-    /// Mutants made ahead at idle priority and taken over by the stage, at
-    /// any point, are those made at once, in the same order.
-    #[test]
-    fn mutants_taken_over_from_the_idle_thread_are_those_made_at_once() {
-        use super::Mutants;
-        let module = wat::parse_str(
-            r#"(module
-                 (func (export "f") (param i32) (result i32)
-                   local.get 0 i32.const 1 i32.add i32.const 2 i32.mul
-                   local.get 0 i32.const 3 i32.sub i32.xor))"#,
-        )
-        .unwrap();
-        let budget = 12;
-        let all = |mut mutants: Mutants| {
-            let mut out = Vec::new();
-            while let Some(batch) = mutants.next_batch() {
-                out.push(batch);
-            }
-            out
-        };
-        let at_once = all(Mutants::start(module.clone(), budget, 1, 0, false));
-        assert!(
-            at_once.iter().map(Vec::len).sum::<usize>() > 4,
-            "{at_once:?}"
-        );
-        // Taken over before anything was received, after one seed, after
-        // every seed.
-        for received in [0, 1, usize::MAX] {
-            let mut ahead = Mutants::start(module.clone(), budget, 1, 0, true);
-            // (Bounded: at idle priority the thread may get no CPU while
-            // other tests run.)
-            for _ in 0..received {
-                match ahead
-                    .batches
-                    .recv_timeout(std::time::Duration::from_secs(5))
-                {
-                    Ok(batch) => ahead.taken.push_back(batch),
-                    Err(_) => break,
-                }
-            }
-            assert_eq!(all(ahead.taken_over()), at_once, "after {received}");
         }
     }
 }
