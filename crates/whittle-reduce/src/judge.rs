@@ -663,6 +663,22 @@ mod tests {
         assert_eq!(reducer.stats.oracle_calls, 1);
     }
 
+    /// An in-process check: a module that calls `$bug` fails at once;
+    /// any other is counted in `slow_runs` and answers "no" after 300 ms,
+    /// heeding no stop.
+    fn slow_unless_it_calls_bug(
+        slow_runs: &std::sync::atomic::AtomicUsize,
+    ) -> impl Fn(&[u8]) -> Result<bool> + Sync + '_ {
+        move |bytes: &[u8]| -> Result<bool> {
+            if wasmprinter::print_bytes(bytes)?.contains("call $bug") {
+                return Ok(true);
+            }
+            slow_runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(300));
+            Ok(false)
+        }
+    }
+
     /// A batch returns when its first answer is in and a worker is free,
     /// its slow check still running; the next batch that asks for the same
     /// candidate waits for that check instead of starting it again, and
@@ -670,14 +686,7 @@ mod tests {
     #[test]
     fn a_check_still_running_is_awaited_by_the_next_batch_not_run_again() {
         let slow_runs = std::sync::atomic::AtomicUsize::new(0);
-        let interesting = |bytes: &[u8]| -> Result<bool> {
-            if wasmprinter::print_bytes(bytes)?.contains("call $bug") {
-                return Ok(true);
-            }
-            slow_runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            std::thread::sleep(Duration::from_millis(300));
-            Ok(false)
-        };
+        let interesting = slow_unless_it_calls_bug(&slow_runs);
         let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
         let mut reducer = two_jobs(&interesting, &mut on_event);
         let keeps_it_too = r#"(module (import "env" "bug" (func $bug)) (func call $bug nop))"#;
@@ -705,7 +714,7 @@ mod tests {
         });
         assert_eq!(reducer.stats.oracle_calls, 3);
         drop(reducer);
-        assert_eq!(slow_runs.into_inner(), 1);
+        assert_eq!(slow_runs.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     /// A candidate whose check was stopped off the path, asked again before
@@ -746,14 +755,7 @@ mod tests {
         let slow_runs = std::sync::atomic::AtomicUsize::new(0);
         // A check that does not heed the stop, as one near its end does
         // not in time.
-        let interesting = |bytes: &[u8]| -> Result<bool> {
-            if wasmprinter::print_bytes(bytes)?.contains("call $bug") {
-                return Ok(true);
-            }
-            slow_runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            std::thread::sleep(Duration::from_millis(300));
-            Ok(false)
-        };
+        let interesting = slow_unless_it_calls_bug(&slow_runs);
         let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
         let mut reducer = two_jobs(&interesting, &mut on_event);
         std::thread::scope(|scope| {
@@ -774,6 +776,6 @@ mod tests {
         assert_eq!(reducer.stats.oracle_calls, 2);
         assert_eq!(reducer.stats.speculation_wasted, 0);
         drop(reducer);
-        assert_eq!(slow_runs.into_inner(), 1);
+        assert_eq!(slow_runs.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -364,16 +364,9 @@ impl Reducer<'_> {
             end: n,
             taken: false,
         };
-        let slots = path.jobs.saturating_sub(path.runs);
-        let no_answers = HashMap::new();
-        let (chunks, searched) =
-            self.fill_batch(info.name, base, plan, false, &no_answers, &[], whole, slots);
+        let (chunks, settled) = self.walk_from(path, info.name, (base, plan), false, whole);
         let last = chunks.last().copied().unwrap_or(whole);
         let all_kept = chunks.iter().all(|c| !c.taken);
-        let settled = searched.iter().all(|s| s.needs_oracle.is_none());
-        for (c, s) in chunks.into_iter().zip(searched) {
-            path.push(info.name, s, c.taken);
-        }
         let goes_on = all_kept
             && following(n, last.size, last.end, false).is_none()
             && !self.has_deeper_level(info, base);
@@ -397,16 +390,32 @@ impl Reducer<'_> {
         likely: bool,
     ) {
         let n = plan.len();
-        let Some(half) = following(n, n, n, false) else {
-            return;
-        };
+        if let Some(half) = following(n, n, n, false) {
+            self.walk_from(path, name, (base, plan), likely, half);
+        }
+    }
+
+    /// Put on `path` the chunks of pass `name`'s search of `plan` on
+    /// `base` from `first` on, as the search builds them (chunks not
+    /// judged yet predicted `likely`), until the path's jobs are taken.
+    /// The chunks, and whether the screen decided them all.
+    fn walk_from(
+        &mut self,
+        path: &mut Path,
+        name: &'static str,
+        (base, plan): (&Module, &dyn SubsetPlan),
+        likely: bool,
+        first: Chunk,
+    ) -> (Vec<Chunk>, bool) {
         let slots = path.jobs.saturating_sub(path.runs);
         let no_answers = HashMap::new();
         let (chunks, searched) =
-            self.fill_batch(name, base, plan, likely, &no_answers, &[], half, slots);
-        for (c, s) in chunks.into_iter().zip(searched) {
+            self.fill_batch(name, base, plan, likely, &no_answers, &[], first, slots);
+        let settled = searched.iter().all(|s| s.needs_oracle.is_none());
+        for (c, s) in chunks.iter().zip(searched) {
             path.push(name, s, c.taken);
         }
+        (chunks, settled)
     }
 
     /// Screen `candidate` onto the path: a candidate decided without the
@@ -429,9 +438,8 @@ impl Reducer<'_> {
         candidate: Result<Built>,
         likely: bool,
     ) -> bool {
-        let against = Arc::clone(&path.module);
         let s = self
-            .screen_against(&[name], vec![candidate], Some(&against))
+            .screen_against(&[name], vec![candidate], Some(&path.module))
             .pop()
             .expect("one screened");
         let taken = match s.needs_oracle {
