@@ -9,8 +9,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 use whittle_oracle::{
-    split_command, ChildRequest, Criterion, Established, Evaluation, Expectation, Judge, Kind,
-    Oracle, OracleKind, Phase, RunLimits, Stubs, ORIGINAL_TIMEOUT,
+    split_command, ChildRequest, Criterion, Established, Expectation, Judge, Kind, Oracle,
+    OracleKind, Phase, RunLimits, Stubs, ORIGINAL_TIMEOUT,
 };
 
 /// Candidates smaller than this are compiled without Wasmtime's parallel
@@ -264,13 +264,12 @@ impl OracleOpts {
         )
     }
 
-    /// Evaluate `bytes` with the oracle candidates are judged by at `jobs`
-    /// (the first one of a differential check), under the original's
-    /// timeout: a check made beside the original's, before the criterion
-    /// is known.
-    pub fn evaluate_beside_original(&self, bytes: &[u8], jobs: usize) -> Result<Evaluation> {
+    /// The oracle candidates are judged by at `jobs` (the first one of a
+    /// differential check), under the original's timeout: for the checks
+    /// made beside the original's, before the criterion is known.
+    pub fn oracle_beside_original(&self, jobs: usize) -> Result<Oracle> {
         let (oracle, _) = self.oracles(self.timeout.unwrap_or(ORIGINAL_TIMEOUT), jobs)?;
-        oracle.evaluate(bytes)
+        Ok(oracle)
     }
 
     /// The oracle, and the second one of a differential check.

@@ -5,16 +5,20 @@
 //!
 //! [`Reduction::run`] reads as the data path; each step is a file of
 //! `src/reduction/`: what is settled before any check (`setup.rs`), the
-//! original established or the checkpoint resumed (`start.rs`), the checks
-//! before searching (`preflight.rs`), the search (`search.rs`), the result
+//! original established or the checkpoint resumed (`start.rs`, with the
+//! checks beside the original's first run in `beside.rs`), the checks
+//! before searching (`preflight.rs`), the search (`search.rs`, with what it
+//! holds back while the original's last re-runs go on in `held.rs`), the result
 //! re-checked and kept on disk (`settle.rs`), and the report and the files
 //! beside the result (`close.rs`). The request is `request.rs`, how it
 //! ended `end.rs`, and `clock.rs` counts the oracle's time outside the
 //! search.
 
+mod beside;
 mod clock;
 mod close;
 mod end;
+mod held;
 mod preflight;
 mod request;
 mod search;
@@ -47,12 +51,20 @@ impl Reduction {
         let mut clock = OracleClock::default();
         let (setup, original) = self.set_up()?;
         let (mut start, origin) = self.establish(&setup, original, &mut clock)?;
-        if let Some(why) = self.preflight(&start, &origin, setup.jobs, &mut clock)? {
+        if let Some(why) = self.preflight(&mut start, &origin, setup.jobs, &mut clock)? {
             return Ok(ReductionEnd::FlakyOriginal { why });
         }
         // Never replace an existing repro of this failure with something larger.
         let existing = clock.time(|| self.existing_repro(&setup.output, &start.judge));
-        let mut found = self.search(&setup, &mut start, origin, existing, stop, &mut clock)?;
+        // The original's last re-runs may go on beside the search, and
+        // find it flaky there.
+        let mut found = match self.search(&setup, &mut start, origin, existing, stop, &mut clock) {
+            Ok(found) => found,
+            Err(e) => match e.downcast::<held::OriginalFlaky>() {
+                Ok(flaky) => return Ok(ReductionEnd::FlakyOriginal { why: flaky.0 }),
+                Err(e) => return Err(e),
+            },
+        };
         let verdict = clock.time(|| self.recheck(&setup.output, &mut start.judge, &mut found));
         // Every best on disk before the output is read or written again
         // (a failed write is the error to report, even if the check failed

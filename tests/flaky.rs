@@ -207,6 +207,141 @@ fn the_original_s_re_runs_run_beside_its_first_run() {
     assert_eq!(counts, ["1", "2", "2"]);
 }
 
+/// A `wasmtime` CLI for the tests of the original's re-runs beside the
+/// search: a module fails to compile ("boom") when it mentions `culprit`
+/// (an export, or the name section's name of a function).
+/// The original (`bug.wasm`) answers at once the first time; its re-runs
+/// take `RERUN` seconds, marked by `rerun.PID` files, and then answer
+/// `RERUN_ANSWER` (`fail` as the first run did, `pass` otherwise). Every
+/// other module takes `CANDIDATE` seconds. Each check logs, as it starts,
+/// what it is and how many checks are running, and how many of those are
+/// re-runs of the original.
+fn rerun_wasmtime(dir: &Path, rerun: &str, rerun_answer: &str, candidate: &str) {
+    write_script(
+        dir,
+        "wasmtime",
+        &format!(
+            "[ \"$1\" = --version ] && {{ echo wasmtime 48.0.8; exit 0; }}\n\
+             for last; do :; done\n\
+             touch running.$$\n\
+             what=candidate; pause={candidate}; answer=fail\n\
+             grep -q culprit \"$last\" || answer=pass\n\
+             if cmp -s \"$last\" bug.wasm && ! mkdir first 2>/dev/null; then\n\
+             what=rerun; pause={rerun}; answer={rerun_answer}; touch rerun.$$\n\
+             fi\n\
+             echo \"$what $(ls running.* | wc -l) $(ls rerun.* 2>/dev/null | wc -l)\" >> log\n\
+             sleep $pause; rm -f running.$$ rerun.$$\n\
+             [ $answer = fail ] && {{ echo \"Error: failed to compile: boom\" >&2; exit 1; }}\n\
+             exit 0\n"
+        ),
+    );
+    write_wasm(dir, "bug.wasm", SIMD_FAILS);
+}
+
+/// The log's lines: (what, checks running, re-runs running).
+fn rerun_log(dir: &Path) -> Vec<(String, usize, usize)> {
+    std::fs::read_to_string(dir.join("log"))
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            (
+                words[0].to_string(),
+                words[1].parse().unwrap(),
+                words[2].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// At `-j 2` the job beside the original's first run checks the empty
+/// module, then runs the original again; the re-run still running when the
+/// first run ends goes on beside the search, which meanwhile judges one
+/// candidate at a time: never more than two checks at once. The result is
+/// the one `-j 1` reaches.
+#[test]
+fn the_original_s_last_re_run_goes_on_beside_the_search() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    rerun_wasmtime(dir, "1", "fail", "0.02");
+    let reduce = |jobs: &str, output: &str| {
+        for stale in ["first", "log"] {
+            let _ = std::fs::remove_dir(dir.join(stale));
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+        whittle_in(dir)
+            .args(["reduce", "bug.wasm", "-o", output, "-q", "-j", jobs])
+            .args(["--wasmtime", "./wasmtime", "--mutate-budget", "0"])
+            .exits(0);
+        rerun_log(dir)
+    };
+    let log = reduce("2", "two.wasm");
+    assert_eq!(log.iter().filter(|(what, ..)| what == "rerun").count(), 2);
+    let most = log.iter().map(|(_, running, _)| *running).max().unwrap();
+    assert_eq!(most, 2, "{log:?}");
+    let beside_a_rerun = log
+        .iter()
+        .filter(|(what, _, reruns)| what == "candidate" && *reruns == 1)
+        .count();
+    assert!(beside_a_rerun >= 2, "{log:?}");
+    reduce("1", "one.wasm");
+    assert_eq!(
+        std::fs::read(dir.join("two.wasm")).unwrap(),
+        std::fs::read(dir.join("one.wasm")).unwrap()
+    );
+    // Re-runs over before the search: judged before it, and not made again.
+    rerun_wasmtime(dir, "0", "fail", "0.02");
+    let log = reduce("4", "four.wasm");
+    assert_eq!(log.iter().filter(|(what, ..)| what == "rerun").count(), 2);
+    assert_eq!(
+        std::fs::read(dir.join("four.wasm")).unwrap(),
+        std::fs::read(dir.join("one.wasm")).unwrap()
+    );
+    assert_eq!(
+        wat_of(&dir.join("two.wasm")),
+        "(module\n  (type (;0;) (func))\n  (func $culprit (;0;) (type 0))\n)\n"
+    );
+}
+
+/// A re-run that disagrees with the first run beside the search stops the
+/// run as flaky, as before any search, and nothing the search found is
+/// written: an earlier output and checkpoint are left as they were. Found
+/// while the search goes on (re-runs of 0.5 s, candidates of 0.1 s), or
+/// once it has ended (re-runs of 2 s, candidates at once).
+#[test]
+fn an_original_found_flaky_beside_the_search_leaves_the_files_as_they_were() {
+    for (rerun, candidate) in [("0.5", "0.1"), ("2", "0")] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        rerun_wasmtime(dir, rerun, "pass", candidate);
+        std::fs::write(dir.join("min.wasm"), "an earlier output").unwrap();
+        std::fs::create_dir(dir.join("min.wasm.whittle")).unwrap();
+        std::fs::write(dir.join("min.wasm.whittle/state.json"), "an earlier run").unwrap();
+        let out = whittle_in(dir)
+            .args(["reduce", "bug.wasm", "-o", "min.wasm", "-q", "-j", "2"])
+            .args(["--wasmtime", "./wasmtime"])
+            .exits(3);
+        assert_eq!(
+            text(&out.stderr),
+            "whittle: error: bug.wasm: the oracle is flaky: the original met error \"failed to compile: boom\" in 1 of 3 runs (run 2: `ok`, run 3: `ok`); fix the oracle, or reduce anyway with --original-runs 1 and --confirm N\n",
+            "re-runs of {rerun} s"
+        );
+        let log = rerun_log(dir);
+        let searched = log.iter().filter(|(what, ..)| what == "candidate").count();
+        // The empty module's check, the earlier output's, and the search's.
+        assert!(searched >= 4, "{log:?}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("min.wasm")).unwrap(),
+            "an earlier output"
+        );
+        assert_eq!(listing(&dir.join("min.wasm.whittle")), ["state.json"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("min.wasm.whittle/state.json")).unwrap(),
+            "an earlier run"
+        );
+    }
+}
+
 /// From `-j 2` the empty module's check runs beside the original's first
 /// run (one evaluation judges it once the first run has set the
 /// criterion). The predicate says yes to everything, so the run stops

@@ -12,18 +12,19 @@ use crate::flaky;
 use anyhow::{bail, Result};
 use std::path::Path;
 use whittle_module::Module;
-use whittle_oracle::Judge;
+use whittle_oracle::{Evaluation, Judge, Outcome};
 
 /// The empty module: if it "fails the same way", the predicate is broken.
 pub(super) const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
 impl Reduction {
     /// `Some(why)` when the original's runs disagree (the oracle is
-    /// flaky); an error when the empty module meets the criterion. A
+    /// flaky); an error when the empty module meets the criterion. Re-runs
+    /// still running beside the search are judged there (`search.rs`). A
     /// resumed run made both checks when it started.
     pub(super) fn preflight(
         &self,
-        start: &Start,
+        start: &mut Start,
         origin: &Origin,
         jobs: usize,
         clock: &mut OracleClock,
@@ -32,37 +33,22 @@ impl Reduction {
             return Ok(None);
         }
         let judge = &start.judge;
-        // The original's re-runs that did not run beside its first run go
-        // up to `jobs` at once; then the empty module's check, if it did
-        // not run beside it either, and only if they agree.
-        let beside = &start.beside;
-        let mut original = beside
-            .reruns
-            .iter()
-            .map(|evaluated| {
-                let holds = judge.holds_given(&origin.module.bytes, evaluated.clone())?;
-                Ok((holds, evaluated.outcome.clone()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let reruns = self.original_runs.saturating_sub(1) as usize;
-        let at_once = judge.oracle.load.runs_at_once(jobs);
-        let left: Vec<usize> = (original.len()..reruns).collect();
-        let more = clock.time(|| {
-            whittle_reduce::parallel_map(at_once, &left, |_| {
-                let (holds, eval) = judge.holds_eval(&origin.module.bytes)?;
-                Ok((holds, eval.outcome))
-            })
-            .into_iter()
-            .collect::<Result<Vec<_>>>()
-        })?;
-        original.extend(more);
-        if let Some(flaky) = flaky::verdict(judge, self.original_runs, &original) {
-            return Ok(Some(flaky));
+        let beside = &mut start.beside;
+        if !beside.reruns_pending() {
+            let evaluated = beside.reruns();
+            let at_once = judge.oracle.load.runs_at_once(jobs);
+            let bytes = &origin.module.bytes;
+            let verdict =
+                rerun_verdict(judge, self.original_runs, bytes, evaluated, at_once, clock)?;
+            if let Some(flaky) = verdict {
+                return Ok(Some(flaky));
+            }
         }
-        let empty_holds = match &beside.empty_module {
-            Some(evaluated) => judge.interesting_given(EMPTY_MODULE, evaluated.clone())?,
+        let empty_holds = match beside.empty_module() {
+            Some(evaluated) => judge.interesting_given(EMPTY_MODULE, evaluated)?,
             None => clock.time(|| judge.interesting(EMPTY_MODULE))?,
         };
+        clock.total += beside.take_oracle_time();
         if empty_holds {
             bail!(
                 "the empty module also matches {}: the predicate or --expect is too loose to reduce with",
@@ -94,4 +80,42 @@ impl Reduction {
             None
         }
     }
+}
+
+/// `Some(why)` when the original's `runs` disagree (the first one set the
+/// criterion). `evaluated`: the re-runs made beside it, in order; those
+/// missing (not made, or not run at all) are made now, `at_once` at a time.
+pub(super) fn rerun_verdict(
+    judge: &Judge,
+    runs: u32,
+    original: &[u8],
+    evaluated: Vec<Option<Evaluation>>,
+    at_once: usize,
+    clock: &mut OracleClock,
+) -> Result<Option<String>> {
+    let reruns = runs.saturating_sub(1) as usize;
+    let mut answers: Vec<Option<(bool, Outcome)>> = vec![None; reruns];
+    let mut missing = Vec::new();
+    for (i, answer) in answers.iter_mut().enumerate() {
+        match evaluated.get(i).cloned().flatten() {
+            Some(evaluation) => {
+                let outcome = evaluation.outcome.clone();
+                *answer = Some((judge.holds_given(original, evaluation)?, outcome));
+            }
+            None => missing.push(i),
+        }
+    }
+    let made = clock.time(|| {
+        whittle_reduce::parallel_map(at_once, &missing, |_| {
+            let (holds, evaluation) = judge.holds_eval(original)?;
+            Ok((holds, evaluation.outcome))
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()
+    })?;
+    for (i, answer) in missing.into_iter().zip(made) {
+        answers[i] = Some(answer);
+    }
+    let answers: Vec<(bool, Outcome)> = answers.into_iter().flatten().collect();
+    Ok(flaky::verdict(judge, runs, &answers))
 }

@@ -3,9 +3,11 @@
 //! writer's thread; an existing repro is only replaced by something
 //! smaller), the checkpoint at every pass and answer, progress lines and
 //! `-v` candidate lines, `--confirm`, the openings a fresh run tries first,
-//! and the time budget.
+//! and the time budget. While the original's last re-runs still run beside
+//! it (`beside.rs`), the writes wait (`held.rs`).
 
 use super::clock::OracleClock;
+use super::held::{HeldWrites, OriginalFlaky, PendingReruns};
 use super::request::Reduction;
 use super::setup::Setup;
 use super::start::{Origin, Start};
@@ -19,7 +21,7 @@ use anyhow::Result;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use whittle_module::Module;
 use whittle_oracle::{Established, Judge, Verdict};
 use whittle_reduce::{Event, Gate, Opening, Reducer, ReducerOptions, Stats};
@@ -78,8 +80,19 @@ impl Reduction {
             before,
             judge,
             timeout,
-            beside: _,
+            beside,
         } = start;
+        let judge: &Judge = judge;
+        // The original's re-runs still running (`beside.rs`): what the
+        // search writes waits for them.
+        let reruns = beside.reruns_pending().then(|| PendingReruns {
+            beside: std::mem::take(beside),
+            judge,
+            runs: self.original_runs,
+            original: origin.module.bytes.clone(),
+            clock: OracleClock::default(),
+        });
+        let jobs_held = reruns.as_ref().map(|r| r.beside.jobs_held());
         let check_load = Arc::clone(&judge.oracle.load);
         let confirmer = Confirmer::new(self.confirm, checkpoint.rejected_on_confirmation());
         // The pass running now, for `-v` lines (candidates are judged on
@@ -100,6 +113,9 @@ impl Reduction {
             trace_dir: std::env::var_os("WHITTLE_TRACE_BESTS").map(PathBuf::from),
             deferred_state: None,
             state_queued: Instant::now(),
+            held: reruns.is_some().then(HeldWrites::default),
+            reruns,
+            reruns_oracle_time: Duration::ZERO,
         };
         let candidates = Candidates {
             judge,
@@ -156,6 +172,7 @@ impl Reduction {
                 original_validity: Some(origin.original_validity),
                 resume: origin.resume,
                 check_load: Some(check_load),
+                jobs_held,
             },
             &interesting,
             &mut on_event,
@@ -172,6 +189,10 @@ impl Reduction {
             Err(e) => {
                 drop(reducer);
                 events.progress.finish();
+                if e.is::<OriginalFlaky>() {
+                    // Nothing of this run was written.
+                    return Err(e);
+                }
                 let _ = events.queue_deferred_state();
                 let _ = best_writer.flush();
                 return Err(result_files::explain_full_disk(
@@ -188,6 +209,11 @@ impl Reduction {
         let interrupted = crate::interrupt::requested();
         let stopped_early = reducer.out_of_time || interrupted;
         drop(reducer);
+        if let Err(e) = events.settle_reruns(true) {
+            events.progress.finish();
+            return Err(e);
+        }
+        clock.total += events.reruns_oracle_time;
         events.queue_deferred_state()?;
         drop(budget_watch);
         events.progress.finish();
@@ -280,6 +306,12 @@ struct Events<'a> {
     deferred_state: Option<PassStartWrite>,
     /// When the last pass start was queued.
     state_queued: Instant,
+    /// The original's re-runs still running beside the search, and until
+    /// they agree, the writes held back (`held.rs`).
+    reruns: Option<PendingReruns<'a>>,
+    held: Option<HeldWrites>,
+    /// The time in the oracle of the re-runs, once they are in.
+    reruns_oracle_time: Duration,
 }
 
 /// A pass start that only moves the checkpoint's position (its base is the
@@ -294,6 +326,7 @@ const STATE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Events<'_> {
     fn on(&mut self, event: Event<'_>) -> Result<()> {
+        self.settle_reruns(false)?;
         match event {
             Event::PassStart {
                 pass,
@@ -302,21 +335,16 @@ impl Events<'_> {
             } => {
                 *self.current_pass.lock().unwrap_or_else(|e| e.into_inner()) = pass.to_string();
                 self.state.position = position.clone();
-                // Written after the bests queued so far (the base may be
-                // the newest), off this thread.
-                let write = self.checkpoint.pass_start(&self.state, &base.bytes)?;
-                if write.carries_base() || self.state_queued.elapsed() >= STATE_EVERY {
-                    self.deferred_state = None;
-                    self.queue_state(write)?;
-                } else {
-                    self.deferred_state = Some(write);
+                match &mut self.held {
+                    Some(held) => held.pass_start_base = Some(base.bytes.clone()),
+                    None => self.write_pass_start(&base.bytes)?,
                 }
             }
             Event::Answer { key, interesting } => {
                 let rejected = self.confirmer.take_rejected(key);
-                self.checkpoint.answer(key, interesting, rejected)?;
-                if self.state_queued.elapsed() >= STATE_EVERY {
-                    self.queue_deferred_state()?;
+                match &mut self.held {
+                    Some(held) => held.answers.push((key, interesting, rejected)),
+                    None => self.write_answer(key, interesting, rejected)?,
                 }
             }
             Event::NewBest {
@@ -330,8 +358,13 @@ impl Events<'_> {
                     std::fs::write(dir.join(format!("{n:04}-{pass}.wasm")), &module.bytes)?;
                 }
                 if self.existing.is_none_or(|size| module.bytes.len() < size) {
-                    self.best_writer.write(&module.bytes)?;
-                    self.written = true;
+                    match &mut self.held {
+                        Some(held) => held.best = Some(module.bytes.clone()),
+                        None => {
+                            self.best_writer.write(&module.bytes)?;
+                            self.written = true;
+                        }
+                    }
                     self.recent_bests.push(&module.bytes);
                 }
                 self.progress.new_best(module.bytes.len(), pass, stats);
@@ -344,6 +377,56 @@ impl Events<'_> {
 }
 
 impl Events<'_> {
+    /// A pass starts from `base` at the state's position: its base is
+    /// written at once (after the bests queued before it), a position
+    /// alone at most every `STATE_EVERY`.
+    fn write_pass_start(&mut self, base: &[u8]) -> Result<()> {
+        // Written after the bests queued so far (the base may be the
+        // newest), off this thread.
+        let write = self.checkpoint.pass_start(&self.state, base)?;
+        if write.carries_base() || self.state_queued.elapsed() >= STATE_EVERY {
+            self.deferred_state = None;
+            self.queue_state(write)?;
+        } else {
+            self.deferred_state = Some(write);
+        }
+        Ok(())
+    }
+
+    fn write_answer(&mut self, key: (u64, usize), interesting: bool, rejected: bool) -> Result<()> {
+        self.checkpoint.answer(key, interesting, rejected)?;
+        if self.state_queued.elapsed() >= STATE_EVERY {
+            self.queue_deferred_state()?;
+        }
+        Ok(())
+    }
+
+    /// Once every re-run of the original is in (with `wait`, waiting for
+    /// them) and agrees with its first run, write what was held back, as
+    /// it would have been written; `Err(OriginalFlaky)` when one does not.
+    fn settle_reruns(&mut self, wait: bool) -> Result<()> {
+        let Some(reruns) = &mut self.reruns else {
+            return Ok(());
+        };
+        if !reruns.agreed(wait)? {
+            return Ok(());
+        }
+        self.reruns_oracle_time += reruns.clock.total;
+        self.reruns = None;
+        let held = self.held.take().unwrap_or_default();
+        if let Some(best) = held.best {
+            self.best_writer.write(&best)?;
+            self.written = true;
+        }
+        if let Some(base) = held.pass_start_base {
+            self.write_pass_start(&base)?;
+        }
+        for (key, interesting, rejected) in held.answers {
+            self.write_answer(key, interesting, rejected)?;
+        }
+        Ok(())
+    }
+
     fn queue_state(&mut self, write: PassStartWrite) -> Result<()> {
         self.state_queued = Instant::now();
         self.best_writer.then(Box::new(move || write.write()))
@@ -452,6 +535,9 @@ mod tests {
             trace_dir: None,
             deferred_state: None,
             state_queued: Instant::now(),
+            reruns: None,
+            held: None,
+            reruns_oracle_time: Duration::ZERO,
         };
         let base = Module::parse(wat::parse_str("(module (func))").unwrap()).unwrap();
         let pass_start = |events: &mut Events<'_>, pass_index| {

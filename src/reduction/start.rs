@@ -2,13 +2,13 @@
 //! (the criterion candidates must meet, its outcome and measure); a resumed
 //! one reads that back from the checkpoint, with the checkpoint's base
 //! module. Sizing and validating a big original take a while, so they run
-//! on a thread of their own meanwhile, as do, with jobs free for them, the
-//! empty module's check and the original's re-runs (judged in the
-//! preflight). The judge of the candidates, and
+//! on a thread of their own meanwhile, as do, on the jobs left free, the
+//! empty module's check and the original's re-runs (`beside.rs`; judged in
+//! the preflight, or beside the search). The judge of the candidates, and
 //! how long one check may take, follow from what was established.
 
+use super::beside::BesideChecks;
 use super::clock::OracleClock;
-use super::preflight::EMPTY_MODULE;
 use super::request::Reduction;
 use super::setup::Setup;
 use crate::checkpoint::Checkpoint;
@@ -17,7 +17,7 @@ use crate::report::Metrics;
 use anyhow::{Context, Result};
 use std::time::Duration;
 use whittle_module::{Module, Validity};
-use whittle_oracle::{candidate_timeout, Criterion, Established, Evaluation, Judge, OracleKind};
+use whittle_oracle::{candidate_timeout, Criterion, Established, Judge, OracleKind};
 use whittle_reduce::Position;
 
 /// What the run keeps from the start to the report.
@@ -29,19 +29,10 @@ pub(super) struct Start {
     pub judge: Judge,
     /// How long one candidate's check may run.
     pub timeout: Duration,
-    /// The preflight's checks that ran beside the original's first run,
-    /// for the preflight to judge.
-    pub beside: Beside,
-}
-
-/// Evaluations made beside the original's first run, before the criterion
-/// was known (see [`Reduction::checks_beside_original`]).
-#[derive(Default)]
-pub(super) struct Beside {
-    /// The empty module's.
-    pub empty_module: Option<Evaluation>,
-    /// The original's, as its first re-runs.
-    pub reruns: Vec<Evaluation>,
+    /// The preflight's checks made beside the original's first run, for
+    /// the preflight to judge (the last re-runs may go on beside the
+    /// search).
+    pub beside: BesideChecks,
 }
 
 /// What the search begins from (handed to the reducer).
@@ -67,16 +58,23 @@ impl Reduction {
         original: Module,
         clock: &mut OracleClock,
     ) -> Result<(Start, Origin)> {
-        let ((before, original_validity), found, beside) = std::thread::scope(|scope| {
-            let (empty, reruns) = self.checks_beside_original(setup.jobs);
-            let checks: Vec<_> = empty
-                .then_some(EMPTY_MODULE)
-                .into_iter()
-                .chain(std::iter::repeat_n(&original.bytes[..], reruns))
-                .map(|bytes| {
-                    scope.spawn(move || self.oracle.evaluate_beside_original(bytes, setup.jobs))
-                })
-                .collect();
+        let (empty, reruns) = self.checks_beside_original(setup.jobs);
+        // An oracle that cannot be made fails the original's check too,
+        // which says why.
+        let oracle = (empty || reruns > 0)
+            .then(|| self.oracle.oracle_beside_original(setup.jobs).ok())
+            .flatten();
+        let beside = match oracle {
+            Some(oracle) => BesideChecks::start(
+                oracle,
+                original.bytes.clone(),
+                empty,
+                reruns,
+                setup.jobs - 1,
+            ),
+            None => BesideChecks::default(),
+        };
+        let ((before, original_validity), found) = std::thread::scope(|scope| {
             let sizing = scope.spawn(|| {
                 // What the bodies mention is asked by the first passes
                 // (exports, limits, memories): found here, while the
@@ -88,20 +86,7 @@ impl Reduction {
                 )
             });
             let found = self.resume_or_establish(setup, &original, clock);
-            // A failed evaluation is made again, in the preflight, where
-            // its error is reported.
-            let mut evaluated = checks
-                .into_iter()
-                .map(|check| check.join().expect("a check beside the original's").ok());
-            let beside = Beside {
-                empty_module: if empty {
-                    evaluated.next().flatten()
-                } else {
-                    None
-                },
-                reruns: evaluated.flatten().collect(),
-            };
-            (sizing.join().expect("sizing thread"), found, beside)
+            (sizing.join().expect("sizing thread"), found)
         });
         let (checkpoint, established, resumed) = found?;
         let (module, resume) = match resumed {
@@ -161,19 +146,18 @@ impl Reduction {
     }
 
     /// Which of the preflight's checks run beside the original's first
-    /// run, one a job free: the empty module's, then the original's
-    /// re-runs (whether the empty module's does, and how many re-runs). On
-    /// a fresh run only, and where one evaluation is all it takes to judge
-    /// a check once the original has set the criterion. A resource bound
-    /// is left out, so that nothing runs beside the check that measures
-    /// the original; so is a disagreement, which needs the second
-    /// configuration's evaluation too. A predicate's re-runs are left out
-    /// as well: its first run tells how many cores its checks keep busy
-    /// (`CheckLoad`), and re-runs as heavy as it would skew that on a
-    /// machine they fill (the empty module's check is light for any
-    /// engine). At an oracle-bound `-j 2` this takes one check's time off
-    /// the start of every run; from `-j 4` with the built-in or `wasmtime`
-    /// CLI oracle, on three runs of the original, two.
+    /// run, on the jobs it leaves free: the empty module's (whether it
+    /// does), then the original's re-runs (how many). On a fresh run only,
+    /// and where one evaluation is all it takes to judge a check once the
+    /// original has set the criterion. A resource bound is left out, so
+    /// that nothing runs beside the check that measures the original; so
+    /// is a disagreement, which needs the second configuration's
+    /// evaluation too. A predicate's re-runs are left out as well: its
+    /// first run tells how many cores its checks keep busy (`CheckLoad`),
+    /// and re-runs as heavy as it would skew that on a machine they fill
+    /// (the empty module's check is light for any engine). Re-runs still
+    /// running when the first run ends go on beside the search (see
+    /// `beside.rs`).
     fn checks_beside_original(&self, jobs: usize) -> (bool, usize) {
         let fit =
             jobs > 1 && !self.resume && self.oracle.expectation().judged_from_first_evaluation();
@@ -184,7 +168,7 @@ impl Reduction {
             Some(_) => 0,
             None => self.original_runs.saturating_sub(1) as usize,
         };
-        (true, reruns.min(jobs - 2))
+        (true, reruns)
     }
 
     /// The checkpoint and what the original established: read back when

@@ -19,9 +19,15 @@ use crate::driver::Reducer;
 const PREDICTION_RIGHT: f64 = 0.55;
 
 impl Reducer<'_> {
-    /// Oracle runs per batch: `-j`, or fewer when checks use several cores.
+    /// Oracle runs per batch: `-j` less the jobs held beside the search,
+    /// or fewer when checks use several cores.
     pub(crate) fn batch_size(&self) -> usize {
-        let jobs = self.opts.jobs.max(1);
+        let held = self
+            .opts
+            .jobs_held
+            .as_ref()
+            .map_or(0, |held| held.load(std::sync::atomic::Ordering::Relaxed));
+        let jobs = self.opts.jobs.saturating_sub(held).max(1);
         let cores_per_check = self
             .opts
             .check_load

@@ -58,6 +58,10 @@ pub struct ReducerOptions {
     /// The oracle's tally of how many cores a check keeps busy: batches
     /// shrink below `jobs` when checks use several (see `batch.rs`).
     pub check_load: Option<Arc<whittle_oracle::CheckLoad>>,
+    /// Jobs taken by checks that run beside the search (the original's
+    /// last re-runs, see `src/reduction/beside.rs`): batches leave them
+    /// free while the count says so.
+    pub jobs_held: Option<Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 /// An opening's candidate of `best`, validated here as the gate would, and
@@ -549,6 +553,7 @@ pub(crate) mod tests {
             resume: None,
             original_validity: None,
             check_load: None,
+            jobs_held: None,
         }
     }
 
