@@ -51,8 +51,6 @@ pub(super) struct BesideChecks {
     /// check in progress.
     cancel: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
-    /// The time of the checks that came in, for the report.
-    oracle_time: Duration,
 }
 
 impl Default for BesideChecks {
@@ -66,7 +64,6 @@ impl Default for BesideChecks {
             working: Arc::default(),
             cancel: Arc::default(),
             threads: Vec::new(),
-            oracle_time: Duration::ZERO,
         }
     }
 }
@@ -126,7 +123,6 @@ impl BesideChecks {
             working,
             cancel,
             threads: handles,
-            oracle_time: Duration::ZERO,
         }
     }
 
@@ -145,9 +141,6 @@ impl BesideChecks {
         };
         let rest: Vec<_> = received.try_iter().collect();
         for (check, evaluated) in std::iter::once(first).chain(rest) {
-            if let Some(evaluation) = &evaluated {
-                self.oracle_time += evaluation.wall;
-            }
             match check {
                 Check::EmptyModule => self.empty_module = Some(evaluated),
                 Check::Rerun(i) => {
@@ -206,11 +199,6 @@ impl BesideChecks {
     pub fn jobs_held(&self) -> Arc<AtomicUsize> {
         Arc::clone(&self.working)
     }
-
-    /// The time of the checks that came in since last asked.
-    pub fn take_oracle_time(&mut self) -> Duration {
-        std::mem::take(&mut self.oracle_time)
-    }
 }
 
 impl Drop for BesideChecks {
@@ -268,7 +256,6 @@ mod tests {
         // One thread: the empty module's check, then the re-runs.
         let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
         assert_eq!(log, "8\n12\n12\n12\n");
-        assert!(beside.take_oracle_time() > Duration::ZERO);
         drop(beside);
     }
 

@@ -31,7 +31,7 @@ pub(super) struct PendingReruns<'a> {
     /// `--original-runs`.
     pub runs: u32,
     pub original: Vec<u8>,
-    /// Their time in the oracle, for the report.
+    /// The time the search waited for them, for the report.
     pub clock: OracleClock,
 }
 
@@ -43,8 +43,9 @@ impl PendingReruns<'_> {
         if !wait && self.beside.reruns_pending() {
             return Ok(false);
         }
-        let evaluated = self.beside.reruns();
-        self.clock.total += self.beside.take_oracle_time();
+        // The wait, if any, is time in the oracle with no check of the
+        // search's running (the report counts the time some check runs).
+        let evaluated = self.clock.time(|| self.beside.reruns());
         let (judge, runs) = (self.judge, self.runs);
         match rerun_verdict(judge, runs, &self.original, evaluated, 1, &mut self.clock)? {
             Some(why) => Err(OriginalFlaky(why).into()),
