@@ -18,12 +18,13 @@
 //! the cores with the search.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use whittle_oracle::{Evaluation, Oracle};
+use whittle_reduce::HeldJobs;
 
 /// One of the checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +47,7 @@ pub(super) struct BesideChecks {
     /// The re-runs, by index: `None` until in (empty once taken).
     reruns: Vec<Option<Evaluated>>,
     /// Threads still at work: the jobs they hold.
-    working: Arc<AtomicUsize>,
+    working: Arc<HeldJobs>,
     /// Set when the run needs no more of them: each thread ends after the
     /// check in progress.
     cancel: Arc<AtomicBool>,
@@ -61,7 +62,7 @@ impl Default for BesideChecks {
             empty_module: None,
             empty_module_asked: false,
             reruns: Vec::new(),
-            working: Arc::default(),
+            working: HeldJobs::new(0),
             cancel: Arc::default(),
             threads: Vec::new(),
         }
@@ -87,7 +88,7 @@ impl BesideChecks {
         let queue = Arc::new(Mutex::new(queue));
         let oracle = Arc::new(oracle);
         let original: Arc<[u8]> = original.into();
-        let working = Arc::new(AtomicUsize::new(threads));
+        let working = HeldJobs::new(threads);
         let cancel = Arc::new(AtomicBool::new(false));
         let (send, received) = mpsc::channel();
         let handles = (0..threads)
@@ -110,7 +111,7 @@ impl BesideChecks {
                             let _ = send.send((check, oracle.evaluate(bytes).ok()));
                         }
                         // The job is free before the last answer is read.
-                        working.fetch_sub(1, Ordering::SeqCst);
+                        working.release();
                     })
                     .expect("failed to start a thread for the checks beside the original")
             })
@@ -196,7 +197,7 @@ impl BesideChecks {
     }
 
     /// The jobs the checks still running hold.
-    pub fn jobs_held(&self) -> Arc<AtomicUsize> {
+    pub fn jobs_held(&self) -> Arc<HeldJobs> {
         Arc::clone(&self.working)
     }
 }
@@ -265,16 +266,17 @@ mod tests {
         let oracle = logging_oracle(dir.path(), "0.3");
         let mut beside = BesideChecks::start(oracle, vec![7; 12], false, 3, 2);
         let held = beside.jobs_held();
-        assert_eq!(held.load(Ordering::SeqCst), 2);
+        assert_eq!(held.held(), 2);
         assert!(beside.reruns_pending());
         // Two re-runs at once, then the third alone on one thread.
         let reruns = beside.reruns();
         assert_eq!(reruns.len(), 3);
         let deadline = Instant::now() + Duration::from_secs(5);
-        while held.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        while held.held() > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
-        assert_eq!(held.load(Ordering::SeqCst), 0);
+        assert_eq!(held.held(), 0);
+        assert!(held.all_released_at().is_some());
     }
 
     #[test]
@@ -297,6 +299,6 @@ mod tests {
         assert_eq!(beside.empty_module(), None);
         assert!(!beside.reruns_pending());
         assert!(beside.reruns().is_empty());
-        assert_eq!(beside.jobs_held().load(Ordering::SeqCst), 0);
+        assert_eq!(beside.jobs_held().held(), 0);
     }
 }

@@ -22,11 +22,7 @@ impl Reducer<'_> {
     /// Oracle runs per batch: `-j` less the jobs held beside the search,
     /// or fewer when checks use several cores.
     pub(crate) fn batch_size(&self) -> usize {
-        let held = self
-            .opts
-            .jobs_held
-            .as_ref()
-            .map_or(0, |held| held.load(std::sync::atomic::Ordering::Relaxed));
+        let held = self.opts.jobs_held.as_ref().map_or(0, |held| held.held());
         let jobs = self.opts.jobs.saturating_sub(held).max(1);
         let cores_per_check = self
             .opts

@@ -58,10 +58,9 @@ pub struct ReducerOptions {
     /// The oracle's tally of how many cores a check keeps busy: batches
     /// shrink below `jobs` when checks use several (see `batch.rs`).
     pub check_load: Option<Arc<whittle_oracle::CheckLoad>>,
-    /// Jobs taken by checks that run beside the search (the original's
-    /// last re-runs, see `src/reduction/beside.rs`): batches leave them
-    /// free while the count says so.
-    pub jobs_held: Option<Arc<std::sync::atomic::AtomicUsize>>,
+    /// Jobs taken by checks that run beside the search (see
+    /// `held_jobs.rs`).
+    pub jobs_held: Option<Arc<crate::HeldJobs>>,
 }
 
 /// An opening's candidate of `best`, validated here as the gate would, and
@@ -317,9 +316,10 @@ impl<'a> Reducer<'a> {
         let interesting = self.interesting;
         let final_check = self.final_check;
         let workers = self.opts.jobs.max(1);
+        let held = self.opts.jobs_held.clone();
         std::thread::scope(|scope| {
             let (pool, _closer) =
-                crate::pool::Pool::start(scope, workers, interesting, final_check);
+                crate::pool::Pool::start(scope, workers, interesting, final_check, held);
             self.pool = Some(pool);
             let run = self.run_rounds();
             self.pool = None;

@@ -291,7 +291,7 @@ impl Reducer<'_> {
         let interesting = self.interesting;
         let workers = self.opts.jobs.max(1);
         std::thread::scope(|scope| {
-            let (mut pool, _closer) = Pool::start(scope, workers, interesting, None);
+            let (mut pool, _closer) = Pool::start(scope, workers, interesting, None, None);
             self.run_on(&mut pool, names, screened, needed, Until::All)
         })
     }
@@ -691,7 +691,7 @@ mod tests {
         let mut reducer = two_jobs(&interesting, &mut on_event);
         let keeps_it_too = r#"(module (import "env" "bug" (func $bug)) (func call $bug nop))"#;
         std::thread::scope(|scope| {
-            let (pool, _closer) = Pool::start(scope, 2, &interesting, None);
+            let (pool, _closer) = Pool::start(scope, 2, &interesting, None, None);
             reducer.pool = Some(pool);
             let first = ask(
                 &mut reducer,
@@ -732,7 +732,7 @@ mod tests {
         let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
         let mut reducer = two_jobs(&interesting, &mut on_event);
         std::thread::scope(|scope| {
-            let (pool, _closer) = Pool::start(scope, 2, &interesting, None);
+            let (pool, _closer) = Pool::start(scope, 2, &interesting, None, None);
             reducer.pool = Some(pool);
             let first = ask(
                 &mut reducer,
@@ -759,7 +759,7 @@ mod tests {
         let mut on_event = |_: Event<'_>| -> Result<()> { Ok(()) };
         let mut reducer = two_jobs(&interesting, &mut on_event);
         std::thread::scope(|scope| {
-            let (pool, _closer) = Pool::start(scope, 2, &interesting, None);
+            let (pool, _closer) = Pool::start(scope, 2, &interesting, None, None);
             reducer.pool = Some(pool);
             let first = ask(
                 &mut reducer,

@@ -16,6 +16,7 @@ mod ddmin;
 mod ddmin_tree;
 mod driver;
 mod gate;
+mod held_jobs;
 mod judge;
 mod mutate;
 mod parallel;
@@ -30,5 +31,6 @@ pub use driver::{
     Event, FinalCheck, Interesting, OnEvent, Opening, Position, Reducer, ReducerOptions,
 };
 pub use gate::{Gate, GateDecision};
+pub use held_jobs::HeldJobs;
 pub use parallel::parallel_map;
 pub use stats::{PassStats, Stats};

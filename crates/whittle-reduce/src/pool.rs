@@ -63,10 +63,12 @@ struct State {
     running: Vec<Option<Arc<AtomicBool>>>,
     /// Checks running now, since when at least one has, and for how long
     /// at least one ran before that: the oracle's time (see
-    /// [`Pool::busy_time`]).
+    /// [`Pool::busy_time`]). Jobs held beside the search count as checks
+    /// running (`held_jobs.rs`).
     active: usize,
     busy_since: Option<Instant>,
     busy: Duration,
+    held: Option<Arc<crate::HeldJobs>>,
     /// How long the checks that ran to their answer took, and how many
     /// there were (see [`Pool::mean_check`]).
     answered_time: Duration,
@@ -134,9 +136,17 @@ impl Pool {
         workers: usize,
         interesting: &'env (dyn Fn(&[u8]) -> Result<bool> + Sync + 'env),
         final_check: Option<&'env crate::FinalCheck<'env>>,
+        held: Option<Arc<crate::HeldJobs>>,
     ) -> (Pool, Closer) {
         let shared = Arc::new(Shared::default());
-        shared.lock().running = vec![None; workers.max(1)];
+        {
+            let mut state = shared.lock();
+            state.running = vec![None; workers.max(1)];
+            if held.as_ref().is_some_and(|held| held.held() > 0) {
+                state.busy_since = Some(Instant::now());
+            }
+            state.held = held;
+        }
         let (tx, done) = mpsc::channel();
         for worker in 0..workers.max(1) {
             let shared = Arc::clone(&shared);
@@ -159,7 +169,7 @@ impl Pool {
                     }
                     if run {
                         state.active -= 1;
-                        if state.active == 0 {
+                        if state.active == 0 && state.held_jobs() == 0 {
                             let since = state.busy_since.take().expect("busy");
                             state.busy += since.elapsed();
                         }
@@ -224,7 +234,7 @@ impl Pool {
         state.busy
             + state
                 .busy_since
-                .map_or(Duration::ZERO, |since| since.elapsed())
+                .map_or(Duration::ZERO, |since| state.open_until(since))
     }
 
     /// How long a check takes, on the mean of those that ran to their
@@ -244,6 +254,24 @@ impl Pool {
 /// The next job for `worker`, marked as its running check unless it was
 /// stopped before it started (then `false`: it is not run); `None` once
 /// the pool is closed.
+impl State {
+    /// Jobs held beside the search now.
+    fn held_jobs(&self) -> usize {
+        self.held.as_ref().map_or(0, |held| held.held())
+    }
+
+    /// How long the busy interval open `since` has lasted: until now
+    /// while a check runs or a job is held, else until the last held job
+    /// was released.
+    fn open_until(&self, since: Instant) -> Duration {
+        let released = self.held.as_ref().and_then(|held| held.all_released_at());
+        match released {
+            Some(at) if self.active == 0 => at.saturating_duration_since(since),
+            _ => since.elapsed(),
+        }
+    }
+}
+
 fn next_job(shared: &Shared, worker: usize) -> Option<(Job, bool)> {
     let mut state = shared.lock();
     loop {
@@ -255,6 +283,12 @@ fn next_job(shared: &Shared, worker: usize) -> Option<(Job, bool)> {
             if run {
                 state.running[worker] = Some(Arc::clone(&job.stop));
                 if state.active == 0 {
+                    // An interval the held jobs kept open ends where the
+                    // last of them was released.
+                    if let Some(since) = state.busy_since.take() {
+                        let open = state.open_until(since);
+                        state.busy += open;
+                    }
                     state.busy_since = Some(Instant::now());
                 }
                 state.active += 1;
@@ -287,7 +321,7 @@ mod tests {
             Ok(bytes.len() == 8)
         };
         std::thread::scope(|scope| {
-            let (mut pool, _closer) = Pool::start(scope, 1, &interesting, None);
+            let (mut pool, _closer) = Pool::start(scope, 1, &interesting, None, None);
             pool.start_check((1, 8), "a", module());
             // Queued behind the first, and stopped before it starts.
             pool.start_check((2, 8), "b", module());
@@ -319,10 +353,37 @@ mod tests {
             Ok(false)
         };
         std::thread::scope(|scope| {
-            let (mut pool, closer) = Pool::start(scope, 2, &interesting, None);
+            let (mut pool, closer) = Pool::start(scope, 2, &interesting, None, None);
             pool.start_check((1, 8), "a", module());
             started.wait();
             drop(closer);
+        });
+    }
+
+    /// A job held beside the search counts as a check running, from the
+    /// pool's start until it is released, and not after.
+    #[test]
+    fn a_held_job_is_oracle_time_until_released() {
+        let interesting = |_: &[u8]| -> Result<bool> {
+            std::thread::sleep(Duration::from_millis(30));
+            Ok(true)
+        };
+        let held = crate::HeldJobs::new(1);
+        std::thread::scope(|scope| {
+            let (mut pool, _closer) =
+                Pool::start(scope, 1, &interesting, None, Some(Arc::clone(&held)));
+            std::thread::sleep(Duration::from_millis(40));
+            assert!(pool.busy_time() >= Duration::from_millis(40));
+            held.release();
+            let at_release = pool.busy_time();
+            std::thread::sleep(Duration::from_millis(40));
+            // Nothing ran since: no time counted.
+            assert_eq!(pool.busy_time(), at_release);
+            pool.start_check((1, 8), "a", module());
+            assert!(pool.wait().unwrap().answer.unwrap().unwrap());
+            let busy = pool.busy_time();
+            assert!(busy >= at_release + Duration::from_millis(30), "{busy:?}");
+            assert!(busy < at_release + Duration::from_millis(70), "{busy:?}");
         });
     }
 }
