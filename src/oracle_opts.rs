@@ -14,8 +14,9 @@ use whittle_oracle::{
 };
 
 /// Candidates smaller than this are compiled without Wasmtime's parallel
-/// compilation at `-j 1` (`Oracle::sequential_below_bytes`).
-const SEQUENTIAL_BELOW_BYTES: usize = 1 << 20;
+/// compilation at `-j 1` (`Oracle::sequential_below_bytes`), and so is the
+/// original's first run.
+pub(crate) const SEQUENTIAL_BELOW_BYTES: usize = 1 << 20;
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct OracleOpts {

@@ -209,27 +209,31 @@ fn the_original_s_re_runs_run_beside_its_first_run() {
 
 /// A `wasmtime` CLI for the tests of the original's re-runs beside the
 /// search: a module fails to compile ("boom") when it mentions `culprit`
-/// (an export, or the name section's name of a function).
-/// The original (`bug.wasm`) answers at once the first time; its re-runs
-/// take `RERUN` seconds, marked by `rerun.PID` files, and then answer
-/// `RERUN_ANSWER` (`fail` as the first run did, `pass` otherwise). Every
-/// other module takes `CANDIDATE` seconds. Each check logs, as it starts,
-/// what it is and how many checks are running, and how many of those are
-/// re-runs of the original.
-fn rerun_wasmtime(dir: &Path, rerun: &str, rerun_answer: &str, candidate: &str) {
+/// (an export, or the name section's name of a function). The original
+/// (`bug.wasm`) answers at once the first time; its first and second
+/// re-runs (in the order they start) take `reruns[0]` and `reruns[1]`
+/// seconds, marked by `rerun.PID` files, and then answer `rerun_answer`
+/// (`fail` as the first run did, `pass` otherwise). Every other module
+/// takes `candidate` seconds. Each check logs, as it starts, what it is,
+/// how many checks are running and how many of those are re-runs (live
+/// processes only: a stopped check is killed before it can tidy up).
+fn rerun_wasmtime(dir: &Path, reruns: [&str; 2], rerun_answer: &str, candidate: &str) {
+    let [first, second] = reruns;
     write_script(
         dir,
         "wasmtime",
         &format!(
             "[ \"$1\" = --version ] && {{ echo wasmtime 48.0.8; exit 0; }}\n\
              for last; do :; done\n\
+             live() {{ n=0; for f in $1.*; do [ -e \"$f\" ] && kill -0 \"${{f#*.}}\" 2>/dev/null && n=$((n+1)); done; echo $n; }}\n\
              touch running.$$\n\
              what=candidate; pause={candidate}; answer=fail\n\
              grep -q culprit \"$last\" || answer=pass\n\
              if cmp -s \"$last\" bug.wasm && ! mkdir first 2>/dev/null; then\n\
-             what=rerun; pause={rerun}; answer={rerun_answer}; touch rerun.$$\n\
+             what=rerun; answer={rerun_answer}; touch rerun.$$\n\
+             if mkdir second 2>/dev/null; then pause={first}; else pause={second}; fi\n\
              fi\n\
-             echo \"$what $(ls running.* | wc -l) $(ls rerun.* 2>/dev/null | wc -l)\" >> log\n\
+             echo \"$what $(live running) $(live rerun)\" >> log\n\
              sleep $pause; rm -f running.$$ rerun.$$\n\
              [ $answer = fail ] && {{ echo \"Error: failed to compile: boom\" >&2; exit 1; }}\n\
              exit 0\n"
@@ -255,17 +259,17 @@ fn rerun_log(dir: &Path) -> Vec<(String, usize, usize)> {
 }
 
 /// At `-j 2` the job beside the original's first run checks the empty
-/// module, then runs the original again; the re-run still running when the
-/// first run ends goes on beside the search, which meanwhile judges one
-/// candidate at a time: never more than two checks at once. The result is
-/// the one `-j 1` reaches.
+/// module, then runs the original again; when the first run ends, the
+/// second re-run starts on its job, and the search starts as soon as one of
+/// the two ends, beside the other, judging one candidate at a time: never
+/// more than two checks at once. The result is the one `-j 1` reaches.
 #[test]
 fn the_original_s_last_re_run_goes_on_beside_the_search() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    rerun_wasmtime(dir, "1", "fail", "0.02");
+    rerun_wasmtime(dir, ["0.2", "1"], "fail", "0.02");
     let reduce = |jobs: &str, output: &str| {
-        for stale in ["first", "log"] {
+        for stale in ["first", "second", "log"] {
             let _ = std::fs::remove_dir(dir.join(stale));
             let _ = std::fs::remove_file(dir.join(stale));
         }
@@ -290,7 +294,7 @@ fn the_original_s_last_re_run_goes_on_beside_the_search() {
         std::fs::read(dir.join("one.wasm")).unwrap()
     );
     // Re-runs over before the search: judged before it, and not made again.
-    rerun_wasmtime(dir, "0", "fail", "0.02");
+    rerun_wasmtime(dir, ["0", "0"], "fail", "0.02");
     let log = reduce("4", "four.wasm");
     assert_eq!(log.iter().filter(|(what, ..)| what == "rerun").count(), 2);
     assert_eq!(
@@ -306,14 +310,14 @@ fn the_original_s_last_re_run_goes_on_beside_the_search() {
 /// A re-run that disagrees with the first run beside the search stops the
 /// run as flaky, as before any search, and nothing the search found is
 /// written: an earlier output and checkpoint are left as they were. Found
-/// while the search goes on (re-runs of 0.5 s, candidates of 0.1 s), or
-/// once it has ended (re-runs of 2 s, candidates at once).
+/// while the search goes on (a second re-run of 1 s, candidates of 0.1 s),
+/// or once it has ended (one of 2 s, candidates at once).
 #[test]
 fn an_original_found_flaky_beside_the_search_leaves_the_files_as_they_were() {
-    for (rerun, candidate) in [("0.5", "0.1"), ("2", "0")] {
+    for (reruns, candidate) in [(["0.2", "1"], "0.1"), (["0", "2"], "0")] {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
-        rerun_wasmtime(dir, rerun, "pass", candidate);
+        rerun_wasmtime(dir, reruns, "pass", candidate);
         std::fs::write(dir.join("min.wasm"), "an earlier output").unwrap();
         std::fs::create_dir(dir.join("min.wasm.whittle")).unwrap();
         std::fs::write(dir.join("min.wasm.whittle/state.json"), "an earlier run").unwrap();
@@ -324,12 +328,16 @@ fn an_original_found_flaky_beside_the_search_leaves_the_files_as_they_were() {
         assert_eq!(
             text(&out.stderr),
             "whittle: error: bug.wasm: the oracle is flaky: the original met error \"failed to compile: boom\" in 1 of 3 runs (run 2: `ok`, run 3: `ok`); fix the oracle, or reduce anyway with --original-runs 1 and --confirm N\n",
-            "re-runs of {rerun} s"
+            "re-runs of {reruns:?} s"
         );
+        // The earlier output's check, then the search's, beside the
+        // second re-run.
         let log = rerun_log(dir);
-        let searched = log.iter().filter(|(what, ..)| what == "candidate").count();
-        // The empty module's check, the earlier output's, and the search's.
-        assert!(searched >= 4, "{log:?}");
+        let beside_a_rerun = log
+            .iter()
+            .filter(|(what, _, reruns)| what == "candidate" && *reruns == 1)
+            .count();
+        assert!(beside_a_rerun >= 3, "{log:?}");
         assert_eq!(
             std::fs::read_to_string(dir.join("min.wasm")).unwrap(),
             "an earlier output"

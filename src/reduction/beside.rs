@@ -3,26 +3,32 @@
 //! the first run has set the criterion).
 //!
 //! They run on the jobs the first run leaves free, one check at a time
-//! each, the next one taken when the last ends. The re-runs still running
-//! when the first run ends go on beside the search, each holding one of its
-//! jobs (`jobs_held`: the search's batches leave it free, so `-j` still
+//! each, the next one taken when the last ends. When the first run ends,
+//! its job is free too: the checks not started yet start at once on the
+//! jobs free, and the search starts as soon as one job is left for it. The
+//! re-runs still running go on beside the search, each holding one of its
+//! jobs (`HeldJobs`: the search's batches leave it free, so `-j` still
 //! bounds how many checks run at once, and with them memory). Until every
 //! re-run is in, the search holds back whatever it would write (new bests,
-//! the checkpoint; see `search.rs`), so a flaky original still leaves the
-//! output and an old checkpoint as they were.
+//! the checkpoint; `held.rs`), so a flaky original still leaves the output
+//! and an old checkpoint as they were.
 //!
 //! Why: at `-j 2` the empty module's check took a few milliseconds of the
 //! job beside the first run, which then stood idle, and the two re-runs
-//! after it kept the search waiting for one more run of the original. Now
-//! the free job runs the re-runs from the start, and the last one shares
-//! the cores with the search.
+//! after it kept the search waiting for a whole run of the original. Now
+//! the free job runs a re-run from the start, and the last one shares the
+//! cores with the search. An original of a megabyte or more is left alone
+//! in its first run (`BesideChecks::start`'s `reruns_beside_first_run`):
+//! that run compiles with Wasmtime's parallel compilation, every core
+//! busy, and a re-run beside it only slowed it down.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use whittle_module::Module;
 use whittle_oracle::{Evaluation, Oracle};
 use whittle_reduce::HeldJobs;
 
@@ -48,10 +54,53 @@ pub(super) struct BesideChecks {
     reruns: Vec<Option<Evaluated>>,
     /// Threads still at work: the jobs they hold.
     working: Arc<HeldJobs>,
+    /// What a thread needs to take on checks.
+    work: Option<Work>,
+    /// Re-runs that wait for the first run to end (see
+    /// [`BesideChecks::start`]).
+    deferred: Vec<Check>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// What the threads share.
+#[derive(Clone)]
+struct Work {
+    /// The checks not started yet, in order.
+    queue: Arc<Mutex<VecDeque<Check>>>,
+    oracle: Arc<Oracle>,
+    original: Arc<Module>,
     /// Set when the run needs no more of them: each thread ends after the
     /// check in progress.
     cancel: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    send: Sender<(Check, Evaluated)>,
+}
+
+impl Work {
+    /// Take on checks until none is left (or the run needs none), then
+    /// free the job.
+    fn run(self, working: Arc<HeldJobs>) {
+        loop {
+            let next = self
+                .queue
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop_front();
+            let Some(check) = next.filter(|_| !self.cancel.load(Ordering::SeqCst)) else {
+                break;
+            };
+            let bytes = match check {
+                Check::EmptyModule => super::preflight::EMPTY_MODULE,
+                Check::Rerun(_) => &self.original.bytes[..],
+            };
+            let _ = self.send.send((check, self.oracle.evaluate(bytes).ok()));
+        }
+        // The job is free before the last answer is read.
+        working.release();
+    }
+
+    fn left(&self) -> usize {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
 }
 
 impl Default for BesideChecks {
@@ -63,7 +112,8 @@ impl Default for BesideChecks {
             empty_module_asked: false,
             reruns: Vec::new(),
             working: HeldJobs::new(0),
-            cancel: Arc::default(),
+            work: None,
+            deferred: Vec::new(),
             threads: Vec::new(),
         }
     }
@@ -71,59 +121,77 @@ impl Default for BesideChecks {
 
 impl BesideChecks {
     /// Start, on `threads` threads, the empty module's check (if `empty`)
-    /// and then `reruns` runs of `original`, with `oracle`.
+    /// and then `reruns` runs of `original`, with `oracle`; the re-runs
+    /// only once the first run has ended unless `reruns_beside_first_run`.
     pub fn start(
         oracle: Oracle,
-        original: Vec<u8>,
-        empty: bool,
-        reruns: usize,
+        original: Arc<Module>,
+        (empty, reruns): (bool, usize),
+        reruns_beside_first_run: bool,
         threads: usize,
     ) -> BesideChecks {
-        let queue: VecDeque<Check> = empty
-            .then_some(Check::EmptyModule)
-            .into_iter()
-            .chain((0..reruns).map(Check::Rerun))
-            .collect();
+        let mut queue: VecDeque<Check> = empty.then_some(Check::EmptyModule).into_iter().collect();
+        let mut deferred: Vec<Check> = (0..reruns).map(Check::Rerun).collect();
+        if reruns_beside_first_run {
+            queue.extend(deferred.drain(..));
+        }
         let threads = threads.min(queue.len());
-        let queue = Arc::new(Mutex::new(queue));
-        let oracle = Arc::new(oracle);
-        let original: Arc<[u8]> = original.into();
-        let working = HeldJobs::new(threads);
-        let cancel = Arc::new(AtomicBool::new(false));
         let (send, received) = mpsc::channel();
-        let handles = (0..threads)
-            .map(|_| {
-                let (queue, oracle, original) = (queue.clone(), oracle.clone(), original.clone());
-                let (working, cancel, send) = (working.clone(), cancel.clone(), send.clone());
-                std::thread::Builder::new()
-                    .name("whittle-beside".into())
-                    .spawn(move || {
-                        loop {
-                            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
-                            let Some(check) = next.filter(|_| !cancel.load(Ordering::SeqCst))
-                            else {
-                                break;
-                            };
-                            let bytes = match check {
-                                Check::EmptyModule => super::preflight::EMPTY_MODULE,
-                                Check::Rerun(_) => &original[..],
-                            };
-                            let _ = send.send((check, oracle.evaluate(bytes).ok()));
-                        }
-                        // The job is free before the last answer is read.
-                        working.release();
-                    })
-                    .expect("failed to start a thread for the checks beside the original")
-            })
-            .collect();
-        BesideChecks {
+        let mut beside = BesideChecks {
             received: Some(received),
             empty_module: None,
             empty_module_asked: empty,
             reruns: vec![None; reruns],
-            working,
-            cancel,
-            threads: handles,
+            working: HeldJobs::new(0),
+            work: Some(Work {
+                queue: Arc::new(Mutex::new(queue)),
+                oracle: Arc::new(oracle),
+                original,
+                cancel: Arc::new(AtomicBool::new(false)),
+                send,
+            }),
+            deferred,
+            threads: Vec::new(),
+        };
+        for _ in 0..threads {
+            beside.add_thread();
+        }
+        beside
+    }
+
+    fn add_thread(&mut self) {
+        let Some(work) = self.work.clone() else {
+            return;
+        };
+        self.working.hold();
+        let working = Arc::clone(&self.working);
+        let thread = std::thread::Builder::new()
+            .name("whittle-beside".into())
+            .spawn(move || work.run(working))
+            .expect("failed to start a thread for the checks beside the original");
+        self.threads.push(thread);
+    }
+
+    /// The first run has ended, and its job is free: the checks not
+    /// started yet (the re-runs that waited for it, too) start on the
+    /// jobs free, at once; then wait until a job is left for the search
+    /// (`jobs` in all), as the checks that hold them end.
+    pub fn first_run_ended(&mut self, jobs: usize) {
+        let Some(work) = &self.work else {
+            return;
+        };
+        work.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(self.deferred.drain(..));
+        let free = jobs.saturating_sub(self.working.held());
+        for _ in 0..free.min(work.left()) {
+            self.add_thread();
+        }
+        while self.working.held() >= jobs.max(1) {
+            if !self.receive(Some(Duration::from_millis(5))) && self.threads_ended() {
+                return;
+            }
         }
     }
 
@@ -185,6 +253,17 @@ impl BesideChecks {
         self.reruns.iter().any(Option::is_none)
     }
 
+    /// Are there re-runs not yet taken by [`BesideChecks::reruns`] (in
+    /// or not)?
+    pub fn reruns_unjudged(&self) -> bool {
+        !self.reruns.is_empty()
+    }
+
+    /// The original the re-runs run.
+    pub fn original(&self) -> Option<Arc<Module>> {
+        self.work.as_ref().map(|work| Arc::clone(&work.original))
+    }
+
     /// The re-runs' evaluations, in order, once all are in (waiting for
     /// them); those that could not be made are `None`. Taken once: then
     /// none are pending.
@@ -206,7 +285,9 @@ impl Drop for BesideChecks {
     /// Stop taking checks, and wait for those in progress: no check of
     /// this run outlives it.
     fn drop(&mut self) {
-        self.cancel.store(true, Ordering::SeqCst);
+        if let Some(work) = &self.work {
+            work.cancel.store(true, Ordering::SeqCst);
+        }
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
@@ -234,6 +315,15 @@ mod tests {
         )
     }
 
+    /// A module of `N` bytes (not 8, the empty module's size).
+    fn original() -> Arc<Module> {
+        let module = Module::parse(wat::parse_str("(module (func))").unwrap()).unwrap();
+        assert_eq!(module.bytes.len(), N);
+        Arc::new(module)
+    }
+
+    const N: usize = 24;
+
     fn exit_code(evaluated: &Evaluated) -> i32 {
         match evaluated.as_ref().map(|e| &e.outcome) {
             Some(Outcome::Exit { code, .. }) => *code,
@@ -245,18 +335,18 @@ mod tests {
     fn the_empty_module_goes_first_and_each_re_run_is_kept_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let oracle = logging_oracle(dir.path(), "0");
-        let mut beside = BesideChecks::start(oracle, vec![7; 12], true, 3, 1);
+        let mut beside = BesideChecks::start(oracle, original(), (true, 3), true, 1);
         assert_eq!(exit_code(&beside.empty_module()), 8);
         let reruns = beside.reruns();
         assert_eq!(
             reruns.iter().map(exit_code).collect::<Vec<_>>(),
-            [12, 12, 12]
+            [N as i32; 3]
         );
         assert!(!beside.reruns_pending(), "taken, none are pending");
         assert!(beside.reruns().is_empty());
         // One thread: the empty module's check, then the re-runs.
         let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
-        assert_eq!(log, "8\n12\n12\n12\n");
+        assert_eq!(log, "8\n24\n24\n24\n");
         drop(beside);
     }
 
@@ -264,7 +354,7 @@ mod tests {
     fn each_thread_holds_a_job_until_its_last_check_ends() {
         let dir = tempfile::tempdir().unwrap();
         let oracle = logging_oracle(dir.path(), "0.3");
-        let mut beside = BesideChecks::start(oracle, vec![7; 12], false, 3, 2);
+        let mut beside = BesideChecks::start(oracle, original(), (false, 3), true, 2);
         let held = beside.jobs_held();
         assert_eq!(held.held(), 2);
         assert!(beside.reruns_pending());
@@ -279,11 +369,49 @@ mod tests {
         assert!(held.all_released_at().is_some());
     }
 
+    /// When the first run ends, its job takes the checks not started yet,
+    /// and the search waits until one of the `jobs` is free.
+    #[test]
+    fn the_first_run_s_job_takes_what_is_left_and_the_search_a_free_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let oracle = logging_oracle(dir.path(), "0.3");
+        let mut beside = BesideChecks::start(oracle, original(), (false, 3), true, 1);
+        std::thread::sleep(Duration::from_millis(50));
+        let started = Instant::now();
+        beside.first_run_ended(2);
+        // Two re-runs at once, on both jobs: one had to end.
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(beside.jobs_held().held() < 2);
+        assert_eq!(beside.reruns().len(), 3);
+        let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
+        assert_eq!(log, "24\n24\n24\n");
+    }
+
+    /// Re-runs held back for the first run start when it ends, all at
+    /// once on the jobs free.
+    #[test]
+    fn re_runs_held_for_the_first_run_start_at_once_when_it_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let oracle = logging_oracle(dir.path(), "0.3");
+        let mut beside = BesideChecks::start(oracle, original(), (true, 2), false, 1);
+        assert_eq!(exit_code(&beside.empty_module()), 8);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(beside.reruns_pending());
+        let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
+        assert_eq!(log, "8\n", "no re-run before the first run ends");
+        let started = Instant::now();
+        beside.first_run_ended(2);
+        assert!(beside.jobs_held().held() < 2);
+        assert_eq!(beside.reruns().len(), 2);
+        // Both at once: about one re-run's time.
+        assert!(started.elapsed() < Duration::from_millis(550));
+    }
+
     #[test]
     fn dropped_they_take_no_further_check() {
         let dir = tempfile::tempdir().unwrap();
         let oracle = logging_oracle(dir.path(), "0.3");
-        let beside = BesideChecks::start(oracle, vec![7; 12], true, 4, 1);
+        let beside = BesideChecks::start(oracle, original(), (true, 4), true, 1);
         std::thread::sleep(Duration::from_millis(100));
         let started = Instant::now();
         drop(beside);

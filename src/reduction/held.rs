@@ -30,7 +30,7 @@ pub(super) struct PendingReruns<'a> {
     pub judge: &'a Judge,
     /// `--original-runs`.
     pub runs: u32,
-    pub original: Vec<u8>,
+    pub original: std::sync::Arc<whittle_module::Module>,
     /// The time the search waited for them, for the report.
     pub clock: OracleClock,
 }
@@ -47,7 +47,8 @@ impl PendingReruns<'_> {
         // search's running (the report counts the time some check runs).
         let evaluated = self.clock.time(|| self.beside.reruns());
         let (judge, runs) = (self.judge, self.runs);
-        match rerun_verdict(judge, runs, &self.original, evaluated, 1, &mut self.clock)? {
+        let original = &self.original.bytes;
+        match rerun_verdict(judge, runs, original, evaluated, 1, &mut self.clock)? {
             Some(why) => Err(OriginalFlaky(why).into()),
             None => Ok(true),
         }
@@ -60,7 +61,7 @@ pub(super) struct HeldWrites {
     /// The newest best that goes to the output.
     pub best: Option<Vec<u8>>,
     /// The newest pass start's base (its position is the state's).
-    pub pass_start_base: Option<Vec<u8>>,
+    pub pass_start_base: Option<std::sync::Arc<whittle_module::Module>>,
     /// Answers for the checkpoint's log: key, answer, turned down by a
     /// confirmation.
     pub answers: Vec<((u64, usize), bool, bool)>,

@@ -34,6 +34,8 @@ impl Reduction {
         }
         let judge = &start.judge;
         let beside = &mut start.beside;
+        // (Waiting for a job counts as the oracle's time: checks run.)
+        clock.time(|| beside.first_run_ended(jobs));
         if !beside.reruns_pending() {
             let evaluated = clock.time(|| beside.reruns());
             let at_once = judge.oracle.load.runs_at_once(jobs);

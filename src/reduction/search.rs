@@ -85,13 +85,16 @@ impl Reduction {
         let judge: &Judge = judge;
         // The original's re-runs still running (`beside.rs`): what the
         // search writes waits for them.
-        let reruns = beside.reruns_pending().then(|| PendingReruns {
-            beside: std::mem::take(beside),
-            judge,
-            runs: self.original_runs,
-            original: origin.module.bytes.clone(),
-            clock: OracleClock::default(),
-        });
+        let reruns = beside
+            .original()
+            .filter(|_| beside.reruns_unjudged())
+            .map(|original| PendingReruns {
+                beside: std::mem::take(beside),
+                judge,
+                runs: self.original_runs,
+                original,
+                clock: OracleClock::default(),
+            });
         let jobs_held = reruns.as_ref().map(|r| r.beside.jobs_held());
         let check_load = Arc::clone(&judge.oracle.load);
         let confirmer = Confirmer::new(self.confirm, checkpoint.rejected_on_confirmation());
@@ -336,7 +339,7 @@ impl Events<'_> {
                 *self.current_pass.lock().unwrap_or_else(|e| e.into_inner()) = pass.to_string();
                 self.state.position = position.clone();
                 match &mut self.held {
-                    Some(held) => held.pass_start_base = Some(base.bytes.clone()),
+                    Some(held) => held.pass_start_base = Some(Arc::clone(base)),
                     None => self.write_pass_start(&base.bytes)?,
                 }
             }
@@ -419,7 +422,7 @@ impl Events<'_> {
             self.written = true;
         }
         if let Some(base) = held.pass_start_base {
-            self.write_pass_start(&base)?;
+            self.write_pass_start(&base.bytes)?;
         }
         for (key, interesting, rejected) in held.answers {
             self.write_answer(key, interesting, rejected)?;
@@ -539,7 +542,7 @@ mod tests {
             held: None,
             reruns_oracle_time: Duration::ZERO,
         };
-        let base = Module::parse(wat::parse_str("(module (func))").unwrap()).unwrap();
+        let base = Arc::new(Module::parse(wat::parse_str("(module (func))").unwrap()).unwrap());
         let pass_start = |events: &mut Events<'_>, pass_index| {
             let mut position = state().position;
             position.pass_index = pass_index;

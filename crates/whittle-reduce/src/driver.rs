@@ -138,9 +138,10 @@ pub struct Position {
 /// What the driver tells its caller as it goes.
 pub enum Event<'e> {
     /// A pass (or the mutate stage) starts from `base`, at `position`.
+    /// (Shared: the caller may keep it without a copy.)
     PassStart {
         pass: &'e str,
-        base: &'e Module,
+        base: &'e Arc<Module>,
         position: &'e Position,
     },
     /// The oracle answered for the candidate with this cache key.
@@ -244,11 +245,12 @@ impl<'a> Reducer<'a> {
     /// `original` must already be known to be interesting (when resuming:
     /// the base of the pass the run stopped in).
     pub fn new(
-        original: Module,
+        original: impl Into<Arc<Module>>,
         opts: ReducerOptions,
         interesting: &'a Interesting<'a>,
         on_event: &'a mut OnEvent<'a>,
     ) -> Reducer<'a> {
+        let original: Arc<Module> = original.into();
         let mut gate = match opts.original_validity.clone() {
             Some(v) => Gate::with_validity(v),
             None => Gate::new(&original.bytes),
@@ -266,7 +268,7 @@ impl<'a> Reducer<'a> {
             gate,
             best_cost: cost(&original),
             best_complexity: None,
-            best: Arc::new(original),
+            best: original,
             round: 1,
             round_start: (0, None),
             settled_walks: HashMap::new(),

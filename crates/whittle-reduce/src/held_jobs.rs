@@ -23,6 +23,11 @@ impl HeldJobs {
         })
     }
 
+    /// One more job is held.
+    pub fn hold(&self) {
+        self.held.fetch_add(1, Ordering::SeqCst);
+    }
+
     /// One job is free again (its last check has ended).
     pub fn release(&self) {
         let mut released_at = self.released_at.lock().unwrap_or_else(|e| e.into_inner());
