@@ -300,6 +300,26 @@ mod tests {
     use std::time::Instant;
     use whittle_oracle::{OracleKind, Outcome, RunLimits};
 
+    /// Checks beside a first run of [`original`], with a predicate that
+    /// logs each check's size in the folder's `log`, sleeps `pause`
+    /// seconds, and exits with the candidate's size.
+    fn checks(
+        pause: &str,
+        checks: (bool, usize),
+        reruns_beside_first_run: bool,
+        threads: usize,
+    ) -> (tempfile::TempDir, BesideChecks) {
+        let dir = tempfile::tempdir().unwrap();
+        let oracle = logging_oracle(dir.path(), pause);
+        let beside =
+            BesideChecks::start(oracle, original(), checks, reruns_beside_first_run, threads);
+        (dir, beside)
+    }
+
+    fn log(dir: &tempfile::TempDir) -> String {
+        std::fs::read_to_string(dir.path().join("log")).unwrap()
+    }
+
     /// A predicate that logs each check's size in `dir/log`, sleeps
     /// `pause` seconds, and exits with the candidate's size.
     fn logging_oracle(dir: &std::path::Path, pause: &str) -> Oracle {
@@ -333,9 +353,7 @@ mod tests {
 
     #[test]
     fn the_empty_module_goes_first_and_each_re_run_is_kept_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let oracle = logging_oracle(dir.path(), "0");
-        let mut beside = BesideChecks::start(oracle, original(), (true, 3), true, 1);
+        let (dir, mut beside) = checks("0", (true, 3), true, 1);
         assert_eq!(exit_code(&beside.empty_module()), 8);
         let reruns = beside.reruns();
         assert_eq!(
@@ -345,16 +363,14 @@ mod tests {
         assert!(!beside.reruns_pending(), "taken, none are pending");
         assert!(beside.reruns().is_empty());
         // One thread: the empty module's check, then the re-runs.
-        let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
-        assert_eq!(log, "8\n24\n24\n24\n");
+        let logged = log(&dir);
+        assert_eq!(logged, "8\n24\n24\n24\n");
         drop(beside);
     }
 
     #[test]
     fn each_thread_holds_a_job_until_its_last_check_ends() {
-        let dir = tempfile::tempdir().unwrap();
-        let oracle = logging_oracle(dir.path(), "0.3");
-        let mut beside = BesideChecks::start(oracle, original(), (false, 3), true, 2);
+        let (_dir, mut beside) = checks("0.3", (false, 3), true, 2);
         let held = beside.jobs_held();
         assert_eq!(held.held(), 2);
         assert!(beside.reruns_pending());
@@ -373,9 +389,7 @@ mod tests {
     /// and the search waits until one of the `jobs` is free.
     #[test]
     fn the_first_run_s_job_takes_what_is_left_and_the_search_a_free_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let oracle = logging_oracle(dir.path(), "0.3");
-        let mut beside = BesideChecks::start(oracle, original(), (false, 3), true, 1);
+        let (dir, mut beside) = checks("0.3", (false, 3), true, 1);
         std::thread::sleep(Duration::from_millis(50));
         let started = Instant::now();
         beside.first_run_ended(2);
@@ -383,22 +397,20 @@ mod tests {
         assert!(started.elapsed() >= Duration::from_millis(200));
         assert!(beside.jobs_held().held() < 2);
         assert_eq!(beside.reruns().len(), 3);
-        let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
-        assert_eq!(log, "24\n24\n24\n");
+        let logged = log(&dir);
+        assert_eq!(logged, "24\n24\n24\n");
     }
 
     /// Re-runs held back for the first run start when it ends, all at
     /// once on the jobs free.
     #[test]
     fn re_runs_held_for_the_first_run_start_at_once_when_it_ends() {
-        let dir = tempfile::tempdir().unwrap();
-        let oracle = logging_oracle(dir.path(), "0.3");
-        let mut beside = BesideChecks::start(oracle, original(), (true, 2), false, 1);
+        let (dir, mut beside) = checks("0.3", (true, 2), false, 1);
         assert_eq!(exit_code(&beside.empty_module()), 8);
         std::thread::sleep(Duration::from_millis(50));
         assert!(beside.reruns_pending());
-        let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
-        assert_eq!(log, "8\n", "no re-run before the first run ends");
+        let logged = log(&dir);
+        assert_eq!(logged, "8\n", "no re-run before the first run ends");
         let started = Instant::now();
         beside.first_run_ended(2);
         assert!(beside.jobs_held().held() < 2);
@@ -409,16 +421,14 @@ mod tests {
 
     #[test]
     fn dropped_they_take_no_further_check() {
-        let dir = tempfile::tempdir().unwrap();
-        let oracle = logging_oracle(dir.path(), "0.3");
-        let beside = BesideChecks::start(oracle, original(), (true, 4), true, 1);
+        let (dir, beside) = checks("0.3", (true, 4), true, 1);
         std::thread::sleep(Duration::from_millis(100));
         let started = Instant::now();
         drop(beside);
         // The check in progress ends; the four re-runs never start.
         assert!(started.elapsed() < Duration::from_secs(2));
-        let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
-        assert_eq!(log, "8\n");
+        let logged = log(&dir);
+        assert_eq!(logged, "8\n");
     }
 
     #[test]
