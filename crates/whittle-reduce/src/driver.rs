@@ -202,8 +202,6 @@ pub struct Reducer<'a> {
     pub(crate) built_memo: crate::built_memo::BuiltMemo,
     /// Complexity by body, for candidates that tie the best on cost.
     pub(crate) complexities: ComplexityCache,
-    /// The finishing stage's mutants, being made ahead (see `mutate`).
-    pub(crate) mutants: Option<crate::mutate::Mutants>,
     /// The oracle's workers while [`Reducer::run`] runs (see `pool.rs`);
     /// outside it a batch starts its own.
     pub(crate) pool: Option<crate::pool::Pool>,
@@ -275,7 +273,6 @@ impl<'a> Reducer<'a> {
             second_halves: Default::default(),
             built_memo: Default::default(),
             complexities: ComplexityCache::default(),
-            mutants: None,
             pool: None,
             final_check: None,
             stats: Stats::default(),
@@ -361,7 +358,6 @@ impl<'a> Reducer<'a> {
                 }
                 if position.pass_index == 0 {
                     self.prepare_passes();
-                    self.make_mutants_ahead();
                 }
                 self.run_pass(position.pass_index)?;
                 if self.out_of_time {

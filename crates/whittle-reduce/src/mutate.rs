@@ -2,15 +2,18 @@
 //! rewrites no pass knows (peephole rules, code motion).
 //!
 //! Most mutants are decided without the oracle (cached, invalid, not
-//! smaller), so making them was most of the stage's time: each run of
-//! `wasm-mutate` builds its rewrite rules again, 5 ms for the stage on a
-//! 36-byte module, a third of whittle's own time in a reduction of 0.15 s.
-//! So they are made seed by seed on a thread of their own ([`Mutants`]),
-//! started with each round of passes on a small base: when the round
-//! changes nothing (the last one), the stage finds them made, its judging
-//! overlapping nothing but the round's own checks. Which mutants are made,
-//! and the order they are judged in, depend on the module and the seeds
-//! alone, as before.
+//! smaller), so making them is most of the stage's time: each run of
+//! `wasm-mutate` builds its rewrite rules again. They are made seed by seed
+//! on a thread of their own ([`Mutants`]), a few seeds ahead of the
+//! judging. Which mutants are made, and the order they are judged in,
+//! depend on the module and the seeds alone.
+//!
+//! They were made ahead for a while, from each round's start on a small
+//! base, so that the last round's stage found them made. Every round that
+//! changed its base lost that work, and its thread went on to its next
+//! seed: medians of 7–9 runs without it, on the small corpus rows, were
+//! 3–16% faster at `-j 1` and 5–12% at `-j 2`, the giant 10k and 40k rows
+//! 1–14% (`bench/parallel-history.md`).
 
 use crate::driver::Reducer;
 use crate::judge::Built;
@@ -27,29 +30,21 @@ const NAME: &str = "wasm-mutate";
 /// Mutants taken from one seed.
 const PER_SEED: usize = 4;
 
-/// Mutants are made ahead, with a round, only of a base at most this big:
-/// the last rounds' bases are small, and the work is lost when the round
-/// changes its base.
-const AHEAD_MAX_BYTES: usize = 16 * 1024;
-
-/// Mutants held made ahead of the judging at most (about).
-const AHEAD_BUFFER_BYTES: usize = 4 << 20;
+/// Seeds whose mutants are made ahead of the judging: the next ones are
+/// made while a seed's are judged, and the thread stops soon after the
+/// stage does.
+const SEEDS_AHEAD: usize = 2;
 
 /// The mutants of one module, a seed's at a time, from a thread that
 /// stops when they are no longer wanted (this is dropped) or the budget is
 /// made.
 pub(crate) struct Mutants {
-    of: Vec<u8>,
     batches: Receiver<Vec<Vec<u8>>>,
 }
 
 impl Mutants {
-    fn start(of: Vec<u8>, budget: usize) -> Mutants {
-        // As many seeds ahead as a few MB of mutants hold: all of them for
-        // the small modules made ahead, one for a large one.
-        let ahead = (AHEAD_BUFFER_BYTES / (PER_SEED * of.len().max(1))).clamp(1, budget.max(1));
-        let (sender, batches) = mpsc::sync_channel::<Vec<Vec<u8>>>(ahead);
-        let input = of.clone();
+    fn start(input: Vec<u8>, budget: usize) -> Mutants {
+        let (sender, batches) = mpsc::sync_channel::<Vec<Vec<u8>>>(SEEDS_AHEAD);
         let made = std::thread::Builder::new()
             .name("whittle-mutate".into())
             .spawn(move || {
@@ -69,28 +64,11 @@ impl Mutants {
             // No thread: no mutants (the receiver sees a closed channel).
             eprintln!("whittle: cannot start a thread for wasm-mutate; its stage is skipped");
         }
-        Mutants { of, batches }
+        Mutants { batches }
     }
 }
 
 impl Reducer<'_> {
-    /// Start making the finishing stage's mutants of the best, at a
-    /// round's start, when it is small (see the module docs).
-    pub(crate) fn make_mutants_ahead(&mut self) {
-        let budget = self.opts.mutate_budget;
-        if budget == 0 || self.best.bytes.len() > AHEAD_MAX_BYTES {
-            return;
-        }
-        if self
-            .mutants
-            .as_ref()
-            .is_some_and(|m| m.of == self.best.bytes)
-        {
-            return;
-        }
-        self.mutants = Some(Mutants::start(self.best.bytes.clone(), budget));
-    }
-
     /// The finishing stage: `wasm-mutate` in reduction mode, with fixed
     /// seeds (so runs are reproducible) and a budget of candidates. It finds
     /// shrinking rewrites no pass here knows (peephole rules, code motion).
@@ -101,10 +79,7 @@ impl Reducer<'_> {
         if budget == 0 || self.should_stop() {
             return Ok(false);
         }
-        let mutants = match self.mutants.take() {
-            Some(made) if made.of == self.best.bytes => made,
-            _ => Mutants::start(self.best.bytes.clone(), budget),
-        };
+        let mutants = Mutants::start(self.best.bytes.clone(), budget);
         self.start_final_check()?;
         let found = self.judge_mutants(mutants);
         match found {
