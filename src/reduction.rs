@@ -8,7 +8,7 @@
 //! original established or the checkpoint resumed (`start.rs`, with the
 //! checks beside the original's first run in `beside.rs`), the checks
 //! before searching (`preflight.rs`), the search (`search.rs`, with what it
-//! holds back while the original's last re-runs go on in `held.rs`), the result
+//! holds back while the original's last re-runs go on in `held_writes.rs`), the result
 //! re-checked and kept on disk (`settle.rs`), and the report and the files
 //! beside the result (`close.rs`). The request is `request.rs`, how it
 //! ended `end.rs`, and `clock.rs` counts the oracle's time outside the
@@ -18,7 +18,7 @@ mod beside;
 mod clock;
 mod close;
 mod end;
-mod held;
+mod held_writes;
 mod preflight;
 mod request;
 mod search;
@@ -60,7 +60,7 @@ impl Reduction {
         // find it flaky there.
         let mut found = match self.search(&setup, &mut start, origin, existing, stop, &mut clock) {
             Ok(found) => found,
-            Err(e) => match e.downcast::<held::OriginalFlaky>() {
+            Err(e) => match e.downcast::<held_writes::OriginalFlaky>() {
                 Ok(flaky) => return Ok(ReductionEnd::FlakyOriginal { why: flaky.0 }),
                 Err(e) => return Err(e),
             },

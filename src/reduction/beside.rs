@@ -10,7 +10,7 @@
 //! jobs (`HeldJobs`: the search's batches leave it free, so `-j` still
 //! bounds how many checks run at once, and with them memory). Until every
 //! re-run is in, the search holds back whatever it would write (new bests,
-//! the checkpoint; `held.rs`), so a flaky original still leaves the output
+//! the checkpoint; `held_writes.rs`), so a flaky original still leaves the output
 //! and an old checkpoint as they were.
 //!
 //! Why: at `-j 2` the empty module's check took a few milliseconds of the

@@ -4,10 +4,10 @@
 //! smaller), the checkpoint at every pass and answer, progress lines and
 //! `-v` candidate lines, `--confirm`, the openings a fresh run tries first,
 //! and the time budget. While the original's last re-runs still run beside
-//! it (`beside.rs`), the writes wait (`held.rs`).
+//! it (`beside.rs`), the writes wait (`held_writes.rs`).
 
 use super::clock::OracleClock;
-use super::held::{HeldWrites, OriginalFlaky, PendingReruns};
+use super::held_writes::{HeldWrites, OriginalFlaky, PendingReruns};
 use super::request::Reduction;
 use super::setup::Setup;
 use super::start::{Origin, Start};
@@ -310,7 +310,7 @@ struct Events<'a> {
     /// When the last pass start was queued.
     state_queued: Instant,
     /// The original's re-runs still running beside the search, and until
-    /// they agree, the writes held back (`held.rs`).
+    /// they agree, the writes held back (`held_writes.rs`).
     reruns: Option<PendingReruns<'a>>,
     held: Option<HeldWrites>,
     /// The time in the oracle of the re-runs, once they are in.
