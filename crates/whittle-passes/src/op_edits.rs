@@ -61,15 +61,33 @@ pub fn edit_ops<T>(
         &T,
     ) -> Result<Option<wasm_encoder::Instruction<'a>>>,
 ) -> Result<Edit> {
+    edit_raw_ops(m, chosen, |op, _, value| {
+        Ok(with(op, value)?.map(|insn| encoded(&insn)))
+    })
+}
+
+/// As [`edit_ops`], with `with` given each chosen operator's bytes too, and
+/// making the bytes to put instead: for a pass that can copy most of them
+/// (a long `br_table`'s entries).
+pub fn edit_raw_ops<T>(
+    m: &Module,
+    chosen: impl IntoIterator<Item = ((u32, usize), T)>,
+    mut with: impl FnMut(wasmparser::Operator<'_>, &[u8], &T) -> Result<Option<Vec<u8>>>,
+) -> Result<Edit> {
     let mut by_func: BTreeMap<u32, BTreeMap<usize, T>> = BTreeMap::new();
     for ((f, op), value) in chosen {
         by_func.entry(f).or_default().insert(op, value);
     }
     let mut edit = Edit::default();
     for (f, ops) in by_func {
-        let body = replace_ops(m, f, |i, op| match ops.get(&i) {
-            Some(value) => Ok(with(op, value)?.map(|insn| encoded(&insn))),
-            None => Ok(None),
+        let body = m.function_body(f).context("no such function body")?;
+        let body = rewrite_ops(&body, |step, out| {
+            let made = match ops.get(&step.index) {
+                Some(value) => with(step.op, step.raw, value)?,
+                None => None,
+            };
+            out.extend_from_slice(made.as_deref().unwrap_or(step.raw));
+            Ok::<(), anyhow::Error>(())
         })?;
         edit.bodies.insert(f, body);
     }

@@ -14,9 +14,9 @@
 
 use crate::contract::LengthPass;
 use crate::find::op_lengths;
-use crate::op_edits::edit_ops;
+use crate::op_edits::edit_raw_ops;
 use anyhow::Result;
-use wasm_encoder::Instruction;
+use wasm_encoder::Encode;
 use wasmparser::Operator;
 use whittle_module::{Edit, Module};
 
@@ -38,15 +38,12 @@ impl LengthPass for TruncateBrTables {
     /// adds none: the candidate is valid when the base is, so it is not
     /// validated ([`Edit::bodies_valid_by_construction`]).
     fn edit(&self, m: &Module, chosen: &[(&(u32, usize), usize)]) -> Result<Edit> {
-        let mut edit = edit_ops(
+        let mut edit = edit_raw_ops(
             m,
             chosen.iter().map(|&(&op, keep)| (op, keep)),
-            |op, &keep| {
-                let Operator::BrTable { targets } = op else {
-                    return Ok(None);
-                };
-                let kept: Vec<u32> = targets.targets().take(keep).collect::<Result<_, _>>()?;
-                Ok(Some(Instruction::BrTable(kept.into(), targets.default())))
+            |op, raw, &keep| match op {
+                Operator::BrTable { .. } => truncated(raw, keep).map(Some),
+                _ => Ok(None),
             },
         )?;
         edit.bodies_valid_by_construction = true;
@@ -54,9 +51,68 @@ impl LengthPass for TruncateBrTables {
     }
 }
 
+/// The bytes of the `br_table` encoded as `raw`, keeping its first `keep`
+/// entries and its default. The entries kept are copied as they are, not
+/// decoded and encoded again: a 70,000-entry table took 1–2 ms a
+/// candidate that way, most of the pass's own work.
+fn truncated(raw: &[u8], keep: usize) -> Result<Vec<u8>> {
+    let mut reader = wasmparser::BinaryReader::new(raw, 0);
+    let opcode = reader.read_u8()?;
+    let count = reader.read_var_u32()? as usize;
+    anyhow::ensure!(
+        opcode == BR_TABLE && keep <= count,
+        "not a br_table of at least {keep} entries"
+    );
+    let entries = reader.original_position();
+    for _ in 0..keep {
+        reader.read_var_u32()?;
+    }
+    let kept_end = reader.original_position();
+    // The default is the last number: its bytes all have the high bit set
+    // but the last, as the one before it ends with a byte that has not.
+    let mut default = raw.len() - 1;
+    while default > kept_end && raw[default - 1] & 0x80 != 0 {
+        default -= 1;
+    }
+    let mut out = vec![BR_TABLE];
+    (keep as u32).encode(&mut out);
+    out.extend_from_slice(&raw[entries..kept_end]);
+    out.extend_from_slice(&raw[default..]);
+    Ok(out)
+}
+
+const BR_TABLE: u8 = 0x0e;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Copying the entries kept gives the bytes decoding and encoding them
+    /// again gives, multi-byte counts and labels included.
+    #[test]
+    fn a_cut_copies_the_entries_kept() {
+        use wasm_encoder::Instruction;
+        let labels: Vec<u32> = (0..300).map(|i| (i * 7) % 200).collect();
+        let encode = |kept: &[u32], default: u32| {
+            crate::op_edits::encoded(&Instruction::BrTable(kept.to_vec().into(), default))
+        };
+        for default in [3, 150, 20_000] {
+            let raw = encode(&labels, default);
+            for keep in [0, 1, 2, 127, 128, 129, 299, 300] {
+                assert_eq!(
+                    truncated(&raw, keep).unwrap(),
+                    encode(&labels[..keep], default),
+                    "keep {keep} of 300, default {default}"
+                );
+            }
+            assert!(truncated(&raw, 301).is_err());
+        }
+        assert!(truncated(&encode(&[], 0)[..], 0).is_ok());
+        assert!(
+            truncated(&[0x0c, 0x00], 0).is_err(),
+            "a br is not a br_table"
+        );
+    }
     use crate::testutil::{assert_wat, lengths_of, module, run_lengths};
     use whittle_module::Validity;
 
