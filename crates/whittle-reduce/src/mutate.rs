@@ -35,36 +35,67 @@ const PER_SEED: usize = 4;
 /// stage does.
 const SEEDS_AHEAD: usize = 2;
 
-/// The mutants of one module, a seed's at a time, from a thread that
-/// stops when they are no longer wanted (this is dropped) or the budget is
-/// made.
+/// The mutants of one module, a seed's at a time in seed order, within the
+/// budget. `makers` threads make them, each every `makers`-th seed (`-j`
+/// of them: a seed's mutants take a millisecond or more to make, and most
+/// are judged without the oracle); they stop when the mutants are no
+/// longer wanted (this is dropped) or their seeds run out.
 pub(crate) struct Mutants {
-    batches: Receiver<Vec<Vec<u8>>>,
+    /// Each maker's seeds' mutants, in its seeds' order.
+    makers: Vec<Receiver<Vec<Vec<u8>>>>,
+    budget: usize,
+    /// Mutants handed out so far.
+    made: usize,
+    /// The next seed to hand out.
+    seed: u64,
 }
 
 impl Mutants {
-    fn start(input: Vec<u8>, budget: usize) -> Mutants {
-        let (sender, batches) = mpsc::sync_channel::<Vec<Vec<u8>>>(SEEDS_AHEAD);
-        let made = std::thread::Builder::new()
-            .name("whittle-mutate".into())
-            .spawn(move || {
-                let mut made = 0;
-                for seed in 1..=last_seed(budget) {
-                    let batch: Vec<Vec<u8>> = mutants_of(&input, seed)
-                        .into_iter()
-                        .take(budget - made)
-                        .collect();
-                    made += batch.len();
-                    if sender.send(batch).is_err() || made >= budget {
-                        return;
+    fn start(input: Vec<u8>, budget: usize, makers: usize) -> Mutants {
+        let input: Arc<[u8]> = input.into();
+        let makers = makers.max(1) as u64;
+        let mut receivers = Vec::new();
+        for maker in 0..makers {
+            let (sender, receiver) = mpsc::sync_channel::<Vec<Vec<u8>>>(SEEDS_AHEAD);
+            let input = Arc::clone(&input);
+            let started = std::thread::Builder::new()
+                .name("whittle-mutate".into())
+                .spawn(move || {
+                    let seeds = (1 + maker..=last_seed(budget)).step_by(makers as usize);
+                    for seed in seeds {
+                        if sender.send(mutants_of(&input, seed)).is_err() {
+                            return;
+                        }
                     }
-                }
-            });
-        if made.is_err() {
-            // No thread: no mutants (the receiver sees a closed channel).
-            eprintln!("whittle: cannot start a thread for wasm-mutate; its stage is skipped");
+                });
+            if started.is_err() {
+                // No mutants at all rather than some seeds' only.
+                eprintln!("whittle: cannot start a thread for wasm-mutate; its stage is skipped");
+                receivers.clear();
+                break;
+            }
+            receivers.push(receiver);
         }
-        Mutants { batches }
+        Mutants {
+            makers: receivers,
+            budget,
+            made: 0,
+            seed: 1,
+        }
+    }
+
+    /// The next seed's mutants, cut to the budget left; `None` once the
+    /// budget or the seeds are spent.
+    fn next_batch(&mut self) -> Option<Vec<Vec<u8>>> {
+        if self.made >= self.budget || self.seed > last_seed(self.budget) {
+            return None;
+        }
+        let maker = (self.seed - 1) as usize % self.makers.len().max(1);
+        let batch = self.makers.get(maker)?.recv().ok()?;
+        self.seed += 1;
+        let batch: Vec<Vec<u8>> = batch.into_iter().take(self.budget - self.made).collect();
+        self.made += batch.len();
+        Some(batch)
     }
 }
 
@@ -79,7 +110,7 @@ impl Reducer<'_> {
         if budget == 0 || self.should_stop() {
             return Ok(false);
         }
-        let mutants = Mutants::start(self.best.bytes.clone(), budget);
+        let mutants = Mutants::start(self.best.bytes.clone(), budget, self.opts.jobs);
         self.start_final_check()?;
         let found = self.judge_mutants(mutants);
         match found {
@@ -91,10 +122,10 @@ impl Reducer<'_> {
 
     /// Judge the mutants, a seed's at a time, until one is accepted (then
     /// `true`), the budget is spent or a stop is requested.
-    fn judge_mutants(&mut self, mutants: Mutants) -> Result<bool> {
+    fn judge_mutants(&mut self, mut mutants: Mutants) -> Result<bool> {
         loop {
             let waited = Instant::now();
-            let Ok(batch) = mutants.batches.recv() else {
+            let Some(batch) = mutants.next_batch() else {
                 return Ok(false);
             };
             // Waiting for mutants is this stage's own work.
@@ -187,6 +218,27 @@ fn mutants_of(input: &[u8], seed: u64) -> Vec<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    /// However many threads make them, the mutants come in the same order,
+    /// cut at the same budget.
+    #[test]
+    fn makers_hand_out_the_same_mutants_in_the_same_order() {
+        let input = wat::parse_str(
+            "(module (func (export \"f\") (result i32) i32.const 1 i32.const 2 i32.add i32.const 3 i32.mul))",
+        )
+        .unwrap();
+        let all = |makers: usize, budget: usize| {
+            let mut mutants = super::Mutants::start(input.clone(), budget, makers);
+            std::iter::from_fn(|| mutants.next_batch()).collect::<Vec<_>>()
+        };
+        for budget in [1, 7, 40] {
+            let one = all(1, budget);
+            assert!(one.iter().map(Vec::len).sum::<usize>() <= budget);
+            assert!(one.iter().any(|batch| !batch.is_empty()), "budget {budget}");
+            assert_eq!(all(2, budget), one, "budget {budget}");
+            assert_eq!(all(3, budget), one, "budget {budget}");
+        }
+    }
+
     use crate::driver::tests::options;
     use crate::driver::{Event, Reducer};
     use anyhow::Result;
