@@ -37,9 +37,9 @@ const SEEDS_AHEAD: usize = 2;
 
 /// The mutants of one module, a seed's at a time in seed order, within the
 /// budget. `makers` threads make them, each every `makers`-th seed (`-j`
-/// of them: a seed's mutants take a millisecond or more to make, and most
-/// are judged without the oracle); they stop when the mutants are no
-/// longer wanted (this is dropped) or their seeds run out.
+/// of them, at most the cores: a seed's mutants take a millisecond or more
+/// to make, and most are judged without the oracle); they stop when the
+/// mutants are no longer wanted (this is dropped) or their seeds run out.
 pub(crate) struct Mutants {
     /// Each maker's seeds' mutants, in its seeds' order.
     makers: Vec<Receiver<Vec<Vec<u8>>>>,
@@ -110,7 +110,11 @@ impl Reducer<'_> {
         if budget == 0 || self.should_stop() {
             return Ok(false);
         }
-        let mutants = Mutants::start(self.best.bytes.clone(), budget, self.opts.jobs);
+        // A maker a job, as many as the cores hold: more would take the
+        // cores from the checks (a predicate's -j 16 on two cores).
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let makers = self.opts.jobs.min(cores);
+        let mutants = Mutants::start(self.best.bytes.clone(), budget, makers);
         self.start_final_check()?;
         let found = self.judge_mutants(mutants);
         match found {
