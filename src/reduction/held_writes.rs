@@ -33,6 +33,8 @@ pub(super) struct PendingReruns<'a> {
     pub original: std::sync::Arc<whittle_module::Module>,
     /// The time the search waited for them, for the report.
     pub clock: OracleClock,
+    /// What the search would have written meanwhile.
+    pub held: HeldWrites,
 }
 
 impl PendingReruns<'_> {

@@ -94,6 +94,7 @@ impl Reduction {
                 runs: self.original_runs,
                 original,
                 clock: OracleClock::default(),
+                held: HeldWrites::default(),
             });
         let jobs_held = reruns.as_ref().map(|r| r.beside.jobs_held());
         let check_load = Arc::clone(&judge.oracle.load);
@@ -116,7 +117,6 @@ impl Reduction {
             trace_dir: std::env::var_os("WHITTLE_TRACE_BESTS").map(PathBuf::from),
             deferred_state: None,
             state_queued: Instant::now(),
-            held: reruns.is_some().then(HeldWrites::default),
             reruns,
             reruns_oracle_time: Duration::ZERO,
         };
@@ -312,7 +312,6 @@ struct Events<'a> {
     /// The original's re-runs still running beside the search, and until
     /// they agree, the writes held back (`held_writes.rs`).
     reruns: Option<PendingReruns<'a>>,
-    held: Option<HeldWrites>,
     /// The time in the oracle of the re-runs, once they are in.
     reruns_oracle_time: Duration,
 }
@@ -338,15 +337,15 @@ impl Events<'_> {
             } => {
                 *self.current_pass.lock().unwrap_or_else(|e| e.into_inner()) = pass.to_string();
                 self.state.position = position.clone();
-                match &mut self.held {
-                    Some(held) => held.pass_start_base = Some(Arc::clone(base)),
+                match &mut self.reruns {
+                    Some(pending) => pending.held.pass_start_base = Some(Arc::clone(base)),
                     None => self.write_pass_start(&base.bytes)?,
                 }
             }
             Event::Answer { key, interesting } => {
                 let rejected = self.confirmer.take_rejected(key);
-                match &mut self.held {
-                    Some(held) => held.answers.push((key, interesting, rejected)),
+                match &mut self.reruns {
+                    Some(pending) => pending.held.answers.push((key, interesting, rejected)),
                     None => self.write_answer(key, interesting, rejected)?,
                 }
             }
@@ -361,8 +360,8 @@ impl Events<'_> {
                     std::fs::write(dir.join(format!("{n:04}-{pass}.wasm")), &module.bytes)?;
                 }
                 if self.existing.is_none_or(|size| module.bytes.len() < size) {
-                    match &mut self.held {
-                        Some(held) => held.best = Some(module.bytes.clone()),
+                    match &mut self.reruns {
+                        Some(pending) => pending.held.best = Some(module.bytes.clone()),
                         None => {
                             self.best_writer.write(&module.bytes)?;
                             self.written = true;
@@ -415,8 +414,8 @@ impl Events<'_> {
             return Ok(());
         }
         self.reruns_oracle_time += reruns.clock.total;
+        let held = std::mem::take(&mut reruns.held);
         self.reruns = None;
-        let held = self.held.take().unwrap_or_default();
         if let Some(best) = held.best {
             self.best_writer.write(&best)?;
             self.written = true;
@@ -539,7 +538,6 @@ mod tests {
             deferred_state: None,
             state_queued: Instant::now(),
             reruns: None,
-            held: None,
             reruns_oracle_time: Duration::ZERO,
         };
         let base = Arc::new(Module::parse(wat::parse_str("(module (func))").unwrap()).unwrap());

@@ -33,16 +33,17 @@ pub fn body_parts(m: &Module, func: u32) -> Result<BodyParts<'_>> {
 /// A body of just `unreachable`, with no locals.
 pub const UNREACHABLE_BODY: &[u8] = &[0x00, 0x00, 0x0b];
 
-/// A body of `func` in which each operator index in `replace` is replaced by
-/// the bytes `with` produces for it (`None` keeps the operator).
+/// A body of `func` in which each operator is replaced by the bytes `with`
+/// produces for it, given its index, itself and its bytes (`None` keeps
+/// the operator).
 pub fn replace_ops(
     m: &Module,
     func: u32,
-    mut with: impl FnMut(usize, wasmparser::Operator<'_>) -> Result<Option<Vec<u8>>>,
+    mut with: impl FnMut(usize, wasmparser::Operator<'_>, &[u8]) -> Result<Option<Vec<u8>>>,
 ) -> Result<Vec<u8>> {
     let body = m.function_body(func).context("no such function body")?;
     rewrite_ops(&body, |step, out| {
-        match with(step.index, step.op)? {
+        match with(step.index, step.op, step.raw)? {
             Some(bytes) => out.extend_from_slice(&bytes),
             None => out.extend_from_slice(step.raw),
         }
@@ -80,14 +81,9 @@ pub fn edit_raw_ops<T>(
     }
     let mut edit = Edit::default();
     for (f, ops) in by_func {
-        let body = m.function_body(f).context("no such function body")?;
-        let body = rewrite_ops(&body, |step, out| {
-            let made = match ops.get(&step.index) {
-                Some(value) => with(step.op, step.raw, value)?,
-                None => None,
-            };
-            out.extend_from_slice(made.as_deref().unwrap_or(step.raw));
-            Ok::<(), anyhow::Error>(())
+        let body = replace_ops(m, f, |i, op, raw| match ops.get(&i) {
+            Some(value) => with(op, raw, value),
+            None => Ok(None),
         })?;
         edit.bodies.insert(f, body);
     }

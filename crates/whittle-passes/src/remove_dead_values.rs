@@ -27,7 +27,7 @@ impl SubsetPass for RemoveDeadValues {
     fn edit(&self, m: &Module, chosen: &[&(u32, usize)]) -> Result<Edit> {
         let mut edit = Edit::default();
         for (f, ops) in group_by_func(chosen) {
-            let body = replace_ops(m, f, |i, _| Ok(ops.contains(&i).then(Vec::new)))?;
+            let body = replace_ops(m, f, |i, _, _| Ok(ops.contains(&i).then(Vec::new)))?;
             edit.bodies.insert(f, body);
         }
         Ok(edit)
