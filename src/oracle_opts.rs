@@ -90,6 +90,13 @@ pub struct OracleOpts {
     /// counts as out-of-memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<u64>,
+
+    /// The built-in child validates a candidate first and does not compile
+    /// one that is valid (`ChildRequest::validate_first`): set by
+    /// [`OracleOpts::judge`] when only a validation error counts, never by
+    /// the user.
+    #[arg(skip)]
+    pub(crate) validate_first: bool,
 }
 
 impl OracleOpts {
@@ -216,6 +223,7 @@ impl OracleOpts {
             run_timeout: self.run_timeout,
             stubs: self.import_stubs,
             coverage,
+            validate_first: self.validate_first,
             wasmtime_args: self.flags.to_args(),
         };
         Ok(request.oracle_kind(exe))
@@ -240,9 +248,16 @@ impl OracleOpts {
     }
 
     /// The judge of `criterion` these options describe, its checks running
-    /// under `timeout`, `jobs` at once.
+    /// under `timeout`, `jobs` at once. When only a validation error meets
+    /// the criterion, the built-in child does not compile a candidate that
+    /// validates (the original's own checks, made before the criterion is
+    /// known, are made in full).
     pub fn judge(&self, criterion: Criterion, timeout: Duration, jobs: usize) -> Result<Judge> {
-        let (oracle, other) = self.oracles(timeout, jobs)?;
+        let mut opts = self.clone();
+        opts.validate_first = criterion
+            .signature()
+            .is_some_and(|s| s.only_validation_fails());
+        let (oracle, other) = opts.oracles(timeout, jobs)?;
         Ok(Judge {
             criterion,
             oracle,

@@ -36,7 +36,11 @@ fn start(cmd: TestCommand) -> Child {
 fn kill_9_at_random_points_then_resume_gives_the_uninterrupted_result() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(dir.join("input.wat"), generate("simd-disabled", &[])).unwrap();
+    // 2000 functions: the run lasts long enough to be killed at every
+    // stage (about 0.8 s in a debug build; 300 took 0.35 s once candidates
+    // that validate were no longer compiled).
+    let input = generate("simd-disabled", &["--functions", "2000"]);
+    std::fs::write(dir.join("input.wat"), input).unwrap();
 
     // The reference: one uninterrupted run.
     reduce_cmd(dir, "ref.wasm", false).exits(0);

@@ -200,7 +200,10 @@ impl Judge {
                 Criterion::Failure { signature: sig }
             }
             Expectation::Failure { .. } => {
-                if matches!(first.outcome, Outcome::Ok | Outcome::Returned { .. }) {
+                if matches!(
+                    first.outcome,
+                    Outcome::Ok | Outcome::Returned { .. } | Outcome::Validated
+                ) {
                     bail!(
                         "does not fail: {oracle_name} gives `{}` with these flags\n{}",
                         first.outcome.summary(),

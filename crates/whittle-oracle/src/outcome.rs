@@ -37,6 +37,10 @@ pub enum Outcome {
     Trap { code: String, message: String },
     /// The invoked function returned these values (`--phase run`).
     Returned { values: Vec<String> },
+    /// The module validated and was not compiled: the built-in child was
+    /// asked to stop there, because only a validation error counts (see
+    /// `ChildRequest::validate_first`).
+    Validated,
 }
 
 /// The kind of an [`Outcome`], without its payload.
@@ -52,11 +56,12 @@ pub enum Kind {
     OutOfMemory,
     Trap,
     Returned,
+    Validated,
 }
 
 impl Kind {
     /// Every kind, in declaration order.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Ok,
         Kind::Error,
         Kind::Panic,
@@ -66,6 +71,7 @@ impl Kind {
         Kind::OutOfMemory,
         Kind::Trap,
         Kind::Returned,
+        Kind::Validated,
     ];
 
     /// The name used on the command line and in JSON.
@@ -80,6 +86,7 @@ impl Kind {
             Kind::OutOfMemory => "out-of-memory",
             Kind::Trap => "trap",
             Kind::Returned => "returned",
+            Kind::Validated => "validated",
         }
     }
 }
@@ -122,6 +129,7 @@ impl Outcome {
             Outcome::OutOfMemory => Kind::OutOfMemory,
             Outcome::Trap { .. } => Kind::Trap,
             Outcome::Returned { .. } => Kind::Returned,
+            Outcome::Validated => Kind::Validated,
         }
     }
 
@@ -169,6 +177,7 @@ impl Outcome {
             Outcome::OutOfMemory => "out of memory".to_string(),
             Outcome::Trap { code, message } => format!("trap {code}: {}", fold(message)),
             Outcome::Returned { values } => format!("returned [{}]", values.join(", ")),
+            Outcome::Validated => "validated (not compiled)".to_string(),
         }
     }
 }

@@ -76,6 +76,9 @@ impl Signature {
             Outcome::Signal { signal } => sig.signal = Some(*signal),
             Outcome::Exit { code, .. } => sig.exit_code = Some(*code),
             Outcome::Timeout | Outcome::OutOfMemory => {}
+            Outcome::Validated => {
+                anyhow::bail!("the original was only validated, not compiled: check it in full")
+            }
         }
         Ok(sig)
     }
@@ -98,11 +101,14 @@ impl Signature {
         }
         let compiled = expect.map(compile_regex).transpose()?;
         let actual = outcome.kind();
-        if kind == Some(Kind::Ok) {
-            anyhow::bail!("--expect-kind ok cannot be preserved: reduction needs a failure");
+        if let Some(k @ (Kind::Ok | Kind::Validated)) = kind {
+            anyhow::bail!("--expect-kind {k} cannot be preserved: reduction needs a failure");
         }
         if actual == Kind::Ok {
             anyhow::bail!("the original does not fail (it compiles successfully)");
+        }
+        if actual == Kind::Validated {
+            anyhow::bail!("the original was only validated, not compiled: check it in full");
         }
         if let Some(k) = kind {
             if k != actual {
@@ -135,6 +141,32 @@ impl Signature {
         sig.compiled = compiled;
         debug_assert!(sig.matches(outcome));
         Ok(sig)
+    }
+
+    /// Can only Wasmtime's validator (with its binary parser) fail this way?
+    /// Then a module that validates cannot, and the built-in child may
+    /// answer without compiling it (`ChildRequest::validate_first`): a
+    /// module that validates gives [`Outcome::Validated`], one that does not
+    /// is checked in full, so its outcome is exactly what it would be.
+    ///
+    /// Only an exact message counts (not a user regex or a bare kind, which
+    /// a compile error could meet too), and only the two shapes Wasmtime
+    /// 48 gives `wasmparser`'s errors: a function body's, wrapped by the
+    /// translator (`WasmError::InvalidWebAssembly`, which also wraps a failed
+    /// integer conversion of the translator's own: not a validation error),
+    /// and a module-level one, whose text ends with the offset as
+    /// `BinaryReaderError` prints it.
+    pub fn only_validation_fails(&self) -> bool {
+        const IN_A_BODY: &str = "Invalid input WebAssembly code at offset N: ";
+        const IN_THE_MODULE: &str = "failed to parse WebAssembly module: ";
+        const NOT_THE_VALIDATOR_S: &str = "out of range integral type conversion attempted";
+        let (Kind::Error, None, Some(message)) = (self.kind, &self.regex, &self.message) else {
+            return false;
+        };
+        match message.split_once(IN_A_BODY) {
+            Some((_, reason)) => !reason.starts_with(NOT_THE_VALIDATOR_S),
+            None => message.starts_with(IN_THE_MODULE) && message.ends_with(" (at offset N)"),
+        }
     }
 
     /// For `--predicate` mode: interesting iff the predicate exited with 0.
@@ -262,6 +294,50 @@ mod tests {
     fn from_original_ok_is_err() {
         let err = Signature::from_original(&Outcome::Ok).unwrap_err();
         assert!(err.to_string().contains("does not fail"), "{err}");
+    }
+
+    #[test]
+    fn only_the_validator_s_errors_let_a_valid_module_go_uncompiled() {
+        let of = |o: &Outcome| Signature::from_original(o).unwrap().only_validation_fails();
+        // A function body's validation error, and a module-level one.
+        assert!(of(&error(
+            "failed to compile: wasm[0]::function[3]::f: WebAssembly translation error: \
+             Invalid input WebAssembly code at offset 13460: SIMD support is not enabled"
+        )));
+        assert!(of(&error(
+            "failed to parse WebAssembly module: struct fields size is out of bounds (at offset 0xe)"
+        )));
+        // The translator's own integer conversion, wrapped like the
+        // validator's errors; the translator's limits; a module-level
+        // failure that is not `wasmparser`'s.
+        assert!(!of(&error(
+            "failed to compile: wasm[0]::function[0]: WebAssembly translation error: \
+             Invalid input WebAssembly code at offset 0: out of range integral type conversion attempted"
+        )));
+        assert!(!of(&error(
+            "failed to compile: wasm[0]::function[0]: WebAssembly translation error: \
+             Unsupported feature: `br_table` has 70000 targets"
+        )));
+        assert!(!of(&error(
+            "failed to parse WebAssembly module: Unsupported feature: shared memories"
+        )));
+        assert!(!of(&panic(
+            "Invalid input WebAssembly code at offset 1: x",
+            "cranelift-codegen-0.135.8/src/a.rs:12:9"
+        )));
+        // Not an exact message: a regex or a bare kind could be met by a
+        // compile error.
+        let simd = error("Invalid input WebAssembly code at offset 1: SIMD support is not enabled");
+        let pinned = |expect, kind| Signature::pinned(&simd, expect, kind).unwrap();
+        assert!(!pinned(Some("SIMD"), None).only_validation_fails());
+        assert!(!pinned(None, Some(Kind::Error)).only_validation_fails());
+        // A validated module never fails, and cannot be asked for.
+        assert!(!Signature::from_original(&simd)
+            .unwrap()
+            .matches(&Outcome::Validated));
+        assert!(Signature::from_original(&Outcome::Validated).is_err());
+        let err = Signature::pinned(&simd, None, Some(Kind::Validated)).unwrap_err();
+        assert!(err.to_string().contains("cannot be preserved"), "{err}");
     }
 
     #[test]
