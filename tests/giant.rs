@@ -30,6 +30,21 @@ fn giant(n: usize, special: &[(usize, &str)]) -> String {
     wat
 }
 
+/// A SIMD load, compiled with SIMD disabled: the culprit statement.
+const CULPRIT: &str = "i32.const 0 v128.load drop";
+
+/// What a giant function with [`CULPRIT`] in it reduces to.
+const CULPRIT_ALONE: &str = "(module
+  (type (;0;) (func))
+  (memory (;0;) 0)
+  (func (;0;) (type 0)
+    i32.const 0
+    v128.load
+    drop
+  )
+)
+";
+
 fn report(dir: &std::path::Path, name: &str) -> serde_json::Value {
     json_at(dir.join(name))
 }
@@ -40,29 +55,13 @@ fn report(dir: &std::path::Path, name: &str) -> serde_json::Value {
 fn one_culprit_statement_in_a_giant_function() {
     let tmp = tempfile::tempdir().unwrap();
     let n = 20_000;
-    write_wasm(
-        tmp.path(),
-        "giant.wasm",
-        &giant(n, &[(n / 2, "i32.const 0 v128.load drop")]),
-    );
+    write_wasm(tmp.path(), "giant.wasm", &giant(n, &[(n / 2, CULPRIT)]));
     whittle_in(tmp.path())
         .args(["reduce", "giant.wasm", "-o", "min.wasm", "-q", "-j", "1"])
         .args(NO_SIMD)
         .args(["--mutate-budget", "0"])
         .exits(0);
-    assert_eq!(
-        wat_of(&tmp.path().join("min.wasm")),
-        "(module
-  (type (;0;) (func))
-  (memory (;0;) 0)
-  (func (;0;) (type 0)
-    i32.const 0
-    v128.load
-    drop
-  )
-)
-"
-    );
+    assert_eq!(wat_of(&tmp.path().join("min.wasm")), CULPRIT_ALONE);
     let r = report(tmp.path(), "min.report.json");
     let calls = r["oracle_calls"].as_u64().unwrap();
     // About 2 log2(n) for the statements, a few for everything else.
@@ -75,6 +74,39 @@ fn one_culprit_statement_in_a_giant_function() {
         "{}",
         r["per_pass"]
     );
+}
+
+/// A module that is mostly one giant function has its statements cut
+/// first: the passes that take out declarations a few bytes at a time
+/// (an export, a memory's limits) would each check the whole function,
+/// and check a few dozen bytes after the cut instead.
+#[test]
+fn a_giant_function_is_cut_before_its_declarations() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 70 KB of code: just over the 64 KiB that makes a function giant.
+    let n = 10_000;
+    write_wasm(tmp.path(), "giant.wasm", &giant(n, &[(n / 2, CULPRIT)]));
+    let out = whittle_in(tmp.path())
+        .args(["reduce", "giant.wasm", "-o", "min.wasm", "-v", "-j", "1"])
+        .args(NO_SIMD)
+        .args(["--mutate-budget", "0"])
+        .exits(0);
+    let stderr = text(&out.stderr);
+    // `[    0.1s] remove-exports   70038 bytes    0.01 s  not interesting ...`
+    let checked: Vec<(&str, usize)> = stderr
+        .lines()
+        .filter(|l| l.contains(" interesting  "))
+        .map(|l| {
+            let mut words = l[11..].split_whitespace();
+            let pass = words.next().unwrap();
+            (pass, words.next().unwrap().parse().unwrap())
+        })
+        .collect();
+    let first = |pass: &str| checked.iter().find(|(p, _)| *p == pass).unwrap();
+    assert_eq!(checked[0].0, "remove-statements", "{stderr}");
+    assert!(first("remove-exports").1 < 100, "{stderr}");
+    assert!(first("shrink-limits").1 < 100, "{stderr}");
+    assert_eq!(wat_of(&tmp.path().join("min.wasm")), CULPRIT_ALONE);
 }
 
 /// Two statements a half-function apart are both needed for the trap (a
@@ -149,11 +181,7 @@ fn two_distant_statements_are_found_by_statement_removal() {
 fn stops_at_once_in_a_long_pass() {
     let tmp = tempfile::tempdir().unwrap();
     let n = 4_000;
-    write_wasm(
-        tmp.path(),
-        "giant.wasm",
-        &giant(n, &[(n / 2, "i32.const 0 v128.load drop")]),
-    );
+    write_wasm(tmp.path(), "giant.wasm", &giant(n, &[(n / 2, CULPRIT)]));
     write_script(
         tmp.path(),
         "slow.sh",

@@ -72,6 +72,12 @@ impl Reduction {
         // Its re-runs then wait for it, and go all at once.
         let reruns_beside_first_run = original.bytes.len() < SEQUENTIAL_BELOW_BYTES;
         let original = Arc::new(original);
+        if !self.resume {
+            // The first round's preparations (a giant function's
+            // statements, listed for `remove-statements`, which then goes
+            // first) are made while the original is checked.
+            whittle_reduce::prepare_passes(Arc::clone(&original), &setup.passes);
+        }
         let beside = match oracle {
             Some(oracle) => BesideChecks::start(
                 oracle,

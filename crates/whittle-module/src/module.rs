@@ -434,6 +434,16 @@ impl Module {
         self.code_bytes().len()
     }
 
+    /// Is its code mostly one giant function: 64 KiB of code or more, half
+    /// of it or more in one body? Then a check of it is mostly that
+    /// function's compile, and its statements are the way to cut it.
+    pub fn is_one_giant_function(&self) -> bool {
+        const GIANT_CODE_BYTES: usize = 64 << 10;
+        let code = self.code_size();
+        let largest = self.bodies.iter().map(|b| b.len()).max().unwrap_or(0);
+        code >= GIANT_CODE_BYTES && 2 * largest >= code
+    }
+
     /// The bytes from the first body's start to the last one's end.
     fn code_bytes(&self) -> &[u8] {
         match (self.bodies.first(), self.bodies.last()) {
@@ -501,6 +511,32 @@ fn index_type(is64: bool) -> ValType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_giant_function_is_64_kib_of_code_or_more_half_of_it_in_one_body() {
+        // `n` statements of 7 bytes (`local.get 0 i32.const 1 i32.add
+        // local.set 0`) in the first function, `m` in each of `others`.
+        let module = |n: usize, others: usize, m: usize| {
+            let body = |k: usize| "local.get 0 i32.const 1 i32.add local.set 0 ".repeat(k);
+            let mut wat = format!("(module (func (local i32) {})", body(n));
+            for _ in 0..others {
+                wat.push_str(&format!(" (func (local i32) {})", body(m)));
+            }
+            wat.push(')');
+            Module::parse(wat::parse_str(&wat).unwrap()).unwrap()
+        };
+        let giant = module(10_000, 0, 0);
+        assert!(giant.code_size() >= 64 << 10);
+        assert!(giant.is_one_giant_function());
+        // Too little code to matter.
+        assert!(!module(9_000, 0, 0).is_one_giant_function());
+        // Half the code in it, or less than half.
+        assert!(module(10_000, 1, 9_000).is_one_giant_function());
+        assert!(!module(10_000, 2, 6_000).is_one_giant_function());
+        assert!(!Module::parse(wat::parse_str("(module)").unwrap())
+            .unwrap()
+            .is_one_giant_function());
+    }
 
     /// A candidate that keeps its base's type section byte for byte takes
     /// the base's parsed types; one whose type section differs parses its

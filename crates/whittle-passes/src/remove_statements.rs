@@ -77,10 +77,8 @@ impl TreePass for RemoveStatements {
     /// (the peak of a 2.6 MB module of 3000 functions went from 20 to 38
     /// MiB).
     fn prepare(&self, m: &Module) {
-        const AHEAD_CODE_BYTES: std::ops::RangeInclusive<usize> = (64 << 10)..=(8 << 20);
-        let code = m.code_size();
-        let largest = m.bodies.iter().map(|b| b.len()).max().unwrap_or(0);
-        if AHEAD_CODE_BYTES.contains(&code) && 2 * largest >= code {
+        const AHEAD_MAX_CODE_BYTES: usize = 8 << 20;
+        if m.is_one_giant_function() && m.code_size() <= AHEAD_MAX_CODE_BYTES {
             m.list_statements_ahead();
         }
     }

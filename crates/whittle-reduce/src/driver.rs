@@ -357,7 +357,7 @@ impl<'a> Reducer<'a> {
                     return Ok(());
                 }
                 if position.pass_index == 0 {
-                    self.prepare_passes();
+                    prepare_passes(Arc::clone(&self.best), &self.opts.passes);
                 }
                 self.run_pass(position.pass_index)?;
                 if self.out_of_time {
@@ -392,18 +392,6 @@ impl<'a> Reducer<'a> {
     /// run, what they can of their plans of its base (see
     /// [`whittle_passes::Pass::prepare`]; a giant function's statements are
     /// listed). Without a thread, nothing is prepared.
-    fn prepare_passes(&self) {
-        let base = Arc::clone(&self.best);
-        let passes = self.opts.passes.clone();
-        let _ = std::thread::Builder::new()
-            .name("whittle-prepare".into())
-            .spawn(move || {
-                for info in passes {
-                    info.pass.prepare(&base);
-                }
-            });
-    }
-
     /// The openings, each against the best so far; an edit that no longer
     /// applies (an earlier opening removed what it refers to) is skipped.
     /// From two jobs each goes with what comes after it, built on the
@@ -514,6 +502,22 @@ impl<'a> Reducer<'a> {
     pub(crate) fn pass_stats(&mut self, name: &str) -> &mut crate::stats::PassStats {
         self.stats.per_pass.entry(name.to_string()).or_default()
     }
+}
+
+/// Let `passes` prepare on `base` (`Pass::prepare`: a giant function's
+/// statements listed ahead) on a thread of their own, while checks run.
+/// The driver does it with each round; a reduction can do it for the
+/// first round while the original is checked. Preparing twice costs
+/// nothing: a pass prepares a module once.
+pub fn prepare_passes(base: Arc<Module>, passes: &[&'static PassInfo]) {
+    let passes = passes.to_vec();
+    let _ = std::thread::Builder::new()
+        .name("whittle-prepare".into())
+        .spawn(move || {
+            for info in passes {
+                info.pass.prepare(&base);
+            }
+        });
 }
 
 #[cfg(test)]

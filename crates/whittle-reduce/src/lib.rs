@@ -28,7 +28,8 @@ mod still_needed;
 
 pub use cost::{complexity, cost};
 pub use driver::{
-    Event, FinalCheck, Interesting, OnEvent, Opening, Position, Reducer, ReducerOptions,
+    prepare_passes, Event, FinalCheck, Interesting, OnEvent, Opening, Position, Reducer,
+    ReducerOptions,
 };
 pub use gate::{Gate, GateDecision};
 pub use held_jobs::HeldJobs;
