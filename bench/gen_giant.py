@@ -11,6 +11,12 @@ straight-line statements
   --variant one   one culprit statement in the middle, `i32.const 0 v128.load
                   drop`: with `-W simd=n,relaxed-simd=n` Wasmtime rejects the
                   module because of it and nothing else.
+  --variant panic one culprit statement in the middle, `i32.const 0
+                  i32.const 0 i32.const 64 memory.copy`: compiled with
+                  `--target riscv64gc-unknown-linux-gnu`, Cranelift panics on
+                  it (as in corpora/riscv64-memcopy). A compile error, where
+                  `one` is a validation error: a candidate without the
+                  culprit is compiled in full to know it no longer fails.
   --variant two   the failure needs two distant statements: at a quarter of
                   the body `i32.const 16 i32.const 0x7fff0000 i32.store`
                   puts an address far out of bounds into memory, at three
@@ -21,7 +27,7 @@ straight-line statements
                   (`block ... end`), so the body is a tree, not a list.
 
 Deterministic for given arguments. Usage:
-    gen_giant.py --statements N [--variant one|two] [--nested D] > giant.wat
+    gen_giant.py --statements N [--variant one|panic|two] [--nested D] > giant.wat
 """
 import argparse
 import sys
@@ -30,13 +36,15 @@ import sys
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--statements", type=int, required=True)
-    ap.add_argument("--variant", choices=("one", "two"), default="one")
+    ap.add_argument("--variant", choices=("one", "panic", "two"), default="one")
     ap.add_argument("--nested", type=int, default=0)
     args = ap.parse_args()
     n = args.statements
     special = {}
     if args.variant == "one":
         special[n // 2] = "i32.const 0 v128.load drop"
+    elif args.variant == "panic":
+        special[n // 2] = "i32.const 0 i32.const 0 i32.const 64 memory.copy"
     else:
         special[n // 4] = "i32.const 16 i32.const 0x7fff0000 i32.store"
         special[3 * n // 4] = "i32.const 16 i32.load i32.load drop"

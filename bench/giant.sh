@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Giant functions: whittle on one generated function of 10k, 40k, 160k and
 # 640k statements (up to 5.7 MB; bench/gen_giant.py) with one culprit
-# instruction in the middle (a SIMD load, compiled with SIMD disabled), and
-# on the variant whose failure needs two distant statements (a trap when
-# run). Prints a markdown table: input bytes, result bytes, wall time,
+# instruction in the middle: a SIMD load compiled with SIMD disabled (`one`,
+# a validation error: a candidate that validates is not compiled) and a
+# `memory.copy` on which Cranelift's riscv64 backend panics (`panic`, a
+# compile failure: every candidate is compiled); and on the variant whose
+# failure needs two distant statements (a trap when run). Prints a markdown table: input bytes, result bytes, wall time,
 # oracle calls, time inside the oracle, overhead share (the share of wall
 # time spent outside the oracle), reducer peak RSS; then the growth of wall
 # time from 40k to 640k statements.
@@ -12,12 +14,14 @@
 #
 # Environment: BENCH_WORK (default /tmp/whittle-giant; generated modules
 # are cached there), BENCH_STATEMENTS ("10000 40000 160000 640000"),
+# BENCH_PANIC (the sizes of the `panic` variant, default BENCH_STATEMENTS),
 # BENCH_TWO ("160000": sizes of the two-statement variant), BENCH_JOBS (1).
 # Needs python3.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${BENCH_WORK:-/tmp/whittle-giant}"
 read -r -a sizes <<< "${BENCH_STATEMENTS:-10000 40000 160000 640000}"
+read -r -a panic_sizes <<< "${BENCH_PANIC:-${sizes[*]}}"
 read -r -a two_sizes <<< "${BENCH_TWO:-160000}"
 jobs="${BENCH_JOBS:-1}"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -68,10 +72,15 @@ echo "|---|---|---|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
   run one "$n" -W simd=n,relaxed-simd=n
 done
+for n in "${panic_sizes[@]}"; do
+  run panic "$n" --target riscv64gc-unknown-linux-gnu
+done
 for n in "${two_sizes[@]}"; do
   run two "$n" --phase run --invoke run
 done
-if [ -n "${wall_of[one-40000]:-}" ] && [ -n "${wall_of[one-640000]:-}" ]; then
-  echo
-  echo "wall time 40k -> 640k statements: $(echo "scale=1; ${wall_of[one-640000]} / ${wall_of[one-40000]}" | bc)x (16x more statements)"
-fi
+for variant in one panic; do
+  if [ -n "${wall_of[$variant-40000]:-}" ] && [ -n "${wall_of[$variant-640000]:-}" ]; then
+    [ "$variant" = one ] && echo
+    echo "$variant: wall time 40k -> 640k statements: $(echo "scale=1; ${wall_of[$variant-640000]} / ${wall_of[$variant-40000]}" | bc)x (16x more statements)"
+  fi
+done
