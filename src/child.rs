@@ -16,12 +16,6 @@
 //! `_start`) with default arguments, under `-W fuel=N` if given, else under
 //! an epoch deadline, so an infinite loop ends as a timeout, not a hang.
 //!
-//! With `--validate-first` a module that validates is answered as
-//! `validated`, without compiling it: the parent asks for that when only a
-//! validation error counts. `Module::validate` checks what compiling checks
-//! (the same validator, with the engine's features); a module it rejects is
-//! compiled as usual, so the error reported is compiling's own.
-//!
 //! With `--coverage FILE` the module is a recording copy (see
 //! `whittle_hint`): the child runs its exported start function itself, then
 //! `--invoke` as usual, and writes the copy's marks to FILE whatever the run
@@ -126,9 +120,6 @@ fn check(opts: &ChildRequest, args: &[String], path: &Path) -> Outcome {
             Ok(e) => e,
             Err(e) => return error(e),
         };
-        if opts.validate_first && Module::validate(&engine, &bytes).is_ok() {
-            return Outcome::Validated;
-        }
         return match engine.precompile_module(&bytes) {
             Ok(_) => Outcome::Ok,
             Err(e) => error(e),
@@ -153,9 +144,6 @@ fn check(opts: &ChildRequest, args: &[String], path: &Path) -> Outcome {
         Ok(e) => e,
         Err(e) => return error(e),
     };
-    if opts.validate_first && Module::validate(&engine, &bytes).is_ok() {
-        return Outcome::Validated;
-    }
     let module = match Module::new(&engine, &bytes) {
         Ok(m) => m,
         Err(e) => return error(e),

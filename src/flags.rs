@@ -70,6 +70,25 @@ impl WasmtimeFlags {
         opts.config(None).map_err(|e| anyhow::anyhow!("{e:#}"))
     }
 
+    /// Whether a module validates under the engine these flags describe,
+    /// answered in whittle's own process by the same call the built-in
+    /// child makes before compiling (`Module::validate`: the same
+    /// validator, with the engine's features). For the built-in oracle when
+    /// only a validation error counts (`Oracle::validation_first`). The
+    /// engine never compiles or instantiates: Wasmtime's thread pool and
+    /// its pooling allocator's reservation, which the flags may ask for,
+    /// stay out of whittle.
+    pub fn in_process_validation(&self) -> Result<whittle_oracle::InProcessValidation> {
+        let mut config = self.config()?;
+        config
+            .parallel_compilation(false)
+            .allocation_strategy(wasmtime::InstanceAllocationStrategy::OnDemand);
+        let engine = wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        Ok(whittle_oracle::InProcessValidation::new(move |bytes| {
+            wasmtime::Module::validate(&engine, bytes).is_ok()
+        }))
+    }
+
     /// Check the flags by building an engine, so that a typo fails now with
     /// Wasmtime's own message instead of making every candidate "fail".
     pub fn validate(&self) -> Result<()> {

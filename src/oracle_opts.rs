@@ -90,13 +90,6 @@ pub struct OracleOpts {
     /// counts as out-of-memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<u64>,
-
-    /// The built-in child validates a candidate first and does not compile
-    /// one that is valid (`ChildRequest::validate_first`): set by
-    /// [`OracleOpts::judge`] when only a validation error counts, never by
-    /// the user.
-    #[arg(skip)]
-    pub(crate) validate_first: bool,
 }
 
 impl OracleOpts {
@@ -223,7 +216,6 @@ impl OracleOpts {
             run_timeout: self.run_timeout,
             stubs: self.import_stubs,
             coverage,
-            validate_first: self.validate_first,
             wasmtime_args: self.flags.to_args(),
         };
         Ok(request.oracle_kind(exe))
@@ -249,15 +241,20 @@ impl OracleOpts {
 
     /// The judge of `criterion` these options describe, its checks running
     /// under `timeout`, `jobs` at once. When only a validation error meets
-    /// the criterion, the built-in child does not compile a candidate that
-    /// validates (the original's own checks, made before the criterion is
-    /// known, are made in full).
+    /// the criterion, the built-in oracle validates a candidate in whittle's
+    /// own process first and does not compile one that is valid (see
+    /// `Oracle::validation_first`; the original's own checks, made before
+    /// the criterion is known, are made in full).
     pub fn judge(&self, criterion: Criterion, timeout: Duration, jobs: usize) -> Result<Judge> {
-        let mut opts = self.clone();
-        opts.validate_first = criterion
+        let (mut oracle, other) = self.oracles(timeout, jobs)?;
+        let only_validation_fails = criterion
             .signature()
             .is_some_and(|s| s.only_validation_fails());
-        let (oracle, other) = opts.oracles(timeout, jobs)?;
+        if only_validation_fails && matches!(oracle.kind, OracleKind::Builtin { .. }) {
+            // The flags made an engine already (`WasmtimeFlags::validate`);
+            // should this one fail, every candidate is simply compiled.
+            oracle.validation_first = self.flags.in_process_validation().ok();
+        }
         Ok(Judge {
             criterion,
             oracle,

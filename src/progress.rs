@@ -134,7 +134,10 @@ impl CandidateLog {
                     "not interesting"
                 };
                 let outcome = eval.outcome.summary().replace('\n', " / ");
-                if self.level >= 2 {
+                if self.level >= 2 && eval.outcome == whittle_oracle::Outcome::Validated {
+                    // No program ran: there is no peak to show.
+                    format!("{verdict:<15}  in whittle's process  {outcome}")
+                } else if self.level >= 2 {
                     format!(
                         "{verdict:<15}  peak RSS {} MiB  {outcome}",
                         eval.peak_rss_bytes >> 20

@@ -165,11 +165,12 @@ fn verbose_prints_one_line_per_candidate() {
         .exits(0);
     let stderr = text(&out.stderr);
     let lines = candidate_lines(&stderr);
-    // (A check stopped off the path has no reading.)
+    // (A check stopped off the path has no reading, nor one answered
+    // without a program.)
     assert!(
-        lines
-            .iter()
-            .all(|l| l.contains("  peak RSS ") || l.contains(" stopped ")),
+        lines.iter().all(|l| l.contains("  peak RSS ")
+            || l.contains(" stopped ")
+            || l.contains("  in whittle's process  validated")),
         "{stderr}"
     );
     assert!(

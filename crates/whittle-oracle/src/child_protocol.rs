@@ -61,16 +61,6 @@ pub struct ChildRequest {
     /// The module is a recording copy: write its marks here after the run.
     #[arg(long)]
     pub coverage: Option<PathBuf>,
-    /// Validate the module first and, if it is valid, answer
-    /// [`Outcome::Validated`] without compiling it. The parent asks for this
-    /// when only a validation error counts
-    /// ([`crate::Signature::only_validation_fails`]): a module that does not
-    /// validate is then checked in full, so its outcome is exactly what it
-    /// would be, and one that validates cannot fail that way. Compiling is
-    /// most of a check's time (a candidate that no longer fails compiles
-    /// every function), validating a hundredth of it.
-    #[arg(long)]
-    pub validate_first: bool,
     /// Wasmtime flags (as `wasmtime` takes them), then, on the child's side,
     /// the module (the oracle appends the candidate's path).
     #[arg(last = true, num_args = 1..)]
@@ -108,9 +98,6 @@ impl ChildRequest {
         if let Some(marks) = &self.coverage {
             args.push("--coverage".to_string());
             args.push(marks.display().to_string());
-        }
-        if self.validate_first {
-            args.push("--validate-first".to_string());
         }
         args.push("--".to_string());
         args.extend(self.wasmtime_args.iter().cloned());
@@ -171,7 +158,6 @@ mod tests {
             run_timeout: Duration::from_millis(1500),
             stubs: Stubs::Trap,
             coverage: Some("/tmp/marks".into()),
-            validate_first: true,
             wasmtime_args: vec!["-C".into(), "compiler=winch".into()],
         };
         let mut args = request.to_args();

@@ -35,13 +35,21 @@
 //! nothing a check starts outlives it or `whittle`, and [`scratch`] that no
 //! candidate folder outlives its run for long.
 //!
+//! One answer needs no subprocess: when only a validation error counts
+//! ([`Signature::only_validation_fails`]), a candidate that validates under
+//! the checked engine's configuration cannot fail that way, and the oracle
+//! says so from whittle's own process ([`Oracle::validation_first`]).
+//! Validating is not the risky part (whittle validates every candidate
+//! anyway); compiling is, and such a candidate is not compiled.
+//!
 //! # Glossary
 //!
 //! - **oracle**: what checks one candidate: a program run in a subprocess
 //!   (the built-in child, the `wasmtime` CLI, a user predicate) and the
 //!   limits it runs under ([`Oracle`]).
 //! - **outcome**: how one check ended, classified: ok, error, panic,
-//!   signal, exit, timeout, out-of-memory, trap, returned ([`Outcome`]).
+//!   signal, exit, timeout, out-of-memory, trap, returned, or validated
+//!   and not compiled ([`Outcome`]).
 //! - **signature**: what an outcome must keep to be "the same failure":
 //!   its kind and, by kind, normalized message, panic location, trap code,
 //!   signal or exit code, or a user regex ([`Signature`]).
@@ -83,7 +91,7 @@ pub use criterion::{disagreement, mib, Criterion, Measured, Verdict};
 pub use judge::{Established, Expectation, Judge};
 pub use load::CheckLoad;
 pub use normalize::{failing_function, normalize_location, normalize_message};
-pub use oracle::{Ending, Evaluation, Oracle, OracleKind, WORKDIR_VAR};
+pub use oracle::{Ending, Evaluation, InProcessValidation, Oracle, OracleKind, WORKDIR_VAR};
 pub use outcome::{signal_name, Kind, Outcome};
 pub use process::{
     cancel_all, cancel_running, cancelled, candidate_timeout, run, run_with_env, stop_requested,

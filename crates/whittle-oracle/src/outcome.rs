@@ -37,9 +37,8 @@ pub enum Outcome {
     Trap { code: String, message: String },
     /// The invoked function returned these values (`--phase run`).
     Returned { values: Vec<String> },
-    /// The module validated and was not compiled: the built-in child was
-    /// asked to stop there, because only a validation error counts (see
-    /// `ChildRequest::validate_first`).
+    /// The module validated and was not compiled: only a validation error
+    /// counts, and it cannot fail that way (see `Oracle::validation_first`).
     Validated,
 }
 

@@ -144,10 +144,10 @@ impl Signature {
     }
 
     /// Can only Wasmtime's validator (with its binary parser) fail this way?
-    /// Then a module that validates cannot, and the built-in child may
-    /// answer without compiling it (`ChildRequest::validate_first`): a
-    /// module that validates gives [`Outcome::Validated`], one that does not
-    /// is checked in full, so its outcome is exactly what it would be.
+    /// Then a module that validates cannot, and the built-in oracle answers
+    /// it without compiling it (`Oracle::validation_first`): a module that
+    /// validates gives [`Outcome::Validated`], one that does not is checked
+    /// in full, so its outcome is exactly what it would be.
     ///
     /// Only an exact message counts (not a user regex or a bare kind, which
     /// a compile error could meet too), and only the two shapes Wasmtime
