@@ -221,6 +221,14 @@ impl OracleOpts {
         Ok(request.oracle_kind(exe))
     }
 
+    /// Does a check compile the module and stop there (the built-in oracle
+    /// or the `wasmtime` CLI at `--phase compile`; a predicate may do
+    /// anything)? Then nothing runs, and what a declaration says (a
+    /// memory's size, say) does not decide whether code traps.
+    pub fn only_compiles(&self) -> bool {
+        self.phase == Phase::Compile && self.predicate.is_none()
+    }
+
     /// What these options ask a module to do.
     pub fn expectation(&self) -> Expectation {
         if let Some(bytes) = self.peak_rss_above {

@@ -77,9 +77,9 @@ fn one_culprit_statement_in_a_giant_function() {
 }
 
 /// A module that is mostly one giant function has its statements cut
-/// first: the passes that take out declarations a few bytes at a time
-/// (an export, a memory's limits) would each check the whole function,
-/// and check a few dozen bytes after the cut instead.
+/// first when checks only compile: the passes that take out declarations
+/// a few bytes at a time (an export, a memory's limits) would each check
+/// the whole function, and check a few dozen bytes after the cut instead.
 #[test]
 fn a_giant_function_is_cut_before_its_declarations() {
     let tmp = tempfile::tempdir().unwrap();
@@ -107,6 +107,16 @@ fn a_giant_function_is_cut_before_its_declarations() {
     assert!(first("remove-exports").1 < 100, "{stderr}");
     assert!(first("shrink-limits").1 < 100, "{stderr}");
     assert_eq!(wat_of(&tmp.path().join("min.wasm")), CULPRIT_ALONE);
+    let order = |report: &str| json_at(tmp.path().join(report))["passes"][0].clone();
+    assert_eq!(order("min.report.json"), "remove-statements");
+    // Where a check runs the module, a declaration can decide a trap (a
+    // memory shrunk to no pages): the usual order stays.
+    whittle_in(tmp.path())
+        .args(["reduce", "giant.wasm", "-o", "run.wasm", "-q", "-j", "1"])
+        .args(["--phase", "run", "--invoke", "run", "--mutate-budget", "0"])
+        .args(NO_SIMD)
+        .exits(0);
+    assert_eq!(order("run.report.json"), "remove-exports");
 }
 
 /// Two statements a half-function apart are both needed for the trap (a

@@ -48,7 +48,7 @@ impl Reduction {
         let written: Vec<&Path> = written.iter().map(PathBuf::as_path).collect();
         refuse_overwriting_input(&self.input, &written, Some(&Checkpoint::dir_for(&output)))?;
         let original = read_module(&self.input)?;
-        if original.is_one_giant_function() {
+        if self.oracle.only_compiles() && original.is_one_giant_function() {
             statements_first(&mut passes);
         }
         if self.oracle.expectation().counts_code() {
@@ -124,8 +124,12 @@ impl Reduction {
 /// statements compiled for riscv64, 5.3 s for each of `remove-exports` and
 /// `shrink-limits`, while `remove-statements` halves the function with its
 /// first success. After it, those passes check a module of a few dozen
-/// bytes. (A module of many functions keeps the usual order: there
-/// `remove-functions` is the big cut, and it needs the exports gone.)
+/// bytes. Only where a check compiles and stops there: a run's failure can
+/// hang on a declaration (a memory shrunk to no pages makes any access
+/// trap, and `shrink-limits` first cut a trap that needs two statements
+/// half a function apart, `bench/giant.sh`'s `two`, in 33 calls; after
+/// `remove-statements` it took 88). A module of many functions keeps the
+/// usual order: there `remove-functions` is the big cut.
 fn statements_first(passes: &mut [&'static PassInfo]) {
     if let Some(at) = passes.iter().position(|p| p.name == "remove-statements") {
         passes[..=at].rotate_right(1);
