@@ -207,6 +207,54 @@ fn the_original_s_re_runs_run_beside_its_first_run() {
     assert_eq!(counts, ["1", "2", "2"]);
 }
 
+/// An original of a megabyte or more runs alone (its first run compiles
+/// with every core), unless it is mostly one giant function, which is
+/// compiled on one core: then its re-runs run beside its first run.
+#[test]
+fn a_giant_function_s_re_runs_run_beside_its_first_run() {
+    let tmp = bug_dir();
+    let dir = tmp.path();
+    // Each run of the original notes how many were running 0.8 s after it
+    // started; every module fails the same way, so the run stops at the
+    // empty module.
+    write_script(
+        dir,
+        "wasmtime",
+        "[ \"$1\" = --version ] && { echo wasmtime 48.0.8; exit 0; }\n\
+         for last; do :; done\n\
+         if [ \"$(wc -c < \"$last\")\" -gt 8 ]; then\n\
+         touch running.$$; sleep 0.8; ls running.* | wc -l >> counts\n\
+         sleep 0.8; rm running.$$\n\
+         fi\n\
+         echo \"Error: failed to compile: boom\" >&2; exit 1\n",
+    );
+    // 1.1 MB of code: in one function, or in 1,500 of them.
+    let statement = "local.get 0 i32.const 1 i32.add local.set 0\n";
+    let function =
+        |statements: usize| format!("(func (local i32)\n{})\n", statement.repeat(statements));
+    let runs_at_once = |functions: usize| {
+        let wat = format!(
+            "(module\n{})",
+            function(160_000 / functions).repeat(functions)
+        );
+        write_wasm(dir, "big.wasm", &wat);
+        let _ = std::fs::remove_file(dir.join("counts"));
+        whittle_in(dir)
+            .args(["reduce", "big.wasm", "-o", "min.wasm", "-q", "-j", "4"])
+            .args(["--wasmtime", "./wasmtime"])
+            .exits(2);
+        let counts = std::fs::read_to_string(dir.join("counts")).unwrap();
+        counts
+            .split_whitespace()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(runs_at_once(1), ["3", "3", "3"]);
+    // The first run alone (what follows it depends on when the empty
+    // module's answer ends the run).
+    assert_eq!(runs_at_once(1_500)[0], "1");
+}
+
 /// A `wasmtime` CLI for the tests of the original's re-runs beside the
 /// search: a module fails to compile ("boom") when it mentions `culprit`
 /// (an export, or the name section's name of a function). The original

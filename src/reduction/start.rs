@@ -69,8 +69,12 @@ impl Reduction {
         // A bigger original's first run compiles with Wasmtime's parallel
         // compilation, which keeps every core busy: a re-run beside it
         // would only slow it down (a 21 MB module at `-j 2`: 10 s -> 17 s).
-        // Its re-runs then wait for it, and go all at once.
-        let reruns_beside_first_run = original.bytes.len() < SEQUENTIAL_BELOW_BYTES;
+        // Its re-runs then wait for it, and go all at once. Not when the
+        // code is mostly one giant function: that one is compiled on one
+        // core, however many the compilation may use (a function of
+        // 640,000 statements compiled for riscv64: 5.3 s a run).
+        let reruns_beside_first_run =
+            original.bytes.len() < SEQUENTIAL_BELOW_BYTES || original.is_one_giant_function();
         let original = Arc::new(original);
         if !self.resume {
             // The first round's preparations (a giant function's
