@@ -159,6 +159,28 @@ fn confirm_turns_down_what_a_lying_predicate_accepts() {
     );
 }
 
+/// A check's script: for any module but the empty one (8 bytes), note how
+/// many such checks were running 0.8 s after it started (a line of
+/// `counts`), and run 0.8 s more.
+const SLOW_ORIGINAL: &str = "for last; do :; done\n\
+     if [ \"$(wc -c < \"$last\")\" -gt 8 ]; then\n\
+     touch running.$$; sleep 0.8; ls running.* | wc -l >> counts\n\
+     sleep 0.8; rm running.$$\n\
+     fi\n";
+
+/// A `wasmtime` CLI whose every compile is [`SLOW_ORIGINAL`] and then
+/// fails the same way.
+fn slow_failing_wasmtime(dir: &Path) {
+    write_script(
+        dir,
+        "wasmtime",
+        &format!(
+            "[ \"$1\" = --version ] && {{ echo wasmtime 48.0.8; exit 0; }}\n\
+             {SLOW_ORIGINAL}echo \"Error: failed to compile: boom\" >&2; exit 1\n"
+        ),
+    );
+}
+
 /// With jobs enough, the original's re-runs run beside its first run too:
 /// at `-j 4` its three runs (and the empty module's check) all run at once.
 /// Not with a predicate, whose first run tells how many cores its checks
@@ -168,23 +190,10 @@ fn confirm_turns_down_what_a_lying_predicate_accepts() {
 fn the_original_s_re_runs_run_beside_its_first_run() {
     let tmp = bug_dir();
     let dir = tmp.path();
-    // Each run of the original notes how many were running 0.8 s after it
-    // started, and runs 0.8 s more; every module fails the same way, so
-    // the run stops at the empty module: too loose.
-    let slow_and_failing = "for last; do :; done\n\
-         if [ \"$(wc -c < \"$last\")\" -gt 8 ]; then\n\
-         touch running.$$; sleep 0.8; ls running.* | wc -l >> counts\n\
-         sleep 0.8; rm running.$$\n\
-         fi\n";
-    write_script(
-        dir,
-        "wasmtime",
-        &format!(
-            "[ \"$1\" = --version ] && {{ echo wasmtime 48.0.8; exit 0; }}\n\
-             {slow_and_failing}echo \"Error: failed to compile: boom\" >&2; exit 1\n"
-        ),
-    );
-    write_script(dir, "predicate.sh", &format!("{slow_and_failing}exit 0\n"));
+    // Every module fails the same way, so the run stops at the empty
+    // module: too loose.
+    slow_failing_wasmtime(dir);
+    write_script(dir, "predicate.sh", &format!("{SLOW_ORIGINAL}exit 0\n"));
     let too_loose = |predicate: bool| {
         let _ = std::fs::remove_file(dir.join("counts"));
         let oracle = match predicate {
@@ -214,20 +223,9 @@ fn the_original_s_re_runs_run_beside_its_first_run() {
 fn a_giant_function_s_re_runs_run_beside_its_first_run() {
     let tmp = bug_dir();
     let dir = tmp.path();
-    // Each run of the original notes how many were running 0.8 s after it
-    // started; every module fails the same way, so the run stops at the
-    // empty module.
-    write_script(
-        dir,
-        "wasmtime",
-        "[ \"$1\" = --version ] && { echo wasmtime 48.0.8; exit 0; }\n\
-         for last; do :; done\n\
-         if [ \"$(wc -c < \"$last\")\" -gt 8 ]; then\n\
-         touch running.$$; sleep 0.8; ls running.* | wc -l >> counts\n\
-         sleep 0.8; rm running.$$\n\
-         fi\n\
-         echo \"Error: failed to compile: boom\" >&2; exit 1\n",
-    );
+    // Every module fails the same way, so the run stops at the empty
+    // module.
+    slow_failing_wasmtime(dir);
     // 1.1 MB of code: in one function, or in 1,500 of them.
     let statement = "local.get 0 i32.const 1 i32.add local.set 0\n";
     let function =
