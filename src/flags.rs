@@ -85,7 +85,13 @@ impl WasmtimeFlags {
             .allocation_strategy(wasmtime::InstanceAllocationStrategy::OnDemand);
         let engine = wasmtime::Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
         Ok(whittle_oracle::InProcessValidation::new(move |bytes| {
-            wasmtime::Module::validate(&engine, bytes).is_ok()
+            // A validator that panics on a candidate is a bug to keep, not
+            // one to die of: the candidate goes to the child, which reports
+            // the panic as its outcome.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                wasmtime::Module::validate(&engine, bytes).is_ok()
+            }))
+            .unwrap_or(false)
         }))
     }
 
