@@ -40,7 +40,7 @@ pub struct OracleOpts {
     pub expect: Option<String>,
 
     /// Only a failure of this kind counts: error, panic, signal, exit,
-    /// timeout, out-of-memory.
+    /// timeout, out-of-memory, trap.
     #[arg(long, value_name = "KIND")]
     pub expect_kind: Option<Kind>,
 
