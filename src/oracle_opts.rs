@@ -255,6 +255,9 @@ impl OracleOpts {
     /// the criterion is known, are made in full).
     pub fn judge(&self, criterion: Criterion, timeout: Duration, jobs: usize) -> Result<Judge> {
         let (mut oracle, other) = self.oracles(timeout, jobs)?;
+        // The search makes many checks: each one's program starts while
+        // the one before runs.
+        oracle.start_checks_ahead();
         let only_validation_fails = criterion
             .signature()
             .is_some_and(|s| s.only_validation_fails());

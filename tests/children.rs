@@ -186,6 +186,31 @@ fn kill_9_during_a_slow_predicate_leaves_no_process_and_no_folder() {
     );
 }
 
+/// The search starts each built-in check's program while the check before
+/// runs; the one waiting when the reduction ends goes with it, at every
+/// `-j`.
+#[test]
+fn a_finished_reduction_leaves_no_check_started_ahead() {
+    let f = Fixture::new();
+    for jobs in ["1", "2"] {
+        let mut child = f
+            .whittle(&["reduce", "bug.wat", "-o", "out.wasm", "-q", "-j", jobs])
+            .args(["-W", "simd=n,relaxed-simd=n"])
+            .command()
+            .spawn()
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(
+            wait_for_no_leftovers(child.id(), &[], &f.tmpdir),
+            Vec::<String>::new(),
+            "-j {jobs}"
+        );
+        assert_eq!(listing(&f.tmpdir), Vec::<String>::new(), "-j {jobs}");
+        assert_eq!(wat_of(&f.dir.join("out.wasm")), SIMD_REDUCED);
+        std::fs::remove_file(f.dir.join("out.wasm")).unwrap();
+    }
+}
+
 #[test]
 fn early_kills_leave_no_built_in_oracle_child() {
     let f = Fixture::new();

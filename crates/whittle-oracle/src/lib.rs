@@ -66,6 +66,7 @@
 //!   from the cache, one invalid where the original was not is refused
 //!   without a check. It saves checks; it gives no verdict.
 
+mod ahead;
 pub mod child_protocol;
 pub mod classify;
 pub mod criterion;

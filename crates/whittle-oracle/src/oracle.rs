@@ -17,11 +17,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::ahead::{StartedAhead, STDIN_MODULE};
 use crate::child_protocol::{ChildPeak, ChildRequest};
 use crate::classify::{classify_builtin, classify_predicate, classify_wasmtime_cli, stderr_tail};
 use crate::load::CheckLoad;
 use crate::outcome::Outcome;
-use crate::process::{run_with_env, RunLimits};
+use crate::process::{run_with_env, start, RunLimits};
 use crate::shell_words::{join_quoted, shell_quote};
 
 /// Which checker to run on a candidate.
@@ -126,6 +127,11 @@ pub struct Oracle {
     /// fails compiles every function) and starting the checker a few
     /// milliseconds more; validating is a small fraction of either.
     pub validation_first: Option<InProcessValidation>,
+    /// The built-in oracle starts each check's program while the check
+    /// before runs, and hands it the candidate on stdin (see
+    /// [`crate::ahead`]); set for the search's checks by
+    /// [`Oracle::start_checks_ahead`].
+    started_ahead: Option<StartedAhead>,
 }
 
 /// Does a module validate under the checked engine's configuration? Asked
@@ -176,6 +182,15 @@ impl Oracle {
             load: Arc::default(),
             sequential_below_bytes: None,
             validation_first: None,
+            started_ahead: None,
+        }
+    }
+
+    /// Start each check's program ahead from now on (the built-in oracle
+    /// only, and not where memory is measured through the spawner).
+    pub fn start_checks_ahead(&mut self) {
+        if matches!(self.kind, OracleKind::Builtin { .. }) && self.limits.spawner.is_none() {
+            self.started_ahead = Some(StartedAhead::default());
         }
     }
 
@@ -199,6 +214,11 @@ impl Oracle {
                 });
             }
         }
+        if let (Some(ahead), OracleKind::Builtin { .. }, None) =
+            (&self.started_ahead, &self.kind, &self.limits.spawner)
+        {
+            return self.evaluate_started_ahead(ahead, wasm);
+        }
         let dir = crate::scratch::candidate_dir()?;
         let candidate = dir.path().join(CANDIDATE);
         std::fs::write(&candidate, wasm)
@@ -216,6 +236,37 @@ impl Oracle {
         let running = self.load.start();
         let result = run_with_env(Path::new(&program), &args, None, env, &self.limits)?;
         running.end(result.cpu, result.wall);
+        drop(dir);
+        Ok(self.evaluation_of(result))
+    }
+
+    /// A check made by a program started ahead (see [`crate::ahead`]),
+    /// handed the candidate on stdin; the next one is started meanwhile.
+    fn evaluate_started_ahead(
+        &self,
+        ahead: &StartedAhead,
+        wasm: &[u8],
+    ) -> anyhow::Result<Evaluation> {
+        let sequential = self.sequential_below_bytes.is_some_and(|n| wasm.len() < n);
+        let (program, args) = self.argv(OsStr::new(STDIN_MODULE), Path::new(CWASM), sequential)?;
+        let program = PathBuf::from(program);
+        let ready = ahead.take(&args);
+        ahead.start_one(&program, &args, &self.limits);
+        let started = match ready {
+            Some(started) => started,
+            None => start(&program, &args, None, &[], &self.limits, true)?,
+        };
+        let spawned = started.spawned;
+        let running = self.load.start();
+        let result = started.finish(Some(wasm.to_vec()), &self.limits)?;
+        // The cores it kept busy, over the time since it started: its CPU
+        // time counts its start too.
+        running.end(result.cpu, spawned.elapsed());
+        Ok(self.evaluation_of(result))
+    }
+
+    /// The evaluation a finished run gives.
+    fn evaluation_of(&self, result: crate::process::RunResult) -> Evaluation {
         let outcome = match &self.kind {
             OracleKind::Builtin { .. } => classify_builtin(&result),
             OracleKind::WasmtimeCli { .. } => classify_wasmtime_cli(&result),
@@ -233,14 +284,13 @@ impl Oracle {
             Some(limit) if peak_rss_bytes > limit => Outcome::OutOfMemory,
             _ => outcome,
         };
-        drop(dir);
-        Ok(Evaluation {
+        Evaluation {
             outcome,
             wall: result.wall,
             cpu: result.cpu,
             peak_rss_bytes,
             ending: Ending::of(&result),
-        })
+        }
     }
 
     /// The program and arguments that check `candidate`.
@@ -626,6 +676,72 @@ mod tests {
                 message: "failed to compile: bad at offset 12".into()
             }
         );
+    }
+
+    /// The search's checks: each one's program is started while the one
+    /// before runs, reads the candidate on stdin, and the one left waiting
+    /// at the end is killed with the oracle.
+    #[test]
+    fn checks_started_ahead_read_the_candidate_on_stdin() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = dir.path().join("started");
+        let fake = script(
+            dir.path(),
+            "child",
+            &format!(
+                "echo $$ >> '{started}'\n\
+                 for last; do :; done\n\
+                 test \"$last\" = /dev/stdin || exit 9\n\
+                 if test \"$(cat \"$last\")\" = valid; then echo '{{\"kind\":\"ok\"}}';\n\
+                 else echo '{{\"kind\":\"error\",\"message\":\"bad\"}}'; fi\n",
+                started = started.display()
+            ),
+        );
+        let mut oracle = Oracle::new(
+            OracleKind::Builtin {
+                exe: fake,
+                args: os(&["--child"]),
+            },
+            RunLimits::default(),
+        );
+        oracle.start_checks_ahead();
+        assert_eq!(
+            retry_busy(|| oracle.evaluate(b"valid")).outcome,
+            Outcome::Ok
+        );
+        assert_eq!(
+            retry_busy(|| oracle.evaluate(b"invalid")).outcome,
+            Outcome::Error {
+                message: "bad".into()
+            }
+        );
+        // Two checks, and the program for a third, waiting.
+        let pids = || -> Vec<libc::pid_t> {
+            std::fs::read_to_string(&started)
+                .unwrap_or_default()
+                .lines()
+                .map(|l| l.parse().unwrap())
+                .collect()
+        };
+        let alive = |pid: libc::pid_t| {
+            // SAFETY: signal 0 only checks that the process exists.
+            unsafe { libc::kill(pid, 0) == 0 }
+        };
+        let waited = std::time::Instant::now();
+        while pids().len() < 3 && waited.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let pids = pids();
+        assert_eq!(pids.len(), 3, "{pids:?}");
+        assert!(alive(pids[2]));
+        drop(oracle);
+        // Killed and reaped with the oracle (by the starter thread, if it
+        // was still putting it with the ready ones).
+        let dropped = std::time::Instant::now();
+        while alive(pids[2]) && dropped.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!alive(pids[2]));
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! of that may take the reducer down or leave debris behind. [`run`] therefore
 //!
 //! * starts the program directly (no shell) in a **new process group**, with
-//!   stdin from `/dev/null`;
+//!   stdin from `/dev/null` (or a pipe that [`Started::finish`] writes the
+//!   program's input to: a check can be started ahead of its candidate,
+//!   see `crate::ahead`);
 //! * drains stdout and stderr on reader threads into **bounded** buffers that
 //!   keep the first and the last `capture_limit / 2` bytes of each stream, so a
 //!   child printing gigabytes costs a fixed amount of memory;
@@ -323,9 +325,64 @@ pub fn run_with_env(
     env: &[(&str, &Path)],
     limits: &RunLimits,
 ) -> anyhow::Result<RunResult> {
+    start(program, args, cwd, env, limits, false)?.finish(None, limits)
+}
+
+/// A program started as [`run`] starts it, not yet waited for: the check
+/// begins (its timeout counts) with [`Started::finish`], which may hand it
+/// its input on stdin. One never finished is killed and reaped when
+/// dropped.
+///
+/// A program started on another thread than the one that finishes it
+/// must be started by a thread that lives at least as long as it waits: a
+/// child's parent-death signal fires when the *thread* that started it
+/// ends, not the process (see `crate::reaper`).
+pub struct Started {
+    program: PathBuf,
+    child: Option<std::process::Child>,
+    pid: libc::pid_t,
+    tracked: Option<crate::reaper::Tracked>,
+    readers: Vec<JoinHandle<()>>,
+    out_cap: SharedCapture,
+    err_cap: SharedCapture,
+    report_cap: Option<SharedCapture>,
+    /// When it was started (a check's wall time counts from `finish`).
+    pub spawned: Instant,
+}
+
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Started({} pid {})", self.program.display(), self.pid)
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if self.child.take().is_some() {
+            kill_group(self.pid);
+            let _ = reap(self.pid);
+        }
+    }
+}
+
+/// Start `program args…` as [`run`] does, with stdin a pipe for
+/// [`Started::finish`]'s input when `piped_stdin` (not through a spawner,
+/// whose stdin is its report pipe), else `/dev/null`.
+pub fn start(
+    program: &Path,
+    args: &[OsString],
+    cwd: Option<&Path>,
+    env: &[(&str, &Path)],
+    limits: &RunLimits,
+    piped_stdin: bool,
+) -> anyhow::Result<Started> {
     // Through a spawner, stdin is its report pipe (the program gets /dev/null).
     let (mut cmd, report_pipe) = match &limits.spawner {
         Some(exe) => {
+            anyhow::ensure!(
+                !piped_stdin,
+                "a program started through the spawner reads no input"
+            );
             let (reader, writer) = std::io::pipe().context("failed to create a pipe")?;
             let mut cmd = Command::new(exe);
             cmd.arg(SPAWN_COMMAND).arg(program).args(args).stdin(writer);
@@ -333,7 +390,12 @@ pub fn run_with_env(
         }
         None => {
             let mut cmd = Command::new(program);
-            cmd.args(args).stdin(Stdio::null());
+            let stdin = if piped_stdin {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            };
+            cmd.args(args).stdin(stdin);
             (cmd, None)
         }
     };
@@ -346,7 +408,7 @@ pub fn run_with_env(
     }
     let arms_itself = limits.spawner.is_some() || limits.program_is_whittle;
     let mut tracked = crate::reaper::prepare(&mut cmd, arms_itself);
-    let start = Instant::now();
+    let spawned = Instant::now();
     let mut child = tracked
         .spawn(&mut cmd)
         .with_context(|| format!("failed to run `{}`", program.display()))?;
@@ -379,154 +441,219 @@ pub fn run_with_env(
         }
         cap
     });
+    let started = Started {
+        program: program.to_path_buf(),
+        child: Some(child),
+        pid,
+        tracked: Some(tracked),
+        readers,
+        out_cap,
+        err_cap,
+        report_cap,
+        spawned,
+    };
     if let Some(e) = reader_error {
-        kill_group(pid);
-        let _ = reap(pid);
+        // (Dropping `started` kills and reaps it.)
         return Err(anyhow::Error::new(e).context("failed to start an output reader thread"));
     }
+    Ok(started)
+}
 
-    let deadline = start.checked_add(limits.timeout);
-    let generation = GENERATION.load(std::sync::atomic::Ordering::SeqCst);
-    let mut nap = Duration::from_millis(1);
-    let exit_watch = ExitWatch::new(pid);
-    let mut sampled_peak = 0u64;
-    // The checked program: the child, or the one the spawner started.
-    let mut watched = report_cap.is_none().then_some(pid);
-    let mut killed_for = None;
-    let mut cancelled = false;
-    loop {
-        if CANCELLED.load(std::sync::atomic::Ordering::SeqCst)
-            || GENERATION.load(std::sync::atomic::Ordering::SeqCst) != generation
-            || stop_requested()
-        {
-            cancelled = true;
-            break;
+impl Started {
+    /// Whether the program has ended already (it should be waiting for
+    /// its input).
+    pub fn has_ended(&self) -> bool {
+        has_exited(self.pid).unwrap_or(true)
+    }
+
+    /// Hand the program its `input` on stdin (from a thread of its own, so
+    /// that a program that does not read it still times out) and wait for
+    /// it under `limits`, as [`run`] does.
+    // The child is reaped by its pid (`reap`, with wait4, after its group
+    // is killed), on every path: not through `Child::wait`.
+    #[allow(clippy::zombie_processes)]
+    pub fn finish(
+        mut self,
+        input: Option<Vec<u8>>,
+        limits: &RunLimits,
+    ) -> anyhow::Result<RunResult> {
+        let program = self.program.clone();
+        let pid = self.pid;
+        let mut child = self
+            .child
+            .take()
+            .expect("a started program is finished once");
+        if let (Some(mut stdin), Some(bytes)) = (child.stdin.take(), input) {
+            let _ = std::thread::Builder::new()
+                .name("whittle-stdin".into())
+                .spawn(move || {
+                    use std::io::Write;
+                    // A program that ends without reading it all closes
+                    // the pipe: the write fails, and that is all. whittle
+                    // dies of SIGPIPE (so that `whittle ... | head` ends
+                    // quietly), so this thread blocks it: a signal a write
+                    // raises goes to the thread that wrote, and stays
+                    // pending until the thread ends.
+                    // SAFETY: an empty set with one signal added, applied
+                    // to this thread only.
+                    unsafe {
+                        let mut set: libc::sigset_t = std::mem::zeroed();
+                        libc::sigemptyset(&mut set);
+                        libc::sigaddset(&mut set, libc::SIGPIPE);
+                        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                    }
+                    let _ = stdin.write_all(&bytes);
+                });
         }
-        match has_exited(pid) {
-            Ok(true) => break,
-            Ok(false) => {}
-            Err(e) => {
-                kill_group(pid);
-                let _ = reap(pid);
-                return Err(anyhow::Error::new(e)
-                    .context(format!("failed to wait for `{}`", program.display())));
-            }
-        }
-        if let (None, Some(cap)) = (watched, &report_cap) {
-            watched = spawner::Report::parse(&lock(cap).contents()).pid;
-        }
-        // (Checking the group guards against a pid reused after the
-        // spawner reaped the program.)
-        let sample = watched
-            .and_then(memory::status_of)
-            .filter(|s| s.pgid.is_none_or(|g| g == pid));
-        if let Some(sample) = sample {
-            sampled_peak = sampled_peak.max(sample.hwm);
-            if limits.memory_limit.is_some_and(|limit| sample.hwm > limit) {
-                killed_for = Some(Termination::MemoryExceeded);
+        let tracked = self.tracked.take().expect("tracked until finished");
+        let readers = std::mem::take(&mut self.readers);
+        let out_cap = self.out_cap.clone();
+        let err_cap = self.err_cap.clone();
+        let report_cap = self.report_cap.clone();
+        let start = Instant::now();
+        let deadline = start.checked_add(limits.timeout);
+        let generation = GENERATION.load(std::sync::atomic::Ordering::SeqCst);
+        let mut nap = Duration::from_millis(1);
+        let exit_watch = ExitWatch::new(pid);
+        let mut sampled_peak = 0u64;
+        // The checked program: the child, or the one the spawner started.
+        let mut watched = report_cap.is_none().then_some(pid);
+        let mut killed_for = None;
+        let mut cancelled = false;
+        loop {
+            if CANCELLED.load(std::sync::atomic::Ordering::SeqCst)
+                || GENERATION.load(std::sync::atomic::Ordering::SeqCst) != generation
+                || stop_requested()
+            {
+                cancelled = true;
                 break;
             }
-        }
-        let now = Instant::now();
-        let remaining = match deadline {
-            Some(d) if now >= d => {
-                killed_for = Some(Termination::TimedOut);
-                break;
-            }
-            Some(d) => d - now,
-            None => nap,
-        };
-        exit_watch.nap(nap.min(remaining));
-        nap = (nap * 2).min(Duration::from_millis(10));
-    }
-
-    // The leader is not reaped yet, so `pid` still names our group.
-    kill_group(pid);
-    let (status, usage) =
-        reap(pid).with_context(|| format!("failed to reap `{}`", program.display()))?;
-    // Descendants that left the group die now, before the pipes they may
-    // hold are waited for.
-    tracked.end();
-    if cancelled {
-        anyhow::bail!(
-            "cancelled: `{}` was stopped by a stop request",
-            program.display()
-        );
-    }
-    let wall = start.elapsed();
-    drop(child);
-
-    let grace_end = Instant::now() + READER_GRACE;
-    for handle in readers {
-        while !handle.is_finished() && Instant::now() < grace_end {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        if handle.is_finished() {
-            let _ = handle.join();
-        }
-    }
-    let stdout = lock(&out_cap).contents();
-    let stderr = lock(&err_cap).contents();
-
-    // How the program ended, and its own peak.
-    let (status, peak_rss_bytes) = match &report_cap {
-        Some(cap) => {
-            let report = spawner::Report::parse(&lock(cap).contents());
-            match (report.error, report.exit) {
-                (Some(error), _) if killed_for.is_none() => {
-                    return Err(anyhow::anyhow!("{error}")
-                        .context(format!("failed to run `{}`", program.display())))
+            match has_exited(pid) {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => {
+                    kill_group(pid);
+                    let _ = reap(pid);
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("failed to wait for `{}`", program.display())));
                 }
-                (_, Some((status, maxrss))) => (status, maxrss.max(sampled_peak)),
-                // Killed before it could report.
-                _ => (status, sampled_peak),
             }
-        }
-        None => {
-            // `ru_maxrss` is the larger of the child's own peak and ours
-            // (see `crate::memory`): above ours, it can only be its own.
-            // (With a slack: the kernel's RSS counters are per-CPU and
-            // read approximately, to a few hundred KiB.)
-            let maxrss = (usage.ru_maxrss.max(0) as u64).saturating_mul(1024);
-            let own = if maxrss > memory::own_peak() + COUNTER_SLACK {
-                maxrss
-            } else {
-                0
-            };
-            (status, own.max(sampled_peak))
-        }
-    };
-    let termination = match killed_for {
-        Some(t) => t,
-        None => {
-            let natural = if libc::WIFEXITED(status) {
-                Termination::Exited(libc::WEXITSTATUS(status))
-            } else if libc::WIFSIGNALED(status) {
-                Termination::Signaled(libc::WTERMSIG(status))
-            } else {
-                Termination::Exited(-1)
-            };
-            match limits.memory_limit {
-                Some(limit) if peak_rss_bytes > limit => Termination::MemoryExceeded,
-                _ => natural,
+            if let (None, Some(cap)) = (watched, &report_cap) {
+                watched = spawner::Report::parse(&lock(cap).contents()).pid;
             }
+            // (Checking the group guards against a pid reused after the
+            // spawner reaped the program.)
+            let sample = watched
+                .and_then(memory::status_of)
+                .filter(|s| s.pgid.is_none_or(|g| g == pid));
+            if let Some(sample) = sample {
+                sampled_peak = sampled_peak.max(sample.hwm);
+                if limits.memory_limit.is_some_and(|limit| sample.hwm > limit) {
+                    killed_for = Some(Termination::MemoryExceeded);
+                    break;
+                }
+            }
+            let now = Instant::now();
+            let remaining = match deadline {
+                Some(d) if now >= d => {
+                    killed_for = Some(Termination::TimedOut);
+                    break;
+                }
+                Some(d) => d - now,
+                None => nap,
+            };
+            exit_watch.nap(nap.min(remaining));
+            nap = (nap * 2).min(Duration::from_millis(10));
         }
-    };
 
-    let seconds = |t: libc::timeval| {
-        Duration::new(
-            t.tv_sec.max(0) as u64,
-            (t.tv_usec.clamp(0, 999_999) as u32) * 1000,
-        )
-    };
-    Ok(RunResult {
-        termination,
-        stdout,
-        stderr,
-        wall,
-        peak_rss_bytes,
-        cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
-    })
+        // The leader is not reaped yet, so `pid` still names our group.
+        kill_group(pid);
+        let (status, usage) =
+            reap(pid).with_context(|| format!("failed to reap `{}`", program.display()))?;
+        // Descendants that left the group die now, before the pipes they may
+        // hold are waited for.
+        tracked.end();
+        if cancelled {
+            anyhow::bail!(
+                "cancelled: `{}` was stopped by a stop request",
+                program.display()
+            );
+        }
+        let wall = start.elapsed();
+        drop(child);
+
+        let grace_end = Instant::now() + READER_GRACE;
+        for handle in readers {
+            while !handle.is_finished() && Instant::now() < grace_end {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if handle.is_finished() {
+                let _ = handle.join();
+            }
+        }
+        let stdout = lock(&out_cap).contents();
+        let stderr = lock(&err_cap).contents();
+
+        // How the program ended, and its own peak.
+        let (status, peak_rss_bytes) = match &report_cap {
+            Some(cap) => {
+                let report = spawner::Report::parse(&lock(cap).contents());
+                match (report.error, report.exit) {
+                    (Some(error), _) if killed_for.is_none() => {
+                        return Err(anyhow::anyhow!("{error}")
+                            .context(format!("failed to run `{}`", program.display())))
+                    }
+                    (_, Some((status, maxrss))) => (status, maxrss.max(sampled_peak)),
+                    // Killed before it could report.
+                    _ => (status, sampled_peak),
+                }
+            }
+            None => {
+                // `ru_maxrss` is the larger of the child's own peak and ours
+                // (see `crate::memory`): above ours, it can only be its own.
+                // (With a slack: the kernel's RSS counters are per-CPU and
+                // read approximately, to a few hundred KiB.)
+                let maxrss = (usage.ru_maxrss.max(0) as u64).saturating_mul(1024);
+                let own = if maxrss > memory::own_peak() + COUNTER_SLACK {
+                    maxrss
+                } else {
+                    0
+                };
+                (status, own.max(sampled_peak))
+            }
+        };
+        let termination = match killed_for {
+            Some(t) => t,
+            None => {
+                let natural = if libc::WIFEXITED(status) {
+                    Termination::Exited(libc::WEXITSTATUS(status))
+                } else if libc::WIFSIGNALED(status) {
+                    Termination::Signaled(libc::WTERMSIG(status))
+                } else {
+                    Termination::Exited(-1)
+                };
+                match limits.memory_limit {
+                    Some(limit) if peak_rss_bytes > limit => Termination::MemoryExceeded,
+                    _ => natural,
+                }
+            }
+        };
+
+        let seconds = |t: libc::timeval| {
+            Duration::new(
+                t.tv_sec.max(0) as u64,
+                (t.tv_usec.clamp(0, 999_999) as u32) * 1000,
+            )
+        };
+        Ok(RunResult {
+            termination,
+            stdout,
+            stderr,
+            wall,
+            peak_rss_bytes,
+            cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        })
+    }
 }
 
 #[cfg(test)]
