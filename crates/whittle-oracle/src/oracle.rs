@@ -258,7 +258,7 @@ impl Oracle {
         };
         let spawned = started.spawned;
         let running = self.load.start();
-        let result = started.finish(Some(wasm.to_vec()), &self.limits)?;
+        let result = started.finish(Some(wasm), &self.limits)?;
         // The cores it kept busy, over the time since it started: its CPU
         // time counts its start too.
         running.end(result.cpu, spawned.elapsed());

@@ -294,6 +294,23 @@ fn kill_group(pid: libc::pid_t) {
     }
 }
 
+/// Write `bytes` to a program's stdin. One that ends without reading them
+/// all closes the pipe: the write fails, and that is all. whittle dies of
+/// SIGPIPE (so that `whittle ... | head` ends quietly), so the writing
+/// thread blocks it first: a signal a write raises goes to the thread that
+/// wrote, and stays pending until that thread ends.
+fn write_quietly(mut stdin: std::process::ChildStdin, bytes: &[u8]) {
+    use std::io::Write;
+    // SAFETY: an empty set with one signal added, applied to this thread.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+    let _ = stdin.write_all(bytes);
+}
+
 /// More than the error of the kernel's approximate RSS counters, so that
 /// a child's `ru_maxrss` above our own peak by this much is its own.
 const COUNTER_SLACK: u64 = 4 << 20;
@@ -469,42 +486,36 @@ impl Started {
     /// Hand the program its `input` on stdin (from a thread of its own, so
     /// that a program that does not read it still times out) and wait for
     /// it under `limits`, as [`run`] does.
+    pub fn finish(mut self, input: Option<&[u8]>, limits: &RunLimits) -> anyhow::Result<RunResult> {
+        let stdin = self.child.as_mut().and_then(|c| c.stdin.take());
+        std::thread::scope(|scope| {
+            if let (Some(stdin), Some(bytes)) = (stdin, input) {
+                // Ends once the program has read it all, or has ended (and
+                // with it the pipe's other end): `wait` kills a program
+                // that does not, and reaps it.
+                let writer = std::thread::Builder::new()
+                    .name("whittle-stdin".into())
+                    .spawn_scoped(scope, move || write_quietly(stdin, bytes));
+                if let Err(e) = writer {
+                    // (Dropping `self` kills and reaps the program.)
+                    return Err(anyhow::Error::new(e)
+                        .context("failed to start the thread that writes a check's input"));
+                }
+            }
+            self.wait(limits)
+        })
+    }
+
     // The child is reaped by its pid (`reap`, with wait4, after its group
     // is killed), on every path: not through `Child::wait`.
     #[allow(clippy::zombie_processes)]
-    pub fn finish(
-        mut self,
-        input: Option<Vec<u8>>,
-        limits: &RunLimits,
-    ) -> anyhow::Result<RunResult> {
+    fn wait(mut self, limits: &RunLimits) -> anyhow::Result<RunResult> {
         let program = self.program.clone();
         let pid = self.pid;
-        let mut child = self
+        let child = self
             .child
             .take()
             .expect("a started program is finished once");
-        if let (Some(mut stdin), Some(bytes)) = (child.stdin.take(), input) {
-            let _ = std::thread::Builder::new()
-                .name("whittle-stdin".into())
-                .spawn(move || {
-                    use std::io::Write;
-                    // A program that ends without reading it all closes
-                    // the pipe: the write fails, and that is all. whittle
-                    // dies of SIGPIPE (so that `whittle ... | head` ends
-                    // quietly), so this thread blocks it: a signal a write
-                    // raises goes to the thread that wrote, and stays
-                    // pending until the thread ends.
-                    // SAFETY: an empty set with one signal added, applied
-                    // to this thread only.
-                    unsafe {
-                        let mut set: libc::sigset_t = std::mem::zeroed();
-                        libc::sigemptyset(&mut set);
-                        libc::sigaddset(&mut set, libc::SIGPIPE);
-                        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-                    }
-                    let _ = stdin.write_all(&bytes);
-                });
-        }
         let tracked = self.tracked.take().expect("tracked until finished");
         let readers = std::mem::take(&mut self.readers);
         let out_cap = self.out_cap.clone();
