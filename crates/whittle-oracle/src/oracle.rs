@@ -7,6 +7,12 @@
 //! run`, or a user predicate command. Running out of process is the point: the
 //! compiler may crash or hang, and the reducer must survive it.
 //!
+//! Two ways of the search's checks differ: when only a validation error
+//! counts, a candidate that validates is answered in whittle's process
+//! without a checker ([`Oracle::validation_first`]); and the built-in
+//! child of a search's check is started before its candidate is there and
+//! reads it on stdin, with no folder ([`crate::ahead`]).
+//!
 //! [`Oracle::command_line`] writes the argv a check runs as shell text a user
 //! can paste ([`crate::shell_words`]).
 
@@ -196,7 +202,9 @@ impl Oracle {
 
     /// Write `wasm` to `candidate.wasm` in a fresh private temporary
     /// directory (removed afterwards), run the checker on it and classify
-    /// the result. Fails only if the checker cannot be run at all.
+    /// the result (or answer a valid candidate of a validation error here,
+    /// or hand it to a built-in child started ahead: see the module doc).
+    /// Fails only if the checker cannot be run at all.
     pub fn evaluate(&self, wasm: &[u8]) -> anyhow::Result<Evaluation> {
         if let Some(validation) = &self.validation_first {
             let started = std::time::Instant::now();
