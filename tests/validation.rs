@@ -8,7 +8,17 @@ mod util;
 
 use util::*;
 
-const NO_SIMD: &[&str] = &["-W", "simd=n,relaxed-simd=n"];
+/// `whittle reduce bug.wasm -o OUTPUT -j 1 -W simd=n,relaxed-simd=n
+/// EXTRA...` in `dir` (which holds `SIMD_FAILS`): its stderr.
+fn reduce_simd(dir: &std::path::Path, output: &str, extra: &[&str]) -> String {
+    write_wasm(dir, "bug.wasm", SIMD_FAILS);
+    let out = whittle_in(dir)
+        .args(["reduce", "bug.wasm", "-o", output, "-j", "1"])
+        .args(extra)
+        .args(NO_SIMD)
+        .exits(0);
+    text(&out.stderr)
+}
 
 /// The rejected candidates of a `-v` reduction, by what their check gave
 /// (the text after `not interesting`).
@@ -23,12 +33,7 @@ fn rejections(stderr: &str) -> Vec<String> {
 #[test]
 fn candidates_that_validate_are_not_compiled_when_only_validation_fails_so() {
     let tmp = tempfile::tempdir().unwrap();
-    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle_in(tmp.path())
-        .args(["reduce", "bug.wasm", "-o", "min.wasm", "-v", "-j", "1"])
-        .args(NO_SIMD)
-        .exits(0);
-    let stderr = text(&out.stderr);
+    let stderr = reduce_simd(tmp.path(), "min.wasm", &["-v"]);
     assert_eq!(wat_of(&tmp.path().join("min.wasm")), SIMD_REDUCED);
     let rejected = rejections(&stderr);
     // Every candidate without the SIMD instruction validates, so none of
@@ -38,11 +43,7 @@ fn candidates_that_validate_are_not_compiled_when_only_validation_fails_so() {
         assert_eq!(outcome, "validated (not compiled)", "{stderr}");
     }
     // No program ran for them (`-vv` shows a check's peak memory).
-    let out = whittle_in(tmp.path())
-        .args(["reduce", "bug.wasm", "-o", "min2.wasm", "-vv", "-j", "1"])
-        .args(NO_SIMD)
-        .exits(0);
-    let stderr = text(&out.stderr);
+    let stderr = reduce_simd(tmp.path(), "min2.wasm", &["-vv"]);
     let validated: Vec<&str> = stderr.lines().filter(|l| l.contains("validated")).collect();
     assert_eq!(validated.len(), rejected.len(), "{stderr}");
     for line in validated {
@@ -65,13 +66,7 @@ fn a_failure_a_compile_could_give_too_compiles_every_candidate() {
     // `--expect-kind error` alone counts any error, and compiling can give
     // errors of its own: a valid candidate must be compiled to know.
     let tmp = tempfile::tempdir().unwrap();
-    write_wasm(tmp.path(), "bug.wasm", SIMD_FAILS);
-    let out = whittle_in(tmp.path())
-        .args(["reduce", "bug.wasm", "-o", "min.wasm", "-v", "-j", "1"])
-        .args(["--expect-kind", "error"])
-        .args(NO_SIMD)
-        .exits(0);
-    let stderr = text(&out.stderr);
+    let stderr = reduce_simd(tmp.path(), "min.wasm", &["-v", "--expect-kind", "error"]);
     assert_eq!(wat_of(&tmp.path().join("min.wasm")), SIMD_REDUCED);
     let rejected = rejections(&stderr);
     assert!(rejected.iter().any(|o| o == "ok"), "{stderr}");
