@@ -247,6 +247,26 @@ impl OracleOpts {
         }
     }
 
+    /// Whether the original's failure may turn out to be exactly a
+    /// validation error, which the built-in oracle's judge answers in
+    /// whittle's process and whose original is not re-run (see `judge` and
+    /// `Reduction::runs_of_original`): a failure's message is the
+    /// criterion, not `--expect` or a bare `--expect-kind`. Then the
+    /// engine that would tell, before the first run has said.
+    pub fn validation_may_decide(&self) -> Option<whittle_oracle::InProcessValidation> {
+        let exact_failure = matches!(
+            self.expectation(),
+            Expectation::Failure {
+                expect: None,
+                kind: None
+            }
+        );
+        let builtin = self.wasmtime.is_empty() && self.predicate.is_none();
+        (exact_failure && builtin)
+            .then(|| self.flags.in_process_validation().ok())
+            .flatten()
+    }
+
     /// The judge of `criterion` these options describe, its checks running
     /// under `timeout`, `jobs` at once. When only a validation error meets
     /// the criterion, the built-in oracle validates a candidate in whittle's

@@ -68,7 +68,9 @@ pub struct ReduceOpts {
     pub quiet: bool,
 
     /// Run the original this many times at the start: when the answers
-    /// differ, the oracle is flaky and whittle stops (exit code 3).
+    /// differ, the oracle is flaky and whittle stops (exit code 3). With
+    /// the built-in oracle, an original whose failure is a validation error
+    /// runs once: that cannot differ.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub original_runs: u32,
 

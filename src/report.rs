@@ -90,7 +90,9 @@ pub struct Report {
     pub reducer_peak_rss_bytes: u64,
     /// Candidates checked at once.
     pub jobs: usize,
-    /// Runs of the original at the start (their answers must agree).
+    /// Runs of the original at the start (their answers must agree):
+    /// `--original-runs`, or 1 for a validation error under the built-in
+    /// oracle (it cannot differ from run to run).
     pub original_runs: u32,
     /// Runs an accepted candidate needs, all interesting (`--confirm`).
     pub confirm: u32,

@@ -88,7 +88,7 @@ impl Reduction {
             overlap_seconds: 0.0,
             reducer_peak_rss_bytes: own_peak_rss(),
             jobs: setup.jobs,
-            original_runs: self.original_runs,
+            original_runs: start.original_runs,
             confirm: self.confirm,
             confirmation_runs: found.confirmation_runs,
             confirmation_rejected: found.confirmation_rejected,

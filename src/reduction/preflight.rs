@@ -41,7 +41,7 @@ impl Reduction {
             let at_once = judge.oracle.load.runs_at_once(jobs);
             let bytes = &origin.module.bytes;
             let verdict =
-                rerun_verdict(judge, self.original_runs, bytes, evaluated, at_once, clock)?;
+                rerun_verdict(judge, start.original_runs, bytes, evaluated, at_once, clock)?;
             if let Some(flaky) = verdict {
                 return Ok(Some(flaky));
             }

@@ -81,6 +81,7 @@ impl Reduction {
             judge,
             timeout,
             beside,
+            original_runs,
         } = start;
         let judge: &Judge = judge;
         // The original's re-runs still running (`beside.rs`): what the
@@ -91,7 +92,7 @@ impl Reduction {
             .map(|original| PendingReruns {
                 beside: std::mem::take(beside),
                 judge,
-                runs: self.original_runs,
+                runs: *original_runs,
                 original,
                 clock: OracleClock::default(),
                 held: HeldWrites::default(),

@@ -35,6 +35,10 @@ pub(super) struct Start {
     /// the preflight to judge (the last re-runs may go on beside the
     /// search).
     pub beside: BesideChecks,
+    /// How many times the original runs: `--original-runs`, or once when
+    /// its failure is the validator's verdict (see
+    /// [`Reduction::runs_of_original`]).
+    pub original_runs: u32,
 }
 
 /// What the search begins from (handed to the reducer).
@@ -82,12 +86,20 @@ impl Reduction {
             // first) are made while the original is checked.
             whittle_reduce::prepare_passes(Arc::clone(&original), &setup.passes);
         }
+        // A validation error's original is not re-run (`runs_of_original`):
+        // then a re-run beside its first run would only slow that down.
+        let reruns_if_valid = if reruns_beside_first_run && reruns > 0 {
+            self.oracle.validation_may_decide()
+        } else {
+            None
+        };
         let beside = match oracle {
             Some(oracle) => BesideChecks::start(
                 oracle,
                 Arc::clone(&original),
                 (empty, reruns),
                 reruns_beside_first_run,
+                reruns_if_valid,
                 setup.jobs - 1,
             ),
             None => BesideChecks::default(),
@@ -121,6 +133,11 @@ impl Reduction {
             timeout = timeout.max(Duration::from_secs_f64(seconds * 3.0 + 2.0));
         }
         let judge = self.oracle.judge(criterion, timeout, setup.jobs)?;
+        let mut beside = beside;
+        let original_runs = self.runs_of_original(&judge);
+        if original_runs < self.original_runs {
+            beside.forgo_reruns();
+        }
         if let (OracleKind::Predicate { .. }, Some(cpu)) = (&judge.oracle.kind, established.cpu) {
             // A predicate's checks run the very command the original's
             // did: as many cores as that one kept busy, until the
@@ -141,6 +158,11 @@ impl Reduction {
             timeout.as_secs_f64(),
             setup.jobs
         ));
+        if original_runs < self.original_runs {
+            self.say(format_args!(
+                "whittle: the original's failure is a validation error, which does not change from run to run: it is not re-run"
+            ));
+        }
         if let Validity::Invalid(why) = &original_validity {
             self.say(format_args!(
                 "whittle: note: {} does not validate ({why}); candidates invalid in the same way are still tried",
@@ -154,6 +176,7 @@ impl Reduction {
             judge,
             timeout,
             beside,
+            original_runs,
         };
         let origin = Origin {
             module,
@@ -187,6 +210,27 @@ impl Reduction {
             None => self.original_runs.saturating_sub(1) as usize,
         };
         (true, reruns)
+    }
+
+    /// How many times the original runs: as asked, except when its failure
+    /// is a validation error and the oracle the built-in one (the judge
+    /// validates candidates in whittle's process: `validation_first`).
+    /// That verdict depends on the bytes and the engine's features alone:
+    /// the validator is deterministic, and Wasmtime reports the first
+    /// invalid function in index order even when it compiles them in
+    /// parallel (`Engine::run_maybe_parallel`), so a re-run could only
+    /// repeat it. The search already relies on the message's shape meaning
+    /// the validator's verdict (`Signature::only_validation_fails`). Such an
+    /// original compiles nothing but is read and validated in full, and its
+    /// re-runs were most of a short reduction at `-j 1` (`simd-disabled`:
+    /// two of 0.25 s; a 5.7 MB function: two of 1.2 s). A resumed run
+    /// makes none anyway.
+    fn runs_of_original(&self, judge: &Judge) -> u32 {
+        if judge.oracle.validation_first.is_some() && !self.resume {
+            1
+        } else {
+            self.original_runs
+        }
     }
 
     /// The checkpoint and what the original established: read back when
