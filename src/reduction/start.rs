@@ -93,7 +93,7 @@ impl Reduction {
         } else {
             None
         };
-        let beside = match oracle {
+        let mut beside = match oracle {
             Some(oracle) => BesideChecks::start(
                 oracle,
                 Arc::clone(&original),
@@ -133,7 +133,6 @@ impl Reduction {
             timeout = timeout.max(Duration::from_secs_f64(seconds * 3.0 + 2.0));
         }
         let judge = self.oracle.judge(criterion, timeout, setup.jobs)?;
-        let mut beside = beside;
         let original_runs = self.runs_of_original(&judge);
         if original_runs < self.original_runs {
             beside.forgo_reruns();
