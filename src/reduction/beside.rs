@@ -84,8 +84,10 @@ struct Work {
     /// Set when the run needs no more of them: each thread ends after the
     /// check in progress.
     cancel: Arc<AtomicBool>,
-    /// Set once the original is found not to validate: no re-run is made.
-    skip_reruns: Arc<AtomicBool>,
+    /// Set once no re-run is wanted: the original does not validate (see
+    /// [`Work::rerun_wanted`]), or the run forwent them
+    /// ([`BesideChecks::forgo_reruns`]). A re-run in progress then stops.
+    no_reruns: Arc<AtomicBool>,
     send: Sender<(Check, Evaluated)>,
 }
 
@@ -106,33 +108,37 @@ impl Work {
                 Check::EmptyModule => super::preflight::EMPTY_MODULE,
                 Check::Rerun(_) => &self.original.bytes[..],
             };
-            if matches!(check, Check::Rerun(_)) && !self.rerun_pays() {
+            let evaluated = match check {
+                Check::EmptyModule => self.oracle.evaluate(bytes).ok(),
                 // Not made: made after the first run if still needed.
-                let _ = self.send.send((check, None));
-                continue;
-            }
-            let _ = self.send.send((check, self.oracle.evaluate(bytes).ok()));
+                Check::Rerun(_) if !self.rerun_wanted() => None,
+                Check::Rerun(_) => {
+                    whittle_oracle::stop_when(&self.no_reruns, || self.oracle.evaluate(bytes)).ok()
+                }
+            };
+            let _ = self.send.send((check, evaluated));
         }
         // The job is free before the last answer is read.
         working.release();
     }
 
-    /// Does the original validate under the checked engine, if that was
-    /// to be asked? One that does not most likely fails as its validator
-    /// says, and is then not re-run at all: a re-run beside the first run
-    /// would only take the cores from it (a 5.7 MB function at `-j 2`).
-    /// Once it does not, no re-run is made here.
-    fn rerun_pays(&self) -> bool {
+    /// Is a re-run still wanted? Not once they were forgone, nor when the
+    /// original does not validate under the checked engine (asked once,
+    /// when `reruns_if_valid` is given): such an original most likely
+    /// fails as its validator says, and is then not re-run at all, so a
+    /// re-run beside its first run would only take the cores from it (a
+    /// 5.7 MB function at `-j 2`).
+    fn rerun_wanted(&self) -> bool {
         let mut asked = self
             .reruns_if_valid
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         match asked.take() {
             Some(validation) if !validation.validates(&self.original.bytes) => {
-                self.skip_reruns.store(true, Ordering::SeqCst);
+                self.no_reruns.store(true, Ordering::SeqCst);
                 false
             }
-            _ => !self.skip_reruns.load(Ordering::SeqCst),
+            _ => !self.no_reruns.load(Ordering::SeqCst),
         }
     }
 
@@ -190,7 +196,7 @@ impl BesideChecks {
                 original,
                 reruns_if_valid: Arc::new(Mutex::new(reruns_if_valid)),
                 cancel: Arc::new(AtomicBool::new(false)),
-                skip_reruns: Arc::new(AtomicBool::new(false)),
+                no_reruns: Arc::new(AtomicBool::new(false)),
                 send,
             }),
             deferred,
@@ -320,11 +326,12 @@ impl BesideChecks {
 
     /// The original is not re-run after all (its failure cannot change:
     /// see `Reduction::runs_of_original`): the re-runs not started yet
-    /// never are, and those running are not waited for (their threads end
-    /// after them, and free their jobs).
+    /// never are, and those running stop (their threads then end, and free
+    /// their jobs), so that `-j` still bounds the checks at once.
     pub fn forgo_reruns(&mut self) {
         let is_rerun = |check: &Check| matches!(check, Check::Rerun(_));
         if let Some(work) = &self.work {
+            work.no_reruns.store(true, Ordering::SeqCst);
             work.queue
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -464,6 +471,26 @@ mod tests {
             [N as i32; 2]
         );
         assert_eq!(log(&dir), "24\n24\n");
+    }
+
+    #[test]
+    fn forgone_re_runs_stop_and_free_their_jobs() {
+        let (dir, mut beside) = checks("5", (false, 3), true, 1);
+        let held = beside.jobs_held();
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(log(&dir), "24\n", "the first re-run is running");
+        let forgone = Instant::now();
+        beside.forgo_reruns();
+        assert!(!beside.reruns_pending());
+        assert!(!beside.reruns_unjudged());
+        while held.held() > 0 && forgone.elapsed() < Duration::from_secs(4) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Stopped, not waited for (it sleeps 5 s); the others never start.
+        assert_eq!(held.held(), 0);
+        drop(beside);
+        assert!(forgone.elapsed() < Duration::from_secs(4));
+        assert_eq!(log(&dir), "24\n");
     }
 
     #[test]
