@@ -219,10 +219,11 @@ impl Reduction {
     /// invalid function in index order even when it compiles them in
     /// parallel (`Engine::run_maybe_parallel`), so a re-run could only
     /// repeat it. The search already relies on the message's shape meaning
-    /// the validator's verdict (`Signature::only_validation_fails`). Such an
-    /// original compiles nothing but is read and validated in full, and its
-    /// re-runs were most of a short reduction at `-j 1` (`simd-disabled`:
-    /// two of 0.25 s; a 5.7 MB function: two of 1.2 s). A resumed run
+    /// the validator's verdict (`Signature::only_validation_fails`). Its
+    /// runs were most of such a reduction: Wasmtime compiles the valid
+    /// functions before it reports the invalid one (8–10 s a run for the
+    /// 21 MB module of `bench/scale.sh`, whose reduction went from 33 s to
+    /// 10.5 s at `-j 1`; `simd-disabled` 0.23 -> 0.15 s). A resumed run
     /// makes none anyway.
     fn runs_of_original(&self, judge: &Judge) -> u32 {
         if judge.oracle.validation_first.is_some() && !self.resume {
