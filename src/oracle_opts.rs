@@ -253,7 +253,10 @@ impl OracleOpts {
     /// `Reduction::runs_of_original`): a failure's message is the
     /// criterion, not `--expect` or a bare `--expect-kind`. Then the
     /// engine that would tell, before the first run has said.
-    pub fn validation_may_decide(&self) -> Option<whittle_oracle::InProcessValidation> {
+    pub fn validation_may_decide(
+        &self,
+        oracle: &Oracle,
+    ) -> Option<whittle_oracle::InProcessValidation> {
         let exact_failure = matches!(
             self.expectation(),
             Expectation::Failure {
@@ -261,8 +264,20 @@ impl OracleOpts {
                 kind: None
             }
         );
-        let builtin = self.wasmtime.is_empty() && self.predicate.is_none();
-        (exact_failure && builtin)
+        exact_failure
+            .then(|| self.in_process_validation_for(oracle))
+            .flatten()
+    }
+
+    /// The engine the flags describe, to validate in whittle's process
+    /// what `oracle` would otherwise check: the built-in oracle's only
+    /// (should the engine fail to build, every candidate is simply
+    /// compiled; the flags made one already, `WasmtimeFlags::validate`).
+    fn in_process_validation_for(
+        &self,
+        oracle: &Oracle,
+    ) -> Option<whittle_oracle::InProcessValidation> {
+        matches!(oracle.kind, OracleKind::Builtin { .. })
             .then(|| self.flags.in_process_validation().ok())
             .flatten()
     }
@@ -281,10 +296,8 @@ impl OracleOpts {
         let only_validation_fails = criterion
             .signature()
             .is_some_and(|s| s.only_validation_fails());
-        if only_validation_fails && matches!(oracle.kind, OracleKind::Builtin { .. }) {
-            // The flags made an engine already (`WasmtimeFlags::validate`);
-            // should this one fail, every candidate is simply compiled.
-            oracle.validation_first = self.flags.in_process_validation().ok();
+        if only_validation_fails {
+            oracle.validation_first = self.in_process_validation_for(&oracle);
         }
         Ok(Judge {
             criterion,

@@ -88,11 +88,10 @@ impl Reduction {
         }
         // A validation error's original is not re-run (`runs_of_original`):
         // then a re-run beside its first run would only slow that down.
-        let reruns_if_valid = if reruns_beside_first_run && reruns > 0 {
-            self.oracle.validation_may_decide()
-        } else {
-            None
-        };
+        let reruns_if_valid = oracle
+            .as_ref()
+            .filter(|_| reruns_beside_first_run && reruns > 0)
+            .and_then(|oracle| self.oracle.validation_may_decide(oracle));
         let mut beside = match oracle {
             Some(oracle) => BesideChecks::start(
                 oracle,
