@@ -9,7 +9,9 @@
 //! path the sequential search is most likely to take: each chunk is
 //! predicted to be taken out or kept (by what the same chunk gave before on
 //! this base, else by the success rate at this chunk size, or kept where
-//! taking it out would re-base: the path cannot go on past that), and the
+//! taking it out would re-base: the path cannot go on past that; but a
+//! half beside one known kept by how such halves fared, `halves.rs`, and
+//! the path ends there if it is likely taken out), and the
 //! next candidate is built on the predictions before it. The batch is then
 //! walked in order; every candidate up to the first wrong prediction is
 //! exactly the one a sequential run would build, so the decisions, and the
@@ -39,6 +41,7 @@
 
 use crate::ddmin_tree::BranchStart;
 use crate::driver::{Reducer, Step};
+use crate::halves::Half;
 use crate::judge::{Screened, Until};
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
@@ -193,36 +196,6 @@ pub(crate) fn following(n: usize, size: usize, end: usize, taken_any: bool) -> O
     })
 }
 
-/// How the second of two chunks of a sweep fared, per pass: (asked,
-/// taken out). The first was kept (had it been taken out, the search
-/// would have re-based), so what it holds is likely what the failure
-/// needs, and the other half likely not: over the -j 1 runs of the corpus
-/// cases and the oracle-bound row, 72% of these were taken out where the
-/// success rate predicted 32% of them right (`remove-statements` 97% in
-/// the first round, `remove-functions` 76%), but `remove-instructions`,
-/// whose targets nest, 18%: hence per pass, from a prior of two in three.
-#[derive(Default)]
-pub(crate) struct SecondHalves(HashMap<&'static str, (u32, u32)>);
-
-impl SecondHalves {
-    /// Whether `c` is the second of two chunks of a plan of `n` targets.
-    pub(crate) fn holds(n: usize, c: &Chunk) -> bool {
-        c.start > 0 && c.size < n && c.size * 2 >= n
-    }
-
-    /// How likely the pass's next one is taken out.
-    pub(crate) fn odds(&self, pass: &str) -> f64 {
-        let (asked, taken) = self.0.get(pass).copied().unwrap_or_default();
-        f64::from(taken + 2) / f64::from(asked + 3)
-    }
-
-    fn count(&mut self, pass: &'static str, taken: bool) {
-        let (asked, taken_out) = self.0.entry(pass).or_default();
-        *asked += 1;
-        *taken_out += u32::from(taken);
-    }
-}
-
 impl Reducer<'_> {
     pub(crate) fn ddmin(
         &mut self,
@@ -336,8 +309,8 @@ impl Reducer<'_> {
                     break;
                 }
                 let taken = self.accept_first(name, vec![j])?.is_some();
-                if SecondHalves::holds(n, &c) {
-                    self.second_halves.count(name, taken);
+                if let Some(half) = Half::of(n, &c, &seen) {
+                    self.halves.count(name, half, taken);
                 }
                 // (A new chunk size: the sweep before ended taking nothing
                 // out, and the next one goes on on this very plan.)
@@ -471,12 +444,20 @@ impl Reducer<'_> {
                 // A path cannot go on past a re-base (its plan is not
                 // listed yet): where taking the chunk out would re-base,
                 // the path goes on as if it were kept, the one branch it
-                // can follow, rather than leave the jobs idle.
+                // can follow, rather than leave the jobs idle; but not
+                // past a half likely taken out beside one known kept
+                // (`halves.rs`): what it would build there is unlikely to
+                // be asked, and its checks take the cores from the one
+                // that is.
                 let rebases = (round_assumed.len() + c.size) * 2 >= n;
+                let half_out = || {
+                    Half::beside_kept(n, &c, seen)
+                        .is_some_and(|half| self.halves.likely_taken(name, half))
+                };
                 let taken = seen
                     .get(&(c.start, c.end))
                     .copied()
-                    .unwrap_or(likely && !rebases);
+                    .unwrap_or_else(|| (likely && !rebases) || half_out());
                 round.push(Chunk { taken, ..c });
                 if taken {
                     round_assumed.extend(c.start..c.end);
@@ -528,6 +509,7 @@ impl Reducer<'_> {
 mod tests {
     use crate::driver::tests::{options, statements_calling_bug, statements_of, with_reducer};
     use crate::driver::{Event, Reducer, ReducerOptions};
+    use crate::halves::Half;
     use anyhow::Result;
     use std::ffi::OsString;
     use std::path::Path;
@@ -640,6 +622,54 @@ mod tests {
         );
         assert_eq!(stopped_one, 0);
         assert!(stats.speculation_wasted >= stopped_two as u64, "{stats:?}");
+    }
+
+    /// A half likely taken out beside one known kept (`halves.rs`) ends
+    /// the path: it would re-base, and what the path would build past it
+    /// as if it were kept is unlikely to be asked. Here the first of two
+    /// chunks, its second known kept, and the second of two, its first
+    /// known kept: at `-j 2`, each alone, predicted taken.
+    #[test]
+    fn a_path_ends_at_a_half_likely_taken_out() {
+        let body = "i32.const 0 drop\n".repeat(8);
+        let wat = format!(r#"(module (func (export "f") {body}))"#);
+        let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
+        with_reducer(&m, 2, |reducer| {
+            let (_, plan) = statements_of(&m);
+            let spans = |reducer: &mut Reducer<'_>, first, seen| {
+                let (batch, _) =
+                    reducer.fill_batch("test", &m, plan.as_ref(), false, seen, &[], first, 2);
+                batch
+                    .iter()
+                    .map(|c| (c.start, c.end, c.taken))
+                    .collect::<Vec<_>>()
+            };
+            let nothing_seen = std::collections::HashMap::new();
+            let first_half = super::Chunk::span(0, 4);
+            // Nothing known of the second half: kept, and the path goes on
+            // to the second, predicted kept as its first is not known kept,
+            // and past it.
+            let walked = spans(reducer, first_half, &nothing_seen);
+            assert_eq!(walked[..2], [(0, 4, false), (4, 8, false)]);
+            let second_kept = [((4, 8), false)].into();
+            assert_eq!(spans(reducer, first_half, &second_kept), [(0, 4, true)]);
+            let first_kept = [((0, 4), false)].into();
+            let second_half = super::Chunk::span(4, 8);
+            assert_eq!(spans(reducer, second_half, &first_kept), [(4, 8, true)]);
+            // The second half with the first not known kept, as the
+            // prefetch walks a search predicted to keep everything: kept,
+            // and the path goes on.
+            let walked = spans(reducer, second_half, &nothing_seen);
+            assert_eq!(walked[0], (4, 8, false));
+            assert!(walked.len() > 1);
+            // A pass whose such halves were kept: the path goes on.
+            for _ in 0..3 {
+                reducer.halves.count("test", Half::FirstBesideKept, false);
+            }
+            let spans_then = spans(reducer, first_half, &second_kept);
+            assert_eq!(spans_then[0], (0, 4, false));
+            assert!(spans_then.len() > 1);
+        });
     }
 
     /// A chunk predicted taken out whose removal would re-base is followed

@@ -8,8 +8,8 @@
 //! likeliest nodes of the tree of answers: each node is the candidate the
 //! sequential search asks if the answers above it are as its branch says,
 //! weighed by how likely those answers are (a chunk by what it gave before,
-//! else the second of two chunks by how such chunks of the pass fared,
-//! `SecondHalves`, else by the sweep's success rate).
+//! else a half of a two-chunk sweep by how such halves of the pass fared,
+//! `halves.rs`, else by the sweep's success rate).
 //!
 //! With two jobs the tree is a path too, but one that goes on past a
 //! re-base, where the path batch cannot: the second of two chunks, its
@@ -38,8 +38,9 @@
 //! other nodes' answers from the cache (or waits for their checks) in its
 //! next batches. The result does not depend on `jobs`.
 
-use crate::ddmin::{following, Chunk, Relist, SecondHalves, Sweep, MAX_BATCH};
+use crate::ddmin::{following, Chunk, Relist, Sweep, MAX_BATCH};
 use crate::driver::Reducer;
+use crate::halves::Half;
 use crate::judge::Screened;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -225,14 +226,17 @@ impl Reducer<'_> {
             let taken_odds = match s.needs_oracle {
                 Some(key) => {
                     runs += usize::from(keys.insert(key));
-                    let seen_before = matches!(node.source, Source::Own)
-                        .then(|| seen.get(&(c.start, c.end)).copied())
-                        .flatten();
-                    match seen_before {
-                        Some(true) => 0.9,
-                        Some(false) => 0.1,
-                        None if SecondHalves::holds(n, &c) => self.second_halves.odds(name),
-                        None => node.start.sweep.odds(),
+                    let own = matches!(node.source, Source::Own);
+                    let seen_before = own.then(|| seen.get(&(c.start, c.end)).copied()).flatten();
+                    // What this plan's chunks gave says nothing of a
+                    // relisted plan's.
+                    let no_answers = HashMap::new();
+                    let half = Half::of(n, &c, if own { seen } else { &no_answers });
+                    match (seen_before, half) {
+                        (Some(true), _) => 0.9,
+                        (Some(false), _) => 0.1,
+                        (None, Some(half)) => self.halves.odds(name, half),
+                        (None, None) => node.start.sweep.odds(),
                     }
                 }
                 None => f64::from(u8::from(s.judged.interesting)),
@@ -494,16 +498,18 @@ mod tests {
         sweep: Sweep,
         jobs: usize,
     ) -> TreeBatch {
-        tree_within(reducer, m, first, sweep, (jobs, None))
+        tree_within(reducer, m, first, sweep, (jobs, None), &HashMap::new())
     }
 
-    /// [`tree_from`] with a budget for its building.
+    /// [`tree_from`] with a budget for its building, and what `seen`
+    /// holds of the plan's chunks.
     fn tree_within(
         reducer: &mut Reducer<'_>,
         m: &Module,
         first: Chunk,
         sweep: Sweep,
         jobs_and_budget: (usize, Option<Duration>),
+        seen: &HashMap<(usize, usize), bool>,
     ) -> TreeBatch {
         let (pass, plan) = statements_of(m);
         let root = BranchStart {
@@ -522,7 +528,7 @@ mod tests {
             "test",
             m,
             plan.as_ref(),
-            &HashMap::new(),
+            seen,
             root,
             relist,
             jobs_and_budget,
@@ -592,13 +598,22 @@ mod tests {
             let spans = |tree: &TreeBatch| -> Vec<(usize, usize)> {
                 tree.chunks.iter().map(|c| (c.start, c.end)).collect()
             };
-            let first = Chunk::span(0, 4);
-            let none = (3, Some(Duration::ZERO));
-            let tree = tree_within(reducer, &m, first, Sweep::prior(0, 0), none);
+            let nothing_seen = HashMap::new();
+            let mut tree_in = |budget| {
+                let sweep = Sweep::prior(0, 0);
+                tree_within(
+                    reducer,
+                    &m,
+                    Chunk::span(0, 4),
+                    sweep,
+                    (3, budget),
+                    &nothing_seen,
+                )
+            };
+            let tree = tree_in(Some(Duration::ZERO));
             assert_eq!(spans(&tree), [(0, 4)]);
             assert_eq!((tree.own, tree.parents), (1, vec![None]));
-            let hour = (3, Some(Duration::from_secs(3600)));
-            let tree = tree_within(reducer, &m, first, Sweep::prior(0, 0), hour);
+            let tree = tree_in(Some(Duration::from_secs(3600)));
             assert_eq!(spans(&tree), [(0, 4), (4, 8), (0, 4)]);
         });
     }
@@ -637,7 +652,7 @@ mod tests {
     }
 
     /// The second of two chunks (the first kept) is likely taken out
-    /// (`SecondHalves`, two in three before the pass has any): at `-j 2`
+    /// (`halves.rs`, two in three before the pass has any): at `-j 2`
     /// the tree's second node is the first chunk of the plan listed past
     /// the re-base that brings, not the next chunk of this plan.
     #[test]
@@ -651,6 +666,32 @@ mod tests {
             assert!(tree.chunks[0].taken);
             assert_eq!(tree.parents, [None, Some((0, true))]);
             assert_eq!(tree.own, 1);
+        });
+    }
+
+    /// The first of two chunks whose second is known kept is likely taken
+    /// out (`halves.rs`): at `-j 2` the tree's second node is the first
+    /// chunk of the plan listed past the re-base that brings, not the
+    /// second half's successor in this plan as if the first were kept.
+    #[test]
+    fn a_first_half_beside_a_kept_one_is_likely_taken_out() {
+        let m = statements_calling_bug(8, 7);
+        with_reducer(&m, 2, |reducer| {
+            let seen = [((4, 8), false)].into();
+            let sweep = Sweep::prior(1, 0);
+            let tree = tree_within(reducer, &m, Chunk::span(0, 4), sweep, (2, None), &seen);
+            let spans: Vec<(usize, usize)> = tree.chunks.iter().map(|c| (c.start, c.end)).collect();
+            // Past the re-base, the plan of the four statements left, from
+            // where the sweep stood: all four out.
+            assert_eq!(spans, [(0, 4), (0, 4)]);
+            assert!(tree.chunks[0].taken);
+            assert_eq!(tree.parents, [None, Some((0, true))]);
+            assert_eq!(tree.own, 1);
+            // Without the second's answer: kept, and the next chunk of
+            // this plan (the first quarter, at the next chunk size).
+            let tree = tree_from(reducer, &m, Chunk::span(0, 4), sweep, 2);
+            assert!(!tree.chunks[0].taken);
+            assert_eq!(tree.parents[1], Some((0, false)));
         });
     }
 

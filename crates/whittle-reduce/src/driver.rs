@@ -195,9 +195,9 @@ pub struct Reducer<'a> {
     /// In the last rounds the same walk was made at every pass start
     /// before it: 0.7 ms each, 18 ms of `oob-trap`'s 0.34 s at `-j 2`.
     pub(crate) settled_walks: HashMap<(&'static str, crate::pool::Key), bool>,
-    /// How the second of two chunks fared, per pass (see
-    /// [`crate::ddmin::SecondHalves`]).
-    pub(crate) second_halves: crate::ddmin::SecondHalves,
+    /// How the halves of two-chunk sweeps fared, per pass (see
+    /// `halves.rs`).
+    pub(crate) halves: crate::halves::Halves,
     /// Candidates built lately, by base and edit (see `built_memo.rs`).
     pub(crate) built_memo: crate::built_memo::BuiltMemo,
     /// Complexity by body, for candidates that tie the best on cost.
@@ -270,7 +270,7 @@ impl<'a> Reducer<'a> {
             round: 1,
             round_start: (0, None),
             settled_walks: HashMap::new(),
-            second_halves: Default::default(),
+            halves: Default::default(),
             built_memo: Default::default(),
             complexities: ComplexityCache::default(),
             pool: None,

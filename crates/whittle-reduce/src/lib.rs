@@ -16,6 +16,7 @@ mod ddmin;
 mod ddmin_tree;
 mod driver;
 mod gate;
+mod halves;
 mod held_jobs;
 mod judge;
 mod mutate;
