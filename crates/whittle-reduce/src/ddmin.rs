@@ -5,13 +5,9 @@
 //!
 //! With `jobs > 1` a batch of candidates is judged at once (on a small
 //! module with slow checks, shaped as a tree of answers: `ddmin_tree.rs`;
-//! what follows is the path batch), built along the
+//! else a path, `ddmin_path.rs`), built along the
 //! path the sequential search is most likely to take: each chunk is
-//! predicted to be taken out or kept (by what the same chunk gave before on
-//! this base, else by the success rate at this chunk size, or kept where
-//! taking it out would re-base: the path cannot go on past that; but a
-//! half beside one known kept by how such halves fared, `halves.rs`, and
-//! the path ends there if it is likely taken out), and the
+//! predicted to be taken out or kept, and the
 //! next candidate is built on the predictions before it. The batch is then
 //! walked in order; every candidate up to the first wrong prediction is
 //! exactly the one a sequential run would build, so the decisions, and the
@@ -42,10 +38,10 @@
 use crate::ddmin_tree::BranchStart;
 use crate::driver::{Reducer, Step};
 use crate::halves::Half;
-use crate::judge::{Screened, Until};
+use crate::judge::Until;
 use crate::still_needed::StillNeeded;
 use anyhow::Result;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use whittle_module::Module;
@@ -271,7 +267,7 @@ impl Reducer<'_> {
                     (tree.chunks, tree.screened, names, own, Some(tree.parents))
                 }
                 _ => {
-                    let (batch, screened) = self.fill_batch(
+                    let (batch, screened, own) = self.fill_batch(
                         name,
                         base,
                         plan.as_ref(),
@@ -280,8 +276,8 @@ impl Reducer<'_> {
                         &removed,
                         first,
                         jobs,
+                        true,
                     );
-                    let own = batch.len();
                     let names = vec![name; screened.len()];
                     (batch, screened, names, own, None)
                 }
@@ -391,125 +387,12 @@ impl Reducer<'_> {
         self.pass_stats(name).build_time += start.elapsed();
         rebased
     }
-
-    /// The next batch: chunks along the path the sequential search is
-    /// predicted to take from `first`, across chunk sizes, until `slots` of
-    /// them need the oracle. A candidate the screen decides without it (its
-    /// answer cached, invalid, not smaller) takes no slot, and its answer is
-    /// certain: the path goes on from it, built in as many rounds as that
-    /// takes (at most [`MAX_BATCH`] chunks, to bound memory). A chunk not
-    /// judged yet is predicted `likely` (taken out or not), except where
-    /// taking it out would re-base.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn fill_batch(
-        &mut self,
-        name: &'static str,
-        base: &Module,
-        plan: &dyn SubsetPlan,
-        likely: bool,
-        seen: &HashMap<(usize, usize), bool>,
-        removed: &[usize],
-        first: Chunk,
-        slots: usize,
-    ) -> (Vec<Chunk>, Vec<Screened>) {
-        let n = plan.len();
-        let jobs = slots;
-        let mut batch: Vec<Chunk> = Vec::new();
-        let mut screened: Vec<Screened> = Vec::new();
-        // Taken out along the path so far, and the path's next chunk.
-        let mut assumed = removed.to_vec();
-        let mut at = Some(first);
-        let mut runs = 0;
-        // Chunks can give the same candidate (what one takes out, the
-        // repair of another puts back): it runs once, and takes one job.
-        let mut keys: HashSet<(u64, usize)> = HashSet::new();
-        while runs < jobs && batch.len() < MAX_BATCH {
-            // One chunk per free slot, each built on the predictions before
-            // it.
-            let mut round: Vec<Chunk> = Vec::new();
-            let mut choices: Vec<Vec<usize>> = Vec::new();
-            let mut round_assumed = assumed.clone();
-            let mut round_at = at;
-            while let Some(c) = round_at {
-                if round.len() == jobs - runs {
-                    break;
-                }
-                choices.push(
-                    round_assumed
-                        .iter()
-                        .copied()
-                        .chain(c.start..c.end)
-                        .collect(),
-                );
-                // A path cannot go on past a re-base (its plan is not
-                // listed yet): where taking the chunk out would re-base,
-                // the path goes on as if it were kept, the one branch it
-                // can follow, rather than leave the jobs idle; but not
-                // past a half likely taken out beside one known kept
-                // (`halves.rs`): what it would build there is unlikely to
-                // be asked, and its checks take the cores from the one
-                // that is.
-                let rebases = (round_assumed.len() + c.size) * 2 >= n;
-                let half_out = || {
-                    Half::beside_kept(n, &c, seen)
-                        .is_some_and(|half| self.halves.likely_taken(name, half))
-                };
-                let taken = seen
-                    .get(&(c.start, c.end))
-                    .copied()
-                    .unwrap_or_else(|| (likely && !rebases) || half_out());
-                round.push(Chunk { taken, ..c });
-                if taken {
-                    round_assumed.extend(c.start..c.end);
-                    if round_assumed.len() * 2 >= n {
-                        // The search would re-base here.
-                        break;
-                    }
-                }
-                round_at = following(n, c.size, c.end, !round_assumed.is_empty());
-            }
-            if round.is_empty() {
-                break;
-            }
-            let built = self.build(name, base, &choices, |chosen| plan.edit(chosen));
-            let names = vec![name; built.len()];
-            for (mut c, s) in round.into_iter().zip(self.screen(&names, built)) {
-                let mut off_path = false;
-                if let Some(key) = s.needs_oracle {
-                    runs += usize::from(keys.insert(key));
-                } else if s.judged.interesting != c.taken {
-                    // Known, and not as predicted: what the round built
-                    // after it assumed otherwise.
-                    c.taken = s.judged.interesting;
-                    off_path = true;
-                }
-                if c.taken {
-                    assumed.extend(c.start..c.end);
-                }
-                let rebases = c.taken && assumed.len() * 2 >= n;
-                at = following(n, c.size, c.end, !assumed.is_empty());
-                batch.push(c);
-                screened.push(s);
-                if rebases {
-                    return (batch, screened);
-                }
-                if off_path || runs == jobs {
-                    break;
-                }
-            }
-            if at.is_none() {
-                break;
-            }
-        }
-        (batch, screened)
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::driver::tests::{options, statements_calling_bug, statements_of, with_reducer};
+    use crate::driver::tests::{options, statements_calling_bug};
     use crate::driver::{Event, Reducer, ReducerOptions};
-    use crate::halves::Half;
     use anyhow::Result;
     use std::ffi::OsString;
     use std::path::Path;
@@ -561,42 +444,6 @@ mod tests {
         (best, stats, stopped.into_inner())
     }
 
-    /// Every choice of this plan gives the same candidate (the export
-    /// goes), as chunks can when what one takes out the repair of another
-    /// puts back.
-    struct SameCandidate(usize);
-
-    impl whittle_passes::SubsetPlan for SameCandidate {
-        fn len(&self) -> usize {
-            self.0
-        }
-        fn edit(&self, _chosen: &[usize]) -> Result<whittle_module::Edit> {
-            Ok(whittle_module::Edit {
-                remove_exports: [0].into(),
-                ..whittle_module::Edit::default()
-            })
-        }
-    }
-
-    /// A candidate met twice in a batch runs once, so it takes one job:
-    /// at `-j 2` the batch goes on past the second chunk (here to the end
-    /// of the plan, every chunk being the same candidate).
-    #[test]
-    fn chunks_that_give_the_same_candidate_take_one_job() {
-        let m = Module::parse(wat::parse_str(r#"(module (func (export "x")))"#).unwrap()).unwrap();
-        with_reducer(&m, 2, |reducer| {
-            let plan = SameCandidate(8);
-            let first = super::Chunk::span(0, 1);
-            let seen = std::collections::HashMap::new();
-            let (batch, screened) =
-                reducer.fill_batch("test", &m, &plan, false, &seen, &[], first, 2);
-            assert_eq!(batch.len(), 8);
-            let keys: std::collections::HashSet<_> =
-                screened.iter().filter_map(|s| s.needs_oracle).collect();
-            assert_eq!(keys.len(), 1);
-        });
-    }
-
     /// With four jobs and checks that take up to 0.3 s, far longer than
     /// building a candidate, batches are trees (`ddmin_tree.rs`; this test
     /// fails when `fill_tree` panics): the result is `-j 1`'s.
@@ -622,75 +469,5 @@ mod tests {
         );
         assert_eq!(stopped_one, 0);
         assert!(stats.speculation_wasted >= stopped_two as u64, "{stats:?}");
-    }
-
-    /// A half likely taken out beside one known kept (`halves.rs`) ends
-    /// the path: it would re-base, and what the path would build past it
-    /// as if it were kept is unlikely to be asked. Here the first of two
-    /// chunks, its second known kept, and the second of two, its first
-    /// known kept: at `-j 2`, each alone, predicted taken.
-    #[test]
-    fn a_path_ends_at_a_half_likely_taken_out() {
-        let body = "i32.const 0 drop\n".repeat(8);
-        let wat = format!(r#"(module (func (export "f") {body}))"#);
-        let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
-        with_reducer(&m, 2, |reducer| {
-            let (_, plan) = statements_of(&m);
-            let spans = |reducer: &mut Reducer<'_>, first, seen| {
-                let (batch, _) =
-                    reducer.fill_batch("test", &m, plan.as_ref(), false, seen, &[], first, 2);
-                batch
-                    .iter()
-                    .map(|c| (c.start, c.end, c.taken))
-                    .collect::<Vec<_>>()
-            };
-            let nothing_seen = std::collections::HashMap::new();
-            let first_half = super::Chunk::span(0, 4);
-            // Nothing known of the second half: kept, and the path goes on
-            // to the second, predicted kept as its first is not known kept,
-            // and past it.
-            let walked = spans(reducer, first_half, &nothing_seen);
-            assert_eq!(walked[..2], [(0, 4, false), (4, 8, false)]);
-            let second_kept = [((4, 8), false)].into();
-            assert_eq!(spans(reducer, first_half, &second_kept), [(0, 4, true)]);
-            let first_kept = [((0, 4), false)].into();
-            let second_half = super::Chunk::span(4, 8);
-            assert_eq!(spans(reducer, second_half, &first_kept), [(4, 8, true)]);
-            // The second half with the first not known kept, as the
-            // prefetch walks a search predicted to keep everything: kept,
-            // and the path goes on.
-            let walked = spans(reducer, second_half, &nothing_seen);
-            assert_eq!(walked[0], (4, 8, false));
-            assert!(walked.len() > 1);
-            // A pass whose such halves were kept: the path goes on.
-            for _ in 0..3 {
-                reducer.halves.count("test", Half::FirstBesideKept, false);
-            }
-            let spans_then = spans(reducer, first_half, &second_kept);
-            assert_eq!(spans_then[0], (0, 4, false));
-            assert!(spans_then.len() > 1);
-        });
-    }
-
-    /// A chunk predicted taken out whose removal would re-base is followed
-    /// as kept: the path cannot go on past a re-base, and would otherwise
-    /// leave the second job idle. At `-j 2`, "all eight out" (predicted
-    /// taken) and, built as if it were kept, "the first four out".
-    #[test]
-    fn a_path_goes_on_as_kept_where_taken_would_re_base() {
-        let body = "i32.const 0 drop\n".repeat(8);
-        let wat = format!(r#"(module (func (export "f") {body}))"#);
-        let m = Module::parse(wat::parse_str(wat).unwrap()).unwrap();
-        with_reducer(&m, 2, |reducer| {
-            let (_, plan) = statements_of(&m);
-            let first = super::Chunk::span(0, 8);
-            let seen = std::collections::HashMap::new();
-            let (batch, screened) =
-                reducer.fill_batch("test", &m, plan.as_ref(), true, &seen, &[], first, 2);
-            let spans: Vec<(usize, usize, bool)> =
-                batch.iter().map(|c| (c.start, c.end, c.taken)).collect();
-            assert_eq!(spans, [(0, 8, false), (0, 4, false)]);
-            assert!(screened.iter().all(|s| s.needs_oracle.is_some()));
-        });
     }
 }

@@ -13,6 +13,7 @@ mod bisect;
 mod built_memo;
 mod cost;
 mod ddmin;
+mod ddmin_path;
 mod ddmin_tree;
 mod driver;
 mod gate;

@@ -409,8 +409,17 @@ impl Reducer<'_> {
     ) -> (Vec<Chunk>, bool) {
         let slots = path.jobs.saturating_sub(path.runs);
         let no_answers = HashMap::new();
-        let (chunks, searched) =
-            self.fill_batch(name, base, plan, likely, &no_answers, &[], first, slots);
+        let (chunks, searched, _) = self.fill_batch(
+            name,
+            base,
+            plan,
+            likely,
+            &no_answers,
+            &[],
+            first,
+            slots,
+            false,
+        );
         let settled = searched.iter().all(|s| s.needs_oracle.is_none());
         for (c, s) in chunks.iter().zip(searched) {
             path.push(name, s, c.taken);
