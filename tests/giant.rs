@@ -83,11 +83,12 @@ fn one_culprit_statement_in_a_giant_function() {
 /// The same at `-j 2`, where the function is too large for tree batches
 /// and each level's two halves are checked at once: the half without the
 /// culprit validates and is answered in whittle's process while the
-/// other's check runs, and the batch after it predicts that other half
-/// taken out (`halves.rs`) rather than build past it as if it were kept.
-/// The search is `-j 1`'s. (How many checks were wasted depends on
-/// timing: 7-12 before that prediction, 0-5 after it, in twelve runs
-/// each, six at once on two cores.)
+/// other's check runs; the batch after it predicts that other half taken
+/// out (`halves.rs`) and goes on past the re-base that brings, with the
+/// next level's check (`ddmin_path.rs`), rather than build past it as if
+/// it were kept. The search is `-j 1`'s. (How many checks were wasted
+/// depends on timing: 7-12 in twelve runs, six at once on two cores,
+/// before that prediction, 1-4 after it and the path past the re-base.)
 #[test]
 fn one_culprit_statement_in_a_giant_function_at_two_jobs() {
     let r = reduce_one_culprit("2");
