@@ -150,7 +150,9 @@ fn a_br_table_of_changing_labels_is_not_swept_entry_by_entry() {
         ),
     );
     assert_total_calls(&report, 45);
-    assert!(oracle_calls(&report, "simplify-branches") <= 6);
+    // 5 at `-j 1`; at `-j 2` the speculation adds one or two, depending on
+    // timing. A sweep over the entries would take thousands.
+    assert!(oracle_calls(&report, "simplify-branches") <= 8);
 }
 
 /// Wasmtime refuses a function with more than 50,000 locals. The unused
