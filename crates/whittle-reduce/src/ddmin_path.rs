@@ -38,10 +38,11 @@ use whittle_passes::SubsetPlan;
 /// building it here starts its check while the search re-bases (lists the
 /// plan of the module it reached); but the search builds it again from
 /// that plan. Measured against paths that stop there (medians of 5–7
-/// alternating runs, same bytes): the small corpus rows 4–9% faster at
-/// `-j 1` and up to 10% at `-j 2`, the 160k-statement giant function 8%
-/// faster at `-j 1` and the 640k one (5.7 MB) 6% slower, where building
-/// a candidate twice costs more than listing its plan.
+/// alternating runs, same bytes): the five small corpus rows together 7%
+/// faster at `-j 1` in two series (each row by -12% to +6%: the machine's
+/// noise), and 6% at `-j 2`; the 160k-statement giant function 8% faster
+/// at `-j 1`, and the 640k one (5.7 MB) 6% slower without this bound,
+/// where building a candidate twice costs more than listing its plan.
 const SWEEP_END_MAX_BYTES: usize = 1 << 20;
 
 /// The plan a path batch stands in: the batch's own, or, past a re-base,
@@ -101,7 +102,7 @@ impl Frame {
     fn rebase(&mut self, assumed: &[usize], c: &Chunk) -> Option<Chunk> {
         self.leave(assumed);
         let passed = (c.end - assumed.len()).min(self.n);
-        following(self.n, c.size, passed, false)
+        (self.n > 0).then(|| following(self.n, c.size, passed, false))?
     }
 
     /// Go past the re-base at the end of a sweep at chunk size `size` that
@@ -109,7 +110,7 @@ impl Frame {
     /// first chunk, of half the size (as `Sweep::halved`).
     fn rebase_halved(&mut self, assumed: &[usize], size: usize) -> Option<Chunk> {
         self.leave(assumed);
-        following(self.n, size.div_ceil(2), 0, false)
+        (self.n > 0).then(|| following(self.n, size.div_ceil(2), 0, false))?
     }
 
     /// This plan with `assumed` taken out: the targets left, in order.
@@ -168,6 +169,7 @@ impl Reducer<'_> {
         // Chunks can give the same candidate (what one takes out, the
         // repair of another puts back): it runs once, and takes one job.
         let mut keys: HashSet<(u64, usize)> = HashSet::new();
+        let small = base.bytes.len() <= SWEEP_END_MAX_BYTES;
         while runs < jobs && batch.len() < MAX_BATCH {
             let n = frame.n;
             let seen = if own.is_none() { seen } else { &no_answers };
@@ -238,7 +240,6 @@ impl Reducer<'_> {
                 }
                 // The end of a sweep that took something out: the search
                 // re-bases, with chunks of half the size.
-                let small = base.bytes.len() <= SWEEP_END_MAX_BYTES;
                 if at.is_none() && past_rebases && small && !assumed.is_empty() && c.size > 1 {
                     own.get_or_insert(batch.len());
                     at = frame.rebase_halved(&assumed, c.size);

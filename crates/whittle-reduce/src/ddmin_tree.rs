@@ -11,10 +11,11 @@
 //! else a half of a two-chunk sweep by how such halves of the pass fared,
 //! `halves.rs`, else by the sweep's success rate).
 //!
-//! With two jobs the tree is a path too, but one that goes on past a
-//! re-base, where the path batch cannot: the second of two chunks, its
-//! first kept, is taken out about three times in four, and taking it out
-//! re-bases.
+//! With two jobs the tree is a path too, but one that goes on past any
+//! re-base, where the path batch goes on only past one whose chunk is
+//! known or likely taken out beside a half known kept (`ddmin_path.rs`):
+//! the second of two chunks, its first kept, is taken out about three
+//! times in four, and taking it out re-bases.
 //!
 //! Most chunks taken out are half of what is left, so the search re-bases
 //! right after them (`ddmin.rs`): the tree goes on past a re-base, in the
