@@ -46,24 +46,28 @@ impl Half {
     /// of two is one whatever `seen` holds: the search, or a branch of a
     /// tree, asks it once the first is kept.)
     pub(crate) fn of(n: usize, c: &Chunk, seen: &HashMap<(usize, usize), bool>) -> Option<Half> {
-        match other_half(n, c)? {
-            _ if c.start > 0 => Some(Half::Second),
-            other => (seen.get(&other) == Some(&false)).then_some(Half::FirstBesideKept),
-        }
+        let other = other_half(n, c)?;
+        (c.start > 0 || seen.get(&other) == Some(&false)).then(|| Half::by_place(c))
     }
 
-    /// The kind of `c`, as [`Half::of`], where its other half is known
-    /// kept: where a path batch, whose branch cannot go on past a re-base,
-    /// would build past it as if it were kept.
+    /// The kind of `c` where its other half is known kept (answered, not
+    /// assumed): where a path batch predicts it by these counts.
     pub(crate) fn beside_kept(
         n: usize,
         c: &Chunk,
         seen: &HashMap<(usize, usize), bool>,
     ) -> Option<Half> {
         let other = other_half(n, c)?;
-        (seen.get(&other) == Some(&false))
-            .then(|| Half::of(n, c, seen))
-            .flatten()
+        (seen.get(&other) == Some(&false)).then(|| Half::by_place(c))
+    }
+
+    /// Which half `c`, one of two chunks, is by its place.
+    fn by_place(c: &Chunk) -> Half {
+        if c.start > 0 {
+            Half::Second
+        } else {
+            Half::FirstBesideKept
+        }
     }
 }
 
