@@ -4,7 +4,10 @@
 # speed-up over -j 1, oracle calls, overhead share (the share of wall time
 # outside the oracle), of which the passes' own work (listing targets,
 # building and validating candidates) and the rest (files, printing),
-# candidates judged off the search's path (wasted speculation), result bytes, and whether every -j gave the same
+# candidates judged off the search's path (wasted speculation), the cores
+# the run kept busy on average (whittle's CPU time and its checks', over
+# the wall time: a run whose -j 1 keeps most of the machine busy has little
+# for more jobs to gain), result bytes, and whether every -j gave the same
 # bytes (MISMATCH otherwise; the script then exits 1).
 #
 #   bench/parallel.sh
@@ -49,8 +52,8 @@ bench_build
 mkdir -p "$work"
 
 mismatch=0
-echo "| reduction | -j | wall s | speed-up | oracle calls | overhead share | passes' work s | other s | wasted | result bytes | same bytes |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| reduction | -j | wall s | speed-up | oracle calls | overhead share | passes' work s | other s | wasted | cores busy | result bytes | same bytes |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 # run NAME DIR ARGS...: every -j on DIR/input.wasm, BENCH_RUNS times in
 # turn (-j 1, 2, ..., then again), one row per -j with the median wall time
 # and the figures of the run that took it.
@@ -85,9 +88,10 @@ for j in jobs:
     wall, k = median_run(j)
     r = json.load(open(f"{d}/report-j{j}-{k}.json"))
     same = "MISMATCH" if os.path.exists(f"{d}/mismatch-j{j}") else "yes"
+    cores = (r['reducer_cpu_seconds'] + r['checks_cpu_seconds']) / r['wall_seconds']
     print(f"| {name} | {j} | {wall:.2f} | {base / wall:.2f}x | {r['oracle_calls']} "
           f"| {100 * r['overhead_share']:.0f}% | {r['build_seconds']:.2f} | {r['other_seconds']:.2f} "
-          f"| {r['speculation_wasted']} | {r['after']['bytes']:,} | {same} |")
+          f"| {r['speculation_wasted']} | {cores:.2f} | {r['after']['bytes']:,} | {same} |")
 EOF
   rm -f "$dir"/wall-j* "$dir"/report-j*-*.json "$dir"/mismatch-j*
 }

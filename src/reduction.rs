@@ -11,12 +11,13 @@
 //! holds back while the original's last re-runs go on in `held_writes.rs`), the result
 //! re-checked and kept on disk (`settle.rs`), and the report and the files
 //! beside the result (`close.rs`). The request is `request.rs`, how it
-//! ended `end.rs`, and `clock.rs` counts the oracle's time outside the
-//! search.
+//! ended `end.rs`, `clock.rs` counts the oracle's time outside the
+//! search, and `cpu.rs` the CPU time of whittle and its checks.
 
 mod beside;
 mod clock;
 mod close;
+mod cpu;
 mod end;
 mod held_writes;
 mod preflight;

@@ -88,6 +88,16 @@ pub struct Report {
     pub overlap_seconds: f64,
     /// Peak resident memory of the reducer itself (not of its oracle runs).
     pub reducer_peak_rss_bytes: u64,
+    /// CPU time (user and system) of the reducer itself, all its threads.
+    /// (Absent from reports of versions before it: 0.)
+    #[serde(default)]
+    pub reducer_cpu_seconds: f64,
+    /// CPU time of the programs it ran and waited for: the checks, the
+    /// original's, and whatever a predicate waited for. With the reducer's,
+    /// over the wall time: the cores the run kept busy on average, which
+    /// bounds what more jobs can gain on the same machine.
+    #[serde(default)]
+    pub checks_cpu_seconds: f64,
     /// Candidates checked at once.
     pub jobs: usize,
     /// Runs of the original at the start (their answers must agree):

@@ -178,6 +178,18 @@ fn reduces_and_writes_all_companions() {
         (parts - secs(&report["wall_seconds"])).abs() < 1e-6,
         "{report}"
     );
+    // CPU time, whittle's own and its checks': both spent, and together
+    // no more than every core for the whole run.
+    let (own_cpu, checks_cpu) = (
+        secs(&report["reducer_cpu_seconds"]),
+        secs(&report["checks_cpu_seconds"]),
+    );
+    let cores = std::thread::available_parallelism().unwrap().get() as f64;
+    assert!(own_cpu > 0.0 && checks_cpu > 0.0, "{report}");
+    assert!(
+        own_cpu + checks_cpu <= secs(&report["wall_seconds"]) * cores,
+        "{report}"
+    );
     let md = std::fs::read_to_string(tmp.path().join("min.report.md")).unwrap();
     assert!(md.contains("- Flags: `-W simd=n,relaxed-simd=n`"), "{md}");
     assert!(md.contains("i32x4.splat"), "{md}");

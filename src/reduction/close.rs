@@ -87,6 +87,8 @@ impl Reduction {
             other_seconds: 0.0,
             overlap_seconds: 0.0,
             reducer_peak_rss_bytes: own_peak_rss(),
+            reducer_cpu_seconds: 0.0,
+            checks_cpu_seconds: 0.0,
             jobs: setup.jobs,
             original_runs: start.original_runs,
             confirm: self.confirm,
@@ -100,6 +102,9 @@ impl Reduction {
         // All time in the oracle, the checks around the reduction included.
         report.oracle_seconds += clock.total.as_secs_f64();
         report.overhead_share = (1.0 - report.oracle_seconds / wall.max(1e-9)).clamp(0.0, 1.0);
+        let (own_cpu, checks_cpu) = setup.cpu.elapsed();
+        report.reducer_cpu_seconds = own_cpu.as_secs_f64();
+        report.checks_cpu_seconds = checks_cpu.as_secs_f64();
         let parts = report.oracle_seconds + report.build_seconds;
         report.other_seconds = (wall - parts).max(0.0);
         report.overlap_seconds = (parts - wall).max(0.0);

@@ -2,6 +2,7 @@
 //! result goes (never over the input), the original module, and the
 //! arguments a checkpoint must have been made with to be resumed.
 
+use super::cpu::CpuClock;
 use super::request::Reduction;
 use crate::checkpoint::Checkpoint;
 use crate::input::{is_stdin, read_module};
@@ -17,6 +18,8 @@ use whittle_passes::{PassInfo, REGISTRY};
 pub(super) struct Setup {
     /// When the run started: the time budget counts from here.
     pub started: Instant,
+    /// The CPU time since then, whittle's and its checks'.
+    pub cpu: CpuClock,
     pub output: PathBuf,
     pub passes: Vec<&'static PassInfo>,
     /// Candidates checked at once.
@@ -33,6 +36,7 @@ impl Reduction {
     /// overwrite the input.
     pub(super) fn set_up(&self) -> Result<(Setup, Module)> {
         let started = Instant::now();
+        let cpu = CpuClock::start();
         if self.emit_wast {
             crate::wast::check_expressible(&self.oracle)?;
         }
@@ -56,6 +60,7 @@ impl Reduction {
         }
         let setup = Setup {
             started,
+            cpu,
             jobs: self
                 .jobs
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
