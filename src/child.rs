@@ -30,6 +30,7 @@ use wasmtime::{
     Engine, ExternType, Func, Global, Instance, Linker, Memory, Module, Ref, Store, StoreLimits,
     StoreLimitsBuilder, Table, Tag, Val,
 };
+use wasmtime_cli_flags::CommonOptions;
 use whittle_oracle::{ChildPeak, ChildRequest, Outcome, Phase, Stubs};
 
 static PANIC: Mutex<Option<(String, Option<String>)>> = Mutex::new(None);
@@ -98,6 +99,13 @@ fn trap_or_error(e: wasmtime::Error) -> Outcome {
 }
 
 fn check(opts: &ChildRequest, args: &[String], path: &Path) -> Outcome {
+    // The engine first, then the module: the engine does not depend on it,
+    // and a check started ahead (`whittle_oracle::ahead`) builds it while
+    // it waits for its module on stdin, not once the module has come.
+    let (common, engine) = match engine_for(opts, args) {
+        Ok(made) => made,
+        Err(outcome) => return outcome,
+    };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -107,43 +115,13 @@ fn check(opts: &ChildRequest, args: &[String], path: &Path) -> Outcome {
             ))
         }
     };
-    let mut common = match WasmtimeFlags::common_options(args) {
-        Ok(c) => c,
-        Err(e) => return error(e),
-    };
-    let mut config = match common.config(None) {
-        Ok(c) => c,
-        Err(e) => return error(e),
-    };
     if opts.phase == Phase::Compile {
-        let engine = match Engine::new(&config) {
-            Ok(e) => e,
-            Err(e) => return error(e),
-        };
         return match engine.precompile_module(&bytes) {
             Ok(_) => Outcome::Ok,
             Err(e) => error(e),
         };
     }
     let fuel = common.wasm.fuel;
-    if fuel.is_none() {
-        config.epoch_interruption(true);
-    }
-    if opts.coverage.is_some() {
-        // The marks live in a memory of their own.
-        config.wasm_multi_memory(true);
-        // A mark is `i32.const; i32.const; i32.store8`: with those free, the
-        // recording's fuel lasts at least as far into the run as the
-        // original's (further only records more, which cuts less).
-        let mut cost = wasmtime::OperatorCost::new();
-        cost.I32Const = 0;
-        cost.I32Store8 = 0;
-        config.operator_cost(cost);
-    }
-    let engine = match Engine::new(&config) {
-        Ok(e) => e,
-        Err(e) => return error(e),
-    };
     let module = match Module::new(&engine, &bytes) {
         Ok(m) => m,
         Err(e) => return error(e),
@@ -243,6 +221,32 @@ fn check(opts: &ChildRequest, args: &[String], path: &Path) -> Outcome {
         None => run_instance(opts, &mut store, &instance),
         Some(marks) => record(opts, marks, &mut store, &instance),
     }
+}
+
+/// The Wasmtime options of `args` and the engine they describe for
+/// `opts`' phase (interrupted by epochs when it runs without fuel; with the
+/// coverage's memory and fuel costs when it records).
+fn engine_for(opts: &ChildRequest, args: &[String]) -> Result<(CommonOptions, Engine), Outcome> {
+    let mut common = WasmtimeFlags::common_options(args).map_err(error)?;
+    let mut config = common.config(None).map_err(error)?;
+    if opts.phase != Phase::Compile {
+        if common.wasm.fuel.is_none() {
+            config.epoch_interruption(true);
+        }
+        if opts.coverage.is_some() {
+            // The marks live in a memory of their own.
+            config.wasm_multi_memory(true);
+            // A mark is `i32.const; i32.const; i32.store8`: with those free,
+            // the recording's fuel lasts at least as far into the run as the
+            // original's (further only records more, which cuts less).
+            let mut cost = wasmtime::OperatorCost::new();
+            cost.I32Const = 0;
+            cost.I32Store8 = 0;
+            config.operator_cost(cost);
+        }
+    }
+    let engine = Engine::new(&config).map_err(error)?;
+    Ok((common, engine))
 }
 
 /// With `--phase run`, call the export (the instance is already there).
