@@ -32,7 +32,7 @@ use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -241,10 +241,13 @@ fn lock(c: &SharedCapture) -> std::sync::MutexGuard<'_, Capture> {
     c.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A thread that reads `pipe` into `capture` to its end, then says so on
+/// `done` (the captured output is then whole).
 fn spawn_reader<R: Read + Send + 'static>(
     mut pipe: R,
     capture: SharedCapture,
     name: &str,
+    done: mpsc::Sender<()>,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(format!("whittle-{name}"))
@@ -258,6 +261,7 @@ fn spawn_reader<R: Read + Send + 'static>(
                     Err(_) => break,
                 }
             }
+            let _ = done.send(());
         })
 }
 
@@ -360,6 +364,8 @@ pub struct Started {
     pid: libc::pid_t,
     tracked: Option<crate::reaper::Tracked>,
     readers: Vec<JoinHandle<()>>,
+    /// A message from each reader once its pipe has ended.
+    readers_done: mpsc::Receiver<()>,
     out_cap: SharedCapture,
     err_cap: SharedCapture,
     report_cap: Option<SharedCapture>,
@@ -437,22 +443,23 @@ pub fn start(
     let out_cap: SharedCapture = Arc::new(Mutex::new(Capture::new(limits.capture_limit)));
     let err_cap: SharedCapture = Arc::new(Mutex::new(Capture::new(limits.capture_limit)));
     let mut readers = Vec::new();
+    let (reader_done, readers_done) = mpsc::channel();
     let mut reader_error = None;
     if let Some(pipe) = child.stdout.take() {
-        match spawn_reader(pipe, out_cap.clone(), "stdout") {
+        match spawn_reader(pipe, out_cap.clone(), "stdout", reader_done.clone()) {
             Ok(h) => readers.push(h),
             Err(e) => reader_error = Some(e),
         }
     }
     if let Some(pipe) = child.stderr.take() {
-        match spawn_reader(pipe, err_cap.clone(), "stderr") {
+        match spawn_reader(pipe, err_cap.clone(), "stderr", reader_done.clone()) {
             Ok(h) => readers.push(h),
             Err(e) => reader_error = Some(e),
         }
     }
     let report_cap: Option<SharedCapture> = report_pipe.map(|pipe| {
         let cap = Arc::new(Mutex::new(Capture::new(4096)));
-        match spawn_reader(pipe, cap.clone(), "spawner") {
+        match spawn_reader(pipe, cap.clone(), "spawner", reader_done) {
             Ok(h) => readers.push(h),
             Err(e) => reader_error = Some(e),
         }
@@ -464,6 +471,7 @@ pub fn start(
         pid,
         tracked: Some(tracked),
         readers,
+        readers_done,
         out_cap,
         err_cap,
         report_cap,
@@ -518,6 +526,7 @@ impl Started {
             .expect("a started program is finished once");
         let tracked = self.tracked.take().expect("tracked until finished");
         let readers = std::mem::take(&mut self.readers);
+        let readers_done = std::mem::replace(&mut self.readers_done, mpsc::channel().1);
         let out_cap = self.out_cap.clone();
         let err_cap = self.err_cap.clone();
         let report_cap = self.report_cap.clone();
@@ -593,11 +602,18 @@ impl Started {
         let wall = start.elapsed();
         drop(child);
 
+        // The readers see their pipes end once the group is gone: woken by
+        // each as it does (polling them in naps of a millisecond cost a
+        // reduction of small candidates 6-8% of its time).
         let grace_end = Instant::now() + READER_GRACE;
-        for handle in readers {
-            while !handle.is_finished() && Instant::now() < grace_end {
-                std::thread::sleep(Duration::from_millis(1));
+        for _ in 0..readers.len() {
+            let left = grace_end.saturating_duration_since(Instant::now());
+            if readers_done.recv_timeout(left).is_err() {
+                break;
             }
+        }
+        // (One still running, or about to end, is left to end on its own.)
+        for handle in readers {
             if handle.is_finished() {
                 let _ = handle.join();
             }
