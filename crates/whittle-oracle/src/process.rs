@@ -298,11 +298,47 @@ fn kill_group(pid: libc::pid_t) {
     }
 }
 
+/// How many bytes `pipe` holds (0 if it cannot say).
+fn pipe_capacity(pipe: &impl std::os::fd::AsRawFd) -> usize {
+    // SAFETY: F_GETPIPE_SZ only reads the capacity of the pipe.
+    let capacity = unsafe { libc::fcntl(pipe.as_raw_fd(), libc::F_GETPIPE_SZ) };
+    usize::try_from(capacity).unwrap_or(0)
+}
+
+/// [`write_quietly`] on this thread, which may be one that prints (the
+/// main thread checks the result at the end): SIGPIPE is blocked for the
+/// write only, and one the write raised is taken before it is unblocked.
+fn write_here_quietly(mut stdin: std::process::ChildStdin, bytes: &[u8]) {
+    use std::io::Write;
+    // SAFETY: sigset_t values made by sigemptyset/sigaddset; the mask is
+    // this thread's, restored below; sigtimedwait with a zero timeout only
+    // takes a pending SIGPIPE, if there is one.
+    unsafe {
+        let mut pipe: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut pipe);
+        libc::sigaddset(&mut pipe, libc::SIGPIPE);
+        let mut before: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &pipe, &mut before);
+        let wrote = stdin.write_all(bytes);
+        drop(stdin);
+        if wrote.is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+            let now = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            libc::sigtimedwait(&pipe, std::ptr::null_mut(), &now);
+        }
+        libc::pthread_sigmask(libc::SIG_SETMASK, &before, std::ptr::null_mut());
+    }
+}
+
 /// Write `bytes` to a program's stdin. One that ends without reading them
 /// all closes the pipe: the write fails, and that is all. whittle dies of
 /// SIGPIPE (so that `whittle ... | head` ends quietly), so the writing
 /// thread blocks it first: a signal a write raises goes to the thread that
-/// wrote, and stays pending until that thread ends.
+/// wrote, and stays pending until that thread ends. (A check's own thread
+/// that writes a small input itself blocks it for the write only:
+/// [`write_here_quietly`].)
 fn write_quietly(mut stdin: std::process::ChildStdin, bytes: &[u8]) {
     use std::io::Write;
     // SAFETY: an empty set with one signal added, applied to this thread.
@@ -498,6 +534,13 @@ impl Started {
         let stdin = self.child.as_mut().and_then(|c| c.stdin.take());
         std::thread::scope(|scope| {
             if let (Some(stdin), Some(bytes)) = (stdin, input) {
+                if bytes.len() <= pipe_capacity(&stdin) {
+                    // All of it fits in the pipe, which holds nothing yet:
+                    // the write cannot block, and starting a thread for it
+                    // would take longer than it.
+                    write_here_quietly(stdin, bytes);
+                    return self.wait(limits);
+                }
                 // Ends once the program has read it all, or has ended (and
                 // with it the pipe's other end): `wait` kills a program
                 // that does not, and reaps it.
@@ -700,6 +743,59 @@ mod tests {
             timeout: Duration::from_millis(300),
             ..RunLimits::default()
         }
+    }
+
+    /// A small input is written on the check's own thread: to a program
+    /// that ended without reading it, the write raises SIGPIPE, which is
+    /// whittle's death (`main.rs`) unless taken before the thread unblocks
+    /// it. Run in a process of its own with SIGPIPE fatal, as in whittle
+    /// (the test harness ignores it).
+    #[test]
+    fn an_input_written_to_a_program_gone_leaves_no_sigpipe() {
+        const ALONE: &str = "WHITTLE_TEST_SIGPIPE_ALONE";
+        let name = "process::tests::an_input_written_to_a_program_gone_leaves_no_sigpipe";
+        if std::env::var_os(ALONE).is_none() {
+            let out = std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", name, "--nocapture", "--test-threads", "1"])
+                .env(ALONE, "1")
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{:?}\n{stdout}", out.status);
+            assert!(stdout.contains("1 passed"), "{stdout}");
+            return;
+        }
+        // SAFETY: restoring the default action of one signal.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        let gone = start(
+            Path::new("/bin/sh"),
+            &os(&["-c", "exit 0"]),
+            None,
+            &[],
+            &RunLimits::default(),
+            true,
+        )
+        .unwrap();
+        while !gone.has_ended() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let result = gone
+            .finish(Some(b"(module)"), &RunLimits::default())
+            .unwrap();
+        assert_eq!(result.termination, Termination::Exited(0));
+        // SAFETY: reading this thread's mask and pending set into values
+        // we own.
+        let (blocked, pending) = unsafe {
+            let mut mask: libc::sigset_t = std::mem::zeroed();
+            libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut mask);
+            let mut pending: libc::sigset_t = std::mem::zeroed();
+            libc::sigpending(&mut pending);
+            (
+                libc::sigismember(&mask, libc::SIGPIPE),
+                libc::sigismember(&pending, libc::SIGPIPE),
+            )
+        };
+        assert_eq!((blocked, pending), (0, 0));
     }
 
     #[test]
