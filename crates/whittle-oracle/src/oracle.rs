@@ -513,6 +513,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let seen = dir.path().join("seen");
         // "$1" is the expected content, "$2" the candidate appended by the oracle.
+        // (It lives long enough for its memory to be sampled: a program that
+        // ends before the first sample, and stays under whittle's own peak,
+        // has no peak to report.)
         let check = script(
             dir.path(),
             "check.sh",
@@ -521,6 +524,7 @@ mod tests {
                  case \"$2\" in *.wasm) ;; *) exit 3;; esac\n\
                  test \"$(cat \"$2\")\" = \"$1\" || exit 4\n\
                  echo checked >&2\n\
+                 sleep 0.1\n\
                  exit 0\n",
                 seen = seen.display()
             ),
