@@ -67,7 +67,8 @@ pub struct RunLimits {
     pub spawner: Option<PathBuf>,
     /// The program is `whittle` itself (the built-in checker), which arms
     /// its parent-death signal on its own (as the spawner does): it is
-    /// started without a fork (see [`crate::reaper`]).
+    /// started without a fork (see [`crate::reaper`]); and it starts no
+    /// process, so none is left to sweep after it.
     pub program_is_whittle: bool,
 }
 
@@ -634,8 +635,13 @@ impl Started {
         let (status, usage) =
             reap(pid).with_context(|| format!("failed to reap `{}`", program.display()))?;
         // Descendants that left the group die now, before the pipes they may
-        // hold are waited for.
-        tracked.end();
+        // hold are waited for. Whittle's own child starts none (through a
+        // spawner, the spawner starts one, in the group).
+        if limits.program_is_whittle && limits.spawner.is_none() {
+            tracked.end_leaving_nothing();
+        } else {
+            tracked.end();
+        }
         if cancelled {
             anyhow::bail!(
                 "cancelled: `{}` was stopped by a stop request",

@@ -22,6 +22,8 @@
 //!   reaped, again until none is left (killing one orphans its own
 //!   children), except the orphans of checks still running on other threads
 //!   (told apart by the [`MARKER`] variable each check's environment holds).
+//!   A check of whittle's built-in child, which starts no process, leaves
+//!   none: it is not followed by a sweep.
 //! * **Watchdog** (after [`start`]). A small process forked at startup
 //!   waits on a pipe that only `whittle` holds open. When the pipe closes
 //!   without the "clean exit" byte (`whittle` was killed), the watchdog
@@ -200,6 +202,18 @@ impl Tracked {
     /// The check's first process has been reaped: end what it left behind.
     pub(crate) fn end(mut self) {
         self.end_now();
+    }
+
+    /// The check's first process has been reaped, and it started no
+    /// process of its own (whittle's built-in child, which compiles and
+    /// runs in its own process): nothing of it is left to sweep. The sweep
+    /// after a check reads a list of children for each of whittle's
+    /// threads, 0.08 ms of a 2 ms check, and holds off starting the next
+    /// ones; what other checks leave behind is swept when they end.
+    pub(crate) fn end_leaving_nothing(mut self) {
+        if let (Some(reaper), Some(pid)) = (REAPER.get(), self.pid.take()) {
+            reaper.lock_running().remove(&pid);
+        }
     }
 
     fn end_now(&mut self) {
