@@ -258,15 +258,16 @@ impl Oracle {
         let sequential = self.sequential_below_bytes.is_some_and(|n| wasm.len() < n);
         let (program, args) = self.argv(OsStr::new(STDIN_MODULE), Path::new(CWASM), sequential)?;
         let program = PathBuf::from(program);
-        let ready = ahead.take(&args);
-        ahead.start_one(&program, &args, &self.limits);
-        let started = match ready {
+        let started = match ahead.take(&args) {
             Some(started) => started,
             None => start(&program, &args, None, &[], &self.limits, true)?,
         };
         let spawned = started.spawned;
         let running = self.load.start();
-        let result = started.finish(Some(wasm), &self.limits)?;
+        // The next one is asked for once this one has its candidate.
+        let result = started.finish_then(Some(wasm), &self.limits, || {
+            ahead.start_one(&program, &args, &self.limits)
+        })?;
         // The cores it kept busy, over the time since it started: its CPU
         // time counts its start too.
         running.end(result.cpu, spawned.elapsed());

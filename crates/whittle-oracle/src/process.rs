@@ -531,7 +531,19 @@ impl Started {
     /// Hand the program its `input` on stdin (from a thread of its own, so
     /// that a program that does not read it still times out) and wait for
     /// it under `limits`, as [`run`] does.
-    pub fn finish(mut self, input: Option<&[u8]>, limits: &RunLimits) -> anyhow::Result<RunResult> {
+    pub fn finish(self, input: Option<&[u8]>, limits: &RunLimits) -> anyhow::Result<RunResult> {
+        self.finish_then(input, limits, || ())
+    }
+
+    /// [`Started::finish`], doing `meanwhile` once the input is handed
+    /// over, before the wait: work that can wait for the program to have
+    /// its input, not the other way round.
+    pub fn finish_then(
+        mut self,
+        input: Option<&[u8]>,
+        limits: &RunLimits,
+        meanwhile: impl FnOnce(),
+    ) -> anyhow::Result<RunResult> {
         let stdin = self.child.as_mut().and_then(|c| c.stdin.take());
         std::thread::scope(|scope| {
             if let (Some(stdin), Some(bytes)) = (stdin, input) {
@@ -540,6 +552,7 @@ impl Started {
                     // the write cannot block, and starting a thread for it
                     // would take longer than it.
                     write_here_quietly(stdin, bytes);
+                    meanwhile();
                     return self.wait(limits);
                 }
                 // Ends once the program has read it all, or has ended (and
@@ -554,6 +567,7 @@ impl Started {
                         .context("failed to start the thread that writes a check's input"));
                 }
             }
+            meanwhile();
             self.wait(limits)
         })
     }
