@@ -262,15 +262,15 @@ impl Oracle {
             Some(started) => started,
             None => start(&program, &args, None, &[], &self.limits, true)?,
         };
-        let spawned = started.spawned;
         let running = self.load.start();
         // The next one is asked for once this one has its candidate.
         let result = started.finish_then(Some(wasm), &self.limits, || {
             ahead.start_one(&program, &args, &self.limits)
         })?;
-        // The cores it kept busy, over the time since it started: its CPU
-        // time counts its start too.
-        running.end(result.cpu, spawned.elapsed());
+        // The cores it kept busy while it ran with its candidate: its CPU
+        // time counts its start too, made while the check before it ran,
+        // as the next one's start is made while it runs (see `load.rs`).
+        running.end(result.cpu, result.wall);
         Ok(self.evaluation_of(result))
     }
 

@@ -406,8 +406,6 @@ pub struct Started {
     out_cap: SharedCapture,
     err_cap: SharedCapture,
     report_cap: Option<SharedCapture>,
-    /// When it was started (a check's wall time counts from `finish`).
-    pub spawned: Instant,
 }
 
 impl std::fmt::Debug for Started {
@@ -468,7 +466,6 @@ pub fn start(
     }
     let arms_itself = limits.spawner.is_some() || limits.program_is_whittle;
     let mut tracked = crate::reaper::prepare(&mut cmd, arms_itself);
-    let spawned = Instant::now();
     let mut child = tracked
         .spawn(&mut cmd)
         .with_context(|| format!("failed to run `{}`", program.display()))?;
@@ -512,7 +509,6 @@ pub fn start(
         out_cap,
         err_cap,
         report_cap,
-        spawned,
     };
     if let Some(e) = reader_error {
         // (Dropping `started` kills and reaps it.)
