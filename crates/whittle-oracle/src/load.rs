@@ -18,7 +18,7 @@
 //! runs, so that is what each check in flight costs the machine. A check
 //! of a few milliseconds then keeps about 1.5 cores busy (its start is
 //! half of its CPU), and two cores hold one at a time: at `-j 2` the small
-//! corpus rows went 6-13% faster (`gc-eh-simd` 176 -> 165 ms,
+//! corpus rows went 6-10% faster (`gc-eh-simd` 176 -> 165 ms,
 //! `simd-disabled` 130 -> 117 ms), a compile of some milliseconds
 //! (`riscv64-memcopy`, 494 -> 490 ms) kept both jobs. Counted over the time
 //! since its start (which includes its wait for the candidate), the same
