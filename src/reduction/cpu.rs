@@ -45,10 +45,7 @@ fn used(who: libc::c_int) -> Duration {
     if unsafe { libc::getrusage(who, &mut usage) } != 0 {
         return Duration::ZERO;
     }
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
+    whittle_oracle::process::cpu_time(&usage)
 }
 
 #[cfg(test)]

@@ -306,10 +306,14 @@ fn pipe_capacity(pipe: &impl std::os::fd::AsRawFd) -> usize {
     usize::try_from(capacity).unwrap_or(0)
 }
 
-/// [`write_quietly`] on this thread, which may be one that prints (the
-/// main thread checks the result at the end): SIGPIPE is blocked for the
-/// write only, and one the write raised is taken before it is unblocked.
-fn write_here_quietly(mut stdin: std::process::ChildStdin, bytes: &[u8]) {
+/// Write `bytes` to a program's stdin. One that ends without reading them
+/// all closes the pipe: the write fails, and that is all. whittle dies of
+/// SIGPIPE (so that `whittle ... | head` ends quietly), and a signal a
+/// write raises goes to the thread that wrote, which may be one that
+/// prints (the main thread checks the result at the end): SIGPIPE is
+/// blocked for the write only, and one the write raised is taken before
+/// it is unblocked.
+fn write_quietly(mut stdin: std::process::ChildStdin, bytes: &[u8]) {
     use std::io::Write;
     // SAFETY: sigset_t values made by sigemptyset/sigaddset; the mask is
     // this thread's, restored below; sigtimedwait with a zero timeout only
@@ -333,23 +337,15 @@ fn write_here_quietly(mut stdin: std::process::ChildStdin, bytes: &[u8]) {
     }
 }
 
-/// Write `bytes` to a program's stdin. One that ends without reading them
-/// all closes the pipe: the write fails, and that is all. whittle dies of
-/// SIGPIPE (so that `whittle ... | head` ends quietly), so the writing
-/// thread blocks it first: a signal a write raises goes to the thread that
-/// wrote, and stays pending until that thread ends. (A check's own thread
-/// that writes a small input itself blocks it for the write only:
-/// [`write_here_quietly`].)
-fn write_quietly(mut stdin: std::process::ChildStdin, bytes: &[u8]) {
-    use std::io::Write;
-    // SAFETY: an empty set with one signal added, applied to this thread.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGPIPE);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
-    let _ = stdin.write_all(bytes);
+/// User and system time of an `rusage`.
+pub fn cpu_time(usage: &libc::rusage) -> Duration {
+    let seconds = |t: libc::timeval| {
+        Duration::new(
+            t.tv_sec.max(0) as u64,
+            (t.tv_usec.clamp(0, 999_999) as u32) * 1000,
+        )
+    };
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// More than the error of the kernel's approximate RSS counters, so that
@@ -402,7 +398,7 @@ pub struct Started {
     tracked: Option<crate::reaper::Tracked>,
     readers: Vec<JoinHandle<()>>,
     /// A message from each reader once its pipe has ended.
-    readers_done: mpsc::Receiver<()>,
+    readers_done: Option<mpsc::Receiver<()>>,
     out_cap: SharedCapture,
     err_cap: SharedCapture,
     report_cap: Option<SharedCapture>,
@@ -505,7 +501,7 @@ pub fn start(
         pid,
         tracked: Some(tracked),
         readers,
-        readers_done,
+        readers_done: Some(readers_done),
         out_cap,
         err_cap,
         report_cap,
@@ -547,7 +543,7 @@ impl Started {
                     // All of it fits in the pipe, which holds nothing yet:
                     // the write cannot block, and starting a thread for it
                     // would take longer than it.
-                    write_here_quietly(stdin, bytes);
+                    write_quietly(stdin, bytes);
                     meanwhile();
                     return self.wait(limits);
                 }
@@ -580,7 +576,10 @@ impl Started {
             .expect("a started program is finished once");
         let tracked = self.tracked.take().expect("tracked until finished");
         let readers = std::mem::take(&mut self.readers);
-        let readers_done = std::mem::replace(&mut self.readers_done, mpsc::channel().1);
+        let readers_done = self
+            .readers_done
+            .take()
+            .expect("a started program is finished once");
         let out_cap = self.out_cap.clone();
         let err_cap = self.err_cap.clone();
         let report_cap = self.report_cap.clone();
@@ -725,19 +724,13 @@ impl Started {
             }
         };
 
-        let seconds = |t: libc::timeval| {
-            Duration::new(
-                t.tv_sec.max(0) as u64,
-                (t.tv_usec.clamp(0, 999_999) as u32) * 1000,
-            )
-        };
         Ok(RunResult {
             termination,
             stdout,
             stderr,
             wall,
             peak_rss_bytes,
-            cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+            cpu: cpu_time(&usage),
         })
     }
 }
