@@ -19,7 +19,8 @@
 use crate::process::{start, RunLimits, Started};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex, PoisonError, Weak};
+use std::sync::{mpsc, Arc, Condvar, Mutex, PoisonError, Weak};
+use std::time::{Duration, Instant};
 
 /// The module path the built-in child reads its candidate from.
 pub(crate) const STDIN_MODULE: &str = "/dev/stdin";
@@ -27,16 +28,29 @@ pub(crate) const STDIN_MODULE: &str = "/dev/stdin";
 /// At most this many programs wait at once (one per job is the usual).
 const MOST_READY: usize = 8;
 
+/// How long a check waits for the program being started for it, at most
+/// (a start takes a few milliseconds).
+const STARTING_WAIT: Duration = Duration::from_secs(1);
+
 /// Programs started ahead, shared by an oracle's clones.
 #[derive(Clone, Default)]
 pub struct StartedAhead(Arc<Inner>);
 
 #[derive(Default)]
 struct Inner {
-    /// Waiting programs, by their arguments.
-    ready: Mutex<Vec<(Vec<OsString>, Started)>>,
+    programs: Mutex<Programs>,
+    /// Signalled when a program asked for is started (or could not be).
+    started: Condvar,
     /// The starter thread's queue, once it runs.
     starter: Mutex<Option<mpsc::Sender<Request>>>,
+}
+
+#[derive(Default)]
+struct Programs {
+    /// Waiting programs, by their arguments.
+    ready: Vec<(Vec<OsString>, Started)>,
+    /// The arguments of those asked for and not started yet.
+    starting: Vec<Vec<OsString>>,
 }
 
 type Request = (PathBuf, Vec<OsString>, RunLimits);
@@ -48,17 +62,32 @@ impl std::fmt::Debug for StartedAhead {
 }
 
 impl StartedAhead {
-    /// A program with these arguments started ahead and still waiting.
+    /// A program with these arguments started ahead and still waiting;
+    /// one the starter thread is starting is waited for, as it is further
+    /// along than one started now would be (for a while: past it, the
+    /// check starts its own).
     pub(crate) fn take(&self, args: &[OsString]) -> Option<Started> {
-        let mut ready = self.0.ready.lock().unwrap_or_else(PoisonError::into_inner);
-        while let Some(at) = ready.iter().position(|(a, _)| a == args) {
-            let (_, started) = ready.swap_remove(at);
-            if !started.has_ended() {
-                return Some(started);
+        let deadline = Instant::now() + STARTING_WAIT;
+        let mut programs = self.0.lock();
+        loop {
+            while let Some(at) = programs.ready.iter().position(|(a, _)| a == args) {
+                let (_, started) = programs.ready.swap_remove(at);
+                if !started.has_ended() {
+                    return Some(started);
+                }
+                // Killed from outside while it waited: reaped as it drops.
             }
-            // Killed from outside while it waited: reaped as it drops.
+            let now = Instant::now();
+            if now >= deadline || !programs.starting.iter().any(|a| a == args) {
+                return None;
+            }
+            programs = self
+                .0
+                .started
+                .wait_timeout(programs, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
-        None
     }
 
     /// Start one more program for a later check, on the starter thread.
@@ -80,8 +109,33 @@ impl StartedAhead {
             *starter = Some(send);
         }
         if let Some(send) = starter.as_ref() {
-            let _ = send.send((program.to_path_buf(), args.to_vec(), limits.clone()));
+            self.0.lock().starting.push(args.to_vec());
+            if send
+                .send((program.to_path_buf(), args.to_vec(), limits.clone()))
+                .is_err()
+            {
+                self.0.started_one(args, None);
+            }
         }
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Programs> {
+        self.programs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A program asked for with `args` is started (`Some`), or will not be.
+    fn started_one(&self, args: &[OsString], started: Option<Started>) {
+        let mut programs = self.lock();
+        if let Some(at) = programs.starting.iter().position(|a| a == args) {
+            programs.starting.swap_remove(at);
+        }
+        if let Some(started) = started {
+            programs.ready.push((args.to_vec(), started));
+        }
+        drop(programs);
+        self.started.notify_all();
     }
 }
 
@@ -92,15 +146,12 @@ fn starter_thread(inner: &Weak<Inner>, requests: &mpsc::Receiver<Request>) {
         let Some(inner) = inner.upgrade() else {
             return;
         };
-        let mut ready = inner.ready.lock().unwrap_or_else(PoisonError::into_inner);
-        if ready.len() >= MOST_READY {
+        if inner.lock().ready.len() >= MOST_READY {
+            inner.started_one(&args, None);
             continue;
         }
-        drop(ready);
         // One that cannot start is started again by the check that wants it.
-        if let Ok(started) = start(&program, &args, None, &[], &limits, true) {
-            ready = inner.ready.lock().unwrap_or_else(PoisonError::into_inner);
-            ready.push((args, started));
-        }
+        let started = start(&program, &args, None, &[], &limits, true).ok();
+        inner.started_one(&args, started);
     }
 }
