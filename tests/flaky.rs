@@ -483,3 +483,52 @@ fn the_result_is_re_checked_beside_the_last_stage() {
         report["after"]["bytes"].as_u64().unwrap() as usize
     );
 }
+
+#[test]
+fn a_slow_original_s_re_runs_are_announced() {
+    let tmp = bug_dir();
+    let dir = tmp.path();
+    // The original's first run takes 2 s; every other call is quick.
+    counting_script(
+        dir,
+        "slow_first.sh",
+        &format!("[ $n -eq 1 ] && sleep 2\n{HONEST}exit 1\n"),
+    );
+    let reduce = |extra: &[&str]| {
+        let _ = std::fs::remove_file(dir.join("min.wasm"));
+        whittle_in(dir)
+            .args(["reduce", "bug.wat", "-o", "min.wasm", "-j", "1"])
+            .args(["--predicate", "./slow_first.sh"])
+            .args(extra)
+            .exits(0)
+    };
+    let announced = |stderr: &str| {
+        stderr
+            .lines()
+            .filter(|line| line.starts_with("whittle: the original's check took"))
+            .map(|line| {
+                // The time is the clock's: the rest of the line is exact.
+                let (took, rest) = line
+                    .strip_prefix("whittle: the original's check took ")
+                    .unwrap()
+                    .split_once(" s; ")
+                    .unwrap();
+                assert!(took.parse::<f64>().unwrap() >= 2.0, "{line}");
+                rest.to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let out = reduce(&[]);
+    assert_eq!(
+        announced(&text(&out.stderr)),
+        ["it runs 2 more times before the search, to catch a flaky oracle now rather than at the end (--original-runs 1 skips them)"]
+    );
+    assert_eq!(std::fs::read(dir.join("min.wasm")).unwrap().len(), 29);
+    // A quick original's re-runs pass unnoticed.
+    let out = reduce(&[]);
+    assert_eq!(announced(&text(&out.stderr)), Vec::<String>::new());
+    // Nor is one announced that is not re-run.
+    std::fs::remove_file(dir.join("count")).unwrap();
+    let out = reduce(&["--original-runs", "1"]);
+    assert_eq!(announced(&text(&out.stderr)), Vec::<String>::new());
+}
