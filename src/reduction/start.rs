@@ -165,9 +165,9 @@ impl Reduction {
                 "whittle: the original's failure is a validation error, which does not change from run to run: it is not re-run"
             ));
         } else if !self.resume && original_runs > 1 && established.wall() >= SLOW_ORIGINAL {
-            // Otherwise a slow original's re-runs are a silence as long as
-            // the reduction itself: at `-j 1`, half of a 5.7 MB giant
-            // function's (9.2 of 18.9 s, `bench/giant.sh`'s `panic`).
+            // Otherwise a slow original's re-runs are a long silence: at
+            // `-j 1`, half of the reduction of a 5.7 MB giant function
+            // (9.2 of 18.9 s, `bench/giant.sh`'s `panic`).
             self.say(format_args!(
                 "whittle: the original's check took {:.1} s; it runs {} more times {}, to catch a flaky oracle now rather than at the end (--original-runs 1 skips them)",
                 established.wall().as_secs_f64(),
