@@ -698,6 +698,7 @@ mod tests {
     fn checks_started_ahead_read_the_candidate_on_stdin() {
         let dir = tempfile::tempdir().unwrap();
         let started = dir.path().join("started");
+        let answered = dir.path().join("answered");
         let fake = script(
             dir.path(),
             "child",
@@ -705,9 +706,12 @@ mod tests {
                 "echo $$ >> '{started}'\n\
                  for last; do :; done\n\
                  test \"$last\" = /dev/stdin || exit 9\n\
-                 if test \"$(cat \"$last\")\" = valid; then echo '{{\"kind\":\"ok\"}}';\n\
+                 candidate=$(cat \"$last\")\n\
+                 echo $$ >> '{answered}'\n\
+                 if test \"$candidate\" = valid; then echo '{{\"kind\":\"ok\"}}';\n\
                  else echo '{{\"kind\":\"error\",\"message\":\"bad\"}}'; fi\n",
-                started = started.display()
+                started = started.display(),
+                answered = answered.display()
             ),
         );
         let mut oracle = Oracle::new(
@@ -728,9 +732,12 @@ mod tests {
                 message: "bad".into()
             }
         );
-        // Two checks, and the program for a third, waiting.
-        let pids = || -> Vec<libc::pid_t> {
-            std::fs::read_to_string(&started)
+        // Two checks, and the program for a third, waiting. (The lines of
+        // `started` need not come in the order the programs were: the
+        // third may write its line before the second, which had its
+        // candidate by then.)
+        let pids = |file: &Path| -> Vec<libc::pid_t> {
+            std::fs::read_to_string(file)
                 .unwrap_or_default()
                 .lines()
                 .map(|l| l.parse().unwrap())
@@ -741,20 +748,25 @@ mod tests {
             unsafe { libc::kill(pid, 0) == 0 }
         };
         let waited = std::time::Instant::now();
-        while pids().len() < 3 && waited.elapsed() < Duration::from_secs(10) {
+        while pids(&started).len() < 3 && waited.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(10));
         }
-        let pids = pids();
-        assert_eq!(pids.len(), 3, "{pids:?}");
-        assert!(alive(pids[2]));
+        let (started, answered) = (pids(&started), pids(&answered));
+        assert_eq!(started.len(), 3, "{started:?}");
+        assert_eq!(answered.len(), 2, "{answered:?}");
+        let waiting: Vec<_> = started.iter().filter(|p| !answered.contains(p)).collect();
+        let [&waiting] = waiting[..] else {
+            panic!("started {started:?}, answered {answered:?}")
+        };
+        assert!(alive(waiting));
         drop(oracle);
         // Killed and reaped with the oracle (by the starter thread, if it
         // was still putting it with the ready ones).
         let dropped = std::time::Instant::now();
-        while alive(pids[2]) && dropped.elapsed() < Duration::from_secs(10) {
+        while alive(waiting) && dropped.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(10));
         }
-        assert!(!alive(pids[2]));
+        assert!(!alive(waiting));
     }
 
     #[test]
