@@ -491,26 +491,39 @@ fn a_slow_original_s_re_runs_are_announced() {
     // The first check of more than the empty module's 8 bytes (the
     // original's first run: the empty module's check may run beside it)
     // takes 2 s while `slow` exists; every other is quick.
+    let slow_first = "for last; do :; done\n\
+         [ \"$(wc -c < \"$last\")\" -gt 8 ] && rmdir slow 2>/dev/null && sleep 2\n";
     write_script(
         dir,
         "slow_first.sh",
+        &format!("{slow_first}{HONEST}exit 1\n"),
+    );
+    // A `wasmtime` CLI on which every module fails the same way, the
+    // empty one too: such a run stops as too loose once the original's
+    // runs are in.
+    write_script(
+        dir,
+        "wasmtime",
         &format!(
-            "[ \"$(wc -c < \"$1\")\" -gt 8 ] && rmdir slow 2>/dev/null && sleep 2\n{HONEST}exit 1\n"
+            "[ \"$1\" = --version ] && {{ echo wasmtime 48.0.8; exit 0; }}\n\
+             {slow_first}echo \"Error: failed to compile: boom\" >&2; exit 1\n"
         ),
     );
-    let reduce = |slow: bool, extra: &[&str]| {
+    let reduce = |slow: bool, code: i32, extra: &[&str]| {
         let _ = std::fs::remove_file(dir.join("min.wasm"));
         if slow {
             std::fs::create_dir(dir.join("slow")).unwrap();
         }
         let out = whittle_in(dir)
             .args(["reduce", "bug.wat", "-o", "min.wasm"])
-            .args(["--predicate", "./slow_first.sh"])
             .args(extra)
-            .exits(0);
-        assert_eq!(std::fs::read(dir.join("min.wasm")).unwrap().len(), 29);
+            .exits(code);
+        if code == 0 {
+            assert_eq!(std::fs::read(dir.join("min.wasm")).unwrap().len(), 29);
+        }
         text(&out.stderr)
     };
+    let predicate = |jobs: &'static str| ["-j", jobs, "--predicate", "./slow_first.sh"];
     let announced = |stderr: &str| {
         stderr
             .lines()
@@ -527,22 +540,22 @@ fn a_slow_original_s_re_runs_are_announced() {
             })
             .collect::<Vec<_>>()
     };
+    let before = "it runs 2 more times before the search, to catch a flaky oracle now rather than at the end (--original-runs 1 skips them)";
+    assert_eq!(announced(&reduce(true, 0, &predicate("1"))), [before]);
+    // A predicate's re-runs come after its first run (which tells how many
+    // cores its checks keep busy) at any -j.
+    assert_eq!(announced(&reduce(true, 0, &predicate("2"))), [before]);
+    // The `wasmtime` CLI's go beside the first run and the search.
     assert_eq!(
-        announced(&reduce(true, &["-j", "1"])),
-        ["it runs 2 more times before the search, to catch a flaky oracle now rather than at the end (--original-runs 1 skips them)"]
-    );
-    assert_eq!(
-        announced(&reduce(true, &["-j", "2"])),
+        announced(&reduce(true, 2, &["-j", "2", "--wasmtime", "./wasmtime"])),
         ["it runs 2 more times on free jobs, beside the search, to catch a flaky oracle now rather than at the end (--original-runs 1 skips them)"]
     );
     // A quick original's re-runs pass unnoticed, and so does a slow one
     // that is not re-run.
     assert_eq!(
-        announced(&reduce(false, &["-j", "1"])),
+        announced(&reduce(false, 0, &predicate("1"))),
         Vec::<String>::new()
     );
-    assert_eq!(
-        announced(&reduce(true, &["-j", "1", "--original-runs", "1"])),
-        Vec::<String>::new()
-    );
+    let once = [&predicate("1")[..], &["--original-runs", "1"]].concat();
+    assert_eq!(announced(&reduce(true, 0, &once)), Vec::<String>::new());
 }

@@ -74,6 +74,7 @@ impl Reduction {
         let oracle = (empty || reruns > 0)
             .then(|| self.oracle.oracle_beside_original(setup.jobs).ok())
             .flatten();
+        let reruns_beside = if oracle.is_some() { reruns } else { 0 };
         // A bigger original's first run compiles with Wasmtime's parallel
         // compilation, which keeps every core busy: a re-run beside it
         // would only slow it down (a 21 MB module at `-j 2`: 10 s -> 17 s).
@@ -172,10 +173,12 @@ impl Reduction {
                 "whittle: the original's check took {:.1} s; it runs {} more times {}, to catch a flaky oracle now rather than at the end (--original-runs 1 skips them)",
                 established.wall().as_secs_f64(),
                 original_runs - 1,
-                if setup.jobs == 1 {
-                    "before the search"
-                } else {
+                // (A predicate's re-runs, and any at `-j 1`, come after
+                // the first run and before the search: `preflight.rs`.)
+                if reruns_beside > 0 {
                     "on free jobs, beside the search"
+                } else {
+                    "before the search"
                 }
             ));
         }
