@@ -556,6 +556,13 @@ fn a_slow_original_s_re_runs_are_announced() {
         announced(&reduce(false, 0, &predicate("1"))),
         Vec::<String>::new()
     );
-    let once = [&predicate("1")[..], &["--original-runs", "1"]].concat();
-    assert_eq!(announced(&reduce(true, 0, &once)), Vec::<String>::new());
+    let runs = |n: &'static str| [&predicate("1")[..], &["--original-runs", n]].concat();
+    assert_eq!(
+        announced(&reduce(true, 0, &runs("1"))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        announced(&reduce(true, 0, &runs("2"))),
+        ["it runs 1 more time before the search, to catch a flaky oracle now rather than at the end (--original-runs 1 skips it)"]
+    );
 }

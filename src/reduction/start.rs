@@ -170,16 +170,18 @@ impl Reduction {
             // `-j 1`, half of the reduction of a 5.7 MB giant function
             // (9.2 of 18.9 s, `bench/giant.sh`'s `panic`).
             self.say(format_args!(
-                "whittle: the original's check took {:.1} s; it runs {} more times {}, to catch a flaky oracle now rather than at the end (--original-runs 1 skips them)",
+                "whittle: the original's check took {:.1} s; it runs {} more time{} {}, to catch a flaky oracle now rather than at the end (--original-runs 1 skips {})",
                 established.wall().as_secs_f64(),
                 original_runs - 1,
+                if original_runs == 2 { "" } else { "s" },
                 // (A predicate's re-runs, and any at `-j 1`, come after
                 // the first run and before the search: `preflight.rs`.)
                 if reruns_beside > 0 {
                     "on free jobs, beside the search"
                 } else {
                     "before the search"
-                }
+                },
+                if original_runs == 2 { "it" } else { "them" }
             ));
         }
         if let Validity::Invalid(why) = &original_validity {
