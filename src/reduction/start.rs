@@ -74,7 +74,6 @@ impl Reduction {
         let oracle = (empty || reruns > 0)
             .then(|| self.oracle.oracle_beside_original(setup.jobs).ok())
             .flatten();
-        let reruns_beside = if oracle.is_some() { reruns } else { 0 };
         // A bigger original's first run compiles with Wasmtime's parallel
         // compilation, which keeps every core busy: a re-run beside it
         // would only slow it down (a 21 MB module at `-j 2`: 10 s -> 17 s).
@@ -176,7 +175,7 @@ impl Reduction {
                 if original_runs == 2 { "" } else { "s" },
                 // (A predicate's re-runs, and any at `-j 1`, come after
                 // the first run and before the search: `preflight.rs`.)
-                if reruns_beside > 0 {
+                if beside.reruns_unjudged() {
                     "on free jobs, beside the search"
                 } else {
                     "before the search"

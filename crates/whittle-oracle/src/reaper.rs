@@ -211,17 +211,20 @@ impl Tracked {
     /// threads, 0.08 ms of a 2 ms check, and holds off starting the next
     /// ones; what other checks leave behind is swept when they end.
     pub(crate) fn end_leaving_nothing(mut self) {
-        if let (Some(reaper), Some(pid)) = (REAPER.get(), self.pid.take()) {
-            reaper.lock_running().remove(&pid);
-        }
+        self.unregister();
     }
 
     fn end_now(&mut self) {
-        let (Some(reaper), Some(pid)) = (REAPER.get(), self.pid.take()) else {
-            return;
-        };
+        if let Some(reaper) = self.unregister() {
+            reaper.sweep();
+        }
+    }
+
+    /// The check no longer runs: the reaper to sweep with, if it ran as one.
+    fn unregister(&mut self) -> Option<&'static Reaper> {
+        let (reaper, pid) = (REAPER.get()?, self.pid.take()?);
         reaper.lock_running().remove(&pid);
-        reaper.sweep();
+        Some(reaper)
     }
 }
 
